@@ -1,0 +1,79 @@
+# acstor.edge developer and CI entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+TARBALL := .build/acstor-edge-$(VERSION).tar.gz
+COLLECTIONS := $(CURDIR)/.collections
+INSTALLED := $(COLLECTIONS)/ansible_collections/acstor/edge
+EDGELAB := $(BIN)/python tests/lab/edgelab.py
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ACSTOR_COLLECTIONS_DIR := $(COLLECTIONS)
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+
+.PHONY: help setup host-packages install dev lint sanity unit functional molecule test demo lab-image lab-down bench faults clean
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+host-packages: ## apt packages the lab needs (root)
+	@bash tests/lab/host-packages.sh
+
+$(VENV)/.done: tests/requirements.txt requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -r tests/requirements.txt
+	touch $@
+
+setup: host-packages $(VENV)/.done ## venv with pinned tools + host packages
+
+$(TARBALL): $(VENV)/.done $(shell git ls-files 2>/dev/null | grep -v -E '^(tests/|\.ci/|docs/)' )
+	mkdir -p .build
+	$(BIN)/ansible-galaxy collection build --force --output-path .build .
+
+install: $(TARBALL) ## build the collection tarball and install it into .collections/
+	rm -rf $(INSTALLED)
+	$(BIN)/ansible-galaxy collection install --no-deps --force -p $(COLLECTIONS) $(TARBALL)
+
+dev: $(VENV)/.done ## link the work tree as the collection for quick iteration (.collections-dev/)
+	mkdir -p .collections-dev/ansible_collections/acstor
+	ln -sfn $(CURDIR) .collections-dev/ansible_collections/acstor/edge
+
+lint: install ## ansible-lint, production profile
+	cd $(INSTALLED) && ansible-lint --profile production --offline
+
+sanity: install ## ansible-test sanity on the installed collection (local, python 3.11)
+	cd $(INSTALLED) && ansible-test sanity --local --python 3.11 --color no $(SANITY_ARGS)
+
+unit: install ## pytest unit tests (pure logic, recorded fixtures)
+	$(BIN)/pytest -q tests/unit
+
+functional: install ## ansible-playbook against the ARM and Kubernetes test servers and the netns fleet
+	$(BIN)/pytest -q tests/functional
+
+molecule: install ## Molecule scenarios on lab VMs
+	bash tests/run-molecule.sh $(SCENARIOS)
+
+test: setup ## everything CI runs: build+install, lint, sanity, unit, functional, molecule
+	bash tests/run-all.sh
+
+lab-image: $(VENV)/.done ## build (or reuse) the lab VM image and golden state
+	$(EDGELAB) image
+
+demo: setup install lab-image ## one lab node with 4 local NVMe, then playbooks/site.yml on it
+	bash tests/lab/demo.sh
+
+lab-down: ## stop every lab VM and fleet host
+	$(EDGELAB) down --all; $(EDGELAB) fleet down
+
+bench: setup install lab-image ## benchmarks (docs/benchmarks.md)
+	$(BIN)/python tests/bench/run_bench.py
+
+faults: setup install lab-image ## long reliability suite (docs/reliability.md)
+	$(BIN)/pytest -q tests/reliability
+
+clean: lab-down ## remove build outputs (keeps the lab image cache)
+	rm -rf .build .collections tests/output
