@@ -1,0 +1,102 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, acstor.edge developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Plain-dict access to Kubernetes objects on top of kubernetes.core's dynamic client.
+
+kubernetes.core builds the client (auth options, kubeconfig, proxies); this wrapper only turns its
+ResourceInstances into dicts, maps 404 to None and adds a small polling helper with elapsed time.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+try:
+    from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, ResourceNotFoundError
+except ImportError:  # kubernetes.core's module setup reports the missing library
+    ConflictError = NotFoundError = ResourceNotFoundError = Exception
+
+MERGE_PATCH = "application/merge-patch+json"
+
+
+def _as_dict(instance):
+    if instance is None:
+        return None
+    if isinstance(instance, dict):
+        return instance
+    return instance.to_dict()
+
+
+class KubernetesObjects(object):
+    """Get/create/patch/delete/list objects as dicts through a kubernetes.core K8SClient."""
+
+    def __init__(self, k8s_client, clock=time.monotonic, sleep=time.sleep):
+        self.client = k8s_client
+        self.clock = clock
+        self.sleep = sleep
+
+    def serves(self, api_version, kind):
+        try:
+            self.client.resource(kind, api_version)
+        except ResourceNotFoundError:
+            return False
+        return True
+
+    def served_kinds(self, api_version, kinds):
+        return set(kind for kind in kinds if self.serves(api_version, kind))
+
+    def get(self, api_version, kind, name, namespace=None):
+        resource = self.client.resource(kind, api_version)
+        try:
+            return _as_dict(self.client.get(resource, name=name, namespace=namespace))
+        except NotFoundError:
+            return None
+
+    def list(self, api_version, kind, namespace=None, label_selector=None):
+        resource = self.client.resource(kind, api_version)
+        params = {"namespace": namespace}
+        if label_selector:
+            params["label_selector"] = label_selector
+        result = _as_dict(self.client.get(resource, **params))
+        return result.get("items") or []
+
+    def create(self, body):
+        resource = self.client.resource(body["kind"], body["apiVersion"])
+        namespace = body["metadata"].get("namespace") if resource.namespaced else None
+        return _as_dict(self.client.create(resource, body, namespace=namespace))
+
+    def merge_patch(self, api_version, kind, name, namespace, patch):
+        """JSON merge patch; a metadata.resourceVersion in `patch` makes the server refuse a stale write (409)."""
+        resource = self.client.resource(kind, api_version)
+        return _as_dict(self.client.patch(resource, patch, name=name, namespace=namespace, content_type=MERGE_PATCH))
+
+    def delete(self, api_version, kind, name, namespace=None):
+        resource = self.client.resource(kind, api_version)
+        try:
+            self.client.delete(resource, name=name, namespace=namespace)
+        except NotFoundError:
+            return False
+        return True
+
+    def wait_for(self, describe, probe, timeout, interval):
+        """Poll `probe()` until it returns a truthy value; return (value, elapsed seconds) or raise TimeoutError."""
+        started = self.clock()
+        while True:
+            value = probe()
+            elapsed = self.clock() - started
+            if value:
+                return value, round(elapsed, 1)
+            if elapsed >= timeout:
+                raise WaitTimeout("timed out after {0}s waiting for {1}".format(int(timeout), describe))
+            self.sleep(interval)
+
+
+class WaitTimeout(Exception):
+    pass
+
+
+def is_conflict(error):
+    return isinstance(error, ConflictError) or getattr(error, "status", None) == 409

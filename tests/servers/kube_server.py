@@ -1,0 +1,740 @@
+"""A small Kubernetes API *test double* for acstor.edge's functional tests. Not a cluster.
+
+It listens on 127.0.0.1 only and keeps objects in memory. What it does:
+
+* discovery: /version, /api, /apis, /api/v1, /apis/<group>/<version> for the kinds the collection uses
+  (core, apps, storage, RBAC, admission, the Edge Volumes group in its current and legacy generations);
+* namespaced and cluster-scoped CRUD, list with label selectors (=, !=, in, notin, exists) and the
+  metadata.name/metadata.namespace/status.phase field selectors, dryRun=All;
+* the patch types kubernetes.core and helm send: JSON merge patch, strategic merge patch (approximated:
+  merge patch with lists of named items merged by name and $-directives dropped), JSON patch and
+  server-side apply (approximated: deep merge of the applied object, create when missing);
+* resourceVersion: a global counter, and a stale metadata.resourceVersion in PUT or PATCH gets 409 Conflict;
+  generation is bumped when spec changes; status is kept out of main-resource writes like the real server;
+* "controllers" that stand in for what a cluster would do, each switchable: PVCs become Bound and get an
+  EdgeVolume (state deployed) when their class is one of the extension's, DaemonSets/Deployments report ready,
+  the csi-local-node DaemonSet registers the CSIDriver object, MirrorSubvolumes report Connected;
+* test hooks: `server.set_status(...)`, `server.requests` (every write, in order), and the same over HTTP at
+  /_test/status and /_test/requests.
+
+Run it by hand with `python tests/servers/kube_server.py --port 8001 --edge-api current`.
+"""
+
+import argparse
+import copy
+import json
+import re
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+EDGE_GROUP = "arccontainerstorage.azure.net"
+
+# (group, version, plural, kind, namespaced, has_status)
+CORE_RESOURCES = [
+    ("", "v1", "namespaces", "Namespace", False, True),
+    ("", "v1", "pods", "Pod", True, True),
+    ("", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", True, True),
+    ("", "v1", "persistentvolumes", "PersistentVolume", False, True),
+    ("", "v1", "secrets", "Secret", True, False),
+    ("", "v1", "configmaps", "ConfigMap", True, False),
+    ("", "v1", "serviceaccounts", "ServiceAccount", True, False),
+    ("", "v1", "services", "Service", True, True),
+    ("", "v1", "events", "Event", True, False),
+    ("", "v1", "nodes", "Node", False, True),
+    ("apps", "v1", "daemonsets", "DaemonSet", True, True),
+    ("apps", "v1", "deployments", "Deployment", True, True),
+    ("apps", "v1", "replicasets", "ReplicaSet", True, True),
+    ("storage.k8s.io", "v1", "storageclasses", "StorageClass", False, False),
+    ("storage.k8s.io", "v1", "csidrivers", "CSIDriver", False, False),
+    ("storage.k8s.io", "v1", "csinodes", "CSINode", False, False),
+    ("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole", False, False),
+    ("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False, False),
+    ("rbac.authorization.k8s.io", "v1", "roles", "Role", True, False),
+    ("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True, False),
+    ("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", False, False),
+    ("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False, False),
+    ("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False, True),
+]
+EDGE_COMMON = [
+    (EDGE_GROUP, "v1", "edgestorageconfigurations", "EdgeStorageConfiguration", False, True),
+    (EDGE_GROUP, "v1", "edgevolumes", "EdgeVolume", True, True),
+]
+EDGE_CURRENT = [
+    (EDGE_GROUP, "v1", "ingestsubvolumes", "IngestSubvolume", True, True),
+    (EDGE_GROUP, "v1", "mirrorsubvolumes", "MirrorSubvolume", True, True),
+]
+EDGE_LEGACY = [
+    (EDGE_GROUP, "v1", "edgesubvolumes", "EdgeSubvolume", True, True),
+    (EDGE_GROUP, "v1", "edgeingestpolicies", "EdgeIngestPolicy", True, False),
+]
+ACSTOR_V1 = [("containerstorage.azure.com", "v1", "storagepools", "StoragePool", True, True)]
+
+EDGE_CLASSES = ("unbacked-sc", "cloud-backed-sc", "unbacked-retain-sc", "cloud-backed-retain-sc")
+
+
+class ApiError(Exception):
+    def __init__(self, code, reason, message, name=None, kind=None):
+        super().__init__(message)
+        self.code, self.reason, self.message, self.name, self.kind = code, reason, message, name, kind
+
+    def status(self):
+        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
+                "reason": self.reason, "details": {"name": self.name, "kind": self.kind}, "code": self.code}
+
+
+class Resource:
+    def __init__(self, group, version, plural, kind, namespaced, has_status):
+        self.group, self.version, self.plural, self.kind = group, version, plural, kind
+        self.namespaced, self.has_status = namespaced, has_status
+
+    @property
+    def api_version(self):
+        return "{0}/{1}".format(self.group, self.version) if self.group else self.version
+
+    def discovery(self):
+        entries = [{
+            "name": self.plural, "singularName": self.kind.lower(), "namespaced": self.namespaced, "kind": self.kind,
+            "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+        }]
+        if self.has_status:
+            entries.append({"name": self.plural + "/status", "singularName": "", "namespaced": self.namespaced,
+                            "kind": self.kind, "verbs": ["get", "patch", "update"]})
+        return entries
+
+
+def merge_patch(target, patch):
+    """RFC 7386."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def strategic_merge_patch(target, patch):
+    """Approximation: merge patch, named list items merged by name, $-directives ignored."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if key.startswith("$"):
+            continue
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, list) and value and all(isinstance(i, dict) and "name" in i for i in value) \
+                and isinstance(result.get(key), list):
+            by_name = dict((item.get("name"), item) for item in result[key] if isinstance(item, dict))
+            merged = []
+            for item in value:
+                if item.get("$patch") == "delete":
+                    by_name.pop(item["name"], None)
+                    continue
+                merged.append(strategic_merge_patch(by_name.pop(item["name"], {}), item))
+            result[key] = merged + list(by_name.values()) if key not in ("containers", "initContainers") else merged
+        else:
+            result[key] = strategic_merge_patch(result.get(key), value)
+    return result
+
+
+def apply_merge(target, applied):
+    """Server-side apply approximation: deep merge of maps, lists replaced."""
+    if not isinstance(applied, dict) or not isinstance(target, dict):
+        return copy.deepcopy(applied)
+    result = copy.deepcopy(target)
+    for key, value in applied.items():
+        result[key] = apply_merge(result.get(key), value)
+    return result
+
+
+def _pointer(path):
+    if path == "":
+        return []
+    return [part.replace("~1", "/").replace("~0", "~") for part in path.lstrip("/").split("/")]
+
+
+def json_patch(document, operations):
+    document = copy.deepcopy(document)
+
+    def parent_of(parts):
+        node = document
+        for part in parts[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        return node
+
+    def get(parts):
+        node = document
+        for part in parts:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        return node
+
+    def add(parts, value):
+        parent = parent_of(parts)
+        if isinstance(parent, list):
+            parent.insert(len(parent) if parts[-1] == "-" else int(parts[-1]), value)
+        else:
+            parent[parts[-1]] = value
+
+    def remove(parts):
+        parent = parent_of(parts)
+        return parent.pop(int(parts[-1])) if isinstance(parent, list) else parent.pop(parts[-1])
+
+    try:
+        for op in operations:
+            parts = _pointer(op["path"])
+            kind = op["op"]
+            if kind == "add":
+                add(parts, copy.deepcopy(op["value"]))
+            elif kind == "remove":
+                remove(parts)
+            elif kind == "replace":
+                remove(parts)
+                add(parts, copy.deepcopy(op["value"]))
+            elif kind == "test":
+                if get(parts) != op["value"]:
+                    raise ApiError(422, "Invalid", "json patch test failed at {0}".format(op["path"]))
+            elif kind in ("move", "copy"):
+                value = get(_pointer(op["from"]))
+                if kind == "move":
+                    remove(_pointer(op["from"]))
+                add(parts, copy.deepcopy(value))
+            else:
+                raise ApiError(422, "Invalid", "unknown json patch op {0}".format(kind))
+    except (KeyError, IndexError, ValueError, TypeError) as error:
+        raise ApiError(422, "Invalid", "json patch failed: {0!r}".format(error))
+    return document
+
+
+SELECTOR_TERM = re.compile(r"^\s*(!?)([A-Za-z0-9./_-]+)\s*(?:(==|=|!=)\s*([A-Za-z0-9._-]*)|\s+(in|notin)\s*\(([^)]*)\))?\s*$")
+
+
+def _split_selector(selector):
+    terms, depth, current = [], 0, ""
+    for char in selector:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        if char == "," and depth == 0:
+            terms.append(current)
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        terms.append(current)
+    return terms
+
+
+def selector_matches(selector, values):
+    for term in _split_selector(selector or ""):
+        match = SELECTOR_TERM.match(term)
+        if not match:
+            raise ApiError(400, "BadRequest", "unable to parse selector term {0!r}".format(term))
+        negate, key, op, value, set_op, set_values = match.groups()
+        if op in ("=", "=="):
+            ok = values.get(key) == value
+        elif op == "!=":
+            ok = values.get(key) != value
+        elif set_op:
+            options = [item.strip() for item in set_values.split(",")]
+            ok = (values.get(key) in options) if set_op == "in" else (values.get(key) not in options)
+        else:
+            ok = (key not in values) if negate else (key in values)
+        if not ok:
+            return False
+    return True
+
+
+def field_values(obj):
+    meta = obj.get("metadata", {})
+    values = {"metadata.name": meta.get("name"), "metadata.namespace": meta.get("namespace")}
+    if isinstance(obj.get("status"), dict) and "phase" in obj["status"]:
+        values["status.phase"] = obj["status"]["phase"]
+    if obj.get("type"):
+        values["type"] = obj["type"]
+    return dict((k, v) for k, v in values.items() if v is not None)
+
+
+def now():
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class KubeState:
+    """Objects, resource registry and the simulated controllers. All access under self.lock."""
+
+    def __init__(self, edge_api="current", acstor_v1=False, nodes=2, controllers=None, delay=0.0):
+        registry = list(CORE_RESOURCES)
+        if edge_api in ("current", "legacy", "both"):
+            registry += EDGE_COMMON
+        if edge_api in ("current", "both"):
+            registry += EDGE_CURRENT
+        if edge_api in ("legacy", "both"):
+            registry += EDGE_LEGACY
+        if acstor_v1:
+            registry += ACSTOR_V1
+        self.resources = [Resource(*entry) for entry in registry]
+        self.lock = threading.RLock()
+        self.objects = {}
+        self.counter = 100
+        self.nodes = nodes
+        self.delay = delay
+        self.controllers = {"pvc": True, "workloads": True, "csidriver": True, "mirror": True}
+        self.controllers.update(controllers or {})
+        self.pending = []
+        self.requests = []
+        for name in ("default", "kube-system", "kube-public"):
+            self._store(self.resource("", "namespaces"), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+    # -- registry -------------------------------------------------------------------------
+    def resource(self, group, plural):
+        for resource in self.resources:
+            if resource.group == group and resource.plural == plural:
+                return resource
+        return None
+
+    def resource_for_kind(self, api_version, kind):
+        group, _, _version = api_version.rpartition("/")
+        for resource in self.resources:
+            if resource.group == group and resource.kind == kind:
+                return resource
+        raise KeyError("{0} {1} is not served".format(api_version, kind))
+
+    def groups(self):
+        result = {}
+        for resource in self.resources:
+            if resource.group:
+                result.setdefault(resource.group, set()).add(resource.version)
+        return result
+
+    # -- storage --------------------------------------------------------------------------
+    def _key(self, resource, namespace, name):
+        return (resource.group, resource.plural, namespace if resource.namespaced else "", name)
+
+    def _next_version(self):
+        self.counter += 1
+        return str(self.counter)
+
+    def _store(self, resource, obj):
+        meta = obj.setdefault("metadata", {})
+        meta.setdefault("uid", str(uuid.uuid4()))
+        meta.setdefault("creationTimestamp", now())
+        meta["resourceVersion"] = self._next_version()
+        meta.setdefault("generation", 1)
+        obj["apiVersion"], obj["kind"] = resource.api_version, resource.kind
+        self.objects[self._key(resource, meta.get("namespace"), meta["name"])] = obj
+        return obj
+
+    def get(self, resource, namespace, name):
+        obj = self.objects.get(self._key(resource, namespace, name))
+        if obj is None:
+            raise ApiError(404, "NotFound", '{0} "{1}" not found'.format(resource.plural, name), name, resource.plural)
+        return obj
+
+    def find(self, api_version, kind, name, namespace=None):
+        with self.lock:
+            self.run_pending()
+            resource = self.resource_for_kind(api_version, kind)
+            obj = self.objects.get(self._key(resource, namespace, name))
+            return copy.deepcopy(obj) if obj else None
+
+    def list(self, resource, namespace, label_selector=None, field_selector=None):
+        items = []
+        for (group, plural, ns, _name), obj in sorted(self.objects.items()):
+            if group != resource.group or plural != resource.plural:
+                continue
+            if namespace and resource.namespaced and ns != namespace:
+                continue
+            if label_selector and not selector_matches(label_selector, obj["metadata"].get("labels") or {}):
+                continue
+            if field_selector and not selector_matches(field_selector, field_values(obj)):
+                continue
+            items.append(copy.deepcopy(obj))
+        return items
+
+    def create(self, resource, namespace, body, dry_run=False):
+        obj = copy.deepcopy(body)
+        meta = obj.setdefault("metadata", {})
+        if not meta.get("name"):
+            if meta.get("generateName"):
+                meta["name"] = meta["generateName"] + uuid.uuid4().hex[:5]
+            else:
+                raise ApiError(422, "Invalid", "metadata.name: Required value", None, resource.kind)
+        if resource.namespaced:
+            namespace = namespace or meta.get("namespace") or "default"
+            if meta.get("namespace") and meta["namespace"] != namespace:
+                raise ApiError(400, "BadRequest", "the namespace of the object does not match the namespace on the request")
+            meta["namespace"] = namespace
+        else:
+            meta.pop("namespace", None)
+        if self._key(resource, meta.get("namespace"), meta["name"]) in self.objects:
+            raise ApiError(409, "AlreadyExists", '{0} "{1}" already exists'.format(resource.plural, meta["name"]), meta["name"], resource.plural)
+        for field in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp"):
+            meta.pop(field, None)
+        if resource.has_status:
+            obj.pop("status", None)
+        if dry_run:
+            meta.update(uid=str(uuid.uuid4()), resourceVersion="", creationTimestamp=now(), generation=1)
+            return obj
+        meta["generation"] = 1
+        stored = self._store(resource, obj)
+        self.on_write(resource, stored)
+        return copy.deepcopy(stored)
+
+    def replace(self, resource, namespace, name, body, subresource=None, dry_run=False, patch=False):
+        current = self.get(resource, namespace, name)
+        new = copy.deepcopy(body)
+        meta = new.setdefault("metadata", {})
+        wanted_version = meta.get("resourceVersion")
+        if wanted_version and wanted_version != current["metadata"]["resourceVersion"]:
+            raise ApiError(409, "Conflict", 'Operation cannot be fulfilled on {0} "{1}": the object has been modified; '
+                           "please apply your changes to the latest version and try again".format(resource.plural, name), name, resource.plural)
+        if meta.get("name", name) != name:
+            raise ApiError(400, "BadRequest", "the name of the object does not match the name on the request")
+        meta["name"] = name
+        for field in ("uid", "creationTimestamp", "generation"):
+            meta[field] = current["metadata"].get(field)
+        if resource.namespaced:
+            meta["namespace"] = current["metadata"]["namespace"]
+        if subresource == "status":
+            merged = copy.deepcopy(current)
+            merged["status"] = new.get("status")
+            new = merged
+        elif resource.has_status:
+            new["status"] = copy.deepcopy(current.get("status"))
+            if new.get("status") is None:
+                new.pop("status")
+        if new.get("spec") != current.get("spec") or (resource.kind in ("StorageClass", "CSIDriver") and new != current):
+            new["metadata"]["generation"] = (current["metadata"].get("generation") or 1) + (0 if subresource == "status" else 1)
+        if dry_run:
+            return new
+        stored = self._store(resource, new)
+        if subresource != "status":
+            self.on_write(resource, stored)
+        return copy.deepcopy(stored)
+
+    def patch(self, resource, namespace, name, content_type, raw, subresource=None, dry_run=False):
+        content_type = (content_type or "").split(";")[0].strip()
+        if content_type == "application/apply-patch+yaml":
+            applied = yaml.safe_load(raw) or {}
+            if self._key(resource, namespace, name) not in self.objects:
+                applied.setdefault("metadata", {})["name"] = name
+                return self.create(resource, namespace, applied, dry_run)
+            current = self.get(resource, namespace, name)
+            new = apply_merge(current, applied)
+            new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+            return self.replace(resource, namespace, name, new, subresource, dry_run)
+        current = self.get(resource, namespace, name)
+        patch = json.loads(raw or b"null")
+        if content_type == "application/json-patch+json":
+            new = json_patch(current, patch)
+        elif content_type == "application/merge-patch+json":
+            new = merge_patch(current, patch)
+        elif content_type == "application/strategic-merge-patch+json":
+            if resource.group == EDGE_GROUP:
+                raise ApiError(415, "UnsupportedMediaType", "strategic merge patch is not supported for custom resources")
+            new = strategic_merge_patch(current, patch)
+        else:
+            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format: " + content_type)
+        if isinstance(patch, dict) and ((patch.get("metadata") or {}).get("resourceVersion")):
+            new["metadata"]["resourceVersion"] = patch["metadata"]["resourceVersion"]
+        else:
+            new["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
+        return self.replace(resource, namespace, name, new, subresource, dry_run)
+
+    def delete(self, resource, namespace, name, dry_run=False):
+        obj = self.get(resource, namespace, name)
+        if dry_run:
+            return copy.deepcopy(obj)
+        del self.objects[self._key(resource, namespace, name)]
+        self.on_delete(resource, obj)
+        obj = copy.deepcopy(obj)
+        obj["metadata"]["deletionTimestamp"] = now()
+        return obj
+
+    # -- simulated controllers ---------------------------------------------------------------
+    def later(self, action):
+        self.pending.append((time.monotonic() + self.delay, action))
+
+    def run_pending(self):
+        due = [item for item in self.pending if item[0] <= time.monotonic()]
+        self.pending = [item for item in self.pending if item[0] > time.monotonic()]
+        for _when, action in due:
+            action()
+
+    def set_status(self, api_version, kind, name, status, namespace=None):
+        with self.lock:
+            resource = self.resource_for_kind(api_version, kind)
+            obj = self.objects.get(self._key(resource, namespace, name))
+            if obj is None:
+                return None
+            obj["status"] = merge_patch(obj.get("status") or {}, status)
+            obj["metadata"]["resourceVersion"] = self._next_version()
+            return copy.deepcopy(obj)
+
+    def _ensure_object(self, api_version, kind, body):
+        resource = self.resource_for_kind(api_version, kind)
+        meta = body["metadata"]
+        if self._key(resource, meta.get("namespace"), meta["name"]) not in self.objects:
+            self._store(resource, body)
+
+    def on_write(self, resource, obj):
+        meta = obj["metadata"]
+        name, namespace = meta["name"], meta.get("namespace")
+        if resource.kind == "PersistentVolumeClaim" and self.controllers["pvc"]:
+            storage_class = (obj.get("spec") or {}).get("storageClassName")
+            if (obj.get("status") or {}).get("phase") == "Bound":
+                return
+            obj["status"] = {"phase": "Pending"}
+            if storage_class in EDGE_CLASSES and self.resource(EDGE_GROUP, "edgevolumes"):
+                def bind():
+                    if self._key(resource, namespace, name) not in self.objects:
+                        return
+                    self.set_status("v1", "PersistentVolumeClaim", name, {"phase": "Bound", "accessModes": obj["spec"].get("accessModes"),
+                                                                          "capacity": (obj["spec"].get("resources") or {}).get("requests")}, namespace)
+                    self._ensure_object(EDGE_GROUP + "/v1", "EdgeVolume", {
+                        "metadata": {"name": name, "namespace": namespace},
+                        "spec": {"requestedSize": ((obj["spec"].get("resources") or {}).get("requests") or {}).get("storage")}})
+                    self.set_status(EDGE_GROUP + "/v1", "EdgeVolume", name, {"state": "deployed"}, namespace)
+                self.later(bind)
+        elif resource.kind == "DaemonSet" and self.controllers["workloads"]:
+            def ready_ds():
+                self.set_status("apps/v1", "DaemonSet", name, {
+                    "desiredNumberScheduled": self.nodes, "currentNumberScheduled": self.nodes, "updatedNumberScheduled": self.nodes,
+                    "numberReady": self.nodes, "numberAvailable": self.nodes, "numberMisscheduled": 0,
+                    "observedGeneration": meta["generation"]}, namespace)
+                if name == "csi-local-node" and self.controllers["csidriver"]:
+                    # The real driver pod registers the CSIDriver at startup; Helm never owns it.
+                    self._ensure_object("storage.k8s.io/v1", "CSIDriver", {"metadata": {"name": "localdisk.csi.acstor.io"}, "spec": {
+                        "attachRequired": False, "podInfoOnMount": True, "storageCapacity": True, "fsGroupPolicy": "File",
+                        "volumeLifecycleModes": ["Persistent", "Ephemeral"]}})
+            self.later(ready_ds)
+        elif resource.kind == "Deployment" and self.controllers["workloads"]:
+            replicas = (obj.get("spec") or {}).get("replicas", 1)
+            self.later(lambda: self.set_status("apps/v1", "Deployment", name, {
+                "replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas, "updatedReplicas": replicas,
+                "observedGeneration": meta["generation"]}, namespace))
+        elif resource.kind == "MirrorSubvolume" and self.controllers["mirror"]:
+            self.later(lambda: self.set_status(EDGE_GROUP + "/v1", "MirrorSubvolume", name, {"backendConnection": "Connected"}, namespace))
+
+    def on_delete(self, resource, obj):
+        meta = obj["metadata"]
+        if resource.kind == "PersistentVolumeClaim" and self.controllers["pvc"] and self.resource(EDGE_GROUP, "edgevolumes"):
+            self.objects.pop((EDGE_GROUP, "edgevolumes", meta.get("namespace"), meta["name"]), None)
+
+
+class KubeHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "acstor-edge-kube-test-double/1"
+
+    def log_message(self, *args):  # quiet
+        pass
+
+    @property
+    def state(self):
+        return self.server.state
+
+    def _send(self, code, body):
+        data = json.dumps(body).encode("utf-8")
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_POST(self):
+        self._handle("POST")
+
+    def do_PUT(self):
+        self._handle("PUT")
+
+    def do_PATCH(self):
+        self._handle("PATCH")
+
+    def do_DELETE(self):
+        self._handle("DELETE")
+
+    def _handle(self, method):
+        url = urlsplit(self.path)
+        query = dict((key, values[-1]) for key, values in parse_qs(url.query).items())
+        raw = self._body()
+        try:
+            with self.state.lock:
+                self.state.run_pending()
+                code, body = self._route(method, url.path.rstrip("/") or "/", query, raw)
+        except ApiError as error:
+            code, body = error.code, error.status()
+        self._send(code, body)
+
+    def _route(self, method, path, query, raw):
+        state = self.state
+        if path.startswith("/_test/"):
+            return self._test_hook(method, path, raw)
+        if method == "GET" and path == "/version":
+            return 200, {"major": "1", "minor": "31", "gitVersion": "v1.31.0-acstor-test-double", "platform": "linux/amd64"}
+        if method == "GET" and path == "/api":
+            return 200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}
+        if method == "GET" and path == "/apis":
+            return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+                {"name": group, "versions": [{"groupVersion": group + "/" + v, "version": v} for v in sorted(versions)],
+                 "preferredVersion": {"groupVersion": group + "/" + sorted(versions)[0], "version": sorted(versions)[0]}}
+                for group, versions in sorted(state.groups().items())]}
+        parts = path.strip("/").split("/")
+        if parts[0] == "api" and len(parts) >= 2:
+            group, version, rest = "", parts[1], parts[2:]
+        elif parts[0] == "apis" and len(parts) >= 3:
+            group, version, rest = parts[1], parts[2], parts[3:]
+        else:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        if not rest:
+            if method != "GET":
+                raise ApiError(405, "MethodNotAllowed", "method not allowed")
+            served = [r for r in state.resources if r.group == group and r.version == version]
+            if not served:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return 200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": served[0].api_version,
+                         "resources": [entry for r in served for entry in r.discovery()]}
+        namespace = None
+        if rest[0] == "namespaces" and len(rest) >= 3 and state.resource(group, rest[2]):
+            namespace, rest = rest[1], rest[2:]
+        resource = state.resource(group, rest[0])
+        if resource is None or resource.version != version:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        name = rest[1] if len(rest) > 1 else None
+        subresource = rest[2] if len(rest) > 2 else None
+        if subresource not in (None, "status") or (subresource == "status" and not resource.has_status):
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        dry_run = query.get("dryRun") == "All"
+        if method in ("POST", "PUT", "PATCH", "DELETE") and not dry_run:
+            state.requests.append({"method": method, "kind": resource.kind, "namespace": namespace, "name": name,
+                                   "subresource": subresource, "content_type": self.headers.get("Content-Type")})
+        if method == "GET" and name is None:
+            if query.get("watch") in ("true", "1"):
+                raise ApiError(405, "MethodNotAllowed", "watch is not supported by this test double")
+            items = state.list(resource, namespace, query.get("labelSelector"), query.get("fieldSelector"))
+            return 200, {"kind": resource.kind + "List", "apiVersion": resource.api_version,
+                         "metadata": {"resourceVersion": str(state.counter)}, "items": items}
+        if method == "GET":
+            return 200, copy.deepcopy(state.get(resource, namespace, name))
+        if method == "POST" and name is None:
+            return 201, state.create(resource, namespace, json.loads(raw or b"{}"), dry_run)
+        if method == "PUT" and name:
+            return 200, state.replace(resource, namespace, name, json.loads(raw or b"{}"), subresource, dry_run)
+        if method == "PATCH" and name:
+            existed = state._key(resource, namespace, name) in state.objects
+            result = state.patch(resource, namespace, name, self.headers.get("Content-Type"), raw, subresource, dry_run)
+            return (200 if existed else 201), result
+        if method == "DELETE" and name:
+            return 200, state.delete(resource, namespace, name, dry_run)
+        raise ApiError(405, "MethodNotAllowed", "method not allowed")
+
+    def _test_hook(self, method, path, raw):
+        state = self.state
+        if path == "/_test/requests" and method == "GET":
+            return 200, {"requests": state.requests}
+        if path == "/_test/requests" and method == "DELETE":
+            state.requests = []
+            return 200, {}
+        if path == "/_test/status" and method == "POST":
+            body = json.loads(raw)
+            obj = state.set_status(body["apiVersion"], body["kind"], body["name"], body["status"], body.get("namespace"))
+            return (200, obj) if obj else (404, {"message": "no such object"})
+        raise ApiError(404, "NotFound", "unknown test hook " + path)
+
+
+class KubeTestServer:
+    """Start with `with KubeTestServer(edge_api="legacy") as server:`; server.url is http://127.0.0.1:<port>."""
+
+    def __init__(self, port=0, **state_options):
+        self.state = KubeState(**state_options)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), KubeHandler)
+        self.httpd.daemon_threads = True
+        self.httpd.state = self.state
+        self.thread = None
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:{0}".format(self.httpd.server_address[1])
+
+    def start(self):
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # conveniences for tests
+    @property
+    def requests(self):
+        return self.state.requests
+
+    def writes(self, methods=("POST", "PUT", "PATCH", "DELETE")):
+        return [r for r in self.state.requests if r["method"] in methods]
+
+    def add(self, body):
+        with self.state.lock:
+            resource = self.state.resource_for_kind(body["apiVersion"], body["kind"])
+            status = body.get("status")
+            obj = self.state.create(resource, body["metadata"].get("namespace"), body)
+            if status is not None:
+                obj = self.state.set_status(body["apiVersion"], body["kind"], obj["metadata"]["name"], status, obj["metadata"].get("namespace"))
+            return obj
+
+    def find(self, api_version, kind, name, namespace=None):
+        return self.state.find(api_version, kind, name, namespace)
+
+    def set_status(self, api_version, kind, name, status, namespace=None):
+        return self.state.set_status(api_version, kind, name, status, namespace)
+
+    def kubeconfig(self, path):
+        config = {
+            "apiVersion": "v1", "kind": "Config", "current-context": "test-double",
+            "clusters": [{"name": "test-double", "cluster": {"server": self.url}}],
+            "users": [{"name": "tester", "user": {"token": "test-double-token"}}],
+            "contexts": [{"name": "test-double", "context": {"cluster": "test-double", "user": "tester"}}],
+        }
+        with open(str(path), "w") as handle:
+            yaml.safe_dump(config, handle)
+        return str(path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--edge-api", choices=["current", "legacy", "both", "none"], default="current")
+    parser.add_argument("--acstor-v1", action="store_true", help="also serve containerstorage.azure.com/v1 StoragePool")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before simulated controllers act")
+    args = parser.parse_args()
+    server = KubeTestServer(args.port, edge_api=args.edge_api, acstor_v1=args.acstor_v1, delay=args.delay)
+    print("kube test double listening on {0} (Ctrl-C to stop)".format(server.url), flush=True)
+    try:
+        server.httpd.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
