@@ -1,0 +1,306 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) acstor.edge contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: arc_extension
+short_description: Create, update or delete an Azure Arc cluster extension
+version_added: 0.1.0
+description:
+  - Manages a C(Microsoft.KubernetesConfiguration/extensions) resource on an Arc-enabled (connectedClusters), AKS
+    (managedClusters) or AKS Arc (provisionedClusters) cluster through Azure Resource Manager, api-version C(2025-03-01).
+  - Idempotent. The module reads the extension, compares only the fields it is given (extension type, version, release
+    train, auto-upgrade, scope, each configuration setting key, identity) and sends a PATCH with just the differences,
+    a PUT when the extension is new, needs an identity added or is in the C(Failed) state, and nothing otherwise.
+  - Long-running operations are followed through C(Azure-AsyncOperation) or C(Location) until they finish or
+    O(wait_timeout) passes; the poll progress is in RV(progress) (shown with C(-v)).
+author:
+  - acstor.edge contributors
+extends_documentation_fragment:
+  - acstor.edge.azure_auth
+attributes:
+  check_mode:
+    support: full
+    description: Reads the extension and reports the plan; sends no PUT, PATCH or DELETE.
+  diff_mode:
+    support: full
+    description: Before/after of the fields the task manages. Protected settings are never shown.
+options:
+  resource_group:
+    description: Resource group of the cluster.
+    type: str
+    required: true
+  cluster_name:
+    description: Name of the cluster resource.
+    type: str
+    required: true
+  cluster_type:
+    description: Kind of cluster resource the extension belongs to.
+    type: str
+    default: connectedClusters
+    choices: [connectedClusters, managedClusters, provisionedClusters]
+  name:
+    description:
+      - Name of the extension resource, for example C(azure-arc-containerstorage).
+    type: str
+    required: true
+  extension_type:
+    description:
+      - Extension type, for example C(microsoft.arc.containerstorage). Required with O(state=present). Compared
+        case-insensitively; it cannot change on an existing extension.
+    type: str
+  version:
+    description:
+      - Version to pin. Implies O(auto_upgrade_minor_version=false) unless that is given.
+    type: str
+  release_train:
+    description: Release train, for example C(stable) or C(preview). Compared case-insensitively.
+    type: str
+  auto_upgrade_minor_version:
+    description: Whether the extension follows minor versions of its release train. Must be false with O(version).
+    type: bool
+  scope:
+    description:
+      - V(cluster) (one release in O(release_namespace)) or V(namespace) (in O(target_namespace)). Fixed at creation; a
+        different scope on an existing extension is an error.
+    type: str
+    choices: [cluster, namespace]
+  release_namespace:
+    description: Namespace of the Helm release with O(scope=cluster).
+    type: str
+  target_namespace:
+    description: Namespace with O(scope=namespace).
+    type: str
+  configuration_settings:
+    description:
+      - Configuration settings as string key/value pairs. Only the listed keys are managed, each compared separately;
+        keys set by others are left alone. Values must be strings (quote V('true') in YAML).
+    type: dict
+    default: {}
+  configuration_protected_settings:
+    description:
+      - Sensitive settings (string values). ARM never returns them, so they cannot be compared; see
+        O(protected_settings_policy).
+    type: dict
+  protected_settings_policy:
+    description:
+      - V(create_only) sends O(configuration_protected_settings) when the extension is created or re-PUT (identity added,
+        Failed install retried) and never on PATCH, so reruns stay unchanged.
+      - V(always) sends all of them with every run (a PATCH; reported as changed every time). Use it to rotate a value;
+        the service deletes protected keys that are left out.
+    type: str
+    default: create_only
+    choices: [create_only, always]
+  identity:
+    description:
+      - V(SystemAssigned) requests a system-assigned managed identity (needed by Azure Container Storage to reach Blob
+        storage). Adding it to an existing extension is a PUT, because PATCH cannot change the identity.
+      - Unset leaves the identity as it is.
+    type: str
+    choices: [SystemAssigned]
+  state:
+    description: Whether the extension should exist.
+    type: str
+    default: present
+    choices: [present, absent]
+  force_delete:
+    description:
+      - With O(state=absent), delete the Azure resource without waiting for the cluster agents to remove the Helm release
+        (C(forceDelete=true)). Use only for clusters that are gone or disconnected for good.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait for the operation to finish (C(provisioningState) Succeeded) and for C(identity.principalId) to appear.
+    type: bool
+    default: true
+  wait_timeout:
+    description: Seconds to wait for the operation, and again for the principal id.
+    type: int
+    default: 1800
+"""
+
+EXAMPLES = r"""
+- name: Azure Container Storage enabled by Azure Arc, pinned
+  acstor.edge.arc_extension:
+    resource_group: rg-edge
+    cluster_name: store-0042
+    name: azure-arc-containerstorage
+    extension_type: microsoft.arc.containerstorage
+    version: 2.12.0
+    release_train: stable
+    auto_upgrade_minor_version: false
+    scope: cluster
+    release_namespace: azure-arc-containerstorage
+    identity: SystemAssigned
+    configuration_settings:
+      edgeStorageConfiguration.create: "true"
+      feature.diskStorageClass: default,local-path
+  register: acsa
+
+- name: Grant the extension identity access (principal id from the result)
+  ansible.builtin.debug:
+    msg: "{{ acsa.principal_id }}"
+
+- name: Remove the extension of a cluster that no longer exists
+  acstor.edge.arc_extension:
+    resource_group: rg-edge
+    cluster_name: store-0042
+    name: azure-arc-containerstorage
+    state: absent
+    force_delete: true
+"""
+
+RETURN = r"""
+extension:
+  description: The extension resource as ARM returns it (protected settings are never returned). Empty after deletion.
+  returned: always
+  type: dict
+  sample:
+    id: /subscriptions/xxx/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/store-0042/providers/Microsoft.KubernetesConfiguration/extensions/azure-arc-containerstorage
+    identity: {type: SystemAssigned, principalId: 2f0c0a3e-0000-0000-0000-000000000000}
+    properties: {extensionType: microsoft.arc.containerstorage, provisioningState: Succeeded, version: 2.12.0}
+principal_id:
+  description: C(identity.principalId) of the extension, once ARM has populated it.
+  returned: when the extension has a system-assigned identity
+  type: str
+provisioning_state:
+  description: C(properties.provisioningState) after the task.
+  returned: always
+  type: str
+  sample: Succeeded
+actions:
+  description: Human-readable list of the differences that were (or in check mode would be) applied.
+  returned: always
+  type: list
+  elements: str
+  sample: ["configurationSettings.feature.diskStorageClass: default → default,local-path"]
+progress:
+  description: Long-running-operation polls and retries, for C(-v) output.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import (
+    EXTENSIONS_API_VERSION,
+    ExtensionConflict,
+    ExtensionSpec,
+    desired_view,
+    extension_failure,
+    extension_path,
+    owned_view,
+    plan_extension,
+    principal_id,
+    validate_spec,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
+from ansible_collections.acstor.edge.plugins.module_utils.arm_module import arm_client_for_module
+from ansible_collections.acstor.edge.plugins.module_utils.azure_auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.extension_runner import wait_for_principal, write_extension
+
+
+def spec_from_params(params):
+    return ExtensionSpec(
+        resource_group=params["resource_group"], cluster_name=params["cluster_name"], name=params["name"],
+        cluster_type=params["cluster_type"], extension_type=params["extension_type"] or "",
+        version=params["version"], release_train=params["release_train"],
+        auto_upgrade_minor_version=params["auto_upgrade_minor_version"], scope=params["scope"],
+        release_namespace=params["release_namespace"], target_namespace=params["target_namespace"],
+        configuration_settings=params["configuration_settings"] or {},
+        configuration_protected_settings=params["configuration_protected_settings"],
+        protected_settings_policy=params["protected_settings_policy"], identity=params["identity"])
+
+
+def main():
+    argument_spec = azure_auth_argument_spec()
+    argument_spec.update(
+        resource_group=dict(type="str", required=True),
+        cluster_name=dict(type="str", required=True),
+        cluster_type=dict(type="str", default="connectedClusters", choices=["connectedClusters", "managedClusters", "provisionedClusters"]),
+        name=dict(type="str", required=True),
+        extension_type=dict(type="str"),
+        version=dict(type="str"),
+        release_train=dict(type="str"),
+        auto_upgrade_minor_version=dict(type="bool"),
+        scope=dict(type="str", choices=["cluster", "namespace"]),
+        release_namespace=dict(type="str"),
+        target_namespace=dict(type="str"),
+        configuration_settings=dict(type="dict", default={}),
+        configuration_protected_settings=dict(type="dict", no_log=True),
+        protected_settings_policy=dict(type="str", default="create_only", choices=["create_only", "always"]),
+        identity=dict(type="str", choices=["SystemAssigned"]),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        force_delete=dict(type="bool", default=False),
+        wait=dict(type="bool", default=True),
+        wait_timeout=dict(type="int", default=1800),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
+                           required_if=[("state", "present", ["extension_type"])])
+    params = module.params
+    spec = spec_from_params(params)
+    errors = validate_spec(spec, params["state"])
+    if params["wait_timeout"] <= 0:
+        errors.append("wait_timeout must be a positive number of seconds")
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+
+    progress = []
+    result = dict(changed=False, extension={}, provisioning_state="", actions=[], progress=progress)
+    client = arm_client_for_module(module, progress)
+    path = extension_path(client.subscription_id, spec)
+    try:
+        current = client.get(path, EXTENSIONS_API_VERSION)
+        plan = plan_extension(current, spec, params["state"])
+    except ExtensionConflict as exc:
+        module.fail_json(msg=str(exc), **result)
+    except ArmError as exc:
+        module.fail_json(msg=str(exc), error=exc.as_dict(), **result)
+
+    result.update(changed=plan.changed, actions=plan.describe() if plan.action != "delete" else ["delete " + spec.name])
+    if module._diff:
+        if params["state"] == "absent":
+            result["diff"] = dict(before=owned_view(current, spec), after={})
+        else:
+            result["diff"] = dict(before=owned_view(current, spec), after=desired_view(spec))
+    final = current
+    if plan.changed and not module.check_mode:
+        try:
+            final = write_extension(client, path, plan, spec.name, params["wait"], params["wait_timeout"],
+                                    params["force_delete"])
+        except ArmError as exc:
+            resource = client.get(path, EXTENSIONS_API_VERSION) if params["state"] == "present" else None
+            details = extension_failure(resource) if resource else ""
+            msg = str(exc) + ("; extension reports: " + details if resource else "")
+            module.fail_json(msg=msg, error=exc.as_dict(), extension=resource or {},
+                             provisioning_state=((resource or {}).get("properties") or {}).get("provisioningState", ""),
+                             changed=True, actions=result["actions"], progress=progress)
+    if params["state"] == "present" and params["wait"] and not module.check_mode and final is not None:
+        wants_identity = spec.identity or ((final.get("identity") or {}).get("type") == "SystemAssigned")
+        if wants_identity and not principal_id(final):
+            try:
+                final = wait_for_principal(client, path, spec.name, params["wait_timeout"])
+            except ArmError as exc:
+                module.fail_json(msg=str(exc), extension=final, changed=result["changed"], progress=progress)
+        state = ((final or {}).get("properties") or {}).get("provisioningState", "")
+        if state.lower() == "failed":
+            module.fail_json(msg="extension {0} is Failed: {1}".format(spec.name, extension_failure(final)),
+                             extension=final, provisioning_state=state, changed=result["changed"], progress=progress)
+    if params["state"] == "absent" and not module.check_mode:
+        final = None
+    result["extension"] = final or {}
+    result["provisioning_state"] = ((final or {}).get("properties") or {}).get("provisioningState", "")
+    if principal_id(final):
+        result["principal_id"] = principal_id(final)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) acstor.edge contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: arc_extension_info
+short_description: Read Azure Arc cluster extensions
+version_added: 0.1.0
+description:
+  - Returns one extension (O(name)) or all extensions of a cluster, optionally only those of one O(extension_type),
+    through Azure Resource Manager (C(Microsoft.KubernetesConfiguration/extensions), api-version C(2025-03-01)).
+author:
+  - acstor.edge contributors
+extends_documentation_fragment:
+  - acstor.edge.azure_auth
+attributes:
+  check_mode:
+    support: full
+    description: Read-only.
+options:
+  resource_group:
+    description: Resource group of the cluster.
+    type: str
+    required: true
+  cluster_name:
+    description: Name of the cluster resource.
+    type: str
+    required: true
+  cluster_type:
+    description: Kind of cluster resource.
+    type: str
+    default: connectedClusters
+    choices: [connectedClusters, managedClusters, provisionedClusters]
+  name:
+    description: Name of one extension. Without it, all extensions of the cluster are listed.
+    type: str
+  extension_type:
+    description: Return only extensions of this type (case-insensitive), for example C(microsoft.iotoperations.platform).
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Which cert-manager providers are installed as extensions?
+  acstor.edge.arc_extension_info:
+    resource_group: rg-edge
+    cluster_name: store-0042
+  register: extensions
+
+- name: The Azure Container Storage extension's identity
+  acstor.edge.arc_extension_info:
+    resource_group: rg-edge
+    cluster_name: store-0042
+    name: azure-arc-containerstorage
+  register: acsa
+"""
+
+RETURN = r"""
+extensions:
+  description: Matching extension resources as ARM returns them (empty when none match or O(name) does not exist).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - name: azure-arc-containerstorage
+      identity: {type: SystemAssigned, principalId: 2f0c0a3e-0000-0000-0000-000000000000}
+      properties: {extensionType: microsoft.arc.containerstorage, provisioningState: Succeeded}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import (
+    EXTENSIONS_API_VERSION,
+    ExtensionSpec,
+    extension_path,
+    extensions_path,
+    validate_spec,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
+from ansible_collections.acstor.edge.plugins.module_utils.arm_module import arm_client_for_module
+from ansible_collections.acstor.edge.plugins.module_utils.azure_auth import azure_auth_argument_spec
+
+
+def main():
+    argument_spec = azure_auth_argument_spec()
+    argument_spec.update(
+        resource_group=dict(type="str", required=True),
+        cluster_name=dict(type="str", required=True),
+        cluster_type=dict(type="str", default="connectedClusters", choices=["connectedClusters", "managedClusters", "provisionedClusters"]),
+        name=dict(type="str"),
+        extension_type=dict(type="str"),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    params = module.params
+    spec = ExtensionSpec(resource_group=params["resource_group"], cluster_name=params["cluster_name"],
+                         name=params["name"] or "placeholder", cluster_type=params["cluster_type"])
+    errors = validate_spec(spec, state="info")
+    if errors:
+        module.fail_json(msg="; ".join(errors))
+    progress = []
+    client = arm_client_for_module(module, progress)
+    try:
+        if params["name"]:
+            found = client.get(extension_path(client.subscription_id, spec), EXTENSIONS_API_VERSION)
+            extensions = [found] if found else []
+        else:
+            extensions = client.list(extensions_path(client.subscription_id, spec), EXTENSIONS_API_VERSION)
+    except ArmError as exc:
+        module.fail_json(msg=str(exc), error=exc.as_dict(), progress=progress)
+    if params["extension_type"]:
+        wanted = params["extension_type"].lower()
+        extensions = [e for e in extensions if ((e.get("properties") or {}).get("extensionType") or "").lower() == wanted]
+    module.exit_json(changed=False, extensions=extensions, progress=progress)
+
+
+if __name__ == "__main__":
+    main()
