@@ -140,6 +140,10 @@ class ArmState:
     def writes(self):
         return [r for r in self.requests if r["method"] in ("PUT", "PATCH", "DELETE", "POST") and r["arm"]]
 
+    def bodies(self, method, path_contains=""):
+        return [json.loads(r["body"]) for r in self.requests
+                if r["method"] == method and path_contains.lower() in r["path"].lower() and r["body"]]
+
     def add_cluster(self, subscription, resource_group, name, location="westeurope", tags=None, distribution="k3s",
                     connectivity="Connected", kubernetes_version="1.30.4", agent_version="1.21.10", oidc_issuer=None):
         properties = {"kubernetesVersion": kubernetes_version, "agentVersion": agent_version,
@@ -271,7 +275,8 @@ class ArmHandler(BaseHTTPRequestHandler):
         raw = self._body()
         is_arm = path.lower().startswith("/subscriptions/")
         with self.state.lock:
-            self.state.requests.append({"method": self.command, "path": path, "query": query, "arm": is_arm})
+            self.state.requests.append({"method": self.command, "path": path, "query": query, "arm": is_arm,
+                                        "body": raw.decode(errors="replace") if is_arm else ""})
             if path == "/metadata/endpoints":
                 return self._metadata()
             if path.endswith("/.well-known/openid-configuration"):
@@ -603,6 +608,7 @@ class ArmTestServer:
 
     def __init__(self, reference_dir=None, workdir=None):
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="arm-server-"))
+        self.workdir.mkdir(parents=True, exist_ok=True)
         self.cert_path, self.key_path = make_self_signed_cert(self.workdir)
         self.state = ArmState()
         self.state.schemas, self.state.schema_source = load_schemas(reference_dir)

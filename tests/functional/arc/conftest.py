@@ -13,8 +13,6 @@ if str(SERVERS_DIR) not in sys.path:
 
 from arm_server import ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
 
-from conftest import ansible_environment  # noqa: E402  pylint: disable=wrong-import-position
-
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 OTHER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000002"
 
@@ -29,63 +27,58 @@ def arm_server(shared_reference, tmp_path):
 
 
 class PlaybookRunner:
-    def __init__(self, server, tmp_path):
+    """ansible-playbook against the ARM test server, with credentials in the environment as AWX injects them."""
+
+    def __init__(self, server, tmp_path, ansible_environment):
         self.server = server
         self.tmp_path = tmp_path
+        self.ansible_environment = ansible_environment
         self.count = 0
 
     def env(self, **extra):
         values = self.server.client_env(SUBSCRIPTION)
-        values["ANSIBLE_CALLBACKS_ENABLED"] = ""
+        values["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.timer"
         values.update(extra)
-        return ansible_environment(**values)
+        return self.ansible_environment(**values)
 
-    def run(self, tasks, *args, extra_env=None, check=False, diff=False, verbosity=0, hosts="localhost", inventory=None):
-        """Run a play of `tasks` (YAML text) on localhost; return (returncode, stdout+stderr, results per task)."""
-        self.count += 1
-        playbook = self.tmp_path / "play{0}.yml".format(self.count)
-        playbook.write_text("- hosts: {0}\n  gather_facts: false\n  tasks:\n{1}".format(
-            hosts, textwrap.indent(textwrap.dedent(tasks), "    ")))
-        command = ["ansible-playbook", str(playbook), "-i", inventory or "localhost,", "-c", "local"]
-        if check:
-            command.append("--check")
-        if diff:
-            command.append("--diff")
-        if verbosity:
-            command.append("-" + "v" * verbosity)
-        command.extend(args)
-        env = self.env(**(extra_env or {}))
-        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default"
-        env["ANSIBLE_CALLBACK_RESULT_FORMAT"] = "json"
-        process = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240, check=False)
-        return process.returncode, process.stdout + process.stderr
-
-    def run_json(self, tasks, *args, extra_env=None, check=False, diff=False):
-        """Like run, with the json callback: returns (rc, {task name: result}, raw output)."""
+    def write_play(self, tasks, roles_path=None):
         self.count += 1
         playbook = self.tmp_path / "play{0}.yml".format(self.count)
         playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n{0}".format(
             textwrap.indent(textwrap.dedent(tasks), "    ")))
-        command = ["ansible-playbook", str(playbook), "-i", "localhost,", "-c", "local"]
-        if check:
-            command.append("--check")
-        if diff:
-            command.append("--diff")
-        command.extend(args)
+        return playbook
+
+    def run(self, tasks, check=False, diff=False, verbosity=0, extra_env=None, unset_env=(), text=False):
+        """Run a play of `tasks` (YAML) on localhost.
+
+        Returns (rc, {task name: result}, output); with text=True the default callback's output is returned
+        instead of parsed results (for -vvv secret checks).
+        """
+        playbook = self.write_play(tasks)
+        command = ["ansible-playbook", str(playbook), "-i", "localhost,", "-c", "local",
+                   "-e", "ansible_python_interpreter=" + sys.executable]
+        command += ["--check"] if check else []
+        command += ["--diff"] if diff else []
+        command += ["-" + "v" * verbosity] if verbosity else []
         env = self.env(**(extra_env or {}))
-        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.posix.json"
+        for name in unset_env:
+            env.pop(name, None)
+        env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default" if text else "ansible.posix.json"
         process = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240, check=False)
+        output = process.stdout + process.stderr
         results = {}
-        try:
-            data = json.loads(process.stdout)
-        except ValueError:
-            return process.returncode, results, process.stdout + process.stderr
-        for play in data["plays"]:
-            for task in play["tasks"]:
-                results[task["task"]["name"]] = task["hosts"].get("localhost", {})
-        return process.returncode, results, process.stdout + process.stderr
+        if not text:
+            try:
+                # ansible.cfg enables the timer callback, which appends a recap line after the JSON document.
+                data, _ = json.JSONDecoder().raw_decode(process.stdout[process.stdout.index("{"):])
+            except ValueError as exc:
+                raise AssertionError("ansible-playbook output is not JSON:\n" + output) from exc
+            for play in data["plays"]:
+                for task in play["tasks"]:
+                    results[task["task"]["name"]] = task["hosts"].get("localhost", {})
+        return process.returncode, results, output
 
 
 @pytest.fixture
-def playbook(arm_server, tmp_path):
-    return PlaybookRunner(arm_server, tmp_path)
+def playbook(arm_server, tmp_path, ansible_env):
+    return PlaybookRunner(arm_server, tmp_path, ansible_env)
