@@ -1,0 +1,172 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, acstor.edge developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: edge_volumes_plan
+short_description: Validate a list of Edge Volumes and plan their objects, writing nothing
+version_added: 0.1.0
+description:
+  - Checks a whole list of Edge Volumes (local shared and cloud volumes with their ingest and mirror subvolumes)
+    before anything is written, and renders the PersistentVolumeClaims and the parameters of
+    M(acstor.edge.edge_subvolume) in the documented order (local shared PVCs, cloud PVCs, subvolumes).
+  - Every error names the volume and the field. One invalid volume fails the whole list.
+  - Reads the cluster (never writes) to pick the subvolume kinds it serves and, for O(state=absent), to find pods
+    that still mount the PVCs and ingest subvolumes whose C(onDelete) is C(abandon).
+  - Used by the M(acstor.edge.edge_volumes) role; always returns C(changed=false).
+author:
+  - acstor.edge developers
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+requirements:
+  - kubernetes >= 24.2.0
+  - PyYAML >= 3.11
+options:
+  volumes:
+    description:
+      - The volumes. Each item has C(name), C(namespace) (default O(default_namespace)), C(kind) (C(local_shared) or
+        C(cloud)), C(size) (a quantity such as V(2Gi)), optional C(access_modes) and C(labels), and for C(cloud)
+        volumes a list C(subvolumes) of M(acstor.edge.edge_subvolume) options (without C(pvc) and C(namespace)).
+    type: list
+    elements: dict
+    required: true
+  default_namespace:
+    description: Namespace of volumes that do not set one.
+    type: str
+    default: default
+  state:
+    description: C(present) plans creation; C(absent) plans the teardown and checks that nothing blocks it.
+    type: str
+    choices: [present, absent]
+    default: present
+  api:
+    description: Subvolume kinds, as in M(acstor.edge.edge_subvolume).
+    type: str
+    choices: [auto, current, legacy]
+    default: auto
+  extension_version:
+    description: Extension version used by O(api=auto) instead of discovery.
+    type: str
+  refuse_mounted:
+    description: With O(state=absent), fail when a pod that is not finished mounts one of the PVCs.
+    type: bool
+    default: true
+  allow_data_loss:
+    description: With O(state=absent), allow deleting ingest subvolumes whose C(onDelete) is C(abandon).
+    type: bool
+    default: false
+notes:
+  - Check mode is supported; the module never writes.
+seealso:
+  - module: acstor.edge.edge_subvolume
+"""
+
+EXAMPLES = r"""
+- name: Check the volume list before converging it
+  acstor.edge.edge_volumes_plan:
+    kubeconfig: /etc/acstor/kubeconfig
+    volumes:
+      - name: scratch
+        kind: local_shared
+        size: 2Gi
+      - name: camera
+        kind: cloud
+        size: 10Gi
+        subvolumes:
+          - name: camera-ingest
+            type: ingest
+            path: ingest
+            endpoint: https://mediastore.blob.core.windows.net/
+            container: frames
+  register: edge_plan
+"""
+
+RETURN = r"""
+pvcs:
+  description: PersistentVolumeClaims to create, local shared first, then cloud volumes.
+  returned: always
+  type: list
+  elements: dict
+subvolumes:
+  description: Parameters for M(acstor.edge.edge_subvolume), one item per subvolume, with C(pvc) and C(namespace) filled in.
+  returned: always
+  type: list
+  elements: dict
+api:
+  description: Subvolume kinds the cluster will get, C(current) or C(legacy); empty when no cloud volume has subvolumes.
+  returned: always
+  type: str
+served_kinds:
+  description: Edge Volumes kinds the cluster serves.
+  returned: always
+  type: list
+  elements: str
+pods_using:
+  description: For O(state=absent), PVC namespace/name to the pods that mount it.
+  returned: always
+  type: dict
+"""
+
+from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes as ev
+from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes_apply as apply
+from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
+
+SPEC = dict(
+    volumes=dict(type="list", elements="dict", required=True),
+    default_namespace=dict(type="str", default="default"),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    api=dict(type="str", default="auto", choices=["auto", ev.API_CURRENT, ev.API_LEGACY]),
+    extension_version=dict(type="str"),
+    refuse_mounted=dict(type="bool", default=True),
+    allow_data_loss=dict(type="bool", default=False),
+)
+
+
+def main():
+    module = k8s_module.new_module(SPEC, with_wait=False)
+    params = module.params
+    pvcs, subvolumes, errors = ev.normalize_volume_list(params["volumes"], params["default_namespace"])
+    if errors:
+        module.fail_json(msg="invalid Edge Volumes list, nothing was changed: " + "; ".join(errors), errors=errors)
+    result = {"changed": False, "pvcs": pvcs, "subvolumes": subvolumes, "api": "", "served_kinds": [], "pods_using": {}}
+    try:
+        objects = k8s_module.objects_for(module)
+        served = apply.served_edge_kinds(objects)
+        result["served_kinds"] = sorted(served)
+        if ev.KIND_EDGE_VOLUME not in served and params["state"] == "present":
+            raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_EDGE_VOLUME))
+        if subvolumes and (params["state"] == "present" or served & set(apply.ALL_SUBVOLUME_KINDS)):
+            result["api"] = api = ev.choose_api(params["api"], served, params["extension_version"])
+            for item in subvolumes:
+                spec = ev.SubvolumeSpec(**dict((f, item.get(f)) for f in ev.SubvolumeSpec.FIELDS))
+                owner = "volume {0} subvolume {1}".format(item["pvc"], item.get("name"))
+                errors.extend(ev.validate_subvolume_for_api(spec, api, owner) if params["state"] == "present" else [])
+                if params["state"] == "absent" and api == ev.API_CURRENT and spec.type == "ingest" and not (
+                        params["allow_data_loss"] or item.get("allow_data_loss")):
+                    current = objects.get(ev.API_VERSION, ev.KIND_INGEST, spec.name, spec.namespace)
+                    if ((current or {}).get("spec") or {}).get("onDelete") == "abandon":
+                        errors.append("{0}: onDelete is abandon on the cluster, so deleting it drops files not yet uploaded; "
+                                      "set on_delete: trigger-immediate-ingest and converge first, or allow_data_loss: true".format(owner))
+        if params["state"] == "absent":
+            for namespace in sorted(set(pvc["metadata"]["namespace"] for pvc in pvcs)):
+                claims = [pvc["metadata"]["name"] for pvc in pvcs if pvc["metadata"]["namespace"] == namespace]
+                for claim, pods in ev.pods_mounting(objects.list("v1", "Pod", namespace), namespace, claims).items():
+                    result["pods_using"]["{0}/{1}".format(namespace, claim)] = pods
+            if result["pods_using"] and params["refuse_mounted"]:
+                errors.extend("volume {0}: PVC is mounted by running pod(s) {1}; stop the workloads first (or list them in "
+                              "edge_volumes_teardown_workloads)".format(claim, ", ".join(pods)) for claim, pods in sorted(result["pods_using"].items()))
+    except Exception as error:  # pylint: disable=broad-except
+        module.fail_json(msg=k8s_module.describe_error(error), **result)
+    if errors:
+        result.pop("changed")
+        module.fail_json(msg="Edge Volumes list cannot be applied, nothing was changed: " + "; ".join(errors), errors=errors, **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,386 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, acstor.edge developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: nvme_stripe
+short_description: Ensure one RAID0 stripe over local NVMe disks (LVM raid0 or mdadm), its filesystem and mount
+version_added: 0.1.0
+description:
+  - Discovers the node's NVMe namespaces, plans and applies one named stripe in a single call:
+    members, stripe (LVM C(raid0) LV or mdadm RAID0), aligned filesystem, mount and its persistence.
+  - Members are identified by serial and C(/dev/disk/by-id); an existing stripe is recognised by its
+    md UUID/name or LVM tag C(acstor-edge-stripe-<name>), never by C(/dev/nvmeXnY) numbering.
+  - The stripe is recorded on the node in C(/etc/acstor-edge/stripes/<name>.json) (members, geometry,
+    the commands that rebuild it); the C(acstor.edge.nvme_stripe) role's boot unit reads it.
+  - B(Safe mode) is always on. A device that holds any signature, partition, holder or mount this stripe did
+    not create is refused, and the error names every offending device and what is on it. O(force=true) is
+    the only way to wipe; C(--diff) then lists what will be destroyed. Mounted or otherwise active
+    devices are refused even with O(force).
+  - An existing stripe with other members, level or stripe size is an error (no reshape) unless O(force=true),
+    which destroys and rebuilds it.
+  - Loads the kernel modules it needs (C(dm_raid), C(raid0), C(md_mod)) when they are missing.
+author:
+  - acstor.edge developers
+attributes:
+  check_mode:
+    support: full
+    details: Returns the full action plan without changing anything.
+  diff_mode:
+    support: full
+    details: Members, geometry, filesystem and mount before and after, plus what would be destroyed.
+options:
+  name:
+    description:
+      - Name of the stripe. Lower-case letters, digits, V(_) and V(-), starting with a letter, at most 31 characters.
+      - Used as the md array name (C(/dev/md/<name>)), or as the LVM volume group (unless O(volume_group)) and
+        logical volume name (C(/dev/<vg>/<name>)).
+    type: str
+    required: true
+  state:
+    description:
+      - V(absent) destroys the stripe and the data on it, removes its fstab and mdadm.conf entries and its record.
+        It requires O(force=true).
+    type: str
+    choices: [present, absent]
+    default: present
+  backend:
+    description:
+      - V(lvm) builds an LVM C(raid0) logical volume (C(lvcreate --type raid0 --stripes N --stripesize S)),
+        as Azure Container Storage v2 does. A single disk gives a linear LV.
+      - V(mdadm) builds an md RAID0 array (chunk = O(stripe_size)), metadata 1.2, name O(name), homehost C(any).
+    type: str
+    choices: [lvm, mdadm]
+    default: lvm
+  mode:
+    description:
+      - V(volume) makes the stripe device, then O(filesystem) and the mount.
+      - V(csi_vg) hands the disks to the local CSI driver (C(localdisk.csi.acstor.io)) -
+        PVs and volume group O(volume_group) (default C(containerstorage)) tagged C(local-csi), no LV,
+        so the driver stripes each volume itself. The chart must then run with C(cleanup.enabled=false),
+        returned as RV(csi_handoff). Needs O(backend=lvm), O(filesystem=none) and no O(mount_path).
+    type: str
+    choices: [volume, csi_vg]
+    default: volume
+  devices:
+    description:
+      - Members as C(/dev/nvmeXnY) paths, C(/dev/disk/by-id/...) links or NVMe serials. Whole namespaces only.
+      - Mutually exclusive with O(selector).
+    type: list
+    elements: str
+  selector:
+    description:
+      - Pick members by class, model and size. Mutually exclusive with O(devices).
+      - The stripe's own recorded members are preferred, then blank disks, in serial order.
+    type: dict
+    suboptions:
+      class:
+        description: Device class as M(acstor.edge.nvme_info) reports it; V(any) matches local and other.
+        type: str
+        choices: [local, other, any]
+        default: local
+      models:
+        description: Only these models (case-insensitive, trimmed).
+        type: list
+        elements: str
+      min_size:
+        description: Minimum namespace size, for example V(1T) or V(500G).
+        type: str
+      count:
+        description: Exactly this many disks; fewer matches is an error. Default is every match.
+        type: int
+  stripe_size:
+    description:
+      - Stripe unit (LVM stripe size, md chunk), a power of two of at least 4 KiB, such as V(64k) or V(512k).
+      - The default V(64k) is what LVM uses for raid0 when the local CSI driver builds its volumes, so a stripe
+        behaves the same whichever built it. Small random I/O on NVMe is insensitive to it; large sequential
+        reads (model weights) may gain a little from V(256k) to V(512k).
+    type: str
+    default: 64k
+  filesystem:
+    description:
+      - Filesystem created aligned to the geometry (xfs C(su)/C(sw), ext4 C(stride)/C(stripe_width)).
+      - An existing filesystem of another type is an error unless O(force=true).
+    type: str
+    choices: [xfs, ext4, none]
+    default: xfs
+  mount_path:
+    description:
+      - Absolute path to mount the filesystem on; persisted in C(/etc/fstab) by device path
+        (C(/dev/md/<name>) or C(/dev/<vg>/<lv>)), with C(nofail) and ordered before (and required by) O(mount_before).
+      - A path already mounted or listed in fstab for another device, or a non-empty directory, is an error.
+    type: str
+  mount_options:
+    description: Mount options; C(nofail) and the systemd ordering options are added.
+    type: str
+    default: defaults,noatime
+  mount_before:
+    description: Units that must start after the mount and not without it (absent units are harmless).
+    type: list
+    elements: str
+    default: [kubelet.service, k3s.service, k3s-agent.service, rke2-server.service, rke2-agent.service]
+  force:
+    description:
+      - Allow destroying data - wipe members that hold foreign signatures or partitions, rebuild a stripe with
+        a different layout, reformat, and O(state=absent).
+    type: bool
+    default: false
+  ephemeral:
+    description:
+      - The members are ephemeral local disks (an Azure VM after deallocation comes back with them blank). When
+        the stripe was recorded, is gone, and every member is blank, it is built again with its filesystem and
+        mount. Never when any member holds data, and never when V(false) (then it is an error).
+    type: bool
+    default: false
+  volume_group:
+    description: LVM volume group name. Defaults to O(name), or C(containerstorage) with O(mode=csi_vg).
+    type: str
+  size_tolerance:
+    description: Largest allowed size difference between members, in percent of the largest one.
+    type: float
+    default: 5.0
+  extra_models:
+    description: Models treated as local disks, in addition to the Azure and AWS local NVMe models.
+    type: list
+    elements: str
+    default: []
+notes:
+  - Needs C(lsblk), C(wipefs) and, per backend, LVM2 or mdadm on the node; C(mkfs.xfs) or C(mkfs.ext4) for a filesystem.
+  - On Debian-family nodes a changed mdadm.conf is followed by C(update-initramfs -u).
+seealso:
+  - module: acstor.edge.nvme_info
+  - role: acstor.edge.nvme_stripe
+"""
+
+EXAMPLES = r"""
+- name: Stripe every local NVMe disk for a model cache
+  acstor.edge.nvme_stripe:
+    name: modelcache
+    selector:
+      class: local
+    filesystem: xfs
+    mount_path: /var/lib/modelcache
+    ephemeral: true
+
+- name: md RAID0 over two disks given by serial, ext4
+  acstor.edge.nvme_stripe:
+    name: scratch
+    backend: mdadm
+    devices: [AZL0000, AZL0001]
+    stripe_size: 512k
+    filesystem: ext4
+    mount_path: /mnt/scratch
+
+- name: Hand the local disks to the local CSI driver
+  acstor.edge.nvme_stripe:
+    name: csi
+    mode: csi_vg
+    filesystem: none
+    selector:
+      class: local
+
+- name: Remove a stripe (destroys its data)
+  acstor.edge.nvme_stripe:
+    name: scratch
+    backend: mdadm
+    state: absent
+    force: true
+"""
+
+RETURN = r"""
+device:
+  description: The stripe block device (empty for O(mode=csi_vg)).
+  returned: success
+  type: str
+  sample: /dev/modelcache/modelcache
+members:
+  description: Members in serial order.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"serial": "AZL0000", "path": "/dev/nvme1n1", "by_id": "/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_AZL0000_1",
+            "model": "Microsoft NVMe Direct Disk", "size": 4294967296}]
+geometry:
+  description: Level (raid0, linear or csi_vg), number of stripes, stripe size in bytes and device size.
+  returned: success
+  type: dict
+  sample: {"level": "raid0", "stripes": 4, "stripe_size": 65536, "stripe_size_human": "64 KiB", "size": 17163091968}
+filesystem:
+  description: Filesystem type, UUID and alignment (stripe unit and width in bytes, from the superblock).
+  returned: success
+  type: dict
+  sample: {"type": "xfs", "uuid": "0b7c...", "alignment": {"stripe_unit": 65536, "stripe_width": 262144}}
+mount:
+  description: Mount path and options, or null.
+  returned: success
+  type: dict
+  sample: {"path": "/var/lib/modelcache", "options": "defaults,noatime"}
+actions:
+  description: Human-readable actions, in order; planned ones in check mode, taken ones otherwise.
+  returned: always
+  type: list
+  elements: str
+  sample: ["create LVM physical volumes", "create volume group modelcache", "create striped LV /dev/modelcache/modelcache"]
+plan:
+  description: The actions with their commands and what each destroys.
+  returned: always
+  type: list
+  elements: dict
+destroys:
+  description: What the actions destroy (only non-empty with O(force=true)).
+  returned: always
+  type: list
+  elements: str
+warnings_found:
+  description: Non-fatal findings such as a filesystem aligned to another geometry.
+  returned: always
+  type: list
+  elements: str
+record:
+  description: What is recorded on the node in C(/etc/acstor-edge/stripes/<name>.json).
+  returned: success and state is present
+  type: dict
+csi_handoff:
+  description: For O(mode=csi_vg) - what the local CSI driver role needs.
+  returned: success and mode is csi_vg
+  type: dict
+  sample: {"volume_group": "containerstorage", "cleanup_enabled": false, "models": ["Microsoft NVMe Direct Disk"]}
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.acstor.edge.plugins.module_utils.node_scan import collect_snapshot
+from ansible_collections.acstor.edge.plugins.module_utils.nvme_inventory import build_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.stripe_executor import (
+    StripeApplyError,
+    StripeExecutor,
+    device_size,
+    filesystem_facts,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.stripe_planner import (
+    DEFAULT_MOUNT_BEFORE,
+    StripeSpec,
+    plan_stripe,
+    validate_spec,
+)
+
+REQUIRED_TOOLS = {"lvm": ["lvm"], "mdadm": ["mdadm"]}
+
+
+def spec_from_params(params):
+    selector = params["selector"]
+    if selector is not None:
+        selector = {k: v for k, v in selector.items() if v is not None}
+    return StripeSpec(
+        name=params["name"], state=params["state"], backend=params["backend"], mode=params["mode"],
+        devices=list(params["devices"] or []), selector=selector, stripe_size=params["stripe_size"],
+        filesystem=params["filesystem"], mount_path=params["mount_path"] or "", mount_options=params["mount_options"],
+        mount_before=list(params["mount_before"]), force=params["force"], ephemeral=params["ephemeral"],
+        volume_group=params["volume_group"] or "", size_tolerance=params["size_tolerance"],
+        extra_models=list(params["extra_models"] or []),
+    )
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            backend=dict(type="str", default="lvm", choices=["lvm", "mdadm"]),
+            mode=dict(type="str", default="volume", choices=["volume", "csi_vg"]),
+            devices=dict(type="list", elements="str"),
+            selector=dict(type="dict", options=dict(
+                **{"class": dict(type="str", default="local", choices=["local", "other", "any"])},
+                models=dict(type="list", elements="str"),
+                min_size=dict(type="str"),
+                count=dict(type="int"),
+            )),
+            stripe_size=dict(type="str", default="64k"),
+            filesystem=dict(type="str", default="xfs", choices=["xfs", "ext4", "none"]),
+            mount_path=dict(type="str"),
+            mount_options=dict(type="str", default="defaults,noatime"),
+            mount_before=dict(type="list", elements="str", default=list(DEFAULT_MOUNT_BEFORE)),
+            force=dict(type="bool", default=False),
+            ephemeral=dict(type="bool", default=False),
+            volume_group=dict(type="str"),
+            size_tolerance=dict(type="float", default=5.0),
+            extra_models=dict(type="list", elements="str", default=[]),
+        ),
+        mutually_exclusive=[("devices", "selector")],
+        supports_check_mode=True,
+    )
+    spec = spec_from_params(module.params)
+    errors = validate_spec(spec)
+    if errors:
+        module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
+
+    missing = [tool for tool in ["lsblk", "wipefs"] + REQUIRED_TOOLS[spec.backend] if not module.get_bin_path(tool)]
+    if missing:
+        module.fail_json(msg="missing tools on the node: %s (the node_prep role installs them)" % ", ".join(missing),
+                         changed=False)
+
+    def run(argv):
+        return module.run_command(argv, environ_update={"LC_ALL": "C"})
+
+    device = spec.device_path
+    snapshot = collect_snapshot(run, module.get_bin_path, want_lvm=spec.backend == "lvm",
+                                extra_probe=[device] if device else [], read_heads=[device] if device else [],
+                                paths=[spec.mount_path] if spec.mount_path.startswith("/") else [])
+    if snapshot["errors"]:
+        module.fail_json(msg="could not read the node's block devices: %s" % "; ".join(snapshot["errors"]),
+                         changed=False)
+    inventory = build_inventory(snapshot, spec.extra_models)
+    plan = plan_stripe(spec, inventory)
+    if plan.errors:
+        module.fail_json(msg="; ".join(plan.errors), errors=plan.errors, changed=False)
+
+    result = dict(
+        changed=plan.changed,
+        actions=[a.description for a in plan.actions],
+        plan=[a.as_dict() for a in plan.actions],
+        destroys=plan.destroys,
+        warnings_found=list(plan.warnings),
+    )
+    if module._diff:
+        after = dict(plan.after)
+        if plan.destroys:
+            after["destroys"] = plan.destroys
+        result["diff"] = {"before": plan.before, "after": after}
+    if spec.state == "present":
+        result.update(device=device, members=plan.record.get("members", []), geometry=plan.after.get("geometry"),
+            filesystem=plan.filesystem if spec.mode == "volume" else None, mount=plan.after.get("mount"),
+            record=plan.record)
+        if spec.mode == "csi_vg":
+            result["csi_handoff"] = plan.record.get("csi_handoff")
+    for warning in plan.warnings:
+        module.warn(warning)
+
+    if module.check_mode or not plan.changed:
+        module.exit_json(**result)
+
+    executor = StripeExecutor(run, module.get_bin_path)
+    try:
+        executor.apply(plan)
+    except StripeApplyError as error:
+        result.update(actions=error.done, failed_action=str(error))
+        module.fail_json(msg=str(error), **result)
+    result["actions"] = executor.done
+    if spec.state == "present":
+        result["record"] = plan.record
+        if device and spec.mode == "volume":
+            facts = filesystem_facts(device)
+            if facts:
+                result["filesystem"] = facts
+            if result.get("geometry"):
+                result["geometry"] = dict(result["geometry"], size=device_size(device))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
