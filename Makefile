@@ -54,11 +54,11 @@ unit: install ## pytest unit tests (pure logic, recorded fixtures)
 functional: install ## ansible-playbook against the ARM and Kubernetes test servers and the netns fleet
 	$(BIN)/pytest -q tests/functional
 
-molecule: install ## Molecule scenarios on lab VMs
-	bash tests/run-molecule.sh $(SCENARIOS)
+molecule: install lab-image ## Molecule scenarios on lab VMs (SCENARIOS="node ...")
+	ACSTOR_STAGES=molecule $(BIN)/python tests/run_all.py
 
-test: setup ## everything CI runs: build+install, lint, sanity, unit, functional, molecule
-	bash tests/run-all.sh
+test: setup ## everything CI runs: build+install, lint, sanity, unit, functional, molecule, integration
+	$(BIN)/python tests/run_all.py
 
 lab-image: $(VENV)/.done ## build (or reuse) the lab VM image and golden state
 	$(EDGELAB) image

@@ -477,6 +477,8 @@ def start_cold(node, img):
 def cmd_up(args):
     if not valid_name(args.name):
         raise LabError(f"invalid node name {args.name!r}: letters, digits and '-', starting with a letter, <= 32")
+    if not 0 <= args.nvme <= MAX_NVME:
+        raise LabError(f"--nvme must be 0..{MAX_NVME}, got {args.nvme}")
     need_tools("qemu-system-x86_64", "qemu-img", "ssh")
     img = require_image()
     d = node_dir(args.name)
