@@ -21,6 +21,7 @@ Run it by hand with `python tests/servers/kube_server.py --port 8001 --edge-api 
 """
 
 import argparse
+import base64
 import copy
 import json
 import re
@@ -264,6 +265,85 @@ def field_values(obj):
     return dict((k, v) for k, v in values.items() if v is not None)
 
 
+def _varint(data, pos):
+    result = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            return result, pos
+
+
+def _proto_fields(data):
+    """(field number, wire type, value) of one protobuf message; length-delimited values stay bytes."""
+    pos, fields = 0, []
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            length, pos = _varint(data, pos)
+            value, pos = data[pos:pos + length], pos + length
+        elif wire == 1:
+            value, pos = data[pos:pos + 8], pos + 8
+        elif wire == 5:
+            value, pos = data[pos:pos + 4], pos + 4
+        else:
+            raise ApiError(400, "BadRequest", "unsupported protobuf wire type {0}".format(wire))
+        fields.append((number, wire, value))
+    return fields
+
+
+def _proto_map(entries, binary=False):
+    result = {}
+    for entry in entries:
+        parts = dict((number, value) for number, _wire, value in _proto_fields(entry))
+        value = parts.get(2, b"")
+        result[parts.get(1, b"").decode("utf-8")] = base64.b64encode(value).decode("ascii") if binary else value.decode("utf-8")
+    return result
+
+
+def _proto_object_meta(data):
+    meta, labels, annotations = {}, [], []
+    names = {1: "name", 2: "generateName", 3: "namespace", 6: "resourceVersion"}
+    for number, _wire, value in _proto_fields(data):
+        if number in names:
+            meta[names[number]] = value.decode("utf-8")
+        elif number == 11:
+            labels.append(value)
+        elif number == 12:
+            annotations.append(value)
+    if labels:
+        meta["labels"] = _proto_map(labels)
+    if annotations:
+        meta["annotations"] = _proto_map(annotations)
+    return meta
+
+
+def decode_protobuf(raw):
+    """Decode the two kinds helm's storage driver sends as protobuf (Secret, ConfigMap) into JSON-shaped dicts."""
+    if not raw.startswith(b"k8s\x00"):
+        raise ApiError(400, "BadRequest", "protobuf body without the k8s envelope")
+    envelope = dict((number, value) for number, _wire, value in _proto_fields(raw[4:]))
+    type_meta = dict((number, value.decode("utf-8")) for number, _wire, value in _proto_fields(envelope.get(1, b"")))
+    kind = type_meta.get(2)
+    body = {"apiVersion": type_meta.get(1) or "v1", "kind": kind}
+    fields = _proto_fields(envelope.get(2, b""))
+    if kind == "Secret":
+        body["metadata"] = next((_proto_object_meta(v) for n, _w, v in fields if n == 1), {})
+        body["data"] = _proto_map([v for n, _w, v in fields if n == 2], binary=True)
+        body["type"] = next((v.decode("utf-8") for n, _w, v in fields if n == 3), "Opaque")
+    elif kind == "ConfigMap":
+        body["metadata"] = next((_proto_object_meta(v) for n, _w, v in fields if n == 1), {})
+        body["data"] = _proto_map([v for n, _w, v in fields if n == 2])
+    else:
+        raise ApiError(415, "UnsupportedMediaType", "this test double decodes protobuf only for Secret and ConfigMap")
+    return body
+
+
 def now():
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -416,6 +496,9 @@ class KubeState:
             new["metadata"]["generation"] = (current["metadata"].get("generation") or 1) + (0 if subresource == "status" else 1)
         if dry_run:
             return new
+        unchanged = dict(new, metadata=dict(new["metadata"], resourceVersion=None))
+        if unchanged == dict(current, metadata=dict(current["metadata"], resourceVersion=None)):
+            return copy.deepcopy(current)  # a no-op write keeps the resourceVersion, like the real server
         stored = self._store(resource, new)
         if subresource != "status":
             self.on_write(resource, stored)
@@ -574,11 +657,16 @@ class KubeHandler(BaseHTTPRequestHandler):
         query = dict((key, values[-1]) for key, values in parse_qs(url.query).items())
         raw = self._body()
         try:
+            if raw and "protobuf" in (self.headers.get("Content-Type") or ""):
+                # Typed client-go clients (helm's release storage) write protobuf; answers are JSON, which they accept.
+                raw = json.dumps(decode_protobuf(raw)).encode("utf-8")
             with self.state.lock:
                 self.state.run_pending()
                 code, body = self._route(method, url.path.rstrip("/") or "/", query, raw)
         except ApiError as error:
             code, body = error.code, error.status()
+        except (ValueError, yaml.YAMLError) as error:
+            code, body = 400, ApiError(400, "BadRequest", "cannot decode the request body: {0}".format(error)).status()
         self._send(code, body)
 
     def _route(self, method, path, query, raw):
@@ -594,6 +682,8 @@ class KubeHandler(BaseHTTPRequestHandler):
                 {"name": group, "versions": [{"groupVersion": group + "/" + v, "version": v} for v in sorted(versions)],
                  "preferredVersion": {"groupVersion": group + "/" + sorted(versions)[0], "version": sorted(versions)[0]}}
                 for group, versions in sorted(state.groups().items())]}
+        if method == "GET" and path.startswith("/openapi/v3"):
+            return self._openapi_v3(path)
         parts = path.strip("/").split("/")
         if parts[0] == "api" and len(parts) >= 2:
             group, version, rest = "", parts[1], parts[2:]
@@ -642,6 +732,30 @@ class KubeHandler(BaseHTTPRequestHandler):
         if method == "DELETE" and name:
             return 200, state.delete(resource, namespace, name, dry_run)
         raise ApiError(405, "MethodNotAllowed", "method not allowed")
+
+    def _openapi_v3(self, path):
+        """Just enough OpenAPI v3 for client-go (helm) to see that PATCH takes fieldValidation, so it leaves
+        validation to the server instead of downloading the OpenAPI v2 protobuf document, which is not served."""
+        state = self.state
+        group_versions = sorted(set((r.group, r.version) for r in state.resources))
+        if path == "/openapi/v3":
+            return 200, {"paths": dict(
+                (("apis/{0}/{1}".format(g, v) if g else "api/" + v), {"serverRelativeURL": "/openapi/v3/" + ("apis/{0}/{1}".format(g, v) if g else "api/" + v)})
+                for g, v in group_versions)}
+        wanted = path[len("/openapi/v3/"):]
+        paths = {}
+        for r in state.resources:
+            prefix = "apis/{0}/{1}".format(r.group, r.version) if r.group else "api/" + r.version
+            if prefix != wanted:
+                continue
+            item = "/{0}/{1}{2}/{{name}}".format(prefix, "namespaces/{namespace}/" if r.namespaced else "", r.plural)
+            paths[item] = {"patch": {
+                "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind},
+                "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "OK"}}}}
+        if not paths:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        return 200, {"openapi": "3.0.0", "info": {"title": "Kubernetes test double", "version": "v1.31.0"}, "paths": paths}
 
     def _test_hook(self, method, path, raw):
         state = self.state
