@@ -580,8 +580,8 @@ def plan_stripe(spec, inventory):
     stripe_node = _lsblk_for_stripe(inventory, spec, existing)
     mounted_at = list(stripe_node.mountpoints) if stripe_node else []
 
-    before_members = [_member_view(inventory.namespace(m)) for m in (existing.members if existing else [])
-                      if inventory.namespace(m)]
+    before_members = sorted((_member_view(inventory.namespace(m)) for m in (existing.members if existing else [])
+                             if inventory.namespace(m)), key=lambda m: m["serial"])
     before_geometry = None
     if existing:
         before_geometry = {"level": existing.level or ("csi_vg" if spec.mode == "csi_vg" else ""),
