@@ -29,22 +29,39 @@ _CONTROLLER_ATTRS = ("model", "serial", "firmware_rev", "transport")
 _MD_ATTRS = ("level", "chunk_size", "raid_disks", "array_state", "degraded")
 
 
-def _read(path, default=""):
-    try:
-        with open(path, "r") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return default
+class LiveNodeFiles:
+    """How the collector reads the node: sysfs, /proc, /dev links. Tests swap in recorded ones."""
 
-
-def _links(pattern):
-    found = {}
-    for path in glob.glob(pattern):
+    def read(self, path, default=""):
         try:
-            found[path] = os.readlink(path)
-        except OSError:
-            continue
-    return found
+            with open(path, "r") as handle:
+                return handle.read()
+        except (IOError, OSError):
+            return default
+
+    def links(self, pattern):
+        found = {}
+        for path in glob.glob(pattern):
+            try:
+                found[path] = os.readlink(path)
+            except OSError:
+                continue
+        return found
+
+    def glob(self, pattern):
+        return glob.glob(pattern)
+
+    def isdir(self, path):
+        return os.path.isdir(path)
+
+    def exists(self, path):
+        return os.path.lexists(path)
+
+    def listdir(self, path):
+        return os.listdir(path)
+
+    def head(self, path):
+        return read_device_head(path)
 
 
 def read_device_head(path, size=4096):
@@ -56,7 +73,7 @@ def read_device_head(path, size=4096):
         return b""
 
 
-def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(), paths=()):
+def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(), paths=(), files=None):
     """run(argv) -> (rc, stdout, stderr); bin_path(name) -> path or None.
 
     want_lvm forces the pvs/lvs reports even when lsblk shows no LVM (a stripe spec that uses
@@ -64,6 +81,7 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
     devices whose first 4 KiB are kept (hex) for superblock parsing. paths: directories whose
     state (exists, entries) is recorded, such as a mount path.
     """
+    files = files or LiveNodeFiles()
     snapshot = {"errors": []}
     rc, out, err = run(LSBLK_ARGV)
     if rc != 0:
@@ -84,7 +102,7 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
             uses_lvm = True
         stack.extend(node.get("children") or [])
 
-    probe = sorted(set(disks)) + [p for p in extra_probe if os.path.exists(p)]
+    probe = sorted(set(disks)) + [p for p in extra_probe if files.exists(p)]
     snapshot["wipefs"] = ""
     if probe:
         # One read-only wipefs lists every signature of every device. `blkid -p` cannot do
@@ -108,41 +126,41 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
     links = {}
     for pattern in ("/dev/disk/by-id/*", "/sys/block/nvme*/device", "/sys/class/nvme-subsystem/*/nvme*",
                     "/sys/block/md*/slaves/*"):
-        links.update(_links(pattern))
+        links.update(files.links(pattern))
     snapshot["links"] = links
 
     attrs = {}
-    for controller in glob.glob("/sys/class/nvme/nvme*"):
+    for controller in files.glob("/sys/class/nvme/nvme*"):
         for attr in _CONTROLLER_ATTRS:
-            attrs["%s/%s" % (controller, attr)] = _read("%s/%s" % (controller, attr))
-    for md in glob.glob("/sys/block/md*"):
+            attrs["%s/%s" % (controller, attr)] = files.read("%s/%s" % (controller, attr))
+    for md in files.glob("/sys/block/md*"):
         for attr in _MD_ATTRS:
-            attrs["%s/md/%s" % (md, attr)] = _read("%s/md/%s" % (md, attr))
+            attrs["%s/md/%s" % (md, attr)] = files.read("%s/md/%s" % (md, attr))
     snapshot["sysfs"] = attrs
 
-    snapshot["mountinfo"] = _read("/proc/self/mountinfo")
-    snapshot["swaps"] = _read("/proc/swaps")
-    snapshot["fstab"] = _read("/etc/fstab")
-    snapshot["modules"] = sorted(m for m in WATCHED_MODULES if os.path.isdir("/sys/module/" + m))
-    files = {}
+    snapshot["mountinfo"] = files.read("/proc/self/mountinfo")
+    snapshot["swaps"] = files.read("/proc/swaps")
+    snapshot["fstab"] = files.read("/etc/fstab")
+    snapshot["modules"] = sorted(m for m in WATCHED_MODULES if files.isdir("/sys/module/" + m))
+    conf = {}
     for path in MDADM_CONF_PATHS:
-        if os.path.exists(path):
-            files[path] = _read(path)
-    snapshot["files"] = files
+        if files.exists(path):
+            conf[path] = files.read(path)
+    snapshot["files"] = conf
     records = {}
-    for path in sorted(glob.glob(os.path.join(RECORD_DIR, "*.json"))):
+    for path in sorted(files.glob(os.path.join(RECORD_DIR, "*.json"))):
         try:
-            records[os.path.basename(path)[:-len(".json")]] = json.loads(_read(path, "{}"))
+            records[os.path.basename(path)[:-len(".json")]] = json.loads(files.read(path, "{}"))
         except ValueError:
             snapshot["errors"].append("unreadable stripe record %s" % path)
     snapshot["records"] = records
-    snapshot["heads"] = {p: read_device_head(p).hex() for p in read_heads if os.path.exists(p)}
+    snapshot["heads"] = {p: files.head(p).hex() for p in read_heads if files.exists(p)}
     path_state = {}
     for path in paths:
-        if os.path.isdir(path):
-            path_state[path] = {"exists": True, "is_dir": True, "entries": sorted(os.listdir(path))[:10]}
+        if files.isdir(path):
+            path_state[path] = {"exists": True, "is_dir": True, "entries": sorted(files.listdir(path))[:10]}
         else:
-            path_state[path] = {"exists": os.path.lexists(path), "is_dir": False, "entries": []}
+            path_state[path] = {"exists": files.exists(path), "is_dir": False, "entries": []}
     snapshot["paths"] = path_state
     return snapshot
 

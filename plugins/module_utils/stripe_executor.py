@@ -90,8 +90,9 @@ def replace_md_conf_line(text, name, uuid, line):
 
 
 class StripeExecutor:
-    def __init__(self, run, bin_path, systemd_running=None):
+    def __init__(self, run, bin_path, systemd_running=None, update_initramfs=True):
         self.run = run
+        self.update_initramfs = update_initramfs
         self.bin_path = bin_path
         self.systemd_running = os.path.isdir("/run/systemd/system") if systemd_running is None else systemd_running
         self.done = []
@@ -167,7 +168,7 @@ class StripeExecutor:
             write_file_atomic(conf, new)
             # Debian's initramfs carries a copy of mdadm.conf and assembles arrays from it at boot;
             # dracut (RHEL) leaves non-root arrays to udev in the real root, so it needs nothing.
-            if self.bin_path("update-initramfs"):
+            if self.update_initramfs and self.bin_path("update-initramfs"):
                 self._command(["update-initramfs", "-u"], "update the initramfs with mdadm.conf")
 
     def _do_record(self, action, plan):

@@ -609,7 +609,7 @@ def plan_stripe(spec, inventory):
         mismatches = []
         if sorted(existing.members) != member_names:
             mismatches.append("members %s, wanted %s" % (
-                ", ".join(_serial_of(inventory, m) for m in sorted(existing.members)),
+                ", ".join(sorted(_serial_of(inventory, m) for m in existing.members)),
                 ", ".join(n.serial for n in members)))
         want = _geometry(spec, len(members))
         if spec.mode == "volume" and existing.active:

@@ -150,6 +150,13 @@ options:
     type: list
     elements: str
     default: []
+  update_initramfs:
+    description:
+      - After a change to mdadm.conf, run C(update-initramfs -u) where the distro has it (Debian family), whose
+        initramfs carries a copy of mdadm.conf. The array is found by its superblock name either way; this
+        keeps the initramfs copy current. It takes minutes on slow nodes.
+    type: bool
+    default: true
 notes:
   - Needs C(lsblk), C(wipefs) and, per backend, LVM2 or mdadm on the node; C(mkfs.xfs) or C(mkfs.ext4) for a filesystem.
   - On Debian-family nodes a changed mdadm.conf is followed by C(update-initramfs -u).
@@ -311,6 +318,7 @@ def main():
             volume_group=dict(type="str"),
             size_tolerance=dict(type="float", default=5.0),
             extra_models=dict(type="list", elements="str", default=[]),
+            update_initramfs=dict(type="bool", default=True),
         ),
         mutually_exclusive=[("devices", "selector")],
         supports_check_mode=True,
@@ -364,7 +372,7 @@ def main():
     if module.check_mode or not plan.changed:
         module.exit_json(**result)
 
-    executor = StripeExecutor(run, module.get_bin_path)
+    executor = StripeExecutor(run, module.get_bin_path, update_initramfs=module.params["update_initramfs"])
     try:
         executor.apply(plan)
     except StripeApplyError as error:
