@@ -123,7 +123,7 @@ def check_endpoint(owner, field, value, errors):
         errors.append(_field_error(owner, field, "must be an https URL such as https://<account>.blob.core.windows.net/ (got {0!r})".format(value)))
     elif parts.path not in ("", "/") or parts.query or parts.fragment:
         errors.append(_field_error(owner, field, "must be the account endpoint only, without container, path or query (got {0!r})".format(value)))
-    elif parts.hostname != parts.hostname.lower() or "." not in parts.hostname:
+    elif parts.netloc.rsplit("@", 1)[-1].split(":")[0] != parts.hostname or "." not in parts.hostname:
         errors.append(_field_error(owner, field, "must have a lowercase fully qualified host name (got {0!r})".format(value)))
 
 
