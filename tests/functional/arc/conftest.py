@@ -64,6 +64,7 @@ class PlaybookRunner:
         for name in unset_env:
             env.pop(name, None)
         env["ANSIBLE_STDOUT_CALLBACK"] = "ansible.builtin.default" if text else "ansible.posix.json"
+        env["ANSIBLE_CALLBACK_RESULT_FORMAT"] = "json"  # one line per message (ansible.cfg's yaml format wraps)
         process = subprocess.run(command, env=env, capture_output=True, text=True, timeout=240, check=False)
         output = process.stdout + process.stderr
         results = {}

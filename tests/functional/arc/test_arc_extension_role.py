@@ -1,0 +1,102 @@
+"""acstor.edge.arc_extension role against the ARM test server: skip, install order, idempotence, workload identity, teardown."""
+from conftest import SUBSCRIPTION
+
+RG, CLUSTER = "rg-edge", "store-0042"
+ACCOUNTS = ["/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Storage/storageAccounts/{2}".format(SUBSCRIPTION, RG, name)
+            for name in ("edgeingest", "edgemirror")]
+
+
+def role_task(extra_vars="", tasks_from="main"):
+    return """
+- name: Arc extension role
+  ansible.builtin.include_role:
+    name: acstor.edge.arc_extension
+    tasks_from: {tasks_from}
+  vars:
+    arc_extension_resource_group: {rg}
+    arc_extension_cluster_name: {cluster}
+    arc_extension_wait_timeout: 60
+    arc_extension_storage_account_ids: {accounts}
+{extra}""".format(tasks_from=tasks_from, rg=RG, cluster=CLUSTER, accounts=ACCOUNTS, extra=extra_vars)
+
+
+def write_paths(state):
+    return [(r["method"], r["path"].split("/providers/", 2)[-1]) for r in state.writes()]
+
+
+def test_role_skips_with_one_line_without_azure_settings(arm_server, playbook):
+    tasks = """
+- name: Arc extension role
+  ansible.builtin.include_role:
+    name: acstor.edge.arc_extension
+"""
+    rc, results, output = playbook.run(tasks, unset_env=("AZURE_SUBSCRIPTION_ID",), text=True)
+    assert rc == 0, output
+    skip_lines = [line for line in output.splitlines() if "arc_extension skipped on localhost" in line]
+    assert len(skip_lines) == 1, output
+    assert "AZURE_SUBSCRIPTION_ID" in skip_lines[0] and "arc_extension_resource_group" in skip_lines[0]
+    assert arm_server.state.requests == []
+
+
+def test_role_installs_in_order_and_is_idempotent(arm_server, playbook):
+    arm_server.state.principal_replication_failures = 1  # first role assignment meets PrincipalNotFound
+    rc, _, output = playbook.run(role_task())
+    assert rc == 0, output
+    state = arm_server.state
+    extensions = {r["name"]: r for r in state.extensions.values()}
+    assert sorted(extensions) == ["aio-certmgr", "azure-arc-containerstorage"]
+    certmgr = extensions["aio-certmgr"]["properties"]
+    assert certmgr["extensionType"] == "microsoft.iotoperations.platform"
+    assert certmgr["scope"] == {"cluster": {"releaseNamespace": "cert-manager"}}
+    assert certmgr["configurationSettings"] == {"installCertManager": "true", "installTrustManager": "true"}
+    acsa = extensions["azure-arc-containerstorage"]
+    assert acsa["properties"]["version"] == "2.12.0" and acsa["properties"]["autoUpgradeMinorVersion"] is False
+    assert acsa["properties"]["configurationSettings"] == {"edgeStorageConfiguration.create": "true",
+                                                           "feature.diskStorageClass": "default,local-path"}
+    principal = acsa["identity"]["principalId"]
+    assigned = sorted(a["properties"]["scope"] for a in state.role_assignments.values() if a["properties"]["principalId"] == principal)
+    assert assigned == sorted(ACCOUNTS)
+    order = [path.split("/")[-2] if "roleAssignments" in path else path.rsplit("/", 1)[-1] for _, path in write_paths(state)]
+    assert order[:2] == ["aio-certmgr", "azure-arc-containerstorage"]
+    assert set(order[2:]) == {"roleAssignments"} and len(order[2:]) == 3  # one PrincipalNotFound retry
+    writes_before = len(state.writes())
+
+    rc, _, output = playbook.run(role_task())
+    assert rc == 0, output
+    assert len(state.writes()) == writes_before, write_paths(state)[writes_before:]
+    assert state.violations == []
+
+
+def test_role_keeps_existing_cert_manager_and_workload_identity_then_teardown(arm_server, playbook):
+    state = arm_server.state
+    state.add_cluster(SUBSCRIPTION, RG, CLUSTER)
+    existing = ("/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/{2}/providers/"
+                "Microsoft.KubernetesConfiguration/extensions/azure-cert-management").format(SUBSCRIPTION, RG, CLUSTER)
+    state.extensions[existing.lower()] = {"id": existing, "name": "azure-cert-management",
+                                          "properties": {"extensionType": "Microsoft.CertManagement", "provisioningState": "Succeeded"}}
+    workload = """    arc_extension_identity_mode: workload
+    arc_extension_oidc_issuer_url: https://oidc.example/store-0042
+    arc_extension_workload_identity_location: westeurope
+"""
+    rc, results, output = playbook.run(role_task(workload))
+    assert rc == 0, output
+    assert sorted(r["name"] for r in state.extensions.values()) == ["azure-arc-containerstorage", "azure-cert-management"]
+    identity_key = next(iter(state.identities))
+    assert identity_key.endswith("/acsa-store-0042")
+    subjects = sorted(c["properties"]["subject"] for c in state.federated[identity_key].values())
+    assert subjects == ["system:serviceaccount:azure-arc-containerstorage:csi-wyvern-sa",
+                        "system:serviceaccount:azure-arc-containerstorage:wyvern-operator-sa",
+                        "system:serviceaccount:azure-arc-containerstorage:wyvern-pv-sa"]
+    assert all(c["properties"]["audiences"] == ["api://AzureADTokenExchange"] for c in state.federated[identity_key].values())
+    principal = state.identities[identity_key]["properties"]["principalId"]
+    assert sorted(a["properties"]["scope"] for a in state.role_assignments.values()
+                  if a["properties"]["principalId"] == principal) == sorted(ACCOUNTS)
+
+    start = len(state.writes())
+    rc, _, output = playbook.run(role_task(workload, tasks_from="teardown"))
+    assert rc == 0, output
+    removed = [(method, path.rsplit("/", 1)[-1]) for method, path in write_paths(state)[start:]]
+    assert removed == [("DELETE", "azure-arc-containerstorage"), ("DELETE", "acsa-store-0042")], removed
+    assert sorted(r["name"] for r in state.extensions.values()) == ["azure-cert-management"]  # not ours: kept
+    assert state.identities == {}
+    assert state.violations == []
