@@ -657,6 +657,8 @@ class KubeHandler(BaseHTTPRequestHandler):
         query = dict((key, values[-1]) for key, values in parse_qs(url.query).items())
         raw = self._body()
         try:
+            if method == "DELETE":
+                raw = b""  # DeleteOptions (propagation, grace period) mean nothing to this test double
             if raw and "protobuf" in (self.headers.get("Content-Type") or ""):
                 # Typed client-go clients (helm's release storage) write protobuf; answers are JSON, which they accept.
                 raw = json.dumps(decode_protobuf(raw)).encode("utf-8")

@@ -1,0 +1,105 @@
+"""acstor.edge.csi_driver through ansible-playbook, kubernetes.core.helm (helm v3) and the Kubernetes API test double.
+
+The published chart cannot be pulled here, so csi_driver_chart_ref points at fixtures/local-csi-driver, a test
+fixture that renders the objects and value-driven flags the role relies on.
+"""
+import pytest
+
+NODES = {
+    "n1": {"acstor_edge_csi_handoff": {"volume_group": "containerstorage", "cleanup_enabled": False, "models": ["QEMU NVMe Ctrl"]}},
+    "n2": {"acstor_edge_nvme_info": {"devices": [{"model": "Microsoft NVMe Direct Disk"}], "addon_models_needed": []}},
+}
+CLUSTER_VARS = {"csi_driver_node_hosts": ["n1", "n2"]}
+
+
+def driver_args(server):
+    daemonset = server.find("apps/v1", "DaemonSet", "csi-local-node", "kube-system")
+    return dict(arg.lstrip("-").split("=", 1) for arg in daemonset["spec"]["template"]["spec"]["containers"][0]["args"])
+
+
+@pytest.fixture
+def csi(cluster, helm_binary):
+    def play(c, **role_vars):
+        role_vars.setdefault("csi_driver_chart_ref", str(__import__("conftest").CHART_FIXTURE))
+        role_vars.setdefault("csi_driver_wait_timeout", 30)
+        return c.play("csi_driver", hostvars=CLUSTER_VARS, nodes=NODES, **role_vars)
+    return play
+
+
+def test_install_rerun_change_and_uninstall(cluster, csi):
+    c = cluster(edge_api="none")
+    run = csi(c)
+    assert run.rc == 0 and run.changed == 2, run  # helm release + StorageClass
+    args = driver_args(c.server)
+    assert args["enable-cleanup"] == "false", "n1 pre-created the VG, so the driver must not remove it"
+    assert args["disk-models"] == "QEMU NVMe Ctrl"
+    storage_class = c.server.find("storage.k8s.io/v1", "StorageClass", "local")
+    assert storage_class["provisioner"] == "localdisk.csi.acstor.io" and storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
+    assert storage_class["allowVolumeExpansion"] is True and storage_class["parameters"]["csi.storage.k8s.io/fstype"] == "ext4"
+    assert c.server.find("storage.k8s.io/v1", "CSIDriver", "localdisk.csi.acstor.io") is not None
+    assert "local CSI driver ready on c1 after" in run.out
+    release_secrets = [w for w in c.server.writes() if w["kind"] == "Secret"]
+    assert release_secrets, "helm stored its release in the test double"
+
+    rerun = csi(c)
+    assert rerun.rc == 0 and rerun.changed == 0, rerun
+
+    run = csi(c, csi_driver_addon_models=["Samsung SSD 990 PRO 2TB"], csi_driver_image_registry="registry.example.com")
+    assert run.rc == 0 and run.changed == 1, run
+    assert driver_args(c.server)["disk-models"] == "QEMU NVMe Ctrl,Samsung SSD 990 PRO 2TB"
+    containers = c.server.find("apps/v1", "DaemonSet", "csi-local-node", "kube-system")["spec"]["template"]["spec"]["containers"]
+    assert [x["image"].split(":")[0] for x in containers] == [
+        "registry.example.com/acstor/local-csi-driver", "registry.example.com/oss/v2/kubernetes-csi/csi-provisioner"]
+
+    # A PersistentVolume still uses the StorageClass: uninstall refuses and removes nothing.
+    c.server.add({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pvc-1"},
+                  "spec": {"storageClassName": "local", "capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
+                           "csi": {"driver": "localdisk.csi.acstor.io", "volumeHandle": "containerstorage#pvc-1"}}})
+    before = len(c.server.writes())
+    run = csi(c, csi_driver_state="absent")
+    assert run.rc != 0 and "PersistentVolumes pvc-1 still use StorageClass local" in run.out, run
+    assert [w for w in c.server.writes()[before:] if w["method"] == "DELETE"] == []
+
+    c.server.state.objects.pop(("", "persistentvolumes", "", "pvc-1"))
+    before = len(c.server.writes())
+    run = csi(c, csi_driver_state="absent")
+    assert run.rc == 0, run
+    deleted = [(w["kind"], w["name"]) for w in c.server.writes()[before:] if w["method"] == "DELETE"]
+    assert deleted[0] == ("StorageClass", "local") and deleted[-1] == ("CSIDriver", "localdisk.csi.acstor.io"), deleted
+    assert ("DaemonSet", "csi-local-node") in deleted
+    assert c.server.find("apps/v1", "DaemonSet", "csi-local-node", "kube-system") is None
+
+
+@pytest.mark.parametrize("preload, acstor_v1, reason", [
+    ([{"apiVersion": "apps/v1", "kind": "DaemonSet",
+       "metadata": {"name": "csi-local-node", "namespace": "kaito-workspace", "labels": {"app.kubernetes.io/instance": "kaito-workspace"},
+                    "annotations": {"meta.helm.sh/release-name": "kaito-workspace", "meta.helm.sh/release-namespace": "kaito-workspace"}},
+       "spec": {"template": {"spec": {"containers": [{"name": "driver", "image": "mcr.microsoft.com/acstor/local-csi-driver:v0.3.0"}]}}}}],
+     False, "from Helm release kaito-workspace in namespace kaito-workspace (KAITO's workspace chart bundles it)"),
+    ([{"apiVersion": "storage.k8s.io/v1", "kind": "CSIDriver", "metadata": {"name": "containerstorage.csi.azure.com"}, "spec": {}}],
+     True, "Azure Container Storage v1 is installed (CSIDriver containerstorage.csi.azure.com, API group containerstorage.azure.com)"),
+], ids=["kaito", "acstor-v1"])
+def test_refuses_a_cluster_with_another_driver(cluster, csi, preload, acstor_v1, reason):
+    c = cluster(edge_api="none", acstor_v1=acstor_v1)
+    for obj in preload:
+        c.server.add(obj)
+    before = len(c.server.writes())
+    run = csi(c)
+    assert run.rc != 0 and reason in run.out and "Fix:" in run.out, run
+    assert c.server.writes()[before:] == []
+
+
+def test_refuses_cleanup_true_over_a_precreated_volume_group(cluster, csi):
+    c = cluster(edge_api="none")
+    run = csi(c, csi_driver_cleanup_enabled=True)
+    assert run.rc != 0 and "n1 pre-created volume group containerstorage" in run.out, run
+    assert c.server.writes() == []
+
+
+def test_skips_without_kubernetes_access(cluster):
+    c = cluster(edge_api="none")
+    run = c.play("csi_driver", access=False)
+    assert run.rc == 0 and run.changed == 0
+    lines = [line for line in run.out.splitlines() if "SKIP acstor.edge.csi_driver" in line]
+    assert len(lines) == 1 and "csi_driver_k8s_auth.kubeconfig" in lines[0], run
+    assert c.server.requests == []
