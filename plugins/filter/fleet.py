@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, acstor.edge developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters for fleet rollouts: inventory validation, batches, batch verdicts and webhook targets."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.acstor.edge.plugins.module_utils.gitops_changes import WebhookPayloadError, rollout_targets
+from ansible_collections.acstor.edge.plugins.module_utils.inventory_model import validate_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.rollout_plan import (
+    RolloutPolicyError,
+    batch_verdict,
+    plan_batches,
+)
+
+
+def fleet_inventory_errors(nodes, clusters, rollout=None):
+    return validate_inventory(nodes or {}, clusters or {}, rollout)
+
+
+def fleet_rollout_batches(clusters, serial, canaries=None, max_batches=None):
+    try:
+        return plan_batches(clusters, serial, canaries or (), max_batches)
+    except RolloutPolicyError as exc:
+        raise AnsibleFilterError("rollout_serial: %s" % exc) from exc
+
+
+def fleet_batch_verdict(clusters, failed_clusters, max_fail_percentage):
+    return batch_verdict(clusters, failed_clusters, max_fail_percentage)
+
+
+def fleet_webhook_targets(payload, inventory_dirs, clusters, branches=None):
+    try:
+        return rollout_targets(payload, inventory_dirs, clusters, branches or ())
+    except WebhookPayloadError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
+class FilterModule(object):
+    def filters(self):
+        return {
+            "fleet_inventory_errors": fleet_inventory_errors,
+            "fleet_rollout_batches": fleet_rollout_batches,
+            "fleet_batch_verdict": fleet_batch_verdict,
+            "fleet_webhook_targets": fleet_webhook_targets,
+        }
