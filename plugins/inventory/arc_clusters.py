@@ -23,7 +23,7 @@ description:
     C(arc_provisioning_state) and C(arc_oidc_issuer_url) when the cluster has an OIDC issuer."
   - The inventory file name must end in C(arc_clusters.yml) or C(arc_clusters.yaml).
 author:
-  - acstor.edge contributors
+  - acstor.edge contributors (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
   - constructed

@@ -20,7 +20,7 @@ description:
   - Long-running operations are followed through C(Azure-AsyncOperation) or C(Location) until they finish or
     O(wait_timeout) passes; the poll progress is in RV(progress) (shown with C(-v)).
 author:
-  - acstor.edge contributors
+  - acstor.edge contributors (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
 attributes:
@@ -162,7 +162,7 @@ extension:
   returned: always
   type: dict
   sample:
-    id: /subscriptions/xxx/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/store-0042/providers/Microsoft.KubernetesConfiguration/extensions/azure-arc-containerstorage
+    name: azure-arc-containerstorage
     identity: {type: SystemAssigned, principalId: 2f0c0a3e-0000-0000-0000-000000000000}
     properties: {extensionType: microsoft.arc.containerstorage, provisioningState: Succeeded, version: 2.12.0}
 principal_id:

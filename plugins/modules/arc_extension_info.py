@@ -15,7 +15,7 @@ description:
   - Returns one extension (O(name)) or all extensions of a cluster, optionally only those of one O(extension_type),
     through Azure Resource Manager (C(Microsoft.KubernetesConfiguration/extensions), api-version C(2025-03-01)).
 author:
-  - acstor.edge contributors
+  - acstor.edge contributors (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
 attributes:

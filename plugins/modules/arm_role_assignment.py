@@ -24,7 +24,7 @@ description:
     directory; the module retries C(PrincipalNotFound) until O(principal_wait_timeout).
   - The assignment's name is derived from scope, role and principal, so reruns never create duplicates.
 author:
-  - acstor.edge contributors
+  - acstor.edge contributors (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
 attributes:

@@ -21,7 +21,7 @@ description:
   - Federated credentials are compared by issuer, subject and audiences and rewritten only when they differ;
     credentials not listed are left alone.
 author:
-  - acstor.edge contributors
+  - acstor.edge contributors (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
 attributes:

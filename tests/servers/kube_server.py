@@ -382,7 +382,7 @@ class KubeState:
         return None
 
     def resource_for_kind(self, api_version, kind):
-        group, _, _version = api_version.rpartition("/")
+        group = api_version.rpartition("/")[0]
         for resource in self.resources:
             if resource.group == group and resource.kind == kind:
                 return resource
@@ -550,7 +550,7 @@ class KubeState:
     def run_pending(self):
         due = [item for item in self.pending if item[0] <= time.monotonic()]
         self.pending = [item for item in self.pending if item[0] > time.monotonic()]
-        for _when, action in due:
+        for _due_time, action in due:
             action()
 
     def set_status(self, api_version, kind, name, status, namespace=None):

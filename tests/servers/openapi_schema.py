@@ -25,7 +25,7 @@ class SwaggerResolver:
         return self._files[path]
 
     def _follow(self, ref, base):
-        file_part, _, pointer = ref.partition("#")
+        file_part, _hash, pointer = ref.partition("#")
         target = (base.parent / file_part).resolve() if file_part else base
         node = self.load(target)
         for part in [p for p in pointer.split("/") if p]:

@@ -71,7 +71,7 @@ class PlaybookRunner:
         if not text:
             try:
                 # ansible.cfg enables the timer callback, which appends a recap line after the JSON document.
-                data, _ = json.JSONDecoder().raw_decode(process.stdout[process.stdout.index("{"):])
+                data, _end = json.JSONDecoder().raw_decode(process.stdout[process.stdout.index("{"):])
             except ValueError as exc:
                 raise AssertionError("ansible-playbook output is not JSON:\n" + output) from exc
             for play in data["plays"]:

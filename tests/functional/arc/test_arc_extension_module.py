@@ -89,7 +89,8 @@ def test_lifecycle_create_idempotent_change_delete(arm_server, playbook):
     before, after = change["diff"]["before"], change["diff"]["after"]
     differing = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     assert differing == ["configurationSettings"]
-    assert {k for k in after["configurationSettings"] if before["configurationSettings"][k] != after["configurationSettings"][k]} == {"feature.diskStorageClass"}
+    settings_before, settings_after = before["configurationSettings"], after["configurationSettings"]
+    assert {k for k in settings_after if settings_before[k] != settings_after[k]} == {"feature.diskStorageClass"}
     patches = arm_server.state.bodies("PATCH", NAME)
     assert patches == [{"properties": {"configurationSettings": {"feature.diskStorageClass": "acstor-arccontainerstorage-storage-pool"}}}]
 
@@ -150,7 +151,7 @@ def test_principal_id_that_appears_late_is_awaited(arm_server, playbook):
 
 def test_verbose_output_holds_no_secret_or_token(arm_server, playbook):
     task = extension_task("create", extra="    configuration_protected_settings:\n      storageKey: Pr0tected-Value-42\n")
-    rc, _, output = playbook.run(task, verbosity=3, diff=True, text=True)
+    rc, _results, output = playbook.run(task, verbosity=3, diff=True, text=True)
     assert rc == 0, output
     assert arm_server.state.issued_tokens, "the service-principal flow did not run"
     for secret in [arm_server.state.client_secret, "Pr0tected-Value-42"] + arm_server.state.issued_tokens:

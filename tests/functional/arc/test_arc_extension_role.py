@@ -40,7 +40,7 @@ def test_role_skips_with_one_line_without_azure_settings(arm_server, playbook):
 
 def test_role_installs_in_order_and_is_idempotent(arm_server, playbook):
     arm_server.state.principal_replication_failures = 1  # first role assignment meets PrincipalNotFound
-    rc, _, output = playbook.run(role_task())
+    rc, _results, output = playbook.run(role_task())
     assert rc == 0, output
     state = arm_server.state
     extensions = {r["name"]: r for r in state.extensions.values()}
@@ -56,12 +56,12 @@ def test_role_installs_in_order_and_is_idempotent(arm_server, playbook):
     principal = acsa["identity"]["principalId"]
     assigned = sorted(a["properties"]["scope"] for a in state.role_assignments.values() if a["properties"]["principalId"] == principal)
     assert assigned == sorted(ACCOUNTS)
-    order = [path.split("/")[-2] if "roleAssignments" in path else path.rsplit("/", 1)[-1] for _, path in write_paths(state)]
+    order = [path.split("/")[-2] if "roleAssignments" in path else path.rsplit("/", 1)[-1] for _method, path in write_paths(state)]
     assert order[:2] == ["aio-certmgr", "azure-arc-containerstorage"]
     assert set(order[2:]) == {"roleAssignments"} and len(order[2:]) == 3  # one PrincipalNotFound retry
     writes_before = len(state.writes())
 
-    rc, _, output = playbook.run(role_task())
+    rc, _results, output = playbook.run(role_task())
     assert rc == 0, output
     assert len(state.writes()) == writes_before, write_paths(state)[writes_before:]
     assert state.violations == []
@@ -93,7 +93,7 @@ def test_role_keeps_existing_cert_manager_and_workload_identity_then_teardown(ar
                   if a["properties"]["principalId"] == principal) == sorted(ACCOUNTS)
 
     start = len(state.writes())
-    rc, _, output = playbook.run(role_task(workload, tasks_from="teardown"))
+    rc, _results, output = playbook.run(role_task(workload, tasks_from="teardown"))
     assert rc == 0, output
     removed = [(method, path.rsplit("/", 1)[-1]) for method, path in write_paths(state)[start:]]
     assert removed == [("DELETE", "azure-arc-containerstorage"), ("DELETE", "acsa-store-0042")], removed
