@@ -115,15 +115,18 @@ def inventory_changes(paths, inventory_dirs):
             ignored.append(path)
             continue
         parts = path[len(owner) + 1:].split("/")
-        if len(parts) >= 2 and parts[0] in ("group_vars", "host_vars"):
-            name = parts[1] if len(parts) > 2 else _strip_vars_suffix(parts[1])
-            if parts[0] == "host_vars":
+        # inventories/<env>/group_vars/<group>.yml and inventories/group_vars/<group>/x.yml alike.
+        where = next((i for i, part in enumerate(parts[:-1]) if part in ("group_vars", "host_vars")), None)
+        if where is not None:
+            kind, rest = parts[where], parts[where + 1:]
+            name = rest[0] if len(rest) > 1 else _strip_vars_suffix(rest[0])
+            if kind == "host_vars":
                 hosts.add(name)
             elif name == "all":
                 everything_because.append(path)
             else:
                 groups.add(name)
-        elif len(parts) == 1 and (parts[0].endswith(_INVENTORY_SOURCE_SUFFIXES) or "." not in parts[0]):
+        elif parts[-1].endswith(_INVENTORY_SOURCE_SUFFIXES) or "." not in parts[-1]:
             # The host list itself (hosts.yml, an inventory script or plugin config) changed.
             everything_because.append(path)
         else:

@@ -94,6 +94,14 @@ def test_cluster_host_vars_directory_and_json_suffix():
     assert select_clusters(changes, CLUSTERS)["clusters"] == ["hamburg", "lyon"]
 
 
+def test_a_parent_inventory_directory_covers_every_environment():
+    changes = inventory_changes(["inventories/prod/group_vars/site_lyon.yml", "inventories/README.md",
+                                 "inventories/staging/hosts.yml"], ["inventories"])
+    assert changes["groups"] == ["site_lyon"]
+    assert changes["everything_because"] == ["inventories/staging/hosts.yml"]
+    assert changes["ignored_paths"] == ["inventories/README.md"]
+
+
 def test_no_payload_means_every_requested_cluster():
     assert rollout_targets(None, INVENTORY_DIRS, CLUSTERS)["clusters"] == list(CLUSTERS)
     assert rollout_targets({}, INVENTORY_DIRS, CLUSTERS)["clusters"] == list(CLUSTERS)
