@@ -182,5 +182,5 @@ if __name__ == "__main__":
     import sys
 
     extra = sys.argv[1:]
-    print(json.dumps(collect_snapshot(subprocess_runner(), shutil.which, want_lvm=True, extra_probe=extra,
-                                      read_heads=extra), indent=1, sort_keys=True))
+    recorded = collect_snapshot(subprocess_runner(), shutil.which, want_lvm=True, extra_probe=extra, read_heads=extra)
+    sys.stdout.write(json.dumps(recorded, indent=1, sort_keys=True) + "\n")

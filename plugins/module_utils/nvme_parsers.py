@@ -45,8 +45,7 @@ class BlockDevice:
         """This device and every descendant, depth first."""
         yield self
         for child in self.children:
-            for node in child.walk():
-                yield node
+            yield from child.walk()
 
 
 @dataclass

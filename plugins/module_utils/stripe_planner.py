@@ -598,8 +598,8 @@ def plan_stripe(spec, inventory):
     for namespace in members:
         found, hard_found = offences(namespace, spec, existing)
         if found:
-            offending.append("%s (%s, serial %s): %s" % (namespace.path, namespace.stable_id, namespace.serial,
-                                                          "; ".join(found)))
+            offending.append("%s (%s, serial %s): %s"
+                             % (namespace.path, namespace.stable_id, namespace.serial, "; ".join(found)))
         if hard_found:
             hard.append("%s: %s" % (namespace.path, "; ".join(hard_found)))
 

@@ -20,12 +20,14 @@ description:
   - Tells whether the local CSI driver (C(localdisk.csi.acstor.io) v0.3.0) would take each disk and, if not, why,
     and which C(diskSelection.addonModels) the chart needs.
 author:
-  - acstor.edge developers
+  - acstor.edge contributors (@acstor)
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Read-only; check mode changes nothing either way.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   extra_models:
@@ -58,20 +60,54 @@ namespaces:
   type: list
   elements: dict
   contains:
-    name: {description: Kernel name, type: str, sample: nvme0n1}
-    path: {description: Device path, type: str, sample: /dev/nvme0n1}
-    by_id: {description: All /dev/disk/by-id links, type: list, elements: str}
-    stable_id: {description: The by-id link naming model, serial and namespace id, type: str}
-    controller: {description: NVMe controller, type: str, sample: nvme0}
-    model: {description: Model, trimmed, type: str, sample: Microsoft NVMe Direct Disk}
-    serial: {description: Serial, trimmed, type: str}
-    firmware: {description: Firmware revision, type: str}
-    transport: {description: pcie, tcp, rdma or fc, type: str}
-    size: {description: Bytes, type: int}
-    logical_sector_size: {description: Bytes, type: int}
-    physical_sector_size: {description: Bytes, type: int}
-    class: {description: local, os or other, type: str}
-    os_reasons: {description: Why the namespace is an OS disk, type: list, elements: str}
+    name:
+      description: Kernel name.
+      type: str
+      sample: nvme0n1
+    path:
+      description: Device path.
+      type: str
+      sample: /dev/nvme0n1
+    by_id:
+      description: All /dev/disk/by-id links.
+      type: list
+      elements: str
+    stable_id:
+      description: The by-id link naming model, serial and namespace id.
+      type: str
+    controller:
+      description: NVMe controller.
+      type: str
+      sample: nvme0
+    model:
+      description: Model, white space trimmed.
+      type: str
+      sample: Microsoft NVMe Direct Disk
+    serial:
+      description: Serial, white space trimmed.
+      type: str
+    firmware:
+      description: Firmware revision.
+      type: str
+    transport:
+      description: Controller transport - pcie, tcp, rdma, fc or loop.
+      type: str
+    size:
+      description: Size in bytes.
+      type: int
+    logical_sector_size:
+      description: Bytes.
+      type: int
+    physical_sector_size:
+      description: Bytes.
+      type: int
+    class:
+      description: V(local), V(os) or V(other).
+      type: str
+    os_reasons:
+      description: Why the namespace is an OS disk.
+      type: list
+      elements: str
     in_use:
       description: >-
         What is on the namespace - signatures (type, label, uuid, offset as wipefs reports them),

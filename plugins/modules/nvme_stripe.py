@@ -13,7 +13,7 @@ module: nvme_stripe
 short_description: Ensure one RAID0 stripe over local NVMe disks (LVM raid0 or mdadm), its filesystem and mount
 version_added: 0.1.0
 description:
-  - Discovers the node's NVMe namespaces, plans and applies one named stripe in a single call:
+  - Discovers the node's NVMe namespaces, plans and applies one named stripe in a single call -
     members, stripe (LVM C(raid0) LV or mdadm RAID0), aligned filesystem, mount and its persistence.
   - Members are identified by serial and C(/dev/disk/by-id); an existing stripe is recognised by its
     md UUID/name or LVM tag C(acstor-edge-stripe-<name>), never by C(/dev/nvmeXnY) numbering.
@@ -27,12 +27,14 @@ description:
     which destroys and rebuilds it.
   - Loads the kernel modules it needs (C(dm_raid), C(raid0), C(md_mod)) when they are missing.
 author:
-  - acstor.edge developers
+  - acstor.edge contributors (@acstor)
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Returns the full action plan without changing anything.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: Members, geometry, filesystem and mount before and after, plus what would be destroyed.
 options:
@@ -162,7 +164,9 @@ notes:
   - On Debian-family nodes a changed mdadm.conf is followed by C(update-initramfs -u).
 seealso:
   - module: acstor.edge.nvme_info
-  - role: acstor.edge.nvme_stripe
+  - name: The acstor.edge.nvme_stripe role
+    description: Stripes from a list, boot unit for ephemeral stripes, CSI hand-off fact, health metrics.
+    link: https://example.invalid/acstor/edge/roles/nvme_stripe/README.md
 """
 
 EXAMPLES = r"""
@@ -361,7 +365,8 @@ def main():
             after["destroys"] = plan.destroys
         result["diff"] = {"before": plan.before, "after": after}
     if spec.state == "present":
-        result.update(device=device, members=plan.record.get("members", []), geometry=plan.after.get("geometry"),
+        result.update(
+            device=device, members=plan.record.get("members", []), geometry=plan.after.get("geometry"),
             filesystem=plan.filesystem if spec.mode == "volume" else None, mount=plan.after.get("mount"),
             record=plan.record)
         if spec.mode == "csi_vg":

@@ -250,5 +250,5 @@ def test_absent_with_force_destroys_and_forgets():
     kinds = [(a.kind, a.argv[:2]) for a in plan.actions]
     assert kinds[:3] == [("command", ["mdadm", "--stop"]), ("command", ["mdadm", "--zero-superblock"]),
                          ("command", ["wipefs", "--all"])]
-    assert [k for k, _ in kinds[3:]] == ["fstab", "md_conf", "remove_file"]
+    assert [kind for kind, _argv in kinds[3:]] == ["fstab", "md_conf", "remove_file"]
     assert plan_stripe(spec, inventory("blank-4")).actions == []
