@@ -43,16 +43,16 @@ dev: $(VENV)/.done ## link the work tree as the collection for quick iteration (
 	ln -sfn $(CURDIR) .collections-dev/ansible_collections/acstor/edge
 
 lint: install ## ansible-lint, production profile
-	cd $(INSTALLED) && ansible-lint --profile production --offline
+	ACSTOR_STAGES=lint $(BIN)/python tests/run_all.py
 
 sanity: install ## ansible-test sanity on the installed collection (local, python 3.11)
-	cd $(INSTALLED) && ansible-test sanity --local --python 3.11 --color no $(SANITY_ARGS)
+	ACSTOR_STAGES=sanity $(BIN)/python tests/run_all.py
 
 unit: install ## pytest unit tests (pure logic, recorded fixtures)
-	$(BIN)/pytest -q tests/unit
+	ACSTOR_STAGES=unit $(BIN)/python tests/run_all.py
 
-functional: install ## ansible-playbook against the ARM and Kubernetes test servers and the netns fleet
-	$(BIN)/pytest -q tests/functional
+functional: install ## ansible-playbook against the ARM and Kubernetes test servers, the lab and the fleet
+	ACSTOR_STAGES=functional $(BIN)/python tests/run_all.py
 
 molecule: install lab-image ## Molecule scenarios on lab VMs (SCENARIOS="node ...")
 	ACSTOR_STAGES=molecule $(BIN)/python tests/run_all.py
