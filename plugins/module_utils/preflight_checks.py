@@ -203,7 +203,7 @@ def _check_os(facts, options, products):
     pretty = facts.os_release.get("PRETTY_NAME", description)
     return CheckResult(
         "os_supported", "ok" if supported else "fail", pretty,
-        "Ubuntu 22.04/24.04, Debian 12, Azure Linux 3, RHEL 9 family", SOURCE_COLLECTION, products,
+        "Ubuntu 22.04/24.04, Debian 12, Azure Linux 3, RHEL 9", SOURCE_COLLECTION, products,
         "" if supported else "%s is not an operating system acstor.edge supports" % description)
 
 
@@ -399,8 +399,8 @@ def summarize(results, strict=True):
     failures = ["%s: %s (measured %s, required %s)" % (r.name, r.message or "failed", r.measured, r.required)
                 for r in results if r.status == "fail"]
     width = max([len(r.name) for r in results] + [5])
-    lines = ["%-4s  %-*s  %s | required %s%s" % (r.status.upper(), width, r.name, r.measured, r.required,
-                                                  " | " + r.message if r.message else "") for r in results]
+    lines = ["%-4s %-*s %s (need %s)%s" % (r.status.upper(), width, r.name, r.measured, r.required,
+                                           " - " + r.message if r.message else "") for r in results]
     lines.append("%d ok, %d warn, %d fail, %d skipped (%s)" % (
         counts["ok"], counts["warn"], counts["fail"], counts["skip"], "strict" if strict else "lenient"))
     return counts, failures, lines
@@ -458,4 +458,3 @@ def required_modules(options):
 def unknown_check_names(names):
     """Names in skip_checks that match no check (a typo would silently skip nothing)."""
     return [name for name in names if name not in CHECK_NAMES and not name.startswith("free_space:")]
-

@@ -23,7 +23,7 @@ description:
     the results. It fails only on bad options.
   - Changes nothing on the node.
 author:
-  - acstor.edge developers
+  - acstor.edge contributors (@acstor)
 attributes:
   check_mode:
     support: full
