@@ -246,7 +246,8 @@ def validate_subvolume(spec, owner=None):
         check_choice(owner, "index_tags_mode", spec.index_tags_mode, INDEX_TAGS_MODES, errors)
         check_schedule(owner, spec.schedule, errors)
         if spec.blob_name_prefix is not None and (not isinstance(spec.blob_name_prefix, str) or spec.blob_name_prefix.startswith("/")):
-            errors.append(_field_error(owner, "blob_name_prefix", "must be a blob name prefix without a leading slash (got {0!r})".format(spec.blob_name_prefix)))
+            errors.append(_field_error(owner, "blob_name_prefix",
+                                       "must be a blob name prefix without a leading slash (got {0!r})".format(spec.blob_name_prefix)))
         for field in INGEST_ONLY_FIELDS:
             if getattr(spec, field) is not None:
                 errors.append(_field_error(owner, field, "applies to ingest subvolumes only (type is mirror)"))

@@ -19,7 +19,7 @@ description:
     sets only the fields given here (for example O(workload_identity), which the docs add with C(kubectl edit)).
   - Only the fields set here are compared and written (JSON merge patch).
 author:
-  - acstor.edge developers
+  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 requirements:

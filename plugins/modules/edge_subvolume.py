@@ -20,7 +20,7 @@ description:
     C(Bound) and its EdgeVolume to be C(deployed); after writing a mirror it waits for the backend connection.
   - Only the fields set here are compared and written (JSON merge patch); fields the extension defaults stay its own.
 author:
-  - acstor.edge developers
+  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 requirements:

@@ -20,7 +20,7 @@ description:
     that still mount the PVCs and ingest subvolumes whose C(onDelete) is C(abandon).
   - Used by the M(acstor.edge.edge_volumes) role; always returns C(changed=false).
 author:
-  - acstor.edge developers
+  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 requirements:

@@ -22,7 +22,7 @@ description:
   - Lists the PersistentVolumes that still use the StorageClass or the driver (uninstall must keep them working).
   - Always returns C(changed=false).
 author:
-  - acstor.edge developers
+  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
 requirements:
@@ -203,7 +203,8 @@ def main():
                                           sc_settings["reclaim_policy"], sc_settings["mount_options"], sc_settings["is_default"])
     except lcd.LocalCsiDriverError as error:
         module.fail_json(msg=str(error))
-    result = {"changed": False, "helm_values": values, "notes": notes, "storage_class": storage_class, "conflicts": [], "persistent_volumes": [], "csi_driver_registered": False}
+    result = {"changed": False, "helm_values": values, "notes": notes, "storage_class": storage_class, "conflicts": [],
+              "persistent_volumes": [], "csi_driver_registered": False}
     try:
         cluster = discover(k8s_module.objects_for(module))
     except Exception as error:  # pylint: disable=broad-except

@@ -1,5 +1,4 @@
 """acstor.edge.edge_volumes through ansible-playbook and kubernetes.core against the Kubernetes API test double."""
-import pytest
 
 API = "arccontainerstorage.azure.net/v1"
 ENDPOINT = "https://mediastore.blob.core.windows.net/"

@@ -193,9 +193,8 @@ def test_local_shared_pvcs_come_first_whatever_the_list_order():
 
 
 def test_pods_mounting_ignores_finished_pods_and_other_claims():
-    pods = [
-        {"metadata": {"name": "w1", "namespace": "default"}, "spec": {"volumes": [{"persistentVolumeClaim": {"claimName": "a"}}]}, "status": {"phase": "Running"}},
-        {"metadata": {"name": "done", "namespace": "default"}, "spec": {"volumes": [{"persistentVolumeClaim": {"claimName": "a"}}]}, "status": {"phase": "Succeeded"}},
-        {"metadata": {"name": "w2", "namespace": "default"}, "spec": {"volumes": [{"persistentVolumeClaim": {"claimName": "z"}}]}, "status": {"phase": "Running"}},
-    ]
+    def pod(name, claim, phase):
+        return {"metadata": {"name": name, "namespace": "default"}, "spec": {"volumes": [{"persistentVolumeClaim": {"claimName": claim}}]},
+                "status": {"phase": phase}}
+    pods = [pod("w1", "a", "Running"), pod("done", "a", "Succeeded"), pod("w2", "z", "Running")]
     assert ev.pods_mounting(pods, "default", ["a", "b"]) == {"a": ["w1"]}

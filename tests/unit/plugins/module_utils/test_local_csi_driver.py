@@ -40,8 +40,9 @@ def test_values_paths_exist_in_the_real_chart(shared_reference):
     if shared_reference is None:
         pytest.skip("../shared/reference is not present (the real chart values live there)")
     chart_values = yaml.safe_load((shared_reference / "local-csi-driver" / "charts" / "latest" / "values.yaml").read_text())
-    values, _ = lcd.build_values({"image_registry": "r.local", "image_tag": "t", "volume_group": "vg", "node_selector": {"a": "b"},
-                                  "cleanup_enabled": False, "addon_models": ["M"]}, [], [])
+    settings = {"image_registry": "r.local", "image_tag": "t", "volume_group": "vg", "node_selector": {"a": "b"},
+                "cleanup_enabled": False, "addon_models": ["M"]}
+    values, _notes = lcd.build_values(settings, [], [])
 
     def walk(ours, theirs, path):
         for key, value in ours.items():

@@ -35,8 +35,8 @@ class Instance(dict):
 class FakeClient:
     """Objects live in self.objects[(kind, namespace, name)]; self.calls records every write."""
 
-    def __init__(self, kinds=CURRENT + CORE, objects=(), conflicts=0):
-        self.kinds = set(kinds)
+    def __init__(self, kinds=None, objects=(), conflicts=0):
+        self.kinds = set(kinds if kinds is not None else CURRENT + CORE)
         self.objects = {}
         self.calls = []
         self.version = 1

@@ -13,8 +13,8 @@ INGEST_ARGS = {"name": "cam-ingest", "type": "ingest", "pvc": "cam", "path": "in
                "container": "frames", "ingest_min_delay_sec": 60, "wait_sleep": 0}
 
 
-def client(kinds=CURRENT + CORE, extra=()):
-    return FakeClient(kinds, [PVC, EDGE_VOLUME] + list(extra))
+def client(kinds=None, extra=()):
+    return FakeClient(kinds if kinds is not None else CURRENT + CORE, [PVC, EDGE_VOLUME] + list(extra))
 
 
 def test_create_then_idempotent_then_change(run_module):
@@ -52,8 +52,8 @@ def test_legacy_kinds(run_module):
     assert not failed and result["api"] == "legacy" and result["kind"] == "EdgeSubvolume"
     assert fake.objects[("EdgeSubvolume", "default", "cam-ingest")]["spec"]["ingestPolicy"] == "cam-ingest-policy"
     assert fake.objects[("EdgeIngestPolicy", "default", "cam-ingest-policy")]["spec"]["ingest"] == {"order": "oldest-first", "minDelaySec": 60}
-    failed, result = run_module(edge_subvolume, {"name": "m", "type": "mirror", "pvc": "cam", "path": "m",
-                                                  "endpoint": "https://a.blob.core.windows.net/", "container": "models"}, fake)
+    mirror = {"name": "m", "type": "mirror", "pvc": "cam", "path": "m", "endpoint": "https://a.blob.core.windows.net/", "container": "models"}
+    failed, result = run_module(edge_subvolume, mirror, fake)
     assert failed and "mirror needs the MirrorSubvolume kind" in result["msg"]
 
 
