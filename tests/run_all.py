@@ -132,6 +132,12 @@ def main():
         if wanted("sanity"):
             # ansible-test lists files through git when it finds a repository above the collection, and
             # .collections/ is ignored there; so test an unpacked copy of the tarball outside the work tree.
+            # ansible-test bootstraps pip with a script it downloads from a host this network cannot reach;
+            # our stand-in uses the interpreter's ensurepip and PyPI instead.
+            get_pip = Path.home() / ".ansible" / "test" / "cache" / "get_pip_24_2.py"
+            if not get_pip.exists():
+                get_pip.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(REPO / "tests" / "sanity" / "get_pip_offline.py", get_pip)
             sanity_root = Path(tempfile.mkdtemp(prefix="acstor-edge-sanity-"))
             sanity_dir = sanity_root / "ansible_collections" / "acstor" / "edge"
             shutil.copytree(installed, sanity_dir)

@@ -98,8 +98,8 @@ def need_tools(*tools):
 
 
 def run(cmd, **kwargs):
-    kwargs.setdefault("check", True)
-    return subprocess.run(cmd, **kwargs)
+    check = kwargs.pop("check", True)
+    return subprocess.run(cmd, check=check, **kwargs)
 
 
 # ---------------------------------------------------------------- image
@@ -286,7 +286,7 @@ def ssh_base(port):
 
 
 def ssh_run(port, command, check=True, timeout=120, capture=True):
-    result = subprocess.run(ssh_base(port) + [command], capture_output=capture, text=True, timeout=timeout)
+    result = subprocess.run(ssh_base(port) + [command], capture_output=capture, text=True, timeout=timeout, check=False)
     if check and result.returncode != 0:
         raise LabError(f"ssh command failed ({result.returncode}): {command}\n{result.stderr or ''}")
     return result
@@ -294,7 +294,7 @@ def ssh_run(port, command, check=True, timeout=120, capture=True):
 
 def ssh_ok(port):
     try:
-        return subprocess.run(ssh_base(port) + ["true"], capture_output=True, timeout=15).returncode == 0
+        return subprocess.run(ssh_base(port) + ["true"], capture_output=True, timeout=15, check=False).returncode == 0
     except subprocess.TimeoutExpired:
         return False
 
@@ -415,7 +415,7 @@ def write_models(node):
     lines = "".join(f"{d['serial']}\t{d['model']}\n" for d in node["disks"])
     port = node["port"]
     proc = subprocess.run(ssh_base(port) + ["mkdir -p /etc/edgelab && cat > /etc/edgelab/nvme-models"],
-                          input=lines, text=True, capture_output=True, timeout=60)
+                          input=lines, text=True, capture_output=True, timeout=60, check=False)
     if proc.returncode != 0:
         raise LabError(f"could not write NVMe models on {node['name']}: {proc.stderr}")
 
@@ -536,7 +536,7 @@ def cmd_ssh(args):
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         os.execvp("ssh", ssh_base(node["port"]))
-    proc = subprocess.run(ssh_base(node["port"]) + [" ".join(command)])
+    proc = subprocess.run(ssh_base(node["port"]) + [" ".join(command)], check=False)
     return proc.returncode
 
 
@@ -547,7 +547,7 @@ def reboot_node(node, hard=False):
         Monitor(node_dir(node["name"]) / "mon.sock").cmd("system_reset")
     else:
         subprocess.run(ssh_base(port) + ["systemd-run --on-active=1 systemctl reboot"], capture_output=True,
-                       timeout=30)
+                       timeout=30, check=False)
     wait_for(lambda: not ssh_ok(port), 120, f"{node['name']} to go down", interval=0.5)
     wait_ssh(port, 300)
     sync_clock(port)
@@ -580,7 +580,7 @@ def power_off(node):
     """Shut the guest down cleanly (an Azure deallocation), falling back to quitting QEMU."""
     pid = node_pid(node)
     subprocess.run(ssh_base(node["port"]) + ["systemd-run --on-active=1 systemctl poweroff"],
-                   capture_output=True, timeout=30)
+                   capture_output=True, timeout=30, check=False)
     if not wait_pid_gone(pid, 90):
         Monitor(node_dir(node["name"]) / "mon.sock").cmd("quit")
         wait_pid_gone(pid, 30)
@@ -758,7 +758,7 @@ def fleet_up(count, start=1):
         pidfile.write_text(f"{proc.pid}\n")
     for name in names:
         wait_for(lambda n=name: subprocess.run(["ip", "netns", "exec", n, "nc", "-z", "127.0.0.1", "22"],
-                                               capture_output=True).returncode == 0,
+                                               capture_output=True, check=False).returncode == 0,
                  30, f"sshd in fleet host {name}", interval=0.1)
     print(json.dumps({"fleet_up": len(names), "seconds": round(time.monotonic() - started, 2)}))
 
@@ -768,7 +768,7 @@ def stop_fleet_host(name):
     pid = read_pid(pidfile)
     if pid_alive(pid):
         # `unshare --fork` ignores SIGTERM while it waits: stop its child (sshd, PID 1 of the host's pid ns).
-        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.split()
         for child in children:
             try:
                 os.kill(int(child), signal.SIGTERM)
@@ -777,7 +777,7 @@ def stop_fleet_host(name):
         if not wait_pid_gone(pid, 10):
             os.kill(pid, signal.SIGKILL)
             wait_pid_gone(pid, 5)
-    subprocess.run(["ip", "netns", "del", name], capture_output=True)
+    subprocess.run(["ip", "netns", "del", name], capture_output=True, check=False)
     pidfile.unlink(missing_ok=True)
     (FLEET / f"{name}.log").unlink(missing_ok=True)
     shutil.rmtree(FLEET / name, ignore_errors=True)
@@ -793,7 +793,7 @@ def fleet_down():
 # ---------------------------------------------------------------- main
 
 def parser():
-    p = argparse.ArgumentParser(prog="edgelab", description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="edgelab", description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("image", help="build (or reuse) the lab image and golden state")
     s.add_argument("--force", action="store_true", help="rebuild even when cached")
