@@ -124,6 +124,8 @@ def validate_inventory(nodes, clusters, rollout=None):
         except RolloutPolicyError as exc:
             errors.append("rollout_serial: %s" % exc)
         percent = rollout.get("max_fail_percentage")
+        if isinstance(percent, str) and re.match(r"^\s*\d+(\.\d+)?\s*$", percent):
+            percent = float(percent)  # -e key=value passes strings
         if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
             errors.append("rollout_max_fail_percentage must be a number from 0 to 100, got %r" % (percent,))
     return {"errors": errors, "warnings": warnings, "members": {c: sorted(n) for c, n in members.items()}}

@@ -77,7 +77,7 @@ def test_every_inventory_error_is_reported_at_once():
         "Bad_Cluster": _node(),
     }
     clusters = {"c1": {"connection": "local"}, "Bad_Cluster": {"connection": "local"}, "c3": {"connection": "ssh"}}
-    result = validate_inventory(nodes, clusters, {"serial": ["0%"], "max_fail_percentage": "10"})
+    result = validate_inventory(nodes, clusters, {"serial": ["0%"], "max_fail_percentage": "ten"})
     text = "\n".join(result["errors"])
     for expected in [
         "n1: node has no cluster",
@@ -96,6 +96,12 @@ def test_every_inventory_error_is_reported_at_once():
         assert expected in text
     assert "c3: cluster hosts normally use ansible_connection=local (got ssh)" in result["warnings"]
     assert "c3: no edge node names this cluster; only its cluster phases run" in result["warnings"]
+
+
+def test_max_fail_percentage_from_the_command_line_is_a_string():
+    result = validate_inventory({"n1": _node()}, {"c1": {"connection": "local"}},
+                                {"serial": [1], "max_fail_percentage": "20"})
+    assert result["errors"] == []
 
 
 def test_absent_stripes_do_not_claim_devices():
