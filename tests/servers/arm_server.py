@@ -13,7 +13,7 @@ What it serves (enough for acstor.edge's ARM client, modules, inventory plugin a
 Every ARM request is checked for the api-version, a bearer token this server issued, and a body valid against the
 published OpenAPI spec in ../shared/reference (when present) or our own schemas below. Violations are answered with
 HTTP 400 and recorded in `ArmState.violations`, so tests can assert there were none. Faults are injected through
-`ArmState.add_fault` (the pytest fixture exposes the state object).
+`ArmState.add_fault` (the pytest fixture exposes the state object); method "TOKEN" makes the token endpoint fail.
 
 Run standalone for manual poking: `python tests/servers/arm_server.py` prints the URL, CA file and credentials.
 """
@@ -35,6 +35,10 @@ from urllib.parse import parse_qs, urlsplit
 import jsonschema
 
 from openapi_schema import SwaggerResolver
+
+# Subscriptions the functional tests use.
+SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
+OTHER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000002"
 
 API_VERSIONS = {
     "extensions": "2025-03-01",
@@ -282,6 +286,11 @@ class ArmHandler(BaseHTTPRequestHandler):
             if path.endswith("/.well-known/openid-configuration"):
                 return self._openid(path)
             if path.endswith("/oauth2/v2.0/token"):
+                for fault in self.state.faults:
+                    if fault.count > 0 and fault.method == "TOKEN":
+                        fault.count -= 1
+                        return self._send(fault.status, {"error": "temporarily_unavailable",
+                                                         "error_description": "injected token endpoint HTTP {0}".format(fault.status)})
                 return self._token(path, raw)
             if not is_arm:
                 return self._error(404, "NotFound", "no such path " + path)

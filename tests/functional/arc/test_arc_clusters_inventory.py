@@ -2,7 +2,7 @@
 import json
 import subprocess
 
-from conftest import OTHER_SUBSCRIPTION, SUBSCRIPTION  # the arc conftest (first on sys.path for this directory)
+from arm_server import OTHER_SUBSCRIPTION, SUBSCRIPTION  # tests/servers is put on sys.path by the arc conftest
 
 
 def plain(value):

@@ -1,5 +1,5 @@
 """acstor.edge.arc_extension role against the ARM test server: skip, install order, idempotence, workload identity, teardown."""
-from conftest import SUBSCRIPTION
+from arm_server import SUBSCRIPTION  # tests/servers is put on sys.path by the arc conftest
 
 RG, CLUSTER = "rg-edge", "store-0042"
 ACCOUNTS = ["/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Storage/storageAccounts/{2}".format(SUBSCRIPTION, RG, name)

@@ -8,7 +8,7 @@ import sys
 import time
 import pytest
 
-from conftest import REPO_ROOT, ansible_environment
+from acstor_testlib import REPO_ROOT, ansible_environment
 
 EDGELAB = [sys.executable, str(REPO_ROOT / "tests" / "lab" / "edgelab.py")]
 TIMINGS = REPO_ROOT / "tests" / "output" / "lab-timings.json"

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO_ROOT, ansible_environment
+from acstor_testlib import REPO_ROOT, ansible_environment
 
 PLAY = """
 - hosts: localhost
