@@ -1,0 +1,397 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025 acstor.edge contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""make bench: node convergence and fleet scale, side by side with the baselines users would write.
+
+1. node: on a fresh lab VM per repetition (4 local NVMe), the collection's roles (node_prep + nvme_stripe)
+   against a hand-written community.general/ansible.posix play for the same end state; first converge
+   and no-op rerun; the two sides alternate (A B, B A, ...).
+2. floor: after each no-op rerun of the roles, a play of as many ansible.builtin.ping tasks as the rerun
+   had tasks that ran (recap ok count), on the same VM.
+3. fleet: no-op rerun of playbooks/nodes.yml (--skip-tags stripe) on 1, 10, 25, 50 netns fleet hosts with
+   the shipped ansible.cfg; wall time and CPU (controller + hosts) per host.
+4. --mitogen: the no-op reruns again with the mitogen_linear strategy, reported separately.
+
+Results: docs/bench/results.json (every run), results.csv, *.png, summary.md, and the generated section of
+docs/benchmarks.md. One VM at a time; everything started is stopped, also on failure.
+"""
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+import benchlib as bl
+
+TARGETS = {
+    "converge_vs_baseline": 0.5,
+    "noop_vs_ping_floor": 1.5,
+    "fleet_cpu_per_host_growth": 1.2,
+    "fleet_wall_vs_cpu_bound": 1.3,
+}
+MARK_START = "<!-- bench-results:start (written by tests/bench/run_bench.py) -->"
+MARK_END = "<!-- bench-results:end -->"
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# ---------------------------------------------------------------- node
+
+def node_repetition(side, rep, args, work, mitogen=False):
+    """Fresh VM -> converge -> no-op rerun (-> ping floor for our side) -> VM down."""
+    name = args.node_name
+    tag = f"{'mitogen-' if mitogen else ''}{side}-{rep}"
+    playbook = bl.PLAYBOOKS / ("ours.yml" if side == "ours" else "baseline.yml")
+    started = time.monotonic()
+    bl.lab("up", name, "--nvme", 4, "--size", args.nvme_size, "--model", "local")
+    record = {"side": side, "rep": rep, "mitogen": mitogen, "vm_up_s": round(time.monotonic() - started, 1)}
+    try:
+        inventory = bl.write_inventory(work / f"node-{tag}.json", "bench_node", bl.lab_hostvars(), [name])
+        converge = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-converge.log",
+                                                mitogen=mitogen), [name])
+        noop = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-noop.log", mitogen=mitogen),
+                            [name])
+        record.update(converge=converge, noop=noop)
+        log(f"{tag}: converge {converge['wall_s']:.1f} s (changed {bl.total_changed(converge)}), "
+            f"no-op {noop['wall_s']:.1f} s (changed {bl.total_changed(noop)})")
+        if side == "ours":
+            tasks = noop["recap"][name]["ok"]
+            floor_play = bl.ping_floor_playbook(work / f"floor-{tasks}.json", tasks)
+            floor = bl.check_run(bl.run_playbook(floor_play, inventory, work / f"{tag}-floor.log",
+                                                 mitogen=mitogen), [name])
+            floor["ping_tasks"] = tasks
+            record["floor"] = floor
+            log(f"{tag}: ping floor ({tasks} pings) {floor['wall_s']:.1f} s")
+    finally:
+        bl.lab("down", name)
+    return record
+
+
+def run_node(args, work, mitogen=False):
+    records = []
+    reps = args.mitogen_reps if mitogen else args.reps
+    for rep in range(reps):
+        order = ["ours", "baseline"] if rep % 2 == 0 else ["baseline", "ours"]
+        for side in order:
+            records.append(node_repetition(side, rep, args, work, mitogen))
+    return records
+
+
+# ---------------------------------------------------------------- fleet
+
+def run_fleet(args, work, mitogen=False):
+    sizes = sorted(args.fleet_sizes)
+    names = bl.fleet_up(sizes[-1], args.fleet_start)
+    records = []
+    try:
+        hostvars = bl.lab_hostvars()
+        group_vars = yaml.safe_load((bl.PLAYBOOKS / "fleet_vars.yml").read_text())
+        sshd = bl.fleet_sshd_pids(names)
+        playbook = bl.REPO / "playbooks" / "nodes.yml"
+        skip = ["--skip-tags", "stripe"]
+        for size in sizes:
+            hosts = names[:size]
+            inventory = bl.write_inventory(work / f"fleet-{size}.json", "bench_fleet", hostvars, hosts, group_vars)
+            tag = f"{'mitogen-' if mitogen else ''}fleet{size}"
+            bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-converge.log", skip, mitogen), hosts)
+            for rep in range(args.fleet_reps):
+                cpu_before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
+                run = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-noop-{rep}.log", skip,
+                                                   mitogen), hosts)
+                run["hosts_cpu_s"] = round(bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - cpu_before, 3)
+                run.update(hosts=size, rep=rep, mitogen=mitogen)
+                records.append(run)
+                log(f"{tag} no-op: wall {run['wall_s']:.1f} s, controller {run['controller_cpu_s']:.1f} s, "
+                    f"hosts {run['hosts_cpu_s']:.1f} s CPU, changed {bl.total_changed(run)}")
+    finally:
+        bl.fleet_stop(names)
+    return records
+
+
+# ---------------------------------------------------------------- analysis
+
+def node_table(records):
+    table = {}
+    for side in ("ours", "baseline"):
+        runs = [r for r in records if r["side"] == side]
+        table[side] = {
+            "converge": bl.summary([r["converge"]["wall_s"] for r in runs]),
+            "noop": bl.summary([r["noop"]["wall_s"] for r in runs]),
+            "converge_changed": [bl.total_changed(r["converge"]) for r in runs],
+            "noop_changed": [bl.total_changed(r["noop"]) for r in runs],
+            "noop_tasks_ok": [next(iter(r["noop"]["recap"].values()))["ok"] for r in runs],
+        }
+    floors = [r["floor"] for r in records if "floor" in r]
+    table["floor"] = {"wall": bl.summary([f["wall_s"] for f in floors]),
+                      "ping_tasks": [f["ping_tasks"] for f in floors]}
+    return table
+
+
+def fleet_table(records, cores):
+    rows = []
+    for size in sorted({r["hosts"] for r in records}):
+        runs = [r for r in records if r["hosts"] == size]
+        wall = bl.summary([r["wall_s"] for r in runs])["median"]
+        ctrl = bl.summary([r["controller_cpu_s"] for r in runs])["median"]
+        hosts = bl.summary([r["hosts_cpu_s"] for r in runs])["median"]
+        rows.append({
+            "hosts": size, "runs": len(runs), "wall_s": wall, "wall_min": min(r["wall_s"] for r in runs),
+            "wall_max": max(r["wall_s"] for r in runs), "controller_cpu_s": ctrl, "hosts_cpu_s": hosts,
+            "cpu_per_host_s": (ctrl + hosts) / size, "controller_cpu_per_host_s": ctrl / size,
+            "cpu_bound_wall_s": (ctrl + hosts) / cores, "wall_vs_cpu_bound": wall / ((ctrl + hosts) / cores),
+            "changed": sum(bl.total_changed(r) for r in runs),
+            "load_1min": [r["load_1min_before"] for r in runs],
+        })
+    return rows
+
+
+def verdicts(node, fleet):
+    out = {}
+    if node:
+        ours, base, floor = node["ours"], node["baseline"], node["floor"]
+        ratio = ours["converge"]["median"] / base["converge"]["median"]
+        out["converge_vs_baseline"] = {"value": ratio, "target": TARGETS["converge_vs_baseline"],
+                                       "met": ratio <= TARGETS["converge_vs_baseline"]}
+        ratio = ours["noop"]["median"] / floor["wall"]["median"]
+        zero = not any(ours["noop_changed"])
+        out["noop_vs_ping_floor"] = {"value": ratio, "target": TARGETS["noop_vs_ping_floor"],
+                                     "changed_zero": zero, "met": ratio <= TARGETS["noop_vs_ping_floor"] and zero}
+    if fleet and len(fleet) > 1:
+        first, last = fleet[0], fleet[-1]
+        growth = last["cpu_per_host_s"] / first["cpu_per_host_s"]
+        out["fleet_cpu_per_host_growth"] = {"value": growth, "target": TARGETS["fleet_cpu_per_host_growth"],
+                                            "from_hosts": first["hosts"], "to_hosts": last["hosts"],
+                                            "met": growth <= TARGETS["fleet_cpu_per_host_growth"]}
+        out["fleet_wall_vs_cpu_bound"] = {"value": last["wall_vs_cpu_bound"],
+                                          "target": TARGETS["fleet_wall_vs_cpu_bound"], "hosts": last["hosts"],
+                                          "met": last["wall_vs_cpu_bound"] <= TARGETS["fleet_wall_vs_cpu_bound"]}
+    return out
+
+
+# ---------------------------------------------------------------- output
+
+def write_csv(path, results):
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["section", "side", "mitogen", "rep", "hosts", "run", "wall_s", "controller_cpu_s",
+                         "hosts_cpu_s", "ok", "changed", "load_1min_before"])
+        for key in ("node", "node_mitogen"):
+            for rec in results.get(key, []):
+                for run in ("converge", "noop", "floor"):
+                    if run not in rec:
+                        continue
+                    r = rec[run]
+                    stats = next(iter(r["recap"].values()))
+                    writer.writerow(["node", rec["side"], rec["mitogen"], rec["rep"], 1, run, r["wall_s"],
+                                     r["controller_cpu_s"], "", stats["ok"], stats["changed"], r["load_1min_before"]])
+        for key in ("fleet", "fleet_mitogen"):
+            for r in results.get(key, []):
+                writer.writerow(["fleet", "ours", r["mitogen"], r["rep"], r["hosts"], "noop", r["wall_s"],
+                                 r["controller_cpu_s"], r["hosts_cpu_s"],
+                                 sum(s["ok"] for s in r["recap"].values()), bl.total_changed(r),
+                                 r["load_1min_before"]])
+
+
+def fmt(s):
+    return f"{s['median']:.1f} ({s['min']:.1f}–{s['max']:.1f})" if s else "—"
+
+
+def summary_markdown(results):
+    m = results["machine"]
+    lines = [
+        f"Run of {m['date']} on {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB, kernel {m['kernel']}; "
+        f"ansible-core {m['versions']['ansible-core']}, Python {m['python']}, mitogen {m['versions']['mitogen']}; "
+        f"commit {m['commit']}. Load average (1/5/15 min) at the start {m['load_avg']}, at the end "
+        f"{results.get('load_avg_end')} — the machine was shared with other jobs.", ""]
+    node = results.get("node_table")
+    if node:
+        lines += ["### Node converge (1 lab VM, 4 local NVMe, seconds: median (min–max))", "",
+                  "| | acstor.edge roles | hand-written baseline | ping floor |", "|---|---|---|---|",
+                  f"| first converge | {fmt(node['ours']['converge'])} | {fmt(node['baseline']['converge'])} | |",
+                  f"| no-op rerun | {fmt(node['ours']['noop'])} | {fmt(node['baseline']['noop'])} | "
+                  f"{fmt(node['floor']['wall'])} ({node['floor']['ping_tasks'][0]} pings) |",
+                  f"| changed on the rerun | {node['ours']['noop_changed']} | {node['baseline']['noop_changed']} | |",
+                  f"| repetitions | {node['ours']['converge']['n']} | {node['baseline']['converge']['n']} | "
+                  f"{node['floor']['wall']['n']} |", ""]
+    fleet = results.get("fleet_table")
+    if fleet:
+        lines += ["### Fleet no-op rerun of playbooks/nodes.yml (--skip-tags stripe), shipped ansible.cfg", "",
+                  "| hosts | wall s (min–max) | controller CPU s | hosts CPU s | CPU s per host | "
+                  "wall ÷ (CPU ÷ cores) | changed |", "|---|---|---|---|---|---|---|"]
+        for row in fleet:
+            lines.append(f"| {row['hosts']} | {row['wall_s']:.1f} ({row['wall_min']:.1f}–{row['wall_max']:.1f}) | "
+                         f"{row['controller_cpu_s']:.1f} | {row['hosts_cpu_s']:.1f} | {row['cpu_per_host_s']:.2f} | "
+                         f"{row['wall_vs_cpu_bound']:.2f} | {row['changed']} |")
+        lines.append("")
+    for key, title in (("node_mitogen_table", "Node, with mitogen (optional, not a target)"),
+                       ("fleet_mitogen_table", "Fleet, with mitogen (optional, not a target)")):
+        table = results.get(key)
+        if not table:
+            continue
+        lines += [f"### {title}", ""]
+        if key.startswith("node"):
+            lines += ["| | roles | baseline | ping floor |", "|---|---|---|---|",
+                      f"| first converge | {fmt(table['ours']['converge'])} | {fmt(table['baseline']['converge'])} | |",
+                      f"| no-op rerun | {fmt(table['ours']['noop'])} | {fmt(table['baseline']['noop'])} | "
+                      f"{fmt(table['floor']['wall'])} |", ""]
+        else:
+            lines += ["| hosts | wall s | CPU s per host | changed |", "|---|---|---|---|"]
+            lines += [f"| {r['hosts']} | {r['wall_s']:.1f} | {r['cpu_per_host_s']:.2f} | {r['changed']} |"
+                      for r in table]
+            lines.append("")
+    v = results.get("verdicts", {})
+    if v:
+        lines += ["### Targets (ratios within this run)", "", "| target | value | bound | met |", "|---|---|---|---|"]
+        names = {"converge_vs_baseline": "first converge ÷ baseline",
+                 "noop_vs_ping_floor": "no-op rerun ÷ ping floor (and 0 changed)",
+                 "fleet_cpu_per_host_growth": "CPU per host, largest fleet ÷ 1 host",
+                 "fleet_wall_vs_cpu_bound": "wall ÷ (total CPU ÷ cores), largest fleet"}
+        for key, item in v.items():
+            lines.append(f"| {names[key]} | {item['value']:.2f} | ≤ {item['target']} | "
+                         f"{'yes' if item['met'] else '**no**'} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(results, out):
+    import matplotlib  # pylint: disable=import-outside-toplevel
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
+
+    written = []
+    for key, suffix in (("node_table", ""), ("node_mitogen_table", "_mitogen")):
+        node = results.get(key)
+        if not node:
+            continue
+        fig, ax = plt.subplots(figsize=(7, 4))
+        groups = ["first converge", "no-op rerun"]
+        series = [("acstor.edge roles", [node["ours"]["converge"], node["ours"]["noop"]], "tab:blue"),
+                  ("hand-written baseline", [node["baseline"]["converge"], node["baseline"]["noop"]], "tab:orange"),
+                  ("ping floor", [None, node["floor"]["wall"]], "tab:gray")]
+        width = 0.27
+        for i, (label, stats, color) in enumerate(series):
+            xs = [g + (i - 1) * width for g in range(len(groups))]
+            med = [s["median"] if s else 0 for s in stats]
+            err = [[(s["median"] - s["min"]) if s else 0 for s in stats],
+                   [(s["max"] - s["median"]) if s else 0 for s in stats]]
+            ax.bar(xs, med, width, yerr=err, capsize=4, label=label, color=color)
+        ax.set_xticks(range(len(groups)), groups)
+        ax.set_ylabel("wall time, s (median, min–max)")
+        ax.set_title(f"Node converge on a lab VM, 4 NVMe{' (mitogen)' if suffix else ''}")
+        ax.legend()
+        fig.tight_layout()
+        path = out / f"node_converge{suffix}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    for key, suffix in (("fleet_table", ""), ("fleet_mitogen_table", "_mitogen")):
+        fleet = results.get(key)
+        if not fleet:
+            continue
+        hosts = [r["hosts"] for r in fleet]
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+        ax1.stackplot(hosts, [r["controller_cpu_s"] / r["hosts"] for r in fleet],
+                      [r["hosts_cpu_s"] / r["hosts"] for r in fleet], labels=["controller", "fleet hosts"],
+                      colors=["tab:blue", "tab:green"], alpha=0.8)
+        ax1.axhline(fleet[0]["cpu_per_host_s"] * TARGETS["fleet_cpu_per_host_growth"], color="tab:red", ls="--",
+                    label=f"{TARGETS['fleet_cpu_per_host_growth']}× the 1-host figure")
+        ax1.set_xlabel("hosts")
+        ax1.set_ylabel("CPU s per host")
+        ax1.set_ylim(bottom=0)
+        ax1.legend(loc="lower right")
+        ax1.set_title("CPU per host")
+        ax2.plot(hosts, [r["wall_s"] for r in fleet], "o-", label="wall time")
+        ax2.plot(hosts, [r["cpu_bound_wall_s"] for r in fleet], "s--", label="total CPU ÷ cores")
+        ax2.plot(hosts, [r["cpu_bound_wall_s"] * TARGETS["fleet_wall_vs_cpu_bound"] for r in fleet], ":",
+                 color="tab:red", label=f"{TARGETS['fleet_wall_vs_cpu_bound']}× that")
+        ax2.set_xlabel("hosts")
+        ax2.set_ylabel("s")
+        ax2.set_ylim(bottom=0)
+        ax2.legend()
+        ax2.set_title("Wall time")
+        fig.suptitle(f"No-op rerun of nodes.yml on netns fleet hosts{' (mitogen)' if suffix else ''}")
+        fig.tight_layout()
+        path = out / f"fleet_scale{suffix}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+def update_doc(doc, summary_md):
+    text = doc.read_text()
+    if MARK_START not in text or MARK_END not in text:
+        return False
+    head, rest = text.split(MARK_START, 1)
+    tail = rest.split(MARK_END, 1)[1]
+    doc.write_text(f"{head}{MARK_START}\n{summary_md}\n{MARK_END}{tail}")
+    return True
+
+
+def finish(results, out, args):
+    results["load_avg_end"] = [round(v, 2) for v in __import__("os").getloadavg()]
+    cores = results["machine"]["cores"]
+    if results.get("node"):
+        results["node_table"] = node_table(results["node"])
+    if results.get("node_mitogen"):
+        results["node_mitogen_table"] = node_table(results["node_mitogen"])
+    if results.get("fleet"):
+        results["fleet_table"] = fleet_table(results["fleet"], cores)
+    if results.get("fleet_mitogen"):
+        results["fleet_mitogen_table"] = fleet_table(results["fleet_mitogen"], cores)
+    results["verdicts"] = verdicts(results.get("node_table"), results.get("fleet_table"))
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    write_csv(out / "results.csv", results)
+    summary_md = summary_markdown(results)
+    (out / "summary.md").write_text(summary_md + "\n")
+    for path in plot(results, out):
+        log(f"wrote {path}")
+    if args.update_doc and update_doc(bl.REPO / "docs" / "benchmarks.md", summary_md):
+        log("updated docs/benchmarks.md")
+    print(summary_md)
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    p.add_argument("--only", nargs="+", choices=["node", "fleet"], default=["node", "fleet"])
+    p.add_argument("--reps", type=int, default=3, help="node repetitions per side (default 3)")
+    p.add_argument("--fleet-sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 25, 50])
+    p.add_argument("--fleet-reps", type=int, default=2, help="no-op reruns per fleet size (default 2)")
+    p.add_argument("--fleet-start", type=int, default=301, help="first fleet host number (edgefleetN)")
+    p.add_argument("--node-name", default="bench-node")
+    p.add_argument("--nvme-size", type=int, default=4, help="GiB per NVMe")
+    p.add_argument("--mitogen", action="store_true", help="also run with mitogen_linear (reported separately)")
+    p.add_argument("--mitogen-reps", type=int, default=1)
+    p.add_argument("--out", type=Path, default=bl.REPO / "docs" / "bench")
+    p.add_argument("--work", type=Path, default=bl.REPO / "tests" / "output" / "bench")
+    p.add_argument("--no-update-doc", dest="update_doc", action="store_false")
+    args = p.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    results = {"machine": bl.machine(), "args": {k: str(v) for k, v in vars(args).items()}}
+    log(f"machine: {results['machine']}")
+    try:
+        if "node" in args.only:
+            results["node"] = run_node(args, args.work)
+            if args.mitogen:
+                results["node_mitogen"] = run_node(args, args.work, mitogen=True)
+        if "fleet" in args.only:
+            results["fleet"] = run_fleet(args, args.work)
+            if args.mitogen:
+                results["fleet_mitogen"] = run_fleet(args, args.work, mitogen=True)
+    except bl.BenchError as exc:
+        (args.work / "partial-results.json").write_text(json.dumps(results, indent=1, default=str))
+        print(f"bench: error: {exc}", file=sys.stderr)
+        return 1
+    finish(results, args.out, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
