@@ -15,7 +15,8 @@ It listens on 127.0.0.1 only and keeps objects in memory. What it does:
   EdgeVolume (state deployed) when their class is one of the extension's, DaemonSets/Deployments report ready,
   the csi-local-node DaemonSet registers the CSIDriver object, MirrorSubvolumes report Connected;
 * test hooks: `server.set_status(...)`, `server.requests` (every write, in order), and the same over HTTP at
-  /_test/status and /_test/requests.
+  /_test/status and /_test/requests; `server.state.add_fault(method, path_contains, status, count)` answers
+  matching requests with an error (409, 5xx...) before they reach the store.
 
 Run it by hand with `python tests/servers/kube_server.py --port 8001 --edge-api current`.
 """
@@ -371,8 +372,23 @@ class KubeState:
         self.controllers.update(controllers or {})
         self.pending = []
         self.requests = []
+        self.faults = []
         for name in ("default", "kube-system", "kube-public"):
             self._store(self.resource("", "namespaces"), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+
+    def add_fault(self, method, path_contains, status, count=1, reason="InjectedFault"):
+        """Answer the next `count` requests whose method matches and whose path contains `path_contains` with
+        HTTP `status` (a Kubernetes Status body), before anything is stored. `method` may be "*"."""
+        self.faults.append({"method": method.upper(), "path": path_contains, "status": status, "count": count,
+                            "reason": reason, "hits": 0})
+
+    def take_fault(self, method, path):
+        for fault in self.faults:
+            if fault["count"] > 0 and fault["method"] in ("*", method) and fault["path"] in path:
+                fault["count"] -= 1
+                fault["hits"] += 1
+                return fault
+        return None
 
     # -- registry -------------------------------------------------------------------------
     def resource(self, group, plural):
@@ -663,6 +679,9 @@ class KubeHandler(BaseHTTPRequestHandler):
                 # Typed client-go clients (helm's release storage) write protobuf; answers are JSON, which they accept.
                 raw = json.dumps(decode_protobuf(raw)).encode("utf-8")
             with self.state.lock:
+                fault = self.state.take_fault(method, url.path)
+                if fault:
+                    raise ApiError(fault["status"], fault["reason"], "injected HTTP {0}".format(fault["status"]))
                 self.state.run_pending()
                 code, body = self._route(method, url.path.rstrip("/") or "/", query, raw)
         except ApiError as error:
