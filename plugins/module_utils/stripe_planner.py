@@ -475,9 +475,13 @@ def create_argvs(spec, member_paths):
 def fstab_line(spec):
     options = [o for o in (spec.mount_options or "defaults").split(",") if o]
     # nofail: a missing stripe must not drop the node into emergency mode (no ssh);
-    # required-by: kubelet and friends do not start on the root fs instead of the stripe.
-    for extra in ["nofail"] + ["x-systemd.before=%s" % u for u in spec.mount_before] + \
-            ["x-systemd.required-by=%s" % u for u in spec.mount_before]:
+    # required-by: kubelet and friends do not start on the root fs instead of the stripe. Any
+    # x-systemd.required-by drops the mount's default local-fs.target dependency (systemd.mount(5)),
+    # so wanted-by puts it back - found on the lab, where the mount was otherwise skipped at boot.
+    extras = ["nofail", "x-systemd.wanted-by=local-fs.target"]
+    extras += ["x-systemd.before=%s" % u for u in spec.mount_before]
+    extras += ["x-systemd.required-by=%s" % u for u in spec.mount_before]
+    for extra in extras:
         if extra not in options:
             options.append(extra)
     return "%s %s %s %s 0 0" % (spec.device_path, spec.mount_path, spec.filesystem, ",".join(options))

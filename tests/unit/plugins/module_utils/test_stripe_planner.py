@@ -125,7 +125,8 @@ def test_lvm_create_on_blank_disks_full_plan():
         ["mount", "/mnt/fast"],
     ]
     fstab = [a for a in plan.actions if a.kind == "fstab"][0]
-    assert fstab.content.startswith("/dev/fast/fast /mnt/fast xfs defaults,noatime,nofail,x-systemd.before=kubelet")
+    assert fstab.content.startswith("/dev/fast/fast /mnt/fast xfs defaults,noatime,nofail,"
+                                    "x-systemd.wanted-by=local-fs.target,x-systemd.before=kubelet")
     assert "x-systemd.required-by=kubelet.service" in fstab.content
     assert plan.after["geometry"]["stripe_size"] == 65536 and plan.destroys == []
     # the record rebuilds from by-id paths, never from nvmeXnY names
