@@ -43,6 +43,10 @@ def log(msg):
 
 # ---------------------------------------------------------------- node
 
+# Per-task times in the node logs (profile_tasks only prints at task boundaries: no measurable cost).
+PROFILE_ENV = {"ANSIBLE_CALLBACKS_ENABLED": "ansible.posix.profile_tasks,ansible.posix.timer"}
+
+
 def node_repetition(side, rep, args, work, mitogen=False):
     """Fresh VM -> converge -> no-op rerun (-> ping floor for our side) -> VM down."""
     name = args.node_name
@@ -54,8 +58,9 @@ def node_repetition(side, rep, args, work, mitogen=False):
     try:
         inventory = bl.write_inventory(work / f"node-{tag}.json", "bench_node", bl.lab_hostvars(), [name])
         converge = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-converge.log",
-                                                mitogen=mitogen), [name])
-        noop = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-noop.log", mitogen=mitogen),
+                                                mitogen=mitogen, extra_env=PROFILE_ENV), [name])
+        noop = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-noop.log", mitogen=mitogen,
+                                           extra_env=PROFILE_ENV),
                             [name])
         record.update(converge=converge, noop=noop)
         log(f"{tag}: converge {converge['wall_s']:.1f} s (changed {bl.total_changed(converge)}), "
@@ -64,7 +69,7 @@ def node_repetition(side, rep, args, work, mitogen=False):
             tasks = noop["recap"][name]["ok"]
             floor_play = bl.ping_floor_playbook(work / f"floor-{tasks}.json", tasks)
             floor = bl.check_run(bl.run_playbook(floor_play, inventory, work / f"{tag}-floor.log",
-                                                 mitogen=mitogen), [name])
+                                                 mitogen=mitogen, extra_env=PROFILE_ENV), [name])
             floor["ping_tasks"] = tasks
             record["floor"] = floor
             log(f"{tag}: ping floor ({tasks} pings) {floor['wall_s']:.1f} s")
