@@ -60,8 +60,7 @@ def node_repetition(side, rep, args, work, mitogen=False):
         converge = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-converge.log",
                                                 mitogen=mitogen, extra_env=PROFILE_ENV), [name])
         noop = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-noop.log", mitogen=mitogen,
-                                           extra_env=PROFILE_ENV),
-                            [name])
+                                            extra_env=PROFILE_ENV), [name])
         record.update(converge=converge, noop=noop)
         log(f"{tag}: converge {converge['wall_s']:.1f} s (changed {bl.total_changed(converge)}), "
             f"no-op {noop['wall_s']:.1f} s (changed {bl.total_changed(noop)})")
