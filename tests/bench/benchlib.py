@@ -68,6 +68,13 @@ def proc_cpu_seconds(pid):
     return sum(int(v) for v in fields[11:15]) / CLOCK_TICKS
 
 
+def machine_busy_cpu_seconds():
+    """CPU seconds every core of the machine has spent busy since boot (all processes, /proc/stat)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / CLOCK_TICKS
+
+
 def proc_children(pid):
     path = Path(f"/proc/{pid}/task/{pid}/children")
     try:
@@ -166,11 +173,14 @@ def run_playbook(playbook, inventory, log_path, extra_args=(), mitogen=False, ex
             tempfile.NamedTemporaryFile("r", suffix=".json") as result_file:
         env = ansible_env(mitogen, {"ANSIBLE_SSH_CONTROL_PATH_DIR": control_dir, **(extra_env or {})})
         load_before = os.getloadavg()[0]
+        busy_before = machine_busy_cpu_seconds()
         proc = subprocess.run([sys.executable, __file__, "wrap", result_file.name, str(log_path), "--", *argv],
                               env=env, timeout=timeout, check=False, capture_output=True, text=True)
         if proc.returncode != 0:
             raise BenchError(f"wrapper failed: {proc.stderr[-800:]}")
         result = json.loads(Path(result_file.name).read_text())
+        # Everything the machine did meanwhile, ours included: other jobs on a shared machine show up here.
+        result["machine_busy_cpu_s"] = round(machine_busy_cpu_seconds() - busy_before, 3)
     log_text = Path(log_path).read_text(errors="replace")
     result.update({
         "playbook": Path(playbook).name,

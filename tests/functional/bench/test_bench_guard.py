@@ -108,13 +108,13 @@ def test_fleet_cpu_per_host_stays_flat(work):
         group_vars = yaml.safe_load((bl.PLAYBOOKS / "fleet_vars.yml").read_text())
         sshd = bl.fleet_sshd_pids(names)
         playbook = bl.REPO / "playbooks" / "nodes.yml"
-        inventory = bl.write_inventory(work / "fleet5.json", "bench_fleet", hostvars, names, group_vars)
+        inventory = bl.write_inventory(work / "fleet5.json", "edge_nodes", hostvars, names, group_vars)
         bl.check_run(bl.run_playbook(playbook, inventory, work / "fleet-converge.log", ["--skip-tags", "stripe"]),
                      names)
         per_host = {}
         for size in (1, 5):
             hosts = names[:size]
-            inventory = bl.write_inventory(work / f"fleet{size}.json", "bench_fleet", hostvars, hosts, group_vars)
+            inventory = bl.write_inventory(work / f"fleet{size}.json", "edge_nodes", hostvars, hosts, group_vars)
             before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
             run = bl.check_run(bl.run_playbook(playbook, inventory, work / f"fleet{size}-noop.log",
                                                ["--skip-tags", "stripe"]), hosts, changed=0)
