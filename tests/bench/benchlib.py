@@ -53,6 +53,17 @@ def parse_recap(text):
     return recap
 
 
+PROFILE_LINE = re.compile(r"^(?P<task>.+?) -+ (?P<seconds>\d+\.\d+)s$", re.M)
+
+
+def parse_profile(text):
+    """profile_tasks' TASKS RECAP -> {task name: seconds} (empty without the callback)."""
+    if "TASKS RECAP" not in text:
+        return {}
+    recap = text.split("TASKS RECAP", 1)[1].split("PLAYBOOK RECAP", 1)[0]
+    return {m["task"].strip(): float(m["seconds"]) for m in PROFILE_LINE.finditer(recap)}
+
+
 def summary(values):
     """Median, min, max and count of a list of numbers (None when empty)."""
     values = [v for v in values if v is not None]

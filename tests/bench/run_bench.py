@@ -120,6 +120,18 @@ def run_fleet(args, work, mitogen=False):
 
 # ---------------------------------------------------------------- analysis
 
+def task_medians(records, run):
+    """Median seconds per task over the repetitions, from the profile_tasks recap in each log."""
+    per_task = {}
+    for rec in records:
+        log_path = Path(rec[run]["log"])
+        if log_path.exists():
+            for task, seconds in bl.parse_profile(log_path.read_text(errors="replace")).items():
+                per_task.setdefault(task, []).append(seconds)
+    medians = {task: bl.summary(values)["median"] for task, values in per_task.items()}
+    return dict(sorted(medians.items(), key=lambda item: -item[1]))
+
+
 def node_table(records):
     table = {}
     for side in ("ours", "baseline"):
@@ -131,6 +143,8 @@ def node_table(records):
             "noop_changed": [bl.total_changed(r["noop"]) for r in runs],
             "noop_tasks_ok": [next(iter(r["noop"]["recap"].values()))["ok"] for r in runs],
         }
+    table["profile"] = {f"{side} {run}": task_medians([r for r in records if r["side"] == side], run)
+                        for side in ("ours", "baseline") for run in ("converge", "noop")}
     floors = [r["floor"] for r in records if "floor" in r]
     table["floor"] = {"wall": bl.summary([f["wall_s"] for f in floors]),
                       "ping_tasks": [f["ping_tasks"] for f in floors]}
@@ -233,6 +247,14 @@ def summary_markdown(results):
                   f"| changed on the rerun | {node['ours']['noop_changed']} | {node['baseline']['noop_changed']} | |",
                   f"| repetitions | {node['ours']['converge']['n']} | {node['baseline']['converge']['n']} | "
                   f"{node['floor']['wall']['n']} |", ""]
+    if node and node.get("profile", {}).get("ours noop"):
+        lines += ["### Where the roles' time goes (profile_tasks, median s per task; tasks under 1 s left out)", "",
+                  "| task | first converge | no-op rerun |", "|---|---|---|"]
+        converge, noop = node["profile"]["ours converge"], node["profile"]["ours noop"]
+        for task in sorted(set(converge) | set(noop), key=lambda t: -(converge.get(t, 0) + noop.get(t, 0))):
+            if max(converge.get(task, 0), noop.get(task, 0)) >= 1.0:
+                lines.append(f"| {task} | {converge.get(task, 0):.1f} | {noop.get(task, 0):.1f} |")
+        lines.append("")
     fleet = results.get("fleet_table")
     if fleet:
         lines += ["### Fleet no-op rerun of playbooks/nodes.yml (--skip-tags stripe), shipped ansible.cfg", "",

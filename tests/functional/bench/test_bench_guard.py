@@ -1,7 +1,7 @@
 """A small, CI-sized version of `make bench` that fails when the collection gets slower.
 
 One lab VM, one repetition: the roles' first converge and no-op rerun are measured in units of a fixed
-10-task ansible.builtin.ping play run on the same VM in the same run, so a busy machine slows both sides
+5-task ansible.builtin.ping play run on the same VM in the same run, so a busy machine slows both sides
 alike. Five fleet hosts against one check that the controller + host CPU per host stays flat. The bounds
 are generous (about twice what docs/benchmarks.md reports): they catch a role that grows module calls or
 facts, not noise. The full benchmark (tests/bench/run_bench.py, `make bench`) is not part of CI.
@@ -20,11 +20,11 @@ import benchlib as bl  # noqa: E402  pylint: disable=wrong-import-position,impor
 
 NODE = "bench-guard"
 FLEET_START = 401
-PING_UNIT_TASKS = 10
-# In ping-floor units (wall time of a 10-task ping play on the same VM in the same run).
-# docs/benchmarks.md: converge about 4-5 units, no-op about 2 units, before any regression.
-MAX_CONVERGE_UNITS = 10.0
-MAX_NOOP_UNITS = 4.5
+PING_UNIT_TASKS = 5
+# In ping-floor units (wall time of a 5-task ping play on the same VM in the same run). Measured on 2
+# busy cores (load 5-14): converge 3.5-4 units, no-op rerun 2.5-3 units. The bounds are about twice that.
+MAX_CONVERGE_UNITS = 8.0
+MAX_NOOP_UNITS = 6.0
 # CPU per host on 5 fleet hosts over 1 host (bench target on 50 hosts: 1.2).
 MAX_FLEET_CPU_PER_HOST_GROWTH = 2.0
 RESULTS = bl.REPO / "tests" / "output" / "bench-guard.json"
