@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 NODE=${DEMO_NODE:-edge1}
 edgelab() { python3 tests/lab/edgelab.py "$@"; }
-if edgelab status | grep -q "^$NODE "; then edgelab down "$NODE"; fi
+if edgelab status | grep "^$NODE " >/dev/null; then edgelab down "$NODE"; fi
 echo "== starting lab node $NODE (4 x 'Microsoft NVMe Direct Disk')"
 edgelab up "$NODE" --nvme 4 --size 4 --model local
 echo "== ansible-playbook -i inventories/lab --limit $NODE,lab-cluster playbooks/site.yml"

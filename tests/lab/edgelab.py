@@ -857,6 +857,10 @@ def main(argv=None):
     except LabError as exc:
         print(f"edgelab: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (e.g. `edgelab status | head`); that is not an error.
+        sys.stderr.close()
+        return 0
     except subprocess.CalledProcessError as exc:
         cmd = " ".join(map(str, exc.cmd))[:300]
         print(f"edgelab: error: command failed ({exc.returncode}): {cmd}", file=sys.stderr)
