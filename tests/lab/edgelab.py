@@ -725,8 +725,8 @@ def fleet_name(i):
 
 def cmd_fleet(args):
     if args.action == "up":
-        return fleet_up(args.count, args.start)
-    return fleet_down()
+        return fleet_up(20 if args.count is None else args.count, args.start)
+    return fleet_down(None if args.count is None else range(args.start, args.start + args.count))
 
 
 def fleet_up(count, start=1):
@@ -783,8 +783,9 @@ def stop_fleet_host(name):
     shutil.rmtree(FLEET / name, ignore_errors=True)
 
 
-def fleet_down():
-    names = fleet_hosts()
+def fleet_down(numbers=None):
+    """Stop every fleet host, or only those numbered in `numbers` (others may belong to another test)."""
+    names = fleet_hosts() if numbers is None else [n for n in fleet_hosts() if n in {fleet_name(i) for i in numbers}]
     for name in names:
         stop_fleet_host(name)
     print(json.dumps({"fleet_down": len(names)}))
@@ -844,7 +845,7 @@ def parser():
     s.set_defaults(func=cmd_inventory)
     s = sub.add_parser("fleet", help="light fleet hosts in network namespaces")
     s.add_argument("action", choices=["up", "down"])
-    s.add_argument("count", nargs="?", type=int, default=20)
+    s.add_argument("count", nargs="?", type=int, help="how many hosts (up: default 20; down: default all)")
     s.add_argument("--start", type=int, default=1, help="first host number")
     s.set_defaults(func=cmd_fleet)
     return p
