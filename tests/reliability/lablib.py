@@ -109,7 +109,9 @@ class LabNode:
         self.edgelab("unplug", self.name, "--serial", serial)
 
     def inventory(self, path):
-        host = lab.inventory()["_meta"]["hostvars"][self.name]
+        host = dict(lab.inventory()["_meta"]["hostvars"][self.name])
+        # a loaded 2-core host can miss edgelab's 3 s connect timeout
+        host["ansible_ssh_common_args"] = host["ansible_ssh_common_args"].replace("ConnectTimeout=3", "ConnectTimeout=30")
         Path(path).write_text(yaml.safe_dump({"all": {"hosts": {self.name: host}}}))
         return path
 
