@@ -7,8 +7,8 @@ edgelab() { python3 tests/lab/edgelab.py "$@"; }
 if edgelab status | grep "^$NODE " >/dev/null; then edgelab down "$NODE"; fi
 echo "== starting lab node $NODE (4 x 'Microsoft NVMe Direct Disk')"
 edgelab up "$NODE" --nvme 4 --size 4 --model local
-echo "== ansible-playbook -i inventories/lab --limit $NODE,lab-cluster playbooks/site.yml"
-ansible-playbook -i inventories/lab --limit "$NODE,lab-cluster" playbooks/site.yml "$@"
+echo "== ansible-playbook -i inventories/lab --limit $NODE,lab-cluster,localhost playbooks/site.yml"
+ansible-playbook -i inventories/lab --limit "$NODE,lab-cluster,localhost" playbooks/site.yml "$@"
 cat <<MSG
 
 The lab node $NODE is still running so you can look around:
