@@ -129,6 +129,9 @@ def main():
             single_stage(tally, "ansible-lint (production profile)",
                          [str(VENV_BIN / "ansible-lint"), "--profile", "production", "--offline", "-q"], env,
                          cwd=installed)
+        if wanted("lint"):
+            single_stage(tally, "antsibull-changelog lint (fragments)",
+                         [str(VENV_BIN / "antsibull-changelog"), "lint"], env)
         if wanted("sanity"):
             # ansible-test lists files through git when it finds a repository above the collection, and
             # .collections/ is ignored there; so test an unpacked copy of the tarball outside the work tree.
