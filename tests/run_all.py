@@ -21,7 +21,7 @@ OUTPUT = REPO / "tests" / "output"
 EDGELAB = [sys.executable, str(REPO / "tests" / "lab" / "edgelab.py")]
 
 # VM scenarios, in order. Each one creates and destroys its own VMs.
-DEFAULT_SCENARIOS = ["node", "node_prep"]
+DEFAULT_SCENARIOS = ["node", "node_prep", "stripe_lvm", "stripe_mdadm"]
 
 
 class Tally:
