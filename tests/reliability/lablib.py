@@ -306,7 +306,9 @@ done
 pg=$(ps -eo pid=,pgid=,args= --sort=start_time | awk '$1 == $2 && $3 ~ /^\/usr\/bin\/python3\(mitogen:/ {p = $2} END {print p}')
 [ -n "$pg" ] && kill -STOP -- -$pg
 echo "${pg:-none}" > $dir/pgid
-{ echo "--- mdstat"; cat /proc/mdstat; echo "--- blkid"; blkid -p %(devs)s /dev/md/* /dev/%(stripe)s/* 2>&1;
+# probes get a time limit: a frozen mdadm --create can leave the new md device blocking its readers
+{ echo "--- mdstat"; cat /proc/mdstat; echo "--- blkid"; timeout 10 blkid -p %(devs)s 2>&1;
+  for d in /dev/md/* /dev/%(stripe)s/*; do [ -e "$d" ] && timeout 5 blkid -p "$d" 2>&1; done;
   echo "--- fstab"; grep " %(mount)s " /etc/fstab; echo "--- mounted"; grep " %(mount)s " /proc/mounts;
   echo "--- record"; ls /etc/acstor-edge/stripes 2>&1; echo "--- unit"; ls /etc/systemd/system/acstor-edge-* 2>&1; } > $dir/state 2>&1
 echo hit > $dir/result

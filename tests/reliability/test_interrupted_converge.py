@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from lablib import Converge, LabNode, conditions, inject, recap, start_watcher, stripe_item, wait_hit
+from lablib import Converge, LabNode, conditions, inject, start_watcher, stripe_item, wait_hit
 
 # (backend, kill point, fault). Points in converge order; "wiped" cases seed the members with an old ext4
 # signature and run with force: true, so a wipe happens first.

@@ -44,14 +44,14 @@ def kube(tmp_path):
 
 def case_block(name, tasks, check_mode=False):
     """A block that runs `tasks` and records, under `name`, either their last result or the failure."""
-    block = {"name": "case " + name, "block": list(tasks) + [
-        {"name": "record success of " + name, "ansible.builtin.set_fact": {
-            "reliability_cases": "{{ reliability_cases | combine({%s: {'failed': false, 'result': case_result | default({})}}) }}"
-                                 % json.dumps(name)}}],
-             "rescue": [{"name": "record failure of " + name, "ansible.builtin.set_fact": {
-                 "reliability_cases": "{{ reliability_cases | combine({%s: {'failed': true, 'msg': ansible_failed_result.msg"
-                                      " | default('') | string, 'task': ansible_failed_task.name | default('')}}) }}"
-                                      % json.dumps(name)}}]}
+    key = json.dumps(name)
+    success = ("{{ reliability_cases | combine({%s: {'failed': false, 'result': case_result | default({})}}) }}" % key)
+    failure = ("{{ reliability_cases | combine({%s: {'failed': true, 'msg': ansible_failed_result.msg | default('')"
+               " | string, 'task': ansible_failed_task.name | default('')}}) }}" % key)
+    block = {"name": "case " + name,
+             "block": list(tasks) + [{"name": "record success of " + name,
+                                      "ansible.builtin.set_fact": {"reliability_cases": success}}],
+             "rescue": [{"name": "record failure of " + name, "ansible.builtin.set_fact": {"reliability_cases": failure}}]}
     if check_mode:
         block["check_mode"] = True
     return block

@@ -19,13 +19,14 @@ def role(name, **variables):
              "vars": variables}]
 
 
-def k8s(module, **args):
+def k8s(module, args=None, **more):
+    args = dict(args or {}, **more)
     args.setdefault("kubeconfig", "{{ kubeconfig_path }}")
     return [{"name": module, "acstor.edge." + module: args}]
 
 
-def arm(module, **args):
-    return [{"name": module, "acstor.edge." + module: args}]
+def arm(module, args=None, **more):
+    return [{"name": module, "acstor.edge." + module: dict(args or {}, **more)}]
 
 
 SUBVOLUME = dict(name="ingest1", type="ingest", pvc="camera", endpoint="https://acct.blob.core.windows.net/",
@@ -60,9 +61,8 @@ CASES = {
     # nvme_stripe role variables
     "stripe list item without name": (role("nvme_stripe", nvme_stripe_list=[{"backend": "lvm"}]), True,
                                       ["nvme_stripe_list", "needs a name"]),
-    "stripe list duplicate names": (role("nvme_stripe", nvme_stripe_list=[{"name": "a", "devices": ["x"]},
-                                                                         {"name": "a", "devices": ["y"]}]), True,
-                                    ["nvme_stripe_list", "unique"]),
+    "stripe list duplicate names": (role("nvme_stripe", nvme_stripe_list=[
+        {"name": "a", "devices": ["x"]}, {"name": "a", "devices": ["y"]}]), True, ["nvme_stripe_list", "unique"]),
     "stripe list not a list": (role("nvme_stripe", nvme_stripe_list="data"), True, ["nvme_stripe_list"]),
     # preflight / node_prep role variables (check mode: nothing on this host may change)
     "preflight unknown product": (role("preflight", preflight_products=["edge_volumes", "nfs"]), True,
@@ -73,13 +73,13 @@ CASES = {
     "node_prep sysctls not a dict": (role("node_prep", node_prep_sysctls="vm.swappiness=10"), True,
                                      ["node_prep_sysctls"]),
     # Kubernetes modules and roles (test server: no write may reach it)
-    "subvolume name not a DNS label": (k8s("edge_subvolume", **dict(SUBVOLUME, name="Ingest_1")), False,
+    "subvolume name not a DNS label": (k8s("edge_subvolume", dict(SUBVOLUME, name="Ingest_1")), False,
                                        ["Ingest_1"]),
-    "subvolume negative delay": (k8s("edge_subvolume", **dict(SUBVOLUME, ingest_min_delay_sec=-5)), False,
+    "subvolume negative delay": (k8s("edge_subvolume", dict(SUBVOLUME, ingest_min_delay_sec=-5)), False,
                                  ["ingest_min_delay_sec", "-5"]),
-    "subvolume endpoint not https": (k8s("edge_subvolume", **dict(SUBVOLUME, endpoint="ftp://acct/")), False,
+    "subvolume endpoint not https": (k8s("edge_subvolume", dict(SUBVOLUME, endpoint="ftp://acct/")), False,
                                      ["endpoint", "ftp://acct/"]),
-    "subvolume unknown type": (k8s("edge_subvolume", **dict(SUBVOLUME, type="archive")), False, ["type", "archive"]),
+    "subvolume unknown type": (k8s("edge_subvolume", dict(SUBVOLUME, type="archive")), False, ["type", "archive"]),
     "storage config unknown owner": (k8s("edge_storage_config", owner="someone"), False, ["owner", "someone"]),
     "edge volume size not a quantity": (role("edge_volumes", edge_volumes_list=[dict(GOOD_VOLUME, size="ten")],
                                              edge_volumes_k8s_auth={"kubeconfig": "{{ kubeconfig_path }}"}), False,
@@ -91,9 +91,9 @@ CASES = {
                                       csi_driver_k8s_auth={"kubeconfig": "{{ kubeconfig_path }}"}), False,
                                  ["csi_driver_state", "installed"]),
     # ARM modules and the arc role (test server: no write may reach it)
-    "extension resource group path": (arm("arc_extension", **dict(EXTENSION, resource_group="rg/../x")), False,
+    "extension resource group path": (arm("arc_extension", dict(EXTENSION, resource_group="rg/../x")), False,
                                       ["resource_group 'rg/../x'"]),
-    "extension unknown cluster type": (arm("arc_extension", **dict(EXTENSION, cluster_type="vmClusters")), False,
+    "extension unknown cluster type": (arm("arc_extension", dict(EXTENSION, cluster_type="vmClusters")), False,
                                        ["cluster_type", "vmClusters"]),
     "role assignment scope not a resource id": (arm("arm_role_assignment", scope="rg-edge", principal_id="p1",
                                                     role_definition_name="Storage Blob Data Owner"), False,
