@@ -130,8 +130,10 @@ class LabNode:
 
     def protected_file_intact(self, serial):
         dev = self.by_id(serial)
-        out = self.sh("mkdir -p /mnt/prot && mount -o ro %s /mnt/prot && (cd /mnt/prot && sha256sum -c precious.sha);"
-                      " rc=$?; umount /mnt/prot; exit $rc" % dev, check=False)
+        # a plain read-only mount of xfs still writes its log: norecovery (xfs) / noload (ext4) write nothing
+        options = "ro,norecovery" if "xfs" in self.sh("blkid -p -s TYPE -o value %s; true" % dev) else "ro,noload"
+        out = self.sh("mkdir -p /mnt/prot && mount -o %s %s /mnt/prot && (cd /mnt/prot && sha256sum -c precious.sha);"
+                      " rc=$?; umount /mnt/prot; exit $rc" % (options, dev), check=False)
         return "precious: OK" in out
 
     # ---- stripe state
@@ -147,7 +149,8 @@ class LabNode:
             " for v in $(vgs --noheadings -o vg_name 2>/dev/null); do vgremove -ff -y $v; done >/dev/null 2>&1;"
             " wipefs -q -a %(devs)s; sed -i '\\# %(mount)s #d' /etc/fstab; rm -rf /etc/acstor-edge %(mount)s %(watch)s;"
             " systemctl disable -q --now acstor-edge-stripes.service acstor-edge-stripe-metrics.timer 2>/dev/null;"
-            " rm -f /etc/systemd/system/acstor-edge-*; sed -i '/^ARRAY/d' /etc/mdadm/mdadm.conf;"
+            " rm -f /etc/systemd/system/acstor-edge-* /etc/.acstor-edge-* /etc/mdadm/.acstor-edge-*;"
+            " sed -i '/^ARRAY/d' /etc/mdadm/mdadm.conf;"
             " systemctl daemon-reload; true" % {"mount": MOUNT, "devs": devs, "watch": WATCH_DIR}, timeout=300)
 
     def invariants(self, backend, members, protected):
