@@ -95,7 +95,7 @@ def run_fleet(args, work, mitogen=False):
     records = []
     try:
         hostvars = bl.lab_hostvars()
-        group_vars = yaml.safe_load((bl.PLAYBOOKS / "fleet_vars.yml").read_text())
+        group_vars = yaml.safe_load((bl.BENCH_DIR / "vars" / "fleet.yml").read_text())
         sshd = bl.fleet_sshd_pids(names)
         playbook = bl.REPO / "playbooks" / "nodes.yml"
         skip = ["--skip-tags", "stripe"]
