@@ -105,7 +105,7 @@ def test_fleet_cpu_per_host_stays_flat(work):
     names = bl.fleet_up(5, FLEET_START)
     try:
         hostvars = bl.lab_hostvars()
-        group_vars = yaml.safe_load((bl.PLAYBOOKS / "fleet_vars.yml").read_text())
+        group_vars = yaml.safe_load((bl.BENCH_DIR / "vars" / "fleet.yml").read_text())
         sshd = bl.fleet_sshd_pids(names)
         playbook = bl.REPO / "playbooks" / "nodes.yml"
         inventory = bl.write_inventory(work / "fleet5.json", "edge_nodes", hostvars, names, group_vars)
