@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 RECORD_DIR = "/etc/acstor-edge/stripes"
+MDADM_CONF_PATHS = ("/etc/mdadm/mdadm.conf", "/etc/mdadm.conf")
 
 
 def log(message):
@@ -33,9 +34,38 @@ def records():
     for path in sorted(glob.glob(os.path.join(RECORD_DIR, "*.json"))):
         try:
             with open(path) as handle:
-                yield json.load(handle)
+                record = json.load(handle)
         except (OSError, ValueError) as error:
             log("skipping unreadable %s: %s" % (path, error))
+            continue
+        record["_path"] = path
+        yield record
+
+
+def write_atomic(path, text):
+    with open(path + ".tmp", "w") as handle:
+        handle.write(text)
+    os.rename(path + ".tmp", path)
+
+
+def remember_new_md_uuid(record):
+    """A rebuilt md array has a new UUID: put it in mdadm.conf and the record, so the next boot finds it."""
+    rc, out, _err = run(["mdadm", "--detail", "--export", record["device"]])
+    uuid = dict(line.split("=", 1) for line in out.splitlines() if "=" in line).get("MD_UUID", "") if rc == 0 else ""
+    if not uuid:
+        return
+    name = record["name"]
+    for conf in MDADM_CONF_PATHS:
+        if os.path.exists(conf):
+            with open(conf) as handle:
+                lines = [line for line in handle.read().splitlines()
+                         if not line.startswith("ARRAY /dev/md/%s " % name)]
+            lines.append("ARRAY /dev/md/%s metadata=1.2 UUID=%s name=any:%s" % (name, uuid, name))
+            write_atomic(conf, "\n".join(lines) + "\n")
+            break
+    record["md_uuid"] = uuid
+    path = record.pop("_path")
+    write_atomic(path, json.dumps(record, indent=2, sort_keys=True) + "\n")
 
 
 def members_present(record):
@@ -87,6 +117,8 @@ def boot():
                 log("%s: %s failed: %s" % (name, " ".join(argv), err.strip()))
                 break
         else:
+            if record.get("backend") == "mdadm":
+                remember_new_md_uuid(record)
             log("%s: rebuilt" % name)
     return 0
 
