@@ -214,7 +214,8 @@ def save_golden(img):
     started = time.monotonic()
     run(qemu_argv(img, golden, port, 1024, 2))
     wait_ssh(port, 300)
-    ssh_run(port, "sync")
+    # A freshly booted guest under a loaded host may drop the first sessions; retry the flush.
+    wait_for(lambda: ssh_run(port, "sync", check=False).returncode == 0, 120, "the golden guest to sync")
     time.sleep(2)
     mon = Monitor(golden / "mon.sock")
     mon.cmd("stop")

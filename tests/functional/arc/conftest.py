@@ -11,8 +11,7 @@ SERVERS_DIR = Path(__file__).resolve().parents[2] / "servers"
 if str(SERVERS_DIR) not in sys.path:
     sys.path.insert(0, str(SERVERS_DIR))
 
-from arm_server import OTHER_SUBSCRIPTION, SUBSCRIPTION, ArmTestServer  # noqa: E402,F401  pylint: disable=wrong-import-position
-
+from arm_server import SUBSCRIPTION, ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
 
 
 @pytest.fixture
