@@ -19,6 +19,7 @@ docs/benchmarks.md. One VM at a time; everything started is stopped, also on fai
 import argparse
 import csv
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -176,7 +177,18 @@ def fleet_table(records, cores):
     return rows
 
 
-def verdicts(node, fleet):
+def paired_ratios(records, numerator, denominator):
+    """Per repetition: (ours, run) ÷ (side or floor, run) of the same repetition, same point in time."""
+    ratios = []
+    for rep in sorted({r["rep"] for r in records}):
+        ours = next((r for r in records if r["rep"] == rep and r["side"] == "ours"), None)
+        other = next((r for r in records if r["rep"] == rep and r["side"] == denominator[0]), None)
+        if ours and other and denominator[1] in other:
+            ratios.append(round(ours[numerator]["wall_s"] / other[denominator[1]]["wall_s"], 3))
+    return ratios
+
+
+def verdicts(node, fleet, records=None):
     out = {}
     if node:
         ours, base, floor = node["ours"], node["baseline"], node["floor"]
@@ -187,6 +199,9 @@ def verdicts(node, fleet):
         zero = not any(ours["noop_changed"])
         out["noop_vs_ping_floor"] = {"value": ratio, "target": TARGETS["noop_vs_ping_floor"],
                                      "changed_zero": zero, "met": ratio <= TARGETS["noop_vs_ping_floor"] and zero}
+        if records:
+            out["converge_vs_baseline"]["per_repetition"] = paired_ratios(records, "converge", ("baseline", "converge"))
+            out["noop_vs_ping_floor"]["per_repetition"] = paired_ratios(records, "noop", ("ours", "floor"))
     if fleet and len(fleet) > 1:
         first, last = fleet[0], fleet[-1]
         growth = last["cpu_per_host_s"] / first["cpu_per_host_s"]
@@ -286,24 +301,27 @@ def summary_markdown(results):
             lines.append("")
     v = results.get("verdicts", {})
     if v:
-        lines += ["### Targets (ratios within this run)", "", "| target | value | bound | met |", "|---|---|---|---|"]
+        lines += ["### Targets (ratios within this run)", "",
+                  "| target | value (ratio of medians) | per repetition | bound | met |", "|---|---|---|---|---|"]
         names = {"converge_vs_baseline": "first converge ÷ baseline",
                  "noop_vs_ping_floor": "no-op rerun ÷ ping floor (and 0 changed)",
                  "fleet_cpu_per_host_growth": "CPU per host, largest fleet ÷ 1 host",
                  "fleet_wall_vs_cpu_bound": "wall ÷ (total CPU ÷ cores), largest fleet"}
         for key, item in v.items():
-            lines.append(f"| {names[key]} | {item['value']:.2f} | ≤ {item['target']} | "
+            per_rep = ", ".join(f"{v:.2f}" for v in item.get("per_repetition", [])) or "—"
+            lines.append(f"| {names[key]} | {item['value']:.2f} | {per_rep} | ≤ {item['target']} | "
                          f"{'yes' if item['met'] else '**no**'} |")
         lines.append("")
     return "\n".join(lines)
 
 
-def plot(results, out):
+def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
     import matplotlib  # pylint: disable=import-outside-toplevel
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
 
     written = []
+    cores = results["machine"]["cores"]
     for key, suffix in (("node_table", ""), ("node_mitogen_table", "_mitogen")):
         node = results.get(key)
         if not node:
@@ -349,6 +367,9 @@ def plot(results, out):
         ax2.plot(hosts, [r["cpu_bound_wall_s"] for r in fleet], "s--", label="total CPU ÷ cores")
         ax2.plot(hosts, [r["cpu_bound_wall_s"] * TARGETS["fleet_wall_vs_cpu_bound"] for r in fleet], ":",
                  color="tab:red", label=f"{TARGETS['fleet_wall_vs_cpu_bound']}× that")
+        if all(r.get("machine_busy_cpu_s") for r in fleet):
+            ax2.plot(hosts, [r["machine_busy_cpu_s"] / cores for r in fleet], "^-.", color="tab:gray",
+                     label="all CPU of the machine ÷ cores (shared)")
         ax2.set_xlabel("hosts")
         ax2.set_ylabel("s")
         ax2.set_ylim(bottom=0)
@@ -374,7 +395,7 @@ def update_doc(doc, summary_md):
 
 
 def finish(results, out, args):
-    results["load_avg_end"] = [round(v, 2) for v in __import__("os").getloadavg()]
+    results.setdefault("load_avg_end", [round(v, 2) for v in os.getloadavg()])
     cores = results["machine"]["cores"]
     if results.get("node"):
         results["node_table"] = node_table(results["node"])
@@ -384,7 +405,7 @@ def finish(results, out, args):
         results["fleet_table"] = fleet_table(results["fleet"], cores)
     if results.get("fleet_mitogen"):
         results["fleet_mitogen_table"] = fleet_table(results["fleet_mitogen"], cores)
-    results["verdicts"] = verdicts(results.get("node_table"), results.get("fleet_table"))
+    results["verdicts"] = verdicts(results.get("node_table"), results.get("fleet_table"), results.get("node"))
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     write_csv(out / "results.csv", results)
@@ -411,10 +432,15 @@ def main(argv=None):
     p.add_argument("--out", type=Path, default=bl.REPO / "docs" / "bench")
     p.add_argument("--work", type=Path, default=bl.REPO / "tests" / "output" / "bench")
     p.add_argument("--no-update-doc", dest="update_doc", action="store_false")
+    p.add_argument("--report-only", action="store_true",
+                   help="recompute tables, plots and the doc section from the existing results.json")
     p.add_argument("--merge", action="store_true",
                    help="keep the sections of the existing results.json that --only does not rerun")
     args = p.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.report_only:
+        finish(json.loads((args.out / "results.json").read_text()), args.out, args)
+        return 0
     results = {"machine": bl.machine(), "args": {k: str(v) for k, v in vars(args).items()}}
     previous = args.out / "results.json"
     if args.merge and previous.exists():
