@@ -447,7 +447,7 @@ def main(argv=None):
         # Keep the sections this run does not redo, with the machine description of the run that took them.
         old = json.loads(previous.read_text())
         for section in ("node", "node_mitogen", "fleet", "fleet_mitogen"):
-            if section.split("_")[0] not in args.only and section in old:
+            if section.split("_", maxsplit=1)[0] not in args.only and section in old:
                 results[section] = old[section]
                 results.setdefault("kept_from", {})[section] = old.get("machine")
     log(f"machine: {results['machine']}")

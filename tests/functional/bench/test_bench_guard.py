@@ -2,7 +2,7 @@
 
 One lab VM, one repetition: the roles' first converge and no-op rerun are measured in units of a fixed
 5-task ansible.builtin.ping play run on the same VM in the same run, so a busy machine slows both sides
-alike. Five fleet hosts against one check that the controller + host CPU per host stays flat. The bounds
+alike. Four fleet hosts against one check that the controller + host CPU per host stays flat. The bounds
 are generous (about twice what docs/benchmarks.md reports): they catch a role that grows module calls or
 facts, not noise. The full benchmark (tests/bench/run_bench.py, `make bench`) is not part of CI.
 """
@@ -21,11 +21,11 @@ import benchlib as bl  # noqa: E402  pylint: disable=wrong-import-position,impor
 NODE = "bench-guard"
 FLEET_START = 401
 PING_UNIT_TASKS = 5
-# In ping-floor units (wall time of a 5-task ping play on the same VM in the same run). Measured on 2
-# busy cores (load 5-14): converge 3.5-4 units, no-op rerun 2.5-3 units. The bounds are about twice that.
-MAX_CONVERGE_UNITS = 8.0
+# In ping-floor units (wall time of a 5-task ping play on the same VM in the same run). Measured on 2 shared
+# cores (load 5): converge 6.2 units, no-op rerun 2.7 units. The bounds are about twice that.
+MAX_CONVERGE_UNITS = 12.0
 MAX_NOOP_UNITS = 6.0
-# CPU per host on 5 fleet hosts over 1 host (bench target on 50 hosts: 1.2).
+# CPU per host on 4 fleet hosts over 1 host (bench target on 50 hosts: 1.2).
 MAX_FLEET_CPU_PER_HOST_GROWTH = 2.0
 RESULTS = bl.REPO / "tests" / "output" / "bench-guard.json"
 
@@ -101,6 +101,7 @@ def test_noop_rerun_changes_nothing_and_stays_within_bound(node_runs):
 
 
 def test_fleet_cpu_per_host_stays_flat(work):
+    """First converge of nodes.yml (no disks) on 1 fresh fleet host, then on 4 others: same work per host."""
     import yaml  # pylint: disable=import-outside-toplevel
     names = bl.fleet_up(5, FLEET_START)
     try:
@@ -108,21 +109,17 @@ def test_fleet_cpu_per_host_stays_flat(work):
         group_vars = yaml.safe_load((bl.BENCH_DIR / "vars" / "fleet.yml").read_text())
         sshd = bl.fleet_sshd_pids(names)
         playbook = bl.REPO / "playbooks" / "nodes.yml"
-        inventory = bl.write_inventory(work / "fleet5.json", "edge_nodes", hostvars, names, group_vars)
-        bl.check_run(bl.run_playbook(playbook, inventory, work / "fleet-converge.log", ["--skip-tags", "stripe"]),
-                     names)
         per_host = {}
-        for size in (1, 5):
-            hosts = names[:size]
-            inventory = bl.write_inventory(work / f"fleet{size}.json", "edge_nodes", hostvars, hosts, group_vars)
+        for hosts in (names[:1], names[1:]):
+            inventory = bl.write_inventory(work / f"fleet{len(hosts)}.json", "edge_nodes", hostvars, hosts, group_vars)
             before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
-            run = bl.check_run(bl.run_playbook(playbook, inventory, work / f"fleet{size}-noop.log",
-                                               ["--skip-tags", "stripe"]), hosts, changed=0)
+            run = bl.check_run(bl.run_playbook(playbook, inventory, work / f"fleet{len(hosts)}.log",
+                                               ["--skip-tags", "stripe"]), hosts)
             hosts_cpu = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - before
-            per_host[size] = (run["controller_cpu_s"] + hosts_cpu) / size
+            per_host[len(hosts)] = (run["controller_cpu_s"] + hosts_cpu) / len(hosts)
     finally:
         bl.fleet_stop(names)
-    growth = per_host[5] / per_host[1]
+    growth = per_host[4] / per_host[1]
     _record("fleet_cpu_per_host", {"per_host_s": per_host, "growth": growth})
     assert growth <= MAX_FLEET_CPU_PER_HOST_GROWTH, (
-        f"CPU per host grew {growth:.2f}× from 1 to 5 fleet hosts ({per_host}); bound {MAX_FLEET_CPU_PER_HOST_GROWTH}")
+        f"CPU per host grew {growth:.2f}× from 1 to 4 fleet hosts ({per_host}); bound {MAX_FLEET_CPU_PER_HOST_GROWTH}")
