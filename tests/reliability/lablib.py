@@ -86,7 +86,8 @@ class LabNode:
         argv = list(lab.ssh_base(self.port))
         argv[argv.index("ConnectTimeout=3")] = "ConnectTimeout=30"
         for _attempt in range(5):
-            result = subprocess.run(argv + [command], capture_output=True, text=True, timeout=timeout, check=False)
+            result = subprocess.run(argv + [command], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                                    timeout=timeout, check=False)
             if result.returncode != 255 or "Connection timed out" not in result.stderr + result.stdout:
                 break
             time.sleep(2)
@@ -246,8 +247,10 @@ class Converge:
         self.count += 1
         self.log = self.workdir / ("run%d.log" % self.count)
         self.handle = open(self.log, "w")  # pylint: disable=consider-using-with
-        self.proc = subprocess.Popen(self.command(extra), env=self.env, stdout=self.handle, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
+        # stdin from /dev/null: an ssh run earlier in this process may have left the inherited one non-blocking,
+        # which ansible-playbook refuses
+        self.proc = subprocess.Popen(self.command(extra), env=self.env, stdin=subprocess.DEVNULL, stdout=self.handle,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
         return self.proc
 
     def wait(self, timeout=1200):
