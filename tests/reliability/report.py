@@ -18,9 +18,15 @@ def cell(text):
 
 def first_state(text):
     """The one line that says what the watcher saw: md arrays and the first signatures."""
-    lines = [ln for ln in (text or "").splitlines() if ln.startswith("md") or "TYPE=" in ln]
-    return "; ".join(ln.split(":", 1)[0] + (" " + ln.split("TYPE=")[1].split()[0] if "TYPE=" in ln else "")
-                     for ln in lines[:4])
+    parts = []
+    for line in (text or "").splitlines():
+        if line.startswith("md"):
+            parts.append(line.split(":", 1)[0].strip())
+        elif "TYPE=" in line:
+            device = line.split(":", 1)[0]
+            device = device.rsplit("_", 2)[-2] if "/by-id/" in device else device  # the serial
+            parts.append("%s %s" % (device, line.split("TYPE=")[1].split()[0].strip('"')))
+    return "; ".join(parts[:4])
 
 
 def main():

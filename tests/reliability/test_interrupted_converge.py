@@ -72,7 +72,8 @@ def test_interrupted_converge_reruns_clean(node, workdir, results, backend, poin
     rc, output = converge.run()
     rerun_seconds = round(time.monotonic() - started, 1)
     if rc != 0:
-        problems.append("rerun failed (rc %d): %s" % (rc, output[output.find("fatal:"):][:1500]))
+        start = max(output.find("[ERROR]"), 0)
+        problems.append("rerun failed (rc %d): %s" % (rc, output[start:start + 1500]))
     if rc == 0:
         problems += node.invariants(backend, members, node.protected)
     else:
