@@ -30,7 +30,8 @@ def wait_mounted(node, timeout=120):
 
 
 def metrics(node):
-    node.sh("/usr/local/sbin/acstor-edge-stripe-boot metrics %s" % METRICS)
+    # the role installs the script without a shebang; its units run it with python3
+    node.sh("python3 /usr/local/sbin/acstor-edge-stripe-boot metrics %s" % METRICS)
     text = node.sh("cat %s/acstor_edge_stripes.prom" % METRICS)
     return {line.split("{")[0]: line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith("acstor_edge_stripe")}
 
@@ -63,7 +64,8 @@ def test_renumbered_then_lost_member(node, workdir, results):
     node.reboot()
     survivor_sum = node.checksum(survivor)
     rc, output = converge.run()
-    fatal = output[output.find("fatal:"):][:2000] if rc else ""
+    start = max(output.find("[ERROR]"), 0)
+    fatal = output[start:start + 2000] if rc else ""
     values = metrics(node)
     state = json.loads(node.sh("python3 -c 'import json,glob; print(json.dumps({\"md\": open(\"/proc/mdstat\").read(),"
                                " \"mounted\": any(l.split()[1] == \"%s\" for l in open(\"/proc/mounts\"))}))'" % MOUNT))
