@@ -3,6 +3,8 @@
 The published chart cannot be pulled here, so csi_driver_chart_ref points at fixtures/local-csi-driver, a test
 fixture that renders the objects and value-driven flags the role relies on.
 """
+from pathlib import Path
+
 import pytest
 
 NODES = {
@@ -20,7 +22,7 @@ def driver_args(server):
 @pytest.fixture
 def csi(cluster, helm_binary):
     def play(c, **role_vars):
-        role_vars.setdefault("csi_driver_chart_ref", str(__import__("conftest").CHART_FIXTURE))
+        role_vars.setdefault("csi_driver_chart_ref", str(Path(__file__).resolve().parent / "fixtures" / "local-csi-driver"))
         role_vars.setdefault("csi_driver_wait_timeout", 30)
         return c.play("csi_driver", hostvars=CLUSTER_VARS, nodes=NODES, **role_vars)
     return play

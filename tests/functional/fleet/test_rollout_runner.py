@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from acstor_testlib import COLLECTIONS_DIR
+
 ROOT = Path(__file__).resolve().parents[3]
 EDGELAB = ROOT / "tests" / "lab" / "edgelab.py"
 FLEET = ["edgefleet%d" % i for i in range(201, 205)]
@@ -54,7 +56,7 @@ def write_data_dir(base, hostvars, extravars):
     (base / "env").mkdir()
     (base / "env" / "extravars").write_text(yaml.safe_dump(extravars))
     (base / "env" / "envvars").write_text(yaml.safe_dump({
-        "ANSIBLE_COLLECTIONS_PATH": str(ROOT / ".collections-dev"),
+        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_DIR),
         "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
         "ANSIBLE_CALLBACKS_ENABLED": "acstor.edge.rollout_report",
         "ACSTOR_EDGE_REPORT_DIR": str(base / "report"),
