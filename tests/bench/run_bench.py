@@ -218,7 +218,7 @@ def verdicts(node, fleet, records=None):
 
 def write_csv(path, results):
     with open(path, "w", newline="") as handle:
-        writer = csv.writer(handle)
+        writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["section", "side", "mitogen", "rep", "hosts", "run", "wall_s", "controller_cpu_s",
                          "hosts_cpu_s", "ok", "changed", "load_1min_before"])
         for key in ("node", "node_mitogen"):
