@@ -1,4 +1,5 @@
 """pytest hooks and fixtures shared by every test directory (helpers live in acstor_testlib)."""
+import os
 import sys
 from pathlib import Path
 
@@ -18,3 +19,16 @@ def ansible_env():
 def shared_reference():
     """Path to ../shared/reference when present (CI has it), else None."""
     return SHARED_REFERENCE if SHARED_REFERENCE.is_dir() else None
+
+
+@pytest.fixture(autouse=True)
+def stdin_stays_blocking():
+    """Fail the test that leaves the shared stdin non-blocking (a killed ssh does that).
+
+    Every later ansible-playbook would refuse to start ("requires blocking IO"), so the
+    culprit is named here instead of twenty innocent tests failing after it.
+    """
+    yield
+    if not os.get_blocking(0):
+        os.set_blocking(0, True)
+        pytest.fail("this test left stdin non-blocking (a child ssh or QEMU inherited it; give it stdin=DEVNULL)")

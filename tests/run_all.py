@@ -46,7 +46,8 @@ def banner(text):
 def run_stage(cmd, cwd=REPO, env=None, timeout=None):
     started = time.monotonic()
     try:
-        rc = subprocess.run(cmd, cwd=cwd, env=env, timeout=timeout, check=False).returncode
+        # stdin is /dev/null: a CI runner may hand us a non-blocking pipe, and ansible refuses those.
+        rc = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, timeout=timeout, check=False).returncode
     except subprocess.TimeoutExpired:
         print(f"stage timed out after {timeout} s: {' '.join(map(str, cmd))}", flush=True)
         rc = 124

@@ -283,11 +283,15 @@ def port_free(port):
 
 
 def ssh_base(port):
+    # Callers that do not feed the guest pass stdin=DEVNULL: ssh turns its stdin non-blocking and,
+    # when killed on a timeout, leaves it so -- for every process sharing that descriptor
+    # (ansible-playbook then refuses to start: "requires blocking IO").
     return ["ssh", "-i", str(KEY), *SSH_OPTS, "-p", str(port), "root@127.0.0.1"]
 
 
 def ssh_run(port, command, check=True, timeout=120, capture=True):
-    result = subprocess.run(ssh_base(port) + [command], capture_output=capture, text=True, timeout=timeout, check=False)
+    result = subprocess.run(ssh_base(port) + [command], stdin=subprocess.DEVNULL, capture_output=capture, text=True,
+                            timeout=timeout, check=False)
     if check and result.returncode != 0:
         raise LabError(f"ssh command failed ({result.returncode}): {command}\n{result.stderr or ''}")
     return result
@@ -295,7 +299,8 @@ def ssh_run(port, command, check=True, timeout=120, capture=True):
 
 def ssh_ok(port):
     try:
-        return subprocess.run(ssh_base(port) + ["true"], capture_output=True, timeout=15, check=False).returncode == 0
+        return subprocess.run(ssh_base(port) + ["true"], stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=15, check=False).returncode == 0
     except subprocess.TimeoutExpired:
         return False
 
@@ -547,8 +552,8 @@ def reboot_node(node, hard=False):
     if hard:
         Monitor(node_dir(node["name"]) / "mon.sock").cmd("system_reset")
     else:
-        subprocess.run(ssh_base(port) + ["systemd-run --on-active=1 systemctl reboot"], capture_output=True,
-                       timeout=30, check=False)
+        subprocess.run(ssh_base(port) + ["systemd-run --on-active=1 systemctl reboot"], stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=30, check=False)
     wait_for(lambda: not ssh_ok(port), 120, f"{node['name']} to go down", interval=0.5)
     wait_ssh(port, 300)
     sync_clock(port)
@@ -581,7 +586,7 @@ def power_off(node):
     """Shut the guest down cleanly (an Azure deallocation), falling back to quitting QEMU."""
     pid = node_pid(node)
     subprocess.run(ssh_base(node["port"]) + ["systemd-run --on-active=1 systemctl poweroff"],
-                   capture_output=True, timeout=30, check=False)
+                   stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False)
     if not wait_pid_gone(pid, 90):
         Monitor(node_dir(node["name"]) / "mon.sock").cmd("quit")
         wait_pid_gone(pid, 30)
