@@ -173,8 +173,9 @@ def main():
         if wanted("integration"):
             integration_stage(tally, env)
     finally:
-        subprocess.run([*EDGELAB, "down", "--all"], capture_output=True, check=False)
-        subprocess.run([*EDGELAB, "fleet", "down"], capture_output=True, check=False)
+        if wanted("functional") or wanted("molecule"):  # only stages that use the lab stop it
+            subprocess.run([*EDGELAB, "down", "--all"], capture_output=True, check=False)
+            subprocess.run([*EDGELAB, "fleet", "down"], capture_output=True, check=False)
     return finish(tally, started)
 
 

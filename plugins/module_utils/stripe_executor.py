@@ -14,8 +14,8 @@ __metaclass__ = type
 
 import json
 import os
-import tempfile
 
+from ansible_collections.acstor.edge.plugins.module_utils.node_files import write_file_atomic
 from ansible_collections.acstor.edge.plugins.module_utils.node_scan import MDADM_CONF_PATHS, read_device_head
 from ansible_collections.acstor.edge.plugins.module_utils.nvme_parsers import (
     mdadm_uuid_format,
@@ -28,24 +28,6 @@ class StripeApplyError(Exception):
     def __init__(self, message, done):
         super(StripeApplyError, self).__init__(message)
         self.done = done
-
-
-def write_file_atomic(path, content, mode=0o644):
-    directory = os.path.dirname(path) or "/"
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o755)
-    if os.path.exists(path):
-        mode = os.stat(path).st_mode & 0o7777
-    handle, temp = tempfile.mkstemp(dir=directory, prefix=".acstor-edge-")
-    try:
-        with os.fdopen(handle, "w") as out:
-            out.write(content)
-        os.chmod(temp, mode)
-        os.rename(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
 
 
 def _read(path):
@@ -172,6 +154,10 @@ class StripeExecutor:
                 self._command(["update-initramfs", "-u"], "update the initramfs with mdadm.conf")
 
     def _do_record(self, action, plan):
+        if action.content == "pending":
+            record = dict(plan.record, pending=True, md_uuid="")
+            write_file_atomic(action.path, json.dumps(record, indent=2, sort_keys=True) + "\n", 0o644)
+            return
         record = dict(plan.record)
         if plan.spec.backend == "mdadm" and not record.get("md_uuid"):
             record["md_uuid"] = self._md_uuid(plan.spec.device_path)

@@ -381,13 +381,22 @@ def _ours(namespace, spec, existing):
     return bool(md) and (md["uuid"] == existing.uuid or (not existing.uuid and md["name"] == spec.name))
 
 
-def offences(namespace, spec, existing):
+def _our_orphan_pv(namespace, recorded_serials):
+    """A PV in no VG on a disk this stripe's record names: left by an interrupted build of ours."""
+    pv = namespace.in_use.lvm_pv
+    return namespace.serial in recorded_serials and bool(pv) and not pv.get("vg")
+
+
+def offences(namespace, spec, existing, recorded_serials=()):
     """What on this disk this stripe did not create: (description list, hard) - hard ones force cannot clear."""
     found = []
     hard = []
     ours = _ours(namespace, spec, existing)
+    orphan = _our_orphan_pv(namespace, recorded_serials)
     for signature in namespace.in_use.signatures:
         if ours and signature.type in ("LVM2_member", "linux_raid_member"):
+            continue
+        if orphan and signature.type == "LVM2_member":
             continue
         found.append(signature.describe())
     if namespace.in_use.partitions:
@@ -456,7 +465,8 @@ def create_argvs(spec, member_paths):
                          "--raid-devices=%d" % count, "--chunk=%d" % stripe_kib, "--name=%s" % spec.name,
                          "--homehost=any"] + list(member_paths))
     else:
-        commands.append(["pvcreate", "--yes"] + list(member_paths))
+        # vgcreate initialises the PVs itself: no window between a pvcreate and a vgcreate in which
+        # an interrupted run leaves anonymous PVs behind.
         tags = ["--addtag", spec.tag]
         if spec.mode == "csi_vg":
             tags = ["--addtag", CSI_VG_TAG] + tags
@@ -597,10 +607,11 @@ def plan_stripe(spec, inventory):
                               {"path": mounted_at[0]} if mounted_at else None)
 
     # which disks carry something this stripe did not create
+    recorded_serials = set(_recorded_serials(record))
     offending = []
     hard = []
     for namespace in members:
-        found, hard_found = offences(namespace, spec, existing)
+        found, hard_found = offences(namespace, spec, existing, recorded_serials)
         if found:
             offending.append("%s (%s, serial %s): %s"
                              % (namespace.path, namespace.stable_id, namespace.serial, "; ".join(found)))
@@ -648,7 +659,7 @@ def plan_stripe(spec, inventory):
                            + " | ".join(hard))
         return plan
 
-    if existing is None and record:
+    if existing is None and record and not record.get("pending"):
         if not (spec.ephemeral or spec.force):
             plan.errors.append(
                 "stripe %s was recorded on this node (%s/%s.json) but is gone and its members are blank: "
@@ -666,11 +677,20 @@ def plan_stripe(spec, inventory):
         if recreate:
             _destroy_existing(plan, spec, existing, inventory, unmount=bool(mounted_at))
         for namespace in members:
-            found, _hard = offences(namespace, spec, None if recreate else existing)
+            found, _hard = offences(namespace, spec, None if recreate else existing, recorded_serials)
             if found and (recreate or namespace.in_use.any):
                 plan.actions.append(Action("command", "wipe %s (serial %s)" % (namespace.path, namespace.serial),
                                            ["wipefs", "--all", namespace.path],
                                            destroys=["%s: %s" % (namespace.path, "; ".join(found))]))
+            elif _our_orphan_pv(namespace, recorded_serials):
+                plan.actions.append(Action("command", "remove the PV an interrupted run left on %s (serial %s)"
+                                           % (namespace.path, namespace.serial),
+                                           ["pvremove", "--yes", namespace.path]))
+        if not record or record.get("pending"):
+            # Written before the first destructive command: if the run dies half-way, the rerun knows
+            # these disks were being built by us (the boot unit leaves a pending record alone).
+            plan.actions.append(Action("record", "record the members of stripe %s before building it" % spec.name,
+                                       path="%s/%s.json" % (RECORD_DIR, spec.name), content="pending"))
         for argv in create_argvs(spec, [n.path for n in members]):
             plan.actions.append(Action("command", _describe(argv, spec, reason), argv))
         if spec.backend == "mdadm":
@@ -755,13 +775,12 @@ def _serial_of(inventory, name):
 def _describe(argv, spec, reason):
     text = {
         "mdadm": "create md RAID0 %s" % spec.device_path,
-        "pvcreate": "create LVM physical volumes",
         "vgcreate": "create volume group %s" % spec.vg_name,
         "lvcreate": "create striped LV %s" % spec.device_path,
         "mkfs.xfs": "create xfs on %s" % spec.device_path,
         "mkfs.ext4": "create ext4 on %s" % spec.device_path,
     }.get(argv[0], " ".join(argv))
-    return "%s (%s)" % (text, reason) if reason and argv[0] in ("mdadm", "pvcreate") else text
+    return "%s (%s)" % (text, reason) if reason and argv[0] in ("mdadm", "vgcreate") else text
 
 
 def _record_key(record):

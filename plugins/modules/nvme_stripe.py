@@ -205,6 +205,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+removed_temp_files:
+  description:
+    - Temporary files an earlier, killed run of this module left beside C(/etc/fstab), C(mdadm.conf) or the
+      stripe records, removed by this run (listed, not removed, in check mode).
+  returned: when there were any
+  type: list
+  elements: str
+  sample: ["/etc/mdadm/.acstor-edge-4711-er2jmr8s"]
 device:
   description: The stripe block device (empty for O(mode=csi_vg)).
   returned: success
@@ -264,9 +272,16 @@ csi_handoff:
   sample: {"volume_group": "containerstorage", "cleanup_enabled": false, "models": ["Microsoft NVMe Direct Disk"]}
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.node_scan import collect_snapshot
+from ansible_collections.acstor.edge.plugins.module_utils.node_files import remove_files, stale_temp_files
+from ansible_collections.acstor.edge.plugins.module_utils.node_scan import (
+    MDADM_CONF_PATHS,
+    RECORD_DIR,
+    collect_snapshot,
+)
 from ansible_collections.acstor.edge.plugins.module_utils.nvme_inventory import build_inventory
 from ansible_collections.acstor.edge.plugins.module_utils.stripe_executor import (
     StripeApplyError,
@@ -373,6 +388,12 @@ def main():
             result["csi_handoff"] = plan.record.get("csi_handoff")
     for warning in plan.warnings:
         module.warn(warning)
+    # a run killed inside an atomic write (SIGKILL, power cut) leaves its temporary file behind
+    leftovers = stale_temp_files(sorted({"/etc", RECORD_DIR} | {os.path.dirname(p) for p in MDADM_CONF_PATHS}))
+    if leftovers:
+        result.update(removed_temp_files=leftovers, changed=True)
+        if not module.check_mode:
+            remove_files(leftovers)
 
     if module.check_mode or not plan.changed:
         module.exit_json(**result)

@@ -91,6 +91,9 @@ def boot():
     run(["udevadm", "settle", "--timeout=30"])
     for record in records():
         name = record.get("name")
+        if record.get("pending"):
+            log("%s: its build was interrupted: leaving it to the next ansible run" % name)
+            continue
         if record.get("backend") == "lvm":
             run(["vgchange", "--activate", "y", record.get("volume_group", "")])
         elif not os.path.exists(record.get("device", "")):

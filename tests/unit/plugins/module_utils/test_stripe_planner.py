@@ -117,7 +117,6 @@ def test_lvm_create_on_blank_disks_full_plan():
     serial_order = ["/dev/nvme3n1", "/dev/nvme2n1", "/dev/nvme1n1", "/dev/nvme0n1"]  # ELDD33A00000..3
     assert commands(plan) == [
         ["modprobe", "-a", "dm_raid"],
-        ["pvcreate", "--yes"] + serial_order,
         ["vgcreate", "--yes", "--addtag", "acstor-edge-stripe-fast", "fast"] + serial_order,
         ["lvcreate", "--yes", "--wipesignatures", "y", "--addtag", "acstor-edge-stripe-fast", "--name", "fast",
          "--extents", "100%FREE", "--type", "raid0", "--stripes", "4", "--stripesize", "64k", "fast"],
@@ -253,3 +252,38 @@ def test_absent_with_force_destroys_and_forgets():
                          ("command", ["wipefs", "--all"])]
     assert [kind for kind, _argv in kinds[3:]] == ["fstab", "md_conf", "remove_file"]
     assert plan_stripe(spec, inventory("blank-4")).actions == []
+
+
+ORPHAN0 = "/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_EL89E4DD0000_1"
+ORPHAN1 = "/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_EL89E4DD0001_1"
+
+
+def test_a_new_stripe_is_recorded_as_pending_before_anything_is_built():
+    plan = plan_stripe(StripeSpec("fast", selector=ALL, mount_path="/mnt/fast"), inventory("blank-4"))
+    kinds = [(a.kind, a.content) for a in plan.actions]
+    first_build = next(i for i, a in enumerate(plan.actions) if a.argv and a.argv[0] == "vgcreate")
+    assert kinds.index(("record", "pending")) < first_build
+    assert kinds[-1] == ("record", "")
+
+
+def test_anonymous_pvs_nobody_recorded_are_refused():
+    plan = plan_stripe(StripeSpec("fast", devices=[ORPHAN0, ORPHAN1]), inventory("orphan-pvs"))
+    assert "refusing to touch devices" in plan.errors[0] and "LVM2_member" in plan.errors[0]
+    assert "EL89E4DD0000" in plan.errors[0] and "EL89E4DD0001" in plan.errors[0] and not plan.actions
+
+
+def test_pvs_left_by_an_interrupted_build_of_ours_are_taken_back():
+    spec = StripeSpec("fast", devices=[ORPHAN0, ORPHAN1], mount_path="/mnt/fast")
+    pending = dict(record_for("blank-4", StripeSpec("fast", devices=[LOCAL0, LOCAL1])), pending=True)
+    # the pending record names the disks that now carry the anonymous PVs
+    pending["members"] = [{"serial": "EL89E4DD0000"}, {"serial": "EL89E4DD0001"}]
+    plan = plan_stripe(spec, inventory("orphan-pvs", records={"fast": pending}))
+    assert not plan.errors and plan.creates_stripe and plan.destroys == []
+    assert [c[0] for c in commands(plan)][:4] == ["modprobe", "pvremove", "pvremove", "vgcreate"]
+
+
+def test_a_pending_record_over_blank_disks_is_not_a_lost_stripe():
+    spec = StripeSpec("fast", selector=ALL)
+    pending = dict(record_for("blank-4", spec), pending=True)
+    plan = plan_stripe(spec, inventory("blank-4", records={"fast": pending}))
+    assert not plan.errors and plan.creates_stripe
