@@ -620,7 +620,10 @@ def plan_stripe(spec, inventory):
 
     recreate = False
     reason = ""
-    if existing:
+    # our tagged VG over exactly these members with no LV yet: a build interrupted after vgcreate
+    resume_lv = bool(existing) and spec.backend == "lvm" and spec.mode == "volume" and not existing.lv \
+        and not existing.other_lvs and spec.tag in existing.vg_tags and sorted(existing.members) == member_names
+    if existing and not resume_lv:
         mismatches = []
         if sorted(existing.members) != member_names:
             mismatches.append("members %s, wanted %s" % (
@@ -669,7 +672,7 @@ def plan_stripe(spec, inventory):
         reason = "ephemeral rebuild: every member is blank"
 
     modules = _modules_needed(spec, inventory)
-    if existing is None or recreate:
+    if existing is None or recreate or resume_lv:
         plan.creates_stripe = True
         if modules:
             plan.actions.append(Action("command", "load kernel modules %s" % ", ".join(modules),
@@ -692,6 +695,8 @@ def plan_stripe(spec, inventory):
             plan.actions.append(Action("record", "record the members of stripe %s before building it" % spec.name,
                                        path="%s/%s.json" % (RECORD_DIR, spec.name), content="pending"))
         for argv in create_argvs(spec, [n.path for n in members]):
+            if resume_lv and argv[0] == "vgcreate":
+                continue
             plan.actions.append(Action("command", _describe(argv, spec, reason), argv))
         if spec.backend == "mdadm":
             plan.actions.append(Action("md_conf", "record array %s in mdadm.conf" % spec.device_path,

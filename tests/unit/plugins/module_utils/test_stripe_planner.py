@@ -287,3 +287,20 @@ def test_a_pending_record_over_blank_disks_is_not_a_lost_stripe():
     pending = dict(record_for("blank-4", spec), pending=True)
     plan = plan_stripe(spec, inventory("blank-4", records={"fast": pending}))
     assert not plan.errors and plan.creates_stripe
+
+
+def test_our_volume_group_without_its_lv_is_finished_not_refused():
+    # a run killed after vgcreate: the tagged VG over the wanted members, no LV yet
+    no_lvs = json.dumps({"report": [{"lv": []}]})
+    spec = StripeSpec("fast", selector=ALL, filesystem="ext4")
+    plan = plan_stripe(spec, inventory("lvm-default-ext4", lvs=no_lvs))
+    assert not plan.errors and plan.destroys == []
+    assert [c[0] for c in commands(plan)] == ["lvcreate", "mkfs.ext4"]
+
+
+def test_a_foreign_lv_in_our_volume_group_is_not_finished_over():
+    lvs = json.loads(load_snapshot("lvm-default-ext4")["lvs"])
+    lvs["report"][0]["lv"][0]["lv_name"] = "theirs"
+    plan = plan_stripe(StripeSpec("fast", selector=ALL, filesystem="ext4"),
+                       inventory("lvm-default-ext4", lvs=json.dumps(lvs)))
+    assert "volume group fast has no LV fast" in plan.errors[0] and not plan.actions
