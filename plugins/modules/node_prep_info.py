@@ -1,0 +1,329 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, acstor.edge developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: node_prep_info
+short_description: Read in one pass everything the node_prep role decides on
+version_added: "0.1.0"
+description:
+  - Reads the operating system from C(/etc/os-release), the live values of the given sysctls from
+    C(/proc/sys), the state of the given kernel modules (loaded in C(/proc/modules) or built in,
+    known to the running kernel's C(modules.dep), C(modules.builtin) or C(modules.alias), listed for
+    boot in C(/etc/modules-load.d)), which of the given packages are installed (one C(dpkg-query)
+    or C(rpm -q) call for all of them) and, when asked, the LVM autoactivation filter (C(lvmconfig)).
+  - Returns what the M(acstor.edge.node_prep) role must change - the sysctls below their minimum,
+    the kernel modules not loaded or not listed for boot, the packages not installed - so that a
+    node already prepared costs this one module call and nothing else.
+  - Changes nothing on the node. Never fails because of what it finds; the role validates.
+author:
+  - acstor.edge contributors (@acstor)
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it behaves the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+options:
+  sysctls:
+    description:
+      - Wanted minimum per sysctl name (dotted, as C(sysctl) names them). The live value of each is
+        read; names the kernel does not have are left out of RV(sysctls).
+      - A minimum that is not a non-negative integer is never planned; the role reports it.
+    type: dict
+    default: {}
+  kernel_modules:
+    description: Kernel modules to report on. C(-) and C(_) are alike, as for C(modprobe).
+    type: list
+    elements: str
+    default: []
+  packages:
+    description:
+      - Package lists keyed by distribution or OS family, named as C(ansible_facts) name them
+        (V(Debian), V(Ubuntu), V(RedHat), V(Azurelinux)...). The list for the node's distribution is
+        used, else the one for its family, else none.
+      - C({kernel_release}) in a name becomes the running kernel's release (C(uname -r)), for
+        per-kernel packages such as Ubuntu's C(linux-modules-extra-{kernel_release}).
+    type: dict
+    default: {}
+  lvm_autoactivation:
+    description: Read C(activation/auto_activation_volume_list) from the merged LVM configuration.
+    type: bool
+    default: false
+notes:
+  - Installed packages are queried with C(dpkg-query) on the Debian family and C(rpm) elsewhere
+    (whichever exists when the family has neither).
+seealso:
+  - module: ansible.posix.sysctl
+  - module: community.general.modprobe
+"""
+
+EXAMPLES = r"""
+- name: Read what node_prep decides on
+  acstor.edge.node_prep_info:
+    sysctls:
+      fs.inotify.max_user_instances: 8192
+      fs.inotify.max_user_watches: 524288
+    kernel_modules: [dm_mod, dm_raid, raid0, md_mod]
+    packages:
+      Debian: [lvm2, mdadm, nfs-common]
+      RedHat: [lvm2, mdadm, nfs-utils]
+    lvm_autoactivation: true
+  register: node_state
+
+- name: Load only the modules that need it
+  community.general.modprobe:
+    name: "{{ item }}"
+    persistent: present
+  loop: "{{ node_state.kernel_modules_to_load }}"
+"""
+
+RETURN = r"""
+os:
+  description: The operating system from C(/etc/os-release), with names as C(ansible_facts) uses them.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: os-release C(ID).
+      type: str
+      sample: debian
+    id_like:
+      description: os-release C(ID_LIKE) words.
+      type: list
+      elements: str
+      sample: []
+    pretty_name:
+      description: os-release C(PRETTY_NAME).
+      type: str
+      sample: Debian GNU/Linux 12 (bookworm)
+    distribution:
+      description: Distribution name as C(ansible_facts['distribution']).
+      type: str
+      sample: Debian
+    distribution_version:
+      description: os-release C(VERSION_ID).
+      type: str
+      sample: "12"
+    distribution_major_version:
+      description: The part of the version before the first dot.
+      type: str
+      sample: "12"
+    os_family:
+      description: OS family as C(ansible_facts['os_family']).
+      type: str
+      sample: Debian
+kernel_release:
+  description: The running kernel's release.
+  returned: always
+  type: str
+  sample: 6.1.0-50-cloud-amd64
+sysctls:
+  description: Live value per requested sysctl the kernel has (text as in C(/proc/sys)).
+  returned: always
+  type: dict
+  sample: {"fs.inotify.max_user_instances": "128", "fs.file-max": "9223372036854775807"}
+sysctls_to_raise:
+  description: Requested sysctls whose live value is below the minimum, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"key": "fs.inotify.max_user_instances", "value": 8192, "live": "128"}]
+kernel_modules:
+  description:
+    - Per requested module - C(valid) (a module name), C(known) (the running kernel has it),
+      C(loaded) (in C(/proc/modules) or built in), C(builtin), C(persisted) (listed in
+      C(/etc/modules-load.d)) and C(module) (the module an alias resolves to).
+  returned: always
+  type: dict
+  sample: {"dm_raid": {"valid": true, "known": true, "loaded": false, "builtin": false, "persisted": false,
+                       "module": "dm_raid"}}
+kernel_modules_to_load:
+  description: Valid requested modules not loaded now or not listed for boot, in the order given.
+  returned: always
+  type: list
+  elements: str
+  sample: [dm_raid, raid0]
+kernel_modules_unknown:
+  description: Valid requested modules the running kernel does not have.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+packages_key:
+  description: The O(packages) key used for this node, or null when none matched.
+  returned: always
+  type: str
+  sample: Debian
+packages_query:
+  description: How installed packages were read - V(dpkg), V(rpm), or V(none) when nothing was asked or no tool exists.
+  returned: always
+  type: str
+  sample: dpkg
+packages_installed:
+  description: Installed version per wanted package that is installed.
+  returned: always
+  type: dict
+  sample: {"lvm2": "2.03.16-2"}
+packages_missing:
+  description: Wanted packages (names resolved) that are not installed, in the order given.
+  returned: always
+  type: list
+  elements: str
+  sample: [nfs-common]
+packages_invalid:
+  description: Entries of the selected package list that are not package names.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+lvm_auto_activation_volume_list:
+  description:
+    - The C(auto_activation_volume_list=...) setting when LVM has one, null when it is unset or
+      was not asked for.
+  returned: always
+  type: str
+  sample: null
+lvmconfig_found:
+  description: Whether C(lvmconfig) exists (false also when O(lvm_autoactivation) is false).
+  returned: always
+  type: bool
+  sample: true
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.acstor.edge.plugins.module_utils.node_files import read_text
+from ansible_collections.acstor.edge.plugins.module_utils.node_prep_plan import (
+    describe_kernel_modules,
+    plan_kernel_modules,
+    plan_packages,
+    plan_sysctls,
+    select_packages,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.node_prep_state import (
+    describe_os,
+    parse_dpkg_query,
+    parse_lvmconfig_setting,
+    parse_module_aliases,
+    parse_module_index,
+    parse_modules_load,
+    parse_os_release,
+    parse_proc_modules,
+    parse_rpm_query,
+    sysctl_proc_path,
+)
+
+MODULES_LOAD_DIR = "/etc/modules-load.d"
+
+
+def read_sysctls(names):
+    live = {}
+    for name in names:
+        path = sysctl_proc_path(name)
+        value = read_text("/proc/sys/" + path) if path else None
+        if value is not None:
+            live[name] = value.strip()
+    return live
+
+
+def read_kernel_modules(names, release):
+    base = "/lib/modules/%s/" % release
+    loaded = parse_proc_modules(read_text("/proc/modules") or "")
+    builtin = parse_module_index(read_text(base + "modules.builtin") or "")
+    available = parse_module_index(read_text(base + "modules.dep") or "")
+    unresolved = [name for name in names if isinstance(name, str)
+                  and name.replace("-", "_") not in (available | builtin | loaded)]
+    # modules.alias is the largest index file; read it only for names that are not module names.
+    aliases = parse_module_aliases(read_text(base + "modules.alias") or "", unresolved) if unresolved else {}
+    try:
+        load_files = sorted(os.listdir(MODULES_LOAD_DIR))
+    except OSError:
+        load_files = []
+    persisted = parse_modules_load(read_text(os.path.join(MODULES_LOAD_DIR, entry)) or "" for entry in load_files)
+    return describe_kernel_modules(names, loaded, builtin, available, aliases, persisted)
+
+
+def query_packages(module, names, os_info):
+    """(query tool name, {installed name: version}) with one command for all names."""
+    if not names:
+        return "none", {}
+    dpkg_query = module.get_bin_path("dpkg-query")
+    rpm = module.get_bin_path("rpm")
+    if dpkg_query and (os_info["os_family"] == "Debian" or not rpm):
+        # rc 1 only says some names are unknown to dpkg; those are simply not installed.
+        rc, out, err = module.run_command([dpkg_query, "-W", "-f=${Package}\t${db:Status-Abbrev}\t${Version}\n"]
+                                          + names)
+        if rc not in (0, 1):
+            module.fail_json(msg="dpkg-query failed (rc %d): %s" % (rc, err.strip()))
+        return "dpkg", parse_dpkg_query(out)
+    if rpm:
+        # rc is the number of names not installed.
+        rc, out, err = module.run_command([rpm, "-q", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n"] + names)
+        if err.strip() and not out.strip():
+            module.fail_json(msg="rpm -q failed (rc %d): %s" % (rc, err.strip()))
+        return "rpm", parse_rpm_query(out)
+    return "none", {}
+
+
+def read_lvm_autoactivation(module):
+    lvmconfig = module.get_bin_path("lvmconfig")
+    if not lvmconfig:
+        return False, None
+    rc, out, err = module.run_command([lvmconfig, "--typeconfig", "current", "activation/auto_activation_volume_list"])
+    # rc 5: the setting is not present, so every volume group autoactivates.
+    if rc not in (0, 5):
+        module.fail_json(msg="lvmconfig failed (rc %d): %s" % (rc, err.strip()))
+    return True, parse_lvmconfig_setting(rc, out)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            sysctls=dict(type="dict", default={}),
+            kernel_modules=dict(type="list", elements="str", default=[]),
+            packages=dict(type="dict", default={}),
+            lvm_autoactivation=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    os_info = describe_os(parse_os_release(read_text("/etc/os-release") or read_text("/usr/lib/os-release") or ""))
+    release = os.uname()[2]
+
+    live = read_sysctls(list(params["sysctls"]))
+    modules = read_kernel_modules(params["kernel_modules"], release)
+    packages_key, wanted_packages, invalid_packages = select_packages(params["packages"], os_info, release)
+    packages_query, installed = query_packages(module, wanted_packages, os_info)
+    lvmconfig_found, volume_list = read_lvm_autoactivation(module) if params["lvm_autoactivation"] else (False, None)
+
+    module.exit_json(
+        changed=False,
+        os=os_info,
+        kernel_release=release,
+        sysctls=live,
+        sysctls_to_raise=plan_sysctls(params["sysctls"], live),
+        kernel_modules=modules,
+        kernel_modules_to_load=plan_kernel_modules(modules),
+        kernel_modules_unknown=[name for name, state in modules.items() if state["valid"] and not state["known"]],
+        packages_key=packages_key,
+        packages_query=packages_query,
+        packages_installed=dict((name, installed[name]) for name in wanted_packages if name in installed),
+        packages_missing=plan_packages(wanted_packages, installed),
+        packages_invalid=invalid_packages,
+        lvm_auto_activation_volume_list=volume_list,
+        lvmconfig_found=lvmconfig_found,
+    )
+
+
+if __name__ == "__main__":
+    main()
