@@ -58,8 +58,11 @@ def variables(os_info, facts=None, state=None, **overrides):
     result.update(_load("vars/main.yml"))
     result.update(ansible_facts=facts or {})
     result.update(_trust(overrides))
-    modules = Templar(loader=DataLoader(), variables=result).template(
-        trust_as_template("{{ __node_prep_kernel_modules }}"))
+    try:
+        modules = Templar(loader=DataLoader(), variables=result).template(
+            trust_as_template("{{ __node_prep_kernel_modules }}"))
+    except Exception:  # pylint: disable=broad-except  # a wrong-type case: the list cannot be built
+        modules = []
     result["__node_prep_state"] = dict(node_state(os_info, modules=modules), **(state or {}))
     return result
 
@@ -171,3 +174,17 @@ def test_module_from_a_package_not_yet_installed_is_not_unknown():
     errors = render("__node_prep_input_errors", OSES["Debian"][0], state={"kernel_modules_unknown": ["nvme_tcp"]},
                     node_prep_fault_tolerant=True)
     assert "kernel module nvme_tcp is unknown" in errors
+
+
+@pytest.mark.parametrize("overrides,expected", [
+    ({"node_prep_sysctls": "vm.swappiness=10"}, "node_prep_sysctls must be a dict of sysctl name: minimum"),
+    ({"node_prep_kernel_modules_extra": "a,b"}, "node_prep_kernel_modules_extra must be a list, got a,b"),
+    ({"node_prep_packages_extra": {"jq": 1}}, "node_prep_packages_extra must be a list"),
+    ({"node_prep_products": 5}, "node_prep_products must be a list"),
+])
+def test_wrong_types_are_named_before_anything_uses_them(overrides, expected):
+    assert expected in render("__node_prep_type_errors", OSES["Debian"][0], **overrides)
+
+
+def test_defaults_have_the_right_types():
+    assert render("__node_prep_type_errors", OSES["Debian"][0]).strip() == ""
