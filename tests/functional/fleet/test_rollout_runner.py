@@ -39,8 +39,8 @@ def fleet():
         hostvars = json.loads(edgelab("inventory", "--list").stdout)["_meta"]["hostvars"]
         yield {name: hostvars[name] for name in FLEET}
     finally:
-        # edgelab stops fleet hosts all together; there is no per-host stop.
-        edgelab("fleet", "down")
+        # Only this test's hosts: other lab users may have fleet hosts up.
+        edgelab("fleet", "down", str(len(FLEET)), "--start", "201")
 
 
 def write_data_dir(base, hostvars, extravars):
