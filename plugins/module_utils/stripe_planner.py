@@ -237,6 +237,15 @@ def resolve_members(spec, inventory, record=None, existing=None):
     """Desired members as NvmeNamespace objects, plus errors naming each bad input."""
     errors = []
     members = []
+    if record and not record.get("pending") and not spec.force:
+        present = {n.serial for n in inventory.namespaces}
+        lost = [m for m in record.get("members", []) if m.get("serial") and m["serial"] not in present]
+        if lost:
+            return [], ["stripe %s is missing member(s) %s (recorded in %s/%s.json): RAID0 cannot run with a member "
+                        "missing, so the stripe and its data are unavailable until the disk is back; nothing was "
+                        "changed (force: true builds a new, empty stripe on the disks present)"
+                        % (spec.name, ", ".join("%s (%s)" % (m["serial"], m.get("by_id") or "no by-id link")
+                                                for m in lost), RECORD_DIR, spec.name)]
     if spec.devices:
         seen = {}
         for entry in spec.devices:

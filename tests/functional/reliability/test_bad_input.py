@@ -113,13 +113,6 @@ CASES = {
                                            ["arc_extension_cert_manager"]),
 }
 
-# Inputs whose refusal does not name them yet; each has its own strict xfail below, so a fix shows up.
-KNOWN_BUGS = {
-    "node_prep sysctls not a dict": "node_prep/vars/main.yml combines node_prep_sysctls before the argument spec "
-                                    "is checked: the error is a combine filter failure that never names the variable",
-}
-
-
 def test_table_has_at_least_thirty_inputs():
     assert len(CASES) >= 30
 
@@ -131,8 +124,6 @@ def test_every_bad_input_is_refused_by_name_and_changes_nothing(local_play, arm,
     table, output = local_play.run(blocks, env=env, play_vars={"kubeconfig_path": str(cluster.kubeconfig_path)})
     problems = []
     for name, (_tasks, _check, expect) in CASES.items():
-        if name in KNOWN_BUGS:
-            continue
         outcome = table.get(name)
         if outcome is None:
             problems.append("%s: no outcome recorded" % name)
@@ -145,15 +136,6 @@ def test_every_bad_input_is_refused_by_name_and_changes_nothing(local_play, arm,
     assert cluster.writes() == [], cluster.writes()
     assert arm.state.writes() == [], arm.state.writes()
     assert not problems, "\n".join(problems)
-
-
-@pytest.mark.parametrize("name", sorted(KNOWN_BUGS))
-def test_known_bad_input_bugs(local_play, name):
-    tasks, check, expect = CASES[name]
-    table, _output = local_play.run([case_block(name, tasks, check_mode=check)])
-    outcome = table[name]
-    if not (outcome["failed"] and all(text in outcome["msg"] for text in expect)):
-        pytest.xfail("BUG: " + KNOWN_BUGS[name] + " (got: %s)" % outcome.get("msg", "")[:200])
 
 
 @pytest.mark.parametrize("name", ["stripe name with capitals", "mount without filesystem"])

@@ -304,3 +304,15 @@ def test_a_foreign_lv_in_our_volume_group_is_not_finished_over():
     plan = plan_stripe(StripeSpec("fast", selector=ALL, filesystem="ext4"),
                        inventory("lvm-default-ext4", lvs=json.dumps(lvs)))
     assert "volume group fast has no LV fast" in plan.errors[0] and not plan.actions
+
+
+def test_a_lost_member_is_named_as_lost_not_as_an_unknown_device():
+    spec = StripeSpec("fast", devices=[LOCAL0, LOCAL1], mount_path="/mnt/fast")
+    record = record_for("blank-4", spec)
+    record["members"][1] = dict(record["members"][1], serial="ELGONE000001",
+                                by_id="/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_ELGONE000001_1")
+    plan = plan_stripe(StripeSpec("fast", devices=[LOCAL0, "ELGONE000001"], mount_path="/mnt/fast"),
+                       inventory("blank-4", records={"fast": record}))
+    assert len(plan.errors) == 1 and not plan.actions
+    assert "stripe fast is missing member(s) ELGONE000001 (/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_" \
+           "ELGONE000001_1)" in plan.errors[0] and "RAID0 cannot run" in plan.errors[0]
