@@ -303,11 +303,14 @@ WATCHER = r"""#!/bin/bash
 # acstor reliability watcher: wait for CONDITION, freeze the Ansible process group, report what was seen.
 cond="$1"; dir=%(dir)s
 mkdir -p $dir
+exec 2>/var/tmp/acstor-rel-watch.err
+trap 'echo "watcher got a signal" >&2' TERM HUP INT PIPE
 deadline=$((SECONDS + ${2:-1200}))
 while ! eval "$cond" >/dev/null 2>&1; do
   [ $SECONDS -ge $deadline ] && { echo timeout > $dir/result; exit 0; }
   sleep 0.02
 done
+set -x
 # mitogen's interpreter on the guest is a session leader; its group holds the module and the commands it runs
 pg=$(ps -eo pid=,pgid=,args= --sort=start_time | awk '$1 == $2 && $3 ~ /^\/usr\/bin\/python3\(mitogen:/ {p = $2} END {print p}')
 [ -n "$pg" ] && kill -STOP -- -$pg
@@ -357,8 +360,12 @@ def wait_hit(node, converge, timeout=900):
     while time.monotonic() < deadline:
         result = node.sh("cat %s/result 2>/dev/null || systemctl is-active acstor-rel-watch; true" % WATCH_DIR).strip()
         if result in ("failed", "inactive"):
+            # the watcher may have written its result and exited between the cat and the is-active
+            result = node.sh("cat %s/result 2>/dev/null; true" % WATCH_DIR).strip() or result
+        if result in ("failed", "inactive"):
             raise AssertionError("the guest watcher is not running: " + node.sh(
-                "journalctl -u acstor-rel-watch --no-pager | tail -5"))
+                "journalctl -u acstor-rel-watch --no-pager | tail -5; ls -la %s; tail -30 /var/tmp/acstor-rel-watch.err"
+                % WATCH_DIR))
         if result == "hit":
             return node.sh("cat %s/state %s/pgid" % (WATCH_DIR, WATCH_DIR))
         if result == "timeout":
