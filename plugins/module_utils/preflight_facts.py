@@ -18,6 +18,8 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
+from ansible_collections.acstor.edge.plugins.module_utils.node_prep_state import parse_os_release
+
 # Kubernetes distributions and the files that betray them, most specific first. The kubelet
 # root is where each one keeps kubelet state by default (microk8s and k0s move it, which the
 # local CSI driver's hard-coded hostPaths do not follow).
@@ -80,21 +82,6 @@ class NodeFacts:
 
     def as_dict(self):
         return asdict(self)
-
-
-def parse_os_release(text):
-    """/etc/os-release → dict of KEY: unquoted value."""
-    result = {}
-    for line in text.splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, value = line.split("=", 1)
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-            value = value[1:-1]
-        result[key.strip()] = value.replace('\\"', '"')
-    return result
 
 
 def parse_meminfo_total(text):
