@@ -36,13 +36,17 @@ os.fsync(fd)
 os.close(fd)
 """
 
+# udev still probes the disk the writer just closed (BLKRRPART then says "busy"): settle and retry.
+REREAD_PARTITIONS = ("for try in 1 2 3 4 5; do udevadm settle; blockdev --rereadpt DEV 2>/dev/null && break; "
+                     "sleep 1; done && test -n \"$(lsblk -n -o NAME DEV | sed 1d)\"")
+
 # slot: (state, seed command for DEV, words the refusal must hold besides the serial)
 STATES = {
     0: ("ext4 with data", "mkfs.ext4 -q -F -L foreign DEV && mkdir -p /mnt/s0 && mount DEV /mnt/s0 && "
                           "head -c 1M /dev/urandom > /mnt/s0/f && umount /mnt/s0", ["ext4"]),
     1: ("xfs on a data-disk model", "mkfs.xfs -q -f -L foreign DEV", ["xfs"]),
-    2: ("GPT partition table", "python3 /run/ptwrite.py DEV gpt && blockdev --rereadpt DEV", ["gpt"]),
-    3: ("MBR partition table", "python3 /run/ptwrite.py DEV mbr && blockdev --rereadpt DEV", ["dos"]),
+    2: ("GPT partition table", "python3 /run/ptwrite.py DEV gpt && " + REREAD_PARTITIONS, ["gpt"]),
+    3: ("MBR partition table", "python3 /run/ptwrite.py DEV mbr && " + REREAD_PARTITIONS, ["dos"]),
     4: ("foreign LVM PV in VG foreignvg", "pvcreate -q DEV && vgcreate -q foreignvg DEV", ["LVM2_member"]),
     5: ("foreign md member (stopped array)", "mdadm --create /dev/md/foreign --run --level=1 --raid-devices=2 "
                                              "--metadata=1.2 DEV missing && mdadm --stop /dev/md/foreign",

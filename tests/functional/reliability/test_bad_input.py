@@ -113,6 +113,7 @@ CASES = {
                                            ["arc_extension_cert_manager"]),
 }
 
+
 def test_table_has_at_least_thirty_inputs():
     assert len(CASES) >= 30
 
