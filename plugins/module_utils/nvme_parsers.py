@@ -75,6 +75,9 @@ class FilesystemSuperblock:
     block_size: int
     stripe_unit: int
     stripe_width: int
+    # xfs sb_inprogress: mkfs.xfs sets it first and clears it last; the kernel refuses to mount such a
+    # filesystem, so one that still carries it was never mounted and holds no data
+    in_progress: bool = False
 
 
 def _text(value):
@@ -259,7 +262,8 @@ def parse_superblock(head):
     if len(head) >= 192 and head[0:4] == _XFS_MAGIC:
         block_size = struct.unpack(">I", head[4:8])[0]
         unit, width = struct.unpack(">II", head[184:192])
-        return FilesystemSuperblock("xfs", _format_uuid(head[32:48]), block_size, unit * block_size, width * block_size)
+        return FilesystemSuperblock("xfs", _format_uuid(head[32:48]), block_size, unit * block_size, width * block_size,
+                                    in_progress=head[126] != 0)
     base = _EXT_SUPERBLOCK_OFFSET
     if len(head) >= base + 0x174 and struct.unpack("<H", head[base + 0x38:base + 0x3A])[0] == _EXT_MAGIC:
         block_size = 1024 << struct.unpack("<I", head[base + 0x18:base + 0x1C])[0]

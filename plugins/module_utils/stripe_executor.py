@@ -108,8 +108,13 @@ class StripeExecutor:
             self.run(["udevadm", "settle"])
         out = self._command(["wipefs", "--no-act", "--json", action.path], "read signatures of %s" % action.path)
         found = [row.get("type") for row in (json.loads(out).get("signatures", []) if out.strip() else [])]
+        superblock = parse_superblock(read_device_head(action.path)) if found else None
         if not found:
             self._command(action.argv, action.description)
+        elif superblock is not None and superblock.in_progress:
+            # left half-made by an interrupted mkfs: never mountable, so it holds no data
+            force_flag = "-f" if action.argv[0] == "mkfs.xfs" else "-F"
+            self._command(action.argv[:-1] + [force_flag, action.argv[-1]], action.description)
         elif found[0] != action.content:
             raise StripeApplyError("%s holds %s, not %s: force: true reformats it (its data is lost)"
                                    % (action.path, ", ".join(found), action.content), self.done)

@@ -553,6 +553,13 @@ def _fs_state(inventory, spec, existing):
     return fstype, uuid, None
 
 
+def _half_made_fs(inventory, spec):
+    """An xfs an interrupted mkfs left behind (never mountable, so it holds no data)."""
+    head = bytes.fromhex(inventory.heads.get(spec.device_path, ""))
+    superblock = parse_superblock(head) if head else None
+    return bool(superblock and superblock.in_progress)
+
+
 def _state_view(members, geometry, filesystem, mount):
     return {"members": [m["serial"] + " " + m["by_id"] for m in members], "geometry": geometry,
             "filesystem": filesystem, "mount": mount}
@@ -732,6 +739,13 @@ def plan_stripe(spec, inventory):
                                            mkfs_argv(spec, len(members), overwrite=False), path=spec.device_path,
                                            content=spec.filesystem))
                 fstype, alignment = spec.filesystem, None
+            elif _half_made_fs(inventory, spec):
+                plan.warnings.append("%s holds an xfs an interrupted mkfs left half-made (the kernel cannot mount "
+                                     "it, so it holds no data): making the filesystem again" % spec.device_path)
+                plan.actions.append(Action("command", "make %s on %s again (half-made by an interrupted mkfs)"
+                                           % (spec.filesystem, spec.device_path),
+                                           mkfs_argv(spec, len(members), overwrite=True)))
+                fstype, fsuuid, alignment = spec.filesystem, "", expected_alignment(spec, len(members))
             elif not fstype:
                 plan.actions.append(Action("command", "create %s on %s" % (spec.filesystem, spec.device_path),
                                            mkfs_argv(spec, len(members), overwrite=False)))

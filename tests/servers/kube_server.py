@@ -670,6 +670,9 @@ class KubeHandler(BaseHTTPRequestHandler):
 
     def _handle(self, method):
         url = urlsplit(self.path)
+        path = url.path
+        if path.startswith(self.server.prefix):
+            path = path[len(self.server.prefix):] or "/"
         query = dict((key, values[-1]) for key, values in parse_qs(url.query).items())
         raw = self._body()
         try:
@@ -679,11 +682,11 @@ class KubeHandler(BaseHTTPRequestHandler):
                 # Typed client-go clients (helm's release storage) write protobuf; answers are JSON, which they accept.
                 raw = json.dumps(decode_protobuf(raw)).encode("utf-8")
             with self.state.lock:
-                fault = self.state.take_fault(method, url.path)
+                fault = self.state.take_fault(method, path)
                 if fault:
                     raise ApiError(fault["status"], fault["reason"], "injected HTTP {0}".format(fault["status"]))
                 self.state.run_pending()
-                code, body = self._route(method, url.path.rstrip("/") or "/", query, raw)
+                code, body = self._route(method, path.rstrip("/") or "/", query, raw)
         except ApiError as error:
             code, body = error.code, error.status()
         except (ValueError, yaml.YAMLError) as error:
@@ -793,18 +796,21 @@ class KubeHandler(BaseHTTPRequestHandler):
 
 
 class KubeTestServer:
-    """Start with `with KubeTestServer(edge_api="legacy") as server:`; server.url is http://127.0.0.1:<port>."""
+    """Start with `with KubeTestServer(edge_api="legacy") as server:`; server.url is http://127.0.0.1:<port>/test-double-<id>."""
 
     def __init__(self, port=0, **state_options):
         self.state = KubeState(**state_options)
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), KubeHandler)
         self.httpd.daemon_threads = True
         self.httpd.state = self.state
+        # A path of its own in the URL: Kubernetes clients cache API discovery per server URL (k8srcp-*.json in
+        # the temp dir), and a later test double on a reused port would otherwise inherit another one's resources.
+        self.httpd.prefix = "/test-double-" + uuid.uuid4().hex[:12]
         self.thread = None
 
     @property
     def url(self):
-        return "http://127.0.0.1:{0}".format(self.httpd.server_address[1])
+        return "http://127.0.0.1:{0}{1}".format(self.httpd.server_address[1], self.httpd.prefix)
 
     def start(self):
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

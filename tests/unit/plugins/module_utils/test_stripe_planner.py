@@ -316,3 +316,20 @@ def test_a_lost_member_is_named_as_lost_not_as_an_unknown_device():
     assert len(plan.errors) == 1 and not plan.actions
     assert "stripe fast is missing member(s) ELGONE000001 (/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_" \
            "ELGONE000001_1)" in plan.errors[0] and "RAID0 cannot run" in plan.errors[0]
+
+
+def test_xfs_left_half_made_by_an_interrupted_mkfs_is_made_again():
+    # the recorded head with sb_inprogress set, as mkfs.xfs leaves it when killed (the kernel refuses to mount it)
+    spec = StripeSpec("fast", backend="mdadm", selector=ALL, mount_path="/mnt/fast")
+    record = dict(record_for("mdadm-xfs", spec), pending=True)
+    head = bytearray.fromhex(load_snapshot("mdadm-xfs")["heads"]["/dev/md/fast"])
+    head[126] = 1
+    conf = {"/etc/mdadm/mdadm.conf": "ARRAY /dev/md/fast metadata=1.2 UUID=3d716ed3:db6ee40e:12574855:cf2636b6\n"}
+    plan = plan_stripe(spec, inventory("mdadm-xfs", records={"fast": record}, files=conf,
+                                       heads={"/dev/md/fast": head.hex()}))
+    assert not plan.errors and "half-made" in plan.warnings[0]
+    assert ["mkfs.xfs", "-q", "-d", "su=64k,sw=4", "-f", "/dev/md/fast"] in commands(plan)
+    assert ["mount", "/mnt/fast"] in commands(plan)
+    # the same stripe with a finished xfs is left alone
+    plan = plan_stripe(spec, inventory("mdadm-xfs", records={"fast": record}, files=conf))
+    assert not [c for c in commands(plan) if c[0].startswith("mkfs")]
