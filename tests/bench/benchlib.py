@@ -27,6 +27,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests"))
+from acstor_testlib import COLLECTIONS_DIR  # noqa: E402  pylint: disable=wrong-import-position
 BENCH_DIR = Path(__file__).resolve().parent
 PLAYBOOKS = BENCH_DIR / "playbooks"
 EDGELAB = REPO / "tests" / "lab" / "edgelab.py"
@@ -163,7 +165,8 @@ def write_inventory(path, group, hostvars, names, group_vars=None):
 
 def ansible_env(mitogen=False, extra=None):
     env = dict(os.environ)
-    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(REPO / ".collections-dev"))
+    # the work-tree link (make dev) or the installed tarball (make install), as the tests pick it
+    env.setdefault("ANSIBLE_COLLECTIONS_PATH", str(COLLECTIONS_DIR))
     env["ANSIBLE_CONFIG"] = str(REPO / "ansible.cfg")
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env["ANSIBLE_NOCOLOR"] = "1"
