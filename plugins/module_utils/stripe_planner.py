@@ -306,7 +306,8 @@ def resolve_members(spec, inventory, record=None, existing=None):
             errors.append(
                 "devices have mixed sizes (%s): they differ by %.1f%%, more than size_tolerance %s%% "
                 "(RAID0 uses the smallest size on every member)"
-                % (", ".join("%s=%s" % (n.path, human_size(n.size)) for n in members), spread, spec.size_tolerance))
+                % (", ".join("%s (serial %s)=%s" % (n.path, n.serial, human_size(n.size)) for n in members), spread,
+                   spec.size_tolerance))
     members.sort(key=lambda n: n.serial)
     return members, errors
 
@@ -632,7 +633,7 @@ def plan_stripe(spec, inventory):
             offending.append("%s (%s, serial %s): %s"
                              % (namespace.path, namespace.stable_id, namespace.serial, "; ".join(found)))
         if hard_found:
-            hard.append("%s: %s" % (namespace.path, "; ".join(hard_found)))
+            hard.append("%s (serial %s): %s" % (namespace.path, namespace.serial, "; ".join(hard_found)))
 
     recreate = False
     reason = ""
