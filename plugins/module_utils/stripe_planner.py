@@ -696,6 +696,11 @@ def plan_stripe(spec, inventory):
                                        ["modprobe", "-a"] + modules))
         if recreate:
             _destroy_existing(plan, spec, existing, inventory, unmount=bool(mounted_at))
+        if not record or record.get("pending"):
+            # Written before the first destructive command: if the run dies half-way, the rerun knows
+            # these disks were being built by us (the boot unit leaves a pending record alone).
+            plan.actions.append(Action("record", "record the members of stripe %s before building it" % spec.name,
+                                       path="%s/%s.json" % (RECORD_DIR, spec.name), content="pending"))
         for namespace in members:
             found, _hard = offences(namespace, spec, None if recreate else existing, recorded_serials)
             if found and (recreate or namespace.in_use.any):
@@ -706,11 +711,6 @@ def plan_stripe(spec, inventory):
                 plan.actions.append(Action("command", "remove the PV an interrupted run left on %s (serial %s)"
                                            % (namespace.path, namespace.serial),
                                            ["pvremove", "--yes", namespace.path]))
-        if not record or record.get("pending"):
-            # Written before the first destructive command: if the run dies half-way, the rerun knows
-            # these disks were being built by us (the boot unit leaves a pending record alone).
-            plan.actions.append(Action("record", "record the members of stripe %s before building it" % spec.name,
-                                       path="%s/%s.json" % (RECORD_DIR, spec.name), content="pending"))
         for argv in create_argvs(spec, [n.path for n in members]):
             if resume_lv and argv[0] == "vgcreate":
                 continue
