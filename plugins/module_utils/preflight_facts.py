@@ -18,7 +18,10 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional
 
-from ansible_collections.acstor.edge.plugins.module_utils.node_prep_state import parse_os_release
+from ansible_collections.acstor.edge.plugins.module_utils.node_prep_state import (
+    parse_module_index,
+    parse_os_release,
+)
 
 # Kubernetes distributions and the files that betray them, most specific first. The kubelet
 # root is where each one keeps kubelet state by default (microk8s and k0s move it, which the
@@ -129,23 +132,6 @@ def parse_kernel_config(text):
         elif line.startswith("# CONFIG_") and line.endswith(" is not set"):
             result[line[2:-len(" is not set")]] = "n"
     return result
-
-
-def module_name_from_path(path):
-    """``kernel/drivers/md/dm-raid.ko.zst`` → ``dm_raid`` (modprobe treats - and _ alike)."""
-    base = os.path.basename(path.strip())
-    base = base.split(".ko", 1)[0]
-    return base.replace("-", "_")
-
-
-def parse_module_index(text):
-    """modules.dep or modules.builtin → set of module names (normalised to underscores)."""
-    names = set()
-    for line in text.splitlines():
-        path = line.split(":", 1)[0].strip()
-        if path.endswith((".ko", ".ko.xz", ".ko.zst", ".ko.gz")) or ".ko" in path:
-            names.add(module_name_from_path(path))
-    return names
 
 
 def parse_blkid_type(stdout):

@@ -15,27 +15,20 @@ __metaclass__ = type
 import json
 import os
 
-from ansible_collections.acstor.edge.plugins.module_utils.node_files import write_file_atomic
+from ansible_collections.acstor.edge.plugins.module_utils.node_files import read_text, write_file_atomic
 from ansible_collections.acstor.edge.plugins.module_utils.node_scan import MDADM_CONF_PATHS, read_device_head
 from ansible_collections.acstor.edge.plugins.module_utils.nvme_parsers import (
     mdadm_uuid_format,
     parse_mdadm_detail_export,
     parse_superblock,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.stripe_planner import mkfs_argv
 
 
 class StripeApplyError(Exception):
     def __init__(self, message, done):
         super(StripeApplyError, self).__init__(message)
         self.done = done
-
-
-def _read(path):
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return ""
 
 
 def replace_fstab_line(text, mount_path, line):
@@ -113,8 +106,7 @@ class StripeExecutor:
             self._command(action.argv, action.description)
         elif superblock is not None and superblock.in_progress:
             # left half-made by an interrupted mkfs: never mountable, so it holds no data
-            force_flag = "-f" if action.argv[0] == "mkfs.xfs" else "-F"
-            self._command(action.argv[:-1] + [force_flag, action.argv[-1]], action.description)
+            self._command(mkfs_argv(plan.spec, len(plan.members), overwrite=True), action.description)
         elif found[0] != action.content:
             raise StripeApplyError("%s holds %s, not %s: force: true reformats it (its data is lost)"
                                    % (action.path, ", ".join(found), action.content), self.done)
@@ -134,7 +126,7 @@ class StripeExecutor:
 
     def _do_fstab(self, action, plan):
         # action.path is the mount path whose fstab entry is set (content) or removed (empty)
-        text = _read("/etc/fstab")
+        text = read_text("/etc/fstab") or ""
         write_file_atomic("/etc/fstab", replace_fstab_line(text, action.path, action.content))
         self._daemon_reload()
 
@@ -142,7 +134,7 @@ class StripeExecutor:
         conf = next((p for p in MDADM_CONF_PATHS if os.path.exists(p)), None)
         if conf is None:
             conf = MDADM_CONF_PATHS[0] if os.path.isdir(os.path.dirname(MDADM_CONF_PATHS[0])) else MDADM_CONF_PATHS[1]
-        text = _read(conf)
+        text = read_text(conf) or ""
         name = plan.spec.name
         if action.content == "absent":
             uuid = plan.existing.uuid if plan.existing else ""

@@ -212,6 +212,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.node_prep_plan import 
 )
 from ansible_collections.acstor.edge.plugins.module_utils.node_prep_state import (
     describe_os,
+    normalize_module_name,
     parse_dpkg_query,
     parse_lvmconfig_setting,
     parse_module_aliases,
@@ -242,7 +243,7 @@ def read_kernel_modules(names, release):
     builtin = parse_module_index(read_text(base + "modules.builtin") or "")
     available = parse_module_index(read_text(base + "modules.dep") or "")
     unresolved = [name for name in names if isinstance(name, str)
-                  and name.replace("-", "_") not in (available | builtin | loaded)]
+                  and normalize_module_name(name) not in (available | builtin | loaded)]
     # modules.alias is the largest index file; read it only for names that are not module names.
     aliases = parse_module_aliases(read_text(base + "modules.alias") or "", unresolved) if unresolved else {}
     try:

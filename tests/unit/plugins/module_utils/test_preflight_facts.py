@@ -3,17 +3,19 @@ import os
 
 import pytest
 
+from ansible_collections.acstor.edge.plugins.module_utils.node_prep_state import (
+    module_name_from_path,
+    parse_module_index,
+    parse_os_release,
+)
 from ansible_collections.acstor.edge.plugins.module_utils.preflight_facts import (
     gather_node_facts,
-    module_name_from_path,
     parse_blkid_type,
     parse_cpu_list,
     parse_kernel_config,
     parse_kernel_version,
     parse_kubelet_root_dir,
     parse_meminfo_total,
-    parse_module_index,
-    parse_os_release,
 )
 
 # Recorded from the lab VM (Debian 12 cloud kernel).
