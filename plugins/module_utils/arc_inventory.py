@@ -12,7 +12,6 @@ from ansible_collections.acstor.edge.plugins.module_utils.arm_client import spli
 # The first stable api-version whose ConnectedCluster schema has oidcIssuerProfile and securityProfile; ARM returns
 # only the fields of the api-version asked for, so 2024-01-01 never shows the OIDC issuer.
 CONNECTED_CLUSTERS_API_VERSION = "2026-05-01"
-ENABLE_WORKLOAD_IDENTITY_STEP = "az connectedk8s update --enable-oidc-issuer --enable-workload-identity"
 
 
 def connected_clusters_path(subscription_id, resource_group=None):
@@ -49,18 +48,6 @@ def cluster_hostvars(cluster):
     hostvars["arc_workload_identity_enabled"] = bool(
         ((properties.get("securityProfile") or {}).get("workloadIdentity") or {}).get("enabled"))
     return hostvars
-
-
-def workload_identity_problem(cluster_name, resource_group, issuer_url, workload_identity_enabled=None):
-    """Why workload identity cannot be used on a cluster (None when it can): no OIDC issuer, or the webhook off."""
-    enable = "{0} --name {1} --resource-group {2}".format(ENABLE_WORKLOAD_IDENTITY_STEP, cluster_name, resource_group)
-    if not issuer_url:
-        return ("cluster {0} has no OIDC issuer (oidcIssuerProfile.issuerUrl), which workload identity needs; enable it "
-                "with `{1}`, then rerun".format(cluster_name, enable))
-    if workload_identity_enabled is False:
-        return ("cluster {0} has an OIDC issuer but the workload identity webhook is off "
-                "(securityProfile.workloadIdentity.enabled false); enable it with `{1}`, then rerun".format(cluster_name, enable))
-    return None
 
 
 def cluster_groups(hostvars):

@@ -184,6 +184,26 @@ class ArmState:
             "name": name, "type": "Microsoft.Kubernetes/connectedClusters", "location": location,
             "tags": tags or {}, "identity": {"type": "SystemAssigned"}, "properties": properties})
 
+    def add_extension(self, cluster_id, name, properties, identity=None, in_progress=None):
+        """Put an extension in place as if created earlier; with in_progress ("Updating", ...) an operation is running
+        on it that ends after `behaviour.lro_polls` reads."""
+        path = "{0}/providers/Microsoft.KubernetesConfiguration/extensions/{1}".format(cluster_id, name)
+        resource = {"id": path, "name": name, "type": "Microsoft.KubernetesConfiguration/extensions",
+                    "properties": dict(properties)}
+        if identity:
+            resource["identity"] = dict(identity)
+        if "/microsoft.containerservice/managedclusters/" in path.lower():
+            resource["_aks"] = True
+        resource["properties"].setdefault("provisioningState", "Succeeded")
+        if in_progress:
+            resource["properties"]["provisioningState"] = in_progress
+            op_id = str(uuid.uuid4())
+            self.operations[op_id] = {"id": op_id, "resource": path.lower(), "kind": "put", "polls": 0,
+                                      "result": self.behaviour.lro_result}
+            resource["_op"] = op_id
+        self.extensions[path.lower()] = resource
+        return resource
+
     def add_role_definition(self, name):
         role_id = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
         self.role_definitions[name] = role_id

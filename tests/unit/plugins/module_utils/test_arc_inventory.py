@@ -41,11 +41,3 @@ def test_federated_credential_comparison():
     assert federated_credential_differs(None, wanted) is True
     assert federated_credential_differs({"properties": dict(same["properties"], subject="x")}, wanted) is True
 
-
-def test_workload_identity_problem_names_the_cluster_and_the_az_step():
-    from ansible_collections.acstor.edge.plugins.module_utils.arc_inventory import workload_identity_problem
-    problem = workload_identity_problem("store-1", "rg", None)
-    assert "cluster store-1 has no OIDC issuer" in problem
-    assert "az connectedk8s update --enable-oidc-issuer --enable-workload-identity --name store-1 --resource-group rg" in problem
-    assert "webhook is off" in workload_identity_problem("store-1", "rg", "https://issuer", False)
-    assert workload_identity_problem("store-1", "rg", "https://issuer", True) is None
