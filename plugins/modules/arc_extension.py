@@ -108,7 +108,7 @@ options:
       - V(create_only) sends O(configuration_protected_settings) when the extension is created or re-PUT (identity added,
         Failed install retried) and never on PATCH, so reruns stay unchanged.
       - V(always) sends all of them with every run (a PATCH; reported as changed every time). Use it to rotate a value.
-        List every protected key the extension needs: the spec does not say whether a PATCH merges
+        List every protected key the extension needs, because the spec does not say whether a PATCH merges
         C(configurationProtectedSettings) or replaces the whole map, and ARM never returns them, so keys left out may
         be lost.
     type: str
@@ -120,8 +120,8 @@ options:
         storage). Adding it to an existing extension is a full PUT that keeps the other fields (the PATCH schema of the
         spec copy we validate against has no identity; a PUT is valid whichever variant the service follows).
       - On O(cluster_type=managedClusters) no identity is sent (AKS assigns one, reported in
-        C(properties.aksAssignedIdentity), as C(az k8s-extension) does); V(SystemAssigned) then means "wait for that
-        principal" and RV(principal_id) returns it.
+        C(properties.aksAssignedIdentity), as C(az k8s-extension) does). V(SystemAssigned) then waits for that
+        principal, and RV(principal_id) returns it.
       - Unset leaves the identity as it is.
     type: str
     choices: [SystemAssigned]
