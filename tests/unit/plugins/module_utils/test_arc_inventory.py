@@ -40,4 +40,3 @@ def test_federated_credential_comparison():
     assert federated_credential_differs(same, wanted) is False
     assert federated_credential_differs(None, wanted) is True
     assert federated_credential_differs({"properties": dict(same["properties"], subject="x")}, wanted) is True
-
