@@ -12,7 +12,8 @@ short_description: Azure Arc-enabled Kubernetes clusters as inventory hosts
 version_added: 0.1.0
 description:
   - Lists C(Microsoft.Kubernetes/connectedClusters) of one or more subscriptions (optionally only some resource
-    groups) through Azure Resource Manager, api-version C(2024-01-01), one host per cluster with
+    groups) through Azure Resource Manager, api-version C(2026-05-01) (the first stable one whose schema has
+    C(oidcIssuerProfile) and C(securityProfile); older ones never return them), one host per cluster with
     C(ansible_connection=local), for fleet plays that act on clusters through Azure (for example the
     acstor.edge.arc_extension role) and for AWX inventory sources.
   - "Groups: C(arc_clusters), C(location_<region>), C(resource_group_<name>), C(tag_<key>_<value>),
@@ -20,7 +21,8 @@ description:
   - "Host variables: C(arc_cluster_name), C(arc_resource_id), C(arc_subscription_id), C(arc_resource_group),
     C(arc_location), C(arc_tags), C(arc_kubernetes_version), C(arc_agent_version), C(arc_distribution),
     C(arc_distribution_version), C(arc_infrastructure), C(arc_connectivity_status), C(arc_total_node_count),
-    C(arc_provisioning_state) and C(arc_oidc_issuer_url) when the cluster has an OIDC issuer."
+    C(arc_provisioning_state), C(arc_workload_identity_enabled) (C(securityProfile.workloadIdentity.enabled)) and
+    C(arc_oidc_issuer_url) when the cluster has an OIDC issuer."
   - The inventory file name must end in C(arc_clusters.yml) or C(arc_clusters.yaml).
 author:
   - acstor.edge contributors (@acstor)

@@ -4,8 +4,9 @@
 """Arc cluster extensions (Microsoft.KubernetesConfiguration/extensions): spec, validation, plan, request bodies.
 
 Pure functions only: `plan_extension(current, spec)` compares the fields we own with what ARM returned and says
-whether to create (PUT), update (PATCH with only the differences), replace (PUT, when the identity must be added,
-which PATCH does not accept) or do nothing. The module and the role execute the plan through ArmClient.
+whether to create (PUT), update (PATCH with only the differences), replace (PUT, when the identity must be added or a
+Failed install retried) or do nothing. The module and the role execute the plan through ArmClient, after waiting for
+any operation in progress to settle (`operation_in_progress`).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -16,22 +17,30 @@ import re
 from dataclasses import dataclass, field
 
 EXTENSIONS_API_VERSION = "2025-03-01"
-CONNECTED_CLUSTERS_API_VERSION = "2024-01-01"
 
-# clusterResourceName → clusterRp, as `az k8s-extension` maps them (edge-volumes.md §6.4).
+# clusterResourceName → clusterRp, as `az k8s-extension` maps them (get_cluster_rp_api_version in its utils.py; the
+# 2025-03-01 spec's clusterRp/clusterResourceName enums list the same four).
 CLUSTER_PROVIDERS = {
     "connectedClusters": "Microsoft.Kubernetes",
     "managedClusters": "Microsoft.ContainerService",
     "provisionedClusters": "Microsoft.HybridContainerService",
+    "appliances": "Microsoft.ResourceConnector",
 }
+# AKS gives extensions their identity itself (properties.aksAssignedIdentity); `az k8s-extension create` sends no
+# identity for managedClusters (__create_identity in its custom.py).
+CLUSTER_TYPES_WITHOUT_IDENTITY = ("managedClusters",)
 PROTECTED_SETTINGS_POLICIES = ("create_only", "always")
+# Extension.properties.autoUpgradeMode (new in 2025-03-01).
+AUTO_UPGRADE_MODES = ("none", "patch", "compatible")
+# provisioningState values of an operation in progress: ARM refuses other writes until it ends.
+IN_PROGRESS_STATES = ("creating", "updating", "deleting")
 
 # Resource group: pattern and length of ResourceGroupNameParameter in the ARM common types (v2/types.json).
-RESOURCE_GROUP_PATTERN = re.compile(r"^[-\w._()]{1,90}$")
+RESOURCE_GROUP_PATTERN = re.compile(r"[-\w._()]{1,90}")
 # Cluster and extension names become URL path segments: letters, digits, '-', '_' and '.', starting and ending
 # with a letter or digit (stricter than ARM, which is what keeps '/', '?', spaces and '..' out of our URLs).
-RESOURCE_NAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?$")
-NAMESPACE_PATTERN = re.compile(r"^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$")
+RESOURCE_NAME_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?")
+NAMESPACE_PATTERN = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 
 
 @dataclass
@@ -44,6 +53,7 @@ class ExtensionSpec:
     version: str = None
     release_train: str = None
     auto_upgrade_minor_version: bool = None
+    auto_upgrade_mode: str = None  # none | patch | compatible
     scope: str = None  # cluster | namespace
     release_namespace: str = None
     target_namespace: str = None
@@ -58,6 +68,11 @@ class ExtensionSpec:
         if self.auto_upgrade_minor_version is None and self.version:
             return False
         return self.auto_upgrade_minor_version
+
+    @property
+    def sends_identity(self):
+        """Whether the PUT body carries `identity` (never on AKS, which assigns its own)."""
+        return bool(self.identity) and self.cluster_type not in CLUSTER_TYPES_WITHOUT_IDENTITY
 
 
 @dataclass
@@ -88,11 +103,11 @@ def _show(value):
 def validate_spec(spec, state="present"):
     """All problems with the requested extension, as messages naming the option (empty list = valid)."""
     errors = []
-    if not RESOURCE_GROUP_PATTERN.match(spec.resource_group or "") or (spec.resource_group or "").endswith("."):
+    if not RESOURCE_GROUP_PATTERN.fullmatch(spec.resource_group or "") or (spec.resource_group or "").endswith("."):
         errors.append("resource_group {0!r} is not a valid resource group name (1-90 letters, digits, '-', '_', "
                       "'.', '(', ')', not ending in '.')".format(spec.resource_group))
     for option, value in (("cluster_name", spec.cluster_name), ("name", spec.name)):
-        if not RESOURCE_NAME_PATTERN.match(value or "") or ".." in (value or ""):
+        if not RESOURCE_NAME_PATTERN.fullmatch(value or "") or ".." in (value or ""):
             errors.append("{0} {1!r} is not a valid resource name (letters, digits, '-', '_', '.', starting and "
                           "ending with a letter or digit)".format(option, value))
     if spec.cluster_type not in CLUSTER_PROVIDERS:
@@ -101,16 +116,20 @@ def validate_spec(spec, state="present"):
         return errors
     if not spec.extension_type:
         errors.append("extension_type is required with state=present")
+    if spec.auto_upgrade_mode is not None and spec.auto_upgrade_mode not in AUTO_UPGRADE_MODES:
+        errors.append("auto_upgrade_mode {0!r} is not one of {1}".format(spec.auto_upgrade_mode, ", ".join(AUTO_UPGRADE_MODES)))
     if spec.version and spec.auto_upgrade_minor_version:
         errors.append("version pins the extension, so auto_upgrade_minor_version must be false (ARM rejects both)")
     if spec.scope == "cluster" and spec.target_namespace:
         errors.append("target_namespace belongs to scope=namespace; use release_namespace with scope=cluster")
-    if spec.scope == "namespace" and spec.release_namespace:
-        errors.append("release_namespace belongs to scope=cluster; use target_namespace with scope=namespace")
+    if spec.release_namespace and spec.scope != "cluster":
+        # az k8s-extension refuses --release-namespace unless --scope is cluster (__validate_scope_and_namespace).
+        errors.append("release_namespace needs scope=cluster (with scope={0} use target_namespace)".format(
+            spec.scope or "unset"))
     if spec.scope == "namespace" and not spec.target_namespace:
         errors.append("scope=namespace needs target_namespace")
     for option, value in (("release_namespace", spec.release_namespace), ("target_namespace", spec.target_namespace)):
-        if value and not NAMESPACE_PATTERN.match(value):
+        if value and not NAMESPACE_PATTERN.fullmatch(value):
             errors.append("{0} {1!r} is not a valid Kubernetes namespace name".format(option, value))
     for option, settings in (("configuration_settings", spec.configuration_settings),
                              ("configuration_protected_settings", spec.configuration_protected_settings)):
@@ -152,10 +171,16 @@ def _scope_body(spec):
 
 
 def build_create_body(spec, current=None):
-    """PUT body. With `current` (replace), settings we do not own are carried over so the PUT removes nothing."""
+    """PUT body. With `current` (replace), settings we do not own are carried over so the PUT removes nothing.
+
+    `version` goes only with autoUpgradeMinorVersion false: ARM fills `version` on GET of an auto-upgrading extension
+    too, and a body with both is refused ("To use 'version', autoUpgradeMinorVersion must be 'false'").
+    """
     properties = {"extensionType": spec.extension_type}
     if spec.auto_upgrade is not None:
         properties["autoUpgradeMinorVersion"] = spec.auto_upgrade
+    if spec.auto_upgrade_mode:
+        properties["autoUpgradeMode"] = spec.auto_upgrade_mode
     if spec.release_train:
         properties["releaseTrain"] = spec.release_train
     if spec.version:
@@ -164,9 +189,12 @@ def build_create_body(spec, current=None):
     if current is not None:
         current_properties = current.get("properties") or {}
         scope = current_properties.get("scope") or scope
-        for key in ("autoUpgradeMinorVersion", "releaseTrain", "version"):
+        for key in ("autoUpgradeMinorVersion", "autoUpgradeMode", "releaseTrain", "version"):
             if key not in properties and current_properties.get(key) is not None:
                 properties[key] = current_properties[key]
+    if properties.get("autoUpgradeMinorVersion") is not False:
+        # Auto-upgrading (true, or unset: the spec's default is true): the version is the service's to choose.
+        properties.pop("version", None)
     if scope:
         properties["scope"] = scope
     settings = dict(((current or {}).get("properties") or {}).get("configurationSettings") or {})
@@ -177,7 +205,7 @@ def build_create_body(spec, current=None):
         properties["configurationProtectedSettings"] = dict(spec.configuration_protected_settings)
     body = {"properties": properties}
     identity_type = spec.identity or ((current or {}).get("identity") or {}).get("type")
-    if identity_type:
+    if identity_type and spec.cluster_type not in CLUSTER_TYPES_WITHOUT_IDENTITY:
         body["identity"] = {"type": identity_type}
     return body
 
@@ -190,6 +218,8 @@ def owned_view(resource, spec):
     view = {"extensionType": properties.get("extensionType")}
     if spec.auto_upgrade is not None:
         view["autoUpgradeMinorVersion"] = properties.get("autoUpgradeMinorVersion")
+    if spec.auto_upgrade_mode:
+        view["autoUpgradeMode"] = properties.get("autoUpgradeMode")
     if spec.release_train:
         view["releaseTrain"] = properties.get("releaseTrain")
     if spec.version:
@@ -198,7 +228,7 @@ def owned_view(resource, spec):
         view["scope"] = properties.get("scope")
     settings = properties.get("configurationSettings") or {}
     view["configurationSettings"] = dict((key, settings.get(key)) for key in sorted(spec.configuration_settings or {}))
-    if spec.identity:
+    if spec.sends_identity:
         view["identity"] = (resource.get("identity") or {}).get("type")
     if spec.configuration_protected_settings:
         view["configurationProtectedSettings"] = "(not returned by ARM)"
@@ -250,6 +280,9 @@ def plan_extension(current, spec, state="present"):
     if spec.auto_upgrade is not None and properties.get("autoUpgradeMinorVersion") != spec.auto_upgrade:
         changes.append(Change("autoUpgradeMinorVersion", properties.get("autoUpgradeMinorVersion"), spec.auto_upgrade))
         patch["autoUpgradeMinorVersion"] = spec.auto_upgrade
+    if spec.auto_upgrade_mode and (properties.get("autoUpgradeMode") or "").lower() != spec.auto_upgrade_mode:
+        changes.append(Change("autoUpgradeMode", properties.get("autoUpgradeMode"), spec.auto_upgrade_mode))
+        patch["autoUpgradeMode"] = spec.auto_upgrade_mode
     if spec.release_train and (properties.get("releaseTrain") or "").lower() != spec.release_train.lower():
         changes.append(Change("releaseTrain", properties.get("releaseTrain"), spec.release_train))
         patch["releaseTrain"] = spec.release_train
@@ -276,8 +309,9 @@ def plan_extension(current, spec, state="present"):
         # A Failed install is retried with a full PUT (what `az k8s-extension update` would also trigger).
         changes.append(Change("provisioningState", "Failed", "(retry)"))
         return ExtensionPlan("replace", build_create_body(spec, current), changes)
-    if spec.identity and (current.get("identity") or {}).get("type") != spec.identity:
-        # PATCH does not accept identity (2025-03-01 spec), so adding one is a full PUT that keeps everything else.
+    if spec.sends_identity and (current.get("identity") or {}).get("type") != spec.identity:
+        # The patchExtension schema of the 2025-03-01 copy we validate against has no identity (another published
+        # variant of the same api-version has it); a full PUT that keeps everything else is valid under both.
         changes.append(Change("identity.type", (current.get("identity") or {}).get("type"), spec.identity))
         return ExtensionPlan("replace", build_create_body(spec, current), changes)
     if not changes:
@@ -301,4 +335,13 @@ def extension_failure(resource):
 
 
 def principal_id(resource):
-    return ((resource or {}).get("identity") or {}).get("principalId")
+    """The extension's principal: identity.principalId, or properties.aksAssignedIdentity.principalId on AKS."""
+    resource = resource or {}
+    return ((resource.get("identity") or {}).get("principalId")
+            or (((resource.get("properties") or {}).get("aksAssignedIdentity") or {}).get("principalId")))
+
+
+def operation_in_progress(resource):
+    """provisioningState when an operation is running on the extension (writes now would conflict), else None."""
+    state = ((resource or {}).get("properties") or {}).get("provisioningState") or ""
+    return state if state.lower() in IN_PROGRESS_STATES else None

@@ -9,7 +9,9 @@ __metaclass__ = type
 
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import split_resource_id
 
-CONNECTED_CLUSTERS_API_VERSION = "2024-01-01"
+# The first stable api-version whose ConnectedCluster schema has oidcIssuerProfile and securityProfile; ARM returns
+# only the fields of the api-version asked for, so 2024-01-01 never shows the OIDC issuer.
+CONNECTED_CLUSTERS_API_VERSION = "2026-05-01"
 
 
 def connected_clusters_path(subscription_id, resource_group=None):
@@ -43,6 +45,8 @@ def cluster_hostvars(cluster):
     issuer = (properties.get("oidcIssuerProfile") or {}).get("issuerUrl")
     if issuer:
         hostvars["arc_oidc_issuer_url"] = issuer
+    hostvars["arc_workload_identity_enabled"] = bool(
+        ((properties.get("securityProfile") or {}).get("workloadIdentity") or {}).get("enabled"))
     return hostvars
 
 

@@ -46,6 +46,8 @@ REQUEST_ID_HEADER = "x-ms-request-id"
 
 @dataclass
 class RetrySettings:
+    """max_delay_seconds is the caller's own timeout: Retry-After is honoured up to it (all waits of one client
+    together), never cut short to a fixed cap; a wait that would pass it ends the retries instead."""
     max_retries: int = 4
     backoff_seconds: float = 1.0
     max_delay_seconds: float = 60.0
@@ -130,21 +132,24 @@ def parse_retry_after(value, now=None):
     return max(0.0, moment.timestamp() - now)
 
 
-def retry_delay(status, headers, attempt, settings, now=None):
+def retry_delay(status, headers, attempt, settings, now=None, spent=0.0):
     """Seconds to wait before retry number `attempt + 1`, or None when the response is final.
 
-    Throttling (429) and server errors (5xx, 408) are retried up to settings.max_retries times; Retry-After is
-    honoured (capped at max_delay_seconds), otherwise the delay grows exponentially. status None means the
-    connection failed before any response.
+    Throttling (429) and server errors (5xx, 408) are retried up to settings.max_retries times. Retry-After is
+    honoured as ARM gives it, as long as `spent` (seconds already waited) plus the wait stays within
+    max_delay_seconds, the caller's timeout; a longer request ends the retries (None). Without Retry-After the delay
+    grows exponentially, trimmed to what is left. status None means the connection failed before any response.
     """
     if attempt >= settings.max_retries:
         return None
     if status is not None and status not in RETRYABLE_STATUS:
         return None
+    left = settings.max_delay_seconds - spent
     advised = parse_retry_after(header(headers, "Retry-After"), now) if status is not None else None
-    if advised is None:
-        advised = settings.backoff_seconds * (2 ** attempt)
-    return min(advised, settings.max_delay_seconds)
+    if advised is not None:
+        return advised if advised <= left else None
+    delay = min(settings.backoff_seconds * (2 ** attempt), left)
+    return delay if delay > 0 else None
 
 
 def parse_arm_error(status, headers, text, method=None, url=None):
@@ -201,28 +206,38 @@ class ArmRetryPolicy(HTTPPolicy):
         self.settings = settings
         self.log = log
         self.sleep = sleep
+        self.waited = 0.0  # seconds spent waiting before retries, over the client's life
+        self.refusal = None  # why the last retryable answer was not retried (a Retry-After beyond the timeout)
 
     def send(self, request):
         attempt = 0
+        self.refusal = None
+        what = "{0} {1}".format(request.http_request.method, strip_query(request.http_request.url))
         while True:
             try:
                 response = self.next.send(request)
             except (ServiceRequestError, ServiceResponseError) as exc:
-                delay = retry_delay(None, {}, attempt, self.settings)
+                delay = retry_delay(None, {}, attempt, self.settings, spent=self.waited)
                 if delay is None:
                     raise
-                self.log("{0} {1}: connection error ({2}); retry {3}/{4} in {5:.0f}s".format(
-                    request.http_request.method, strip_query(request.http_request.url), type(exc).__name__,
-                    attempt + 1, self.settings.max_retries, delay))
+                reason = "connection error ({0})".format(type(exc).__name__)
             else:
                 http = response.http_response
-                delay = retry_delay(http.status_code, dict(http.headers), attempt, self.settings)
+                headers = dict(http.headers)
+                delay = retry_delay(http.status_code, headers, attempt, self.settings, spent=self.waited)
+                advised = parse_retry_after(header(headers, "Retry-After"))
                 if delay is None:
+                    if http.status_code in RETRYABLE_STATUS and advised is not None and attempt < self.settings.max_retries:
+                        self.refusal = ("ARM asked to retry after {0:.0f}s (Retry-After), more than the {1:.0f}s left of "
+                                        "this task's timeout".format(advised, self.settings.max_delay_seconds - self.waited))
+                        self.log("{0}: HTTP {1}; {2}; not retrying".format(what, http.status_code, self.refusal))
                     return response
-                self.log("{0} {1}: HTTP {2}; retry {3}/{4} in {5:.0f}s".format(
-                    request.http_request.method, strip_query(request.http_request.url), http.status_code,
-                    attempt + 1, self.settings.max_retries, delay))
+                reason = "HTTP {0}{1}".format(http.status_code, ", Retry-After {0}".format(header(headers, "Retry-After"))
+                                              if advised is not None else "")
+            self.log("{0}: {1}; waiting {2:.0f}s before retry {3}/{4} ({5:.0f}s waited for retries so far)".format(
+                what, reason, delay, attempt + 1, self.settings.max_retries, self.waited + delay))
             self.sleep(delay)
+            self.waited += delay
             attempt += 1
 
 
@@ -251,9 +266,10 @@ class ArmClient(object):
         self.sleep = sleep
         self.clock = clock
         self.default_poll_seconds = default_poll_seconds
+        self.retry_policy = ArmRetryPolicy(retry or RetrySettings(), self.log, sleep)
         policies = [
             HeadersPolicy({"User-Agent": USER_AGENT}),
-            ArmRetryPolicy(retry or RetrySettings(), self.log, sleep),
+            self.retry_policy,
             BearerTokenCredentialPolicy(credential, cloud.scope),
         ]
         self._client = PipelineClient(self.endpoint, policies=policies)
@@ -275,7 +291,10 @@ class ArmClient(object):
         text = response.text()
         headers = dict(response.headers)
         if response.status_code >= 400:
-            raise parse_arm_error(response.status_code, headers, text, method=method, url=url)
+            error = parse_arm_error(response.status_code, headers, text, method=method, url=url)
+            if self.retry_policy.refusal:
+                error.message += " ({0})".format(self.retry_policy.refusal)
+            raise error
         try:
             parsed = json.loads(text) if text else None
         except ValueError:
@@ -310,7 +329,7 @@ class ArmClient(object):
         async_url = header(response.headers, "Azure-AsyncOperation")
         location = header(response.headers, "Location")
         delay = parse_retry_after(header(response.headers, "Retry-After"))
-        status, body = "InProgress", {}
+        status, body, polls = "InProgress", {}, 0
         while True:
             if async_url:
                 poll = self.request("GET", async_url)
@@ -342,19 +361,32 @@ class ArmClient(object):
                     raise error
                 return OperationResult(status, body, elapsed)
             advised = parse_retry_after(header(poll.headers, "Retry-After"))
-            delay = advised if advised is not None else (delay if delay is not None else self.default_poll_seconds)
-            delay = max(1.0, min(delay, 60.0))
+            if advised is None and delay is None:
+                # No Retry-After (a resource polled directly): 1, 2, 4, 8 s, then the default interval.
+                delay = min(self.default_poll_seconds, 2.0 ** polls)
+            elif advised is not None:
+                delay = advised
+            delay = max(1.0, delay)
             if elapsed + delay > timeout:
-                raise ArmTimeoutError("timed out after {0:.0f}s waiting for {1}; last status {2}".format(elapsed, what, status))
+                raise ArmTimeoutError("timed out after {0:.0f}s waiting for {1}; last status {2}{3}".format(
+                    elapsed, what, status, "; ARM asked to poll again in {0:.0f}s (Retry-After)".format(advised)
+                    if advised is not None else ""))
             self.sleep(delay)
+            polls += 1
+            if advised is None:
+                delay = None
 
 
-def arm_client_from_settings(settings, log=None, fetch_metadata=None):
-    """ArmClient for resolved AuthSettings (cloud lookup + credential). Import-light for sanity tests."""
+def arm_client_from_settings(settings, log=None, fetch_metadata=None, timeout=None):
+    """ArmClient for resolved AuthSettings (cloud lookup + credential). Import-light for sanity tests.
+
+    `timeout` (the module's own, in seconds) bounds the waits before retries, Retry-After included.
+    """
     from ansible_collections.acstor.edge.plugins.module_utils.azure_auth import build_credential, resolve_cloud
 
     cloud = resolve_cloud(settings.cloud_environment, fetch_metadata or fetch_cloud_metadata)
-    return ArmClient(build_credential(settings, cloud), cloud, settings.subscription_id, log=log)
+    retry = RetrySettings(max_delay_seconds=float(timeout)) if timeout else None
+    return ArmClient(build_credential(settings, cloud), cloud, settings.subscription_id, retry=retry, log=log)
 
 
 def fetch_cloud_metadata(url):

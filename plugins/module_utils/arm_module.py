@@ -42,14 +42,17 @@ def auth_settings_from_options(options, env=None):
                                  cli_available=bool(shutil.which("az")))
 
 
-def arm_client_for_module(module, progress):
-    """ArmClient for an AnsibleModule; fails the module with a clear message instead of raising."""
+def arm_client_for_module(module, progress, timeout=None):
+    """ArmClient for an AnsibleModule; fails the module with a clear message instead of raising.
+
+    `timeout` is the module's own (wait_timeout): Retry-After is honoured up to it.
+    """
     if not HAS_AZURE_CORE:
         module.fail_json(msg=missing_required_lib("azure-core"), exception=str(AZURE_CORE_IMPORT_ERROR))
     if not HAS_AZURE_IDENTITY:
         module.fail_json(msg=missing_required_lib("azure-identity"), exception=str(AZURE_IDENTITY_IMPORT_ERROR))
     try:
         settings = auth_settings_from_options(module.params)
-        return arm_client_from_settings(settings, log=progress.append)
+        return arm_client_from_settings(settings, log=progress.append, timeout=timeout)
     except (AzureAuthError, ArmError) as exc:
         module.fail_json(msg=str(exc))

@@ -13,12 +13,20 @@ short_description: Create, update or delete an Azure Arc cluster extension
 version_added: 0.1.0
 description:
   - Manages a C(Microsoft.KubernetesConfiguration/extensions) resource on an Arc-enabled (connectedClusters), AKS
-    (managedClusters) or AKS Arc (provisionedClusters) cluster through Azure Resource Manager, api-version C(2025-03-01).
+    (managedClusters), AKS Arc (provisionedClusters) or Arc resource bridge (appliances) cluster through Azure Resource
+    Manager, api-version C(2025-03-01).
   - Idempotent. The module reads the extension, compares only the fields it is given (extension type, version, release
     train, auto-upgrade, scope, each configuration setting key, identity) and sends a PATCH with just the differences,
     a PUT when the extension is new, needs an identity added or is in the C(Failed) state, and nothing otherwise.
-  - Long-running operations are followed through C(Azure-AsyncOperation) or C(Location) until they finish or
-    O(wait_timeout) passes; the poll progress is in RV(progress) (shown with C(-v)).
+  - Long-running operations are followed through C(Azure-AsyncOperation) or C(Location), or by reading the extension
+    when ARM gives neither (a PUT on an existing extension), until they finish or O(wait_timeout) passes; the poll
+    progress is in RV(progress) (shown with C(-v)).
+  - When the extension is C(Creating), C(Updating) or C(Deleting) as the task starts (an auto-upgrade, another
+    pipeline, a portal click), the module waits for that operation to end, within O(wait_timeout), and plans against
+    the state it ends in, because ARM refuses writes meanwhile. If it does not end in time the task fails naming the
+    state and the time waited, having written nothing. This wait also happens in check mode and with O(wait=false).
+  - Throttling and server errors are retried; a C(Retry-After) is honoured as long as the waits stay within
+    O(wait_timeout) (each wait and its reason is in RV(progress)); a longer one ends the task with the error.
 author:
   - acstor.edge contributors (@acstor)
 extends_documentation_fragment:
@@ -43,7 +51,7 @@ options:
     description: Kind of cluster resource the extension belongs to.
     type: str
     default: connectedClusters
-    choices: [connectedClusters, managedClusters, provisionedClusters]
+    choices: [connectedClusters, managedClusters, provisionedClusters, appliances]
   name:
     description:
       - Name of the extension resource, for example C(azure-arc-containerstorage).
@@ -57,6 +65,8 @@ options:
   version:
     description:
       - Version to pin. Implies O(auto_upgrade_minor_version=false) unless that is given.
+      - ARM reports the installed version also for an auto-upgrading extension; without this option it is not
+        compared, and no request carries C(version) unless C(autoUpgradeMinorVersion) is false.
     type: str
   release_train:
     description: Release train, for example C(stable) or C(preview). Compared case-insensitively.
@@ -64,6 +74,12 @@ options:
   auto_upgrade_minor_version:
     description: Whether the extension follows minor versions of its release train. Must be false with O(version).
     type: bool
+  auto_upgrade_mode:
+    description:
+      - C(autoUpgradeMode) (api-version 2025-03-01), compared like the other fields; unset leaves it to the service
+        (its default is V(compatible)).
+    type: str
+    choices: [none, patch, compatible]
   scope:
     description:
       - V(cluster) (one release in O(release_namespace)) or V(namespace) (in O(target_namespace)). Fixed at creation; a
@@ -71,7 +87,7 @@ options:
     type: str
     choices: [cluster, namespace]
   release_namespace:
-    description: Namespace of the Helm release with O(scope=cluster).
+    description: Namespace of the Helm release. Only with O(scope=cluster), as C(az k8s-extension) requires.
     type: str
   target_namespace:
     description: Namespace with O(scope=namespace).
@@ -91,15 +107,21 @@ options:
     description:
       - V(create_only) sends O(configuration_protected_settings) when the extension is created or re-PUT (identity added,
         Failed install retried) and never on PATCH, so reruns stay unchanged.
-      - V(always) sends all of them with every run (a PATCH; reported as changed every time). Use it to rotate a value;
-        the service deletes protected keys that are left out.
+      - V(always) sends all of them with every run (a PATCH; reported as changed every time). Use it to rotate a value.
+        List every protected key the extension needs, because the spec does not say whether a PATCH merges
+        C(configurationProtectedSettings) or replaces the whole map, and ARM never returns them, so keys left out may
+        be lost.
     type: str
     default: create_only
     choices: [create_only, always]
   identity:
     description:
       - V(SystemAssigned) requests a system-assigned managed identity (needed by Azure Container Storage to reach Blob
-        storage). Adding it to an existing extension is a PUT, because PATCH cannot change the identity.
+        storage). Adding it to an existing extension is a full PUT that keeps the other fields (the PATCH schema of the
+        spec copy we validate against has no identity; a PUT is valid whichever variant the service follows).
+      - On O(cluster_type=managedClusters) no identity is sent (AKS assigns one, reported in
+        C(properties.aksAssignedIdentity), as C(az k8s-extension) does). V(SystemAssigned) then waits for that
+        principal, and RV(principal_id) returns it.
       - Unset leaves the identity as it is.
     type: str
     choices: [SystemAssigned]
@@ -116,7 +138,7 @@ options:
     default: false
   wait:
     description:
-      - Wait for the operation to finish (C(provisioningState) Succeeded) and for C(identity.principalId) to appear.
+      - Wait for the operation to finish (C(provisioningState) Succeeded) and for the principal id to appear.
     type: bool
     default: true
   wait_timeout:
@@ -166,9 +188,15 @@ extension:
     identity: {type: SystemAssigned, principalId: 2f0c0a3e-0000-0000-0000-000000000000}
     properties: {extensionType: microsoft.arc.containerstorage, provisioningState: Succeeded, version: 2.12.0}
 principal_id:
-  description: C(identity.principalId) of the extension, once ARM has populated it.
-  returned: when the extension has a system-assigned identity
+  description:
+    - C(identity.principalId) of the extension, or C(properties.aksAssignedIdentity.principalId) on AKS, once ARM has
+      populated it.
+  returned: when the extension has an identity
   type: str
+settle_wait_seconds:
+  description: Seconds spent waiting for an operation in progress to end before planning (0 when none was running).
+  returned: always
+  type: float
 provisioning_state:
   description: C(properties.provisioningState) after the task.
   returned: always
@@ -181,7 +209,7 @@ actions:
   elements: str
   sample: ["configurationSettings.feature.diskStorageClass: default → default,local-path"]
 progress:
-  description: Long-running-operation polls and retries, for C(-v) output.
+  description: Long-running-operation polls, waits for an operation in progress, and retries with how long each waited and why.
   returned: always
   type: list
   elements: str
@@ -204,7 +232,11 @@ from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import (
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.arm_module import arm_client_for_module
 from ansible_collections.acstor.edge.plugins.module_utils.azure_auth import azure_auth_argument_spec
-from ansible_collections.acstor.edge.plugins.module_utils.extension_runner import wait_for_principal, write_extension
+from ansible_collections.acstor.edge.plugins.module_utils.extension_runner import (
+    settle_extension,
+    wait_for_principal,
+    write_extension,
+)
 
 
 def spec_from_params(params):
@@ -212,7 +244,8 @@ def spec_from_params(params):
         resource_group=params["resource_group"], cluster_name=params["cluster_name"], name=params["name"],
         cluster_type=params["cluster_type"], extension_type=params["extension_type"] or "",
         version=params["version"], release_train=params["release_train"],
-        auto_upgrade_minor_version=params["auto_upgrade_minor_version"], scope=params["scope"],
+        auto_upgrade_minor_version=params["auto_upgrade_minor_version"], auto_upgrade_mode=params["auto_upgrade_mode"],
+        scope=params["scope"],
         release_namespace=params["release_namespace"], target_namespace=params["target_namespace"],
         configuration_settings=params["configuration_settings"] or {},
         configuration_protected_settings=params["configuration_protected_settings"],
@@ -224,12 +257,14 @@ def main():
     argument_spec.update(
         resource_group=dict(type="str", required=True),
         cluster_name=dict(type="str", required=True),
-        cluster_type=dict(type="str", default="connectedClusters", choices=["connectedClusters", "managedClusters", "provisionedClusters"]),
+        cluster_type=dict(type="str", default="connectedClusters",
+                          choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
         name=dict(type="str", required=True),
         extension_type=dict(type="str"),
         version=dict(type="str"),
         release_train=dict(type="str"),
         auto_upgrade_minor_version=dict(type="bool"),
+        auto_upgrade_mode=dict(type="str", choices=["none", "patch", "compatible"]),
         scope=dict(type="str", choices=["cluster", "namespace"]),
         release_namespace=dict(type="str"),
         target_namespace=dict(type="str"),
@@ -253,11 +288,11 @@ def main():
         module.fail_json(msg="; ".join(errors))
 
     progress = []
-    result = dict(changed=False, extension={}, provisioning_state="", actions=[], progress=progress)
-    client = arm_client_for_module(module, progress)
+    result = dict(changed=False, extension={}, provisioning_state="", actions=[], progress=progress, settle_wait_seconds=0.0)
+    client = arm_client_for_module(module, progress, params["wait_timeout"])
     path = extension_path(client.subscription_id, spec)
     try:
-        current = client.get(path, EXTENSIONS_API_VERSION)
+        current, result["settle_wait_seconds"] = settle_extension(client, path, spec.name, params["wait_timeout"])
         plan = plan_extension(current, spec, params["state"])
     except ExtensionConflict as exc:
         module.fail_json(msg=str(exc), **result)
@@ -281,12 +316,14 @@ def main():
             msg = str(exc) + ("; extension reports: " + details if resource else "")
             module.fail_json(msg=msg, error=exc.as_dict(), extension=resource or {},
                              provisioning_state=((resource or {}).get("properties") or {}).get("provisioningState", ""),
-                             changed=True, actions=result["actions"], progress=progress)
+                             changed=True, actions=result["actions"], progress=progress,
+                             settle_wait_seconds=result["settle_wait_seconds"])
     if params["state"] == "present" and params["wait"] and not module.check_mode and final is not None:
         wants_identity = spec.identity or ((final.get("identity") or {}).get("type") == "SystemAssigned")
+        wait_seconds = max(1, params["wait_timeout"] - int(result["settle_wait_seconds"]))
         if wants_identity and not principal_id(final):
             try:
-                final = wait_for_principal(client, path, spec.name, params["wait_timeout"])
+                final = wait_for_principal(client, path, spec.name, wait_seconds)
             except ArmError as exc:
                 module.fail_json(msg=str(exc), extension=final, changed=result["changed"], progress=progress)
         state = ((final or {}).get("properties") or {}).get("provisioningState", "")

@@ -35,7 +35,7 @@ options:
     description: Kind of cluster resource.
     type: str
     default: connectedClusters
-    choices: [connectedClusters, managedClusters, provisionedClusters]
+    choices: [connectedClusters, managedClusters, provisionedClusters, appliances]
   name:
     description: Name of one extension. Without it, all extensions of the cluster are listed.
     type: str
@@ -69,6 +69,13 @@ extensions:
     - name: azure-arc-containerstorage
       identity: {type: SystemAssigned, principalId: 2f0c0a3e-0000-0000-0000-000000000000}
       properties: {extensionType: microsoft.arc.containerstorage, provisioningState: Succeeded}
+principal_ids:
+  description:
+    - Extension name to its principal id, for the extensions that have one (C(identity.principalId), or
+      C(properties.aksAssignedIdentity.principalId) on managedClusters, where AKS assigns the identity).
+  returned: always
+  type: dict
+  sample: {azure-arc-containerstorage: 2f0c0a3e-0000-0000-0000-000000000000}
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -78,6 +85,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import (
     ExtensionSpec,
     extension_path,
     extensions_path,
+    principal_id,
     validate_spec,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
@@ -90,7 +98,8 @@ def main():
     argument_spec.update(
         resource_group=dict(type="str", required=True),
         cluster_name=dict(type="str", required=True),
-        cluster_type=dict(type="str", default="connectedClusters", choices=["connectedClusters", "managedClusters", "provisionedClusters"]),
+        cluster_type=dict(type="str", default="connectedClusters",
+                          choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
         name=dict(type="str"),
         extension_type=dict(type="str"),
     )
@@ -114,7 +123,8 @@ def main():
     if params["extension_type"]:
         wanted = params["extension_type"].lower()
         extensions = [e for e in extensions if ((e.get("properties") or {}).get("extensionType") or "").lower() == wanted]
-    module.exit_json(changed=False, extensions=extensions, progress=progress)
+    module.exit_json(changed=False, extensions=extensions, progress=progress,
+                     principal_ids=dict((e.get("name"), principal_id(e)) for e in extensions if principal_id(e)))
 
 
 if __name__ == "__main__":

@@ -124,7 +124,7 @@ def main():
     if not params["principal_id"].strip():
         module.fail_json(msg="principal_id is empty (did the extension get its identity.principalId yet?)")
     progress = []
-    client = arm_client_for_module(module, progress)
+    client = arm_client_for_module(module, progress, params["principal_wait_timeout"])
     result = dict(changed=False, assignments=[], progress=progress)
     try:
         role_id = params["role_definition_id"] or role_definition_id_by_name(client, scope, params["role_definition_name"])

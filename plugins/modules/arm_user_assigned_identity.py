@@ -53,7 +53,9 @@ options:
     default: []
     suboptions:
       name:
-        description: Credential name.
+        description:
+          - Credential name, 3-120 letters, digits, C(-) and C(_), starting with a letter or digit (the
+            Microsoft.ManagedIdentity pattern); anything else is refused before any request.
         type: str
         required: true
       issuer:
@@ -100,11 +102,8 @@ actions:
   elements: str
 """
 
-import re
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import RESOURCE_GROUP_PATTERN
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.arm_managed_identity import (
     MANAGED_IDENTITY_API_VERSION,
@@ -112,11 +111,10 @@ from ansible_collections.acstor.edge.plugins.module_utils.arm_managed_identity i
     federated_credential_body,
     federated_credential_differs,
     identity_path,
+    validate_identity_request,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.arm_module import arm_client_for_module
 from ansible_collections.acstor.edge.plugins.module_utils.azure_auth import azure_auth_argument_spec
-
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,127}$")
 
 
 def main():
@@ -136,11 +134,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    bad = ["resource_group {0!r}".format(params["resource_group"])] if not RESOURCE_GROUP_PATTERN.match(params["resource_group"]) else []
-    bad += ["name {0!r}".format(params["name"])] if not NAME_PATTERN.match(params["name"]) else []
-    bad += ["federated_credentials[].name {0!r}".format(c["name"]) for c in params["federated_credentials"] if not NAME_PATTERN.match(c["name"])]
-    bad += ["federated_credentials[].issuer {0!r} (must be https)".format(c["issuer"]) for c in params["federated_credentials"]
-            if not c["issuer"].startswith("https://")]
+    bad = validate_identity_request(params["resource_group"], params["name"], params["federated_credentials"])
     if bad:
         module.fail_json(msg="invalid: " + ", ".join(bad))
     progress = []

@@ -3,17 +3,24 @@
 What it serves (enough for acstor.edge's ARM client, modules, inventory plugin and role):
   * cloud metadata discovery  GET /metadata/endpoints            (cloud_environment = https://127.0.0.1:PORT)
   * OAuth2 client credentials  GET /{tenant}/v2.0/.well-known/openid-configuration, POST /{tenant}/oauth2/v2.0/token
-  * Microsoft.KubernetesConfiguration/extensions  PUT/PATCH/GET/DELETE/list, async operations (Creating → Succeeded
-    or Failed), identity.principalId that appears only after a few reads
-  * Microsoft.Kubernetes/connectedClusters  list by subscription/resource group with nextLink paging, get
+  * Microsoft.KubernetesConfiguration/extensions  PUT/PATCH/GET/DELETE/list on any cluster type, shaped as the
+    2025-03-01 spec examples: 201 + Azure-AsyncOperation for a new extension, 200 with the body in Updating (no
+    Azure-AsyncOperation) for a PUT on an existing one, 202 with the body and a status monitor for PATCH, 202 for DELETE;
+    409 Conflict for a write while Creating/Updating/Deleting; 400 for version with autoUpgradeMinorVersion true;
+    spec defaults for fields a PUT leaves out; an auto-upgrading extension reports the installed version in `version`;
+    identity.principalId (properties.aksAssignedIdentity on managedClusters, which get no identity) a few reads late
+  * Microsoft.Kubernetes/connectedClusters  list by subscription/resource group with nextLink paging, get, at
+    2024-01-01 and 2026-05-01; each version returns only the fields its schema declares
   * Microsoft.Authorization roleDefinitions (filter by roleName) and roleAssignments (PrincipalNotFound until the
     principal "replicated")
   * Microsoft.ManagedIdentity userAssignedIdentities and their federatedIdentityCredentials
 
 Every ARM request is checked for the api-version, a bearer token this server issued, and a body valid against the
 published OpenAPI spec in ../shared/reference (when present) or our own schemas below. Violations are answered with
-HTTP 400 and recorded in `ArmState.violations`, so tests can assert there were none. Faults are injected through
-`ArmState.add_fault` (the pytest fixture exposes the state object); method "TOKEN" makes the token endpoint fail.
+HTTP 400 and recorded in `ArmState.violations`, so tests can assert there were none. Extension and connected-cluster
+responses are checked against the spec's response schemas the same way (a mismatch is a violation of this server).
+Faults are injected through `ArmState.add_fault` (the pytest fixture exposes the state object); method "TOKEN" makes
+the token endpoint fail.
 
 Run standalone for manual poking: `python tests/servers/arm_server.py` prints the URL, CA file and credentials.
 """
@@ -34,20 +41,27 @@ from urllib.parse import parse_qs, urlsplit
 
 import jsonschema
 
-from openapi_schema import SwaggerResolver
+from openapi_schema import SwaggerResolver, prune
 
 # Subscriptions the functional tests use.
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 OTHER_SUBSCRIPTION = "00000000-0000-0000-0000-000000000002"
 
+# api-versions each resource answers; connectedClusters answers each version with the fields its schema declares.
 API_VERSIONS = {
-    "extensions": "2025-03-01",
-    "connectedClusters": "2024-01-01",
-    "authorization": "2022-04-01",
-    "managedIdentity": "2023-01-31",
+    "extensions": ("2025-03-01",),
+    "connectedClusters": ("2024-01-01", "2026-05-01"),
+    "authorization": ("2022-04-01",),
+    "managedIdentity": ("2023-01-31",),
 }
 EXTENSIONS_SPEC = ("azure-rest-api-specs/specification/kubernetesconfiguration/resource-manager/"
                    "Microsoft.KubernetesConfiguration/extensions/stable/2025-03-01/extensions.json")
+CONNECTED_CLUSTERS_SPEC = ("azure-rest-api-specs/specification/hybridkubernetes/resource-manager/Microsoft.Kubernetes/"
+                           "HybridKubernetes/stable/{0}/connectedClusters.json")
+# Specs ../shared/reference does not hold (the 2026-05-01 connectedClusters spec): tests/fixtures, see its SOURCE.txt.
+FIXTURE_REFERENCE = Path(__file__).resolve().parents[1] / "fixtures"
+# provisioningState values of an operation in progress (ProvisioningStateDefinition, common/2023-05-01-preview).
+IN_PROGRESS_STATES = ("creating", "updating", "deleting")
 
 _SETTINGS = {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
 # Our own schema of the fields acstor.edge sends, used when ../shared/reference is absent.
@@ -111,6 +125,7 @@ class ExtensionBehaviour:
     lro_polls: int = 1            # operation-status polls before the operation finishes (slow LRO: make it large)
     lro_result: str = "Succeeded"  # or Failed
     principal_lag_reads: int = 1  # resource GETs after success before identity.principalId appears
+    train_version: str = "2.12.3"  # what an auto-upgrading extension gets installed (GET then reports it in version)
 
 
 @dataclass
@@ -121,6 +136,7 @@ class ArmState:
     client_secret: str = "s3cr3t-SP-value-never-logged"
     page_size: int = 2
     schemas: dict = field(default_factory=dict)
+    responses: dict = field(default_factory=dict)
     schema_source: str = "own"
     extensions: dict = field(default_factory=dict)
     operations: dict = field(default_factory=dict)
@@ -149,18 +165,44 @@ class ArmState:
                 if r["method"] == method and path_contains.lower() in r["path"].lower() and r["body"]]
 
     def add_cluster(self, subscription, resource_group, name, location="westeurope", tags=None, distribution="k3s",
-                    connectivity="Connected", kubernetes_version="1.30.4", agent_version="1.21.10", oidc_issuer=None):
+                    connectivity="Connected", kubernetes_version="1.30.4", agent_version="1.21.10", oidc_issuer=None,
+                    workload_identity=None):
+        """A connected cluster with every field of the newest schema; older api-versions get the subset theirs has."""
         properties = {"kubernetesVersion": kubernetes_version, "agentVersion": agent_version,
                       "distribution": distribution, "distributionVersion": "v1.30.4+k3s1", "infrastructure": "generic",
                       "connectivityStatus": connectivity, "provisioningState": "Succeeded", "totalNodeCount": 1,
                       "totalCoreCount": 4, "agentPublicKeyCertificate": "MIIB"}
         if oidc_issuer:
             properties["oidcIssuerProfile"] = {"enabled": True, "issuerUrl": oidc_issuer}
+        else:
+            properties["oidcIssuerProfile"] = {"enabled": False}
+        properties["securityProfile"] = {"workloadIdentity": {
+            "enabled": bool(oidc_issuer) if workload_identity is None else workload_identity}}
         self.clusters.append({
             "id": "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/{2}".format(
                 subscription, resource_group, name),
             "name": name, "type": "Microsoft.Kubernetes/connectedClusters", "location": location,
             "tags": tags or {}, "identity": {"type": "SystemAssigned"}, "properties": properties})
+
+    def add_extension(self, cluster_id, name, properties, identity=None, in_progress=None):
+        """Put an extension in place as if created earlier; with in_progress ("Updating", ...) an operation is running
+        on it that ends after `behaviour.lro_polls` reads."""
+        path = "{0}/providers/Microsoft.KubernetesConfiguration/extensions/{1}".format(cluster_id, name)
+        resource = {"id": path, "name": name, "type": "Microsoft.KubernetesConfiguration/extensions",
+                    "properties": dict(properties)}
+        if identity:
+            resource["identity"] = dict(identity)
+        if "/microsoft.containerservice/managedclusters/" in path.lower():
+            resource["_aks"] = True
+        resource["properties"].setdefault("provisioningState", "Succeeded")
+        if in_progress:
+            resource["properties"]["provisioningState"] = in_progress
+            op_id = str(uuid.uuid4())
+            self.operations[op_id] = {"id": op_id, "resource": path.lower(), "kind": "put", "polls": 0,
+                                      "result": self.behaviour.lro_result}
+            resource["_op"] = op_id
+        self.extensions[path.lower()] = resource
+        return resource
 
     def add_role_definition(self, name):
         role_id = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
@@ -169,15 +211,43 @@ class ArmState:
 
 
 def load_schemas(reference_dir):
-    """Request schemas: published spec for extensions when reference_dir exists, our own otherwise."""
+    """Request schemas, response schemas and defaults: the published specs when reference_dir exists, ours otherwise.
+
+    Responses are keyed (kind, method, status) for extensions and ("connected_cluster"/"connected_cluster_list",
+    api-version) for connected clusters; without the specs responses are not checked.
+    """
     schemas = dict(OWN_SCHEMAS)
-    if reference_dir and (Path(reference_dir) / EXTENSIONS_SPEC).is_file():
-        resolver = SwaggerResolver()
-        spec = Path(reference_dir) / EXTENSIONS_SPEC
-        schemas["extension_put"] = resolver.schema("#/definitions/Extension", spec)
-        schemas["extension_patch"] = resolver.schema("#/definitions/patchExtension", spec)
-        return schemas, "published spec " + EXTENSIONS_SPEC
-    return schemas, "own schema (tests/servers/arm_server.py OWN_SCHEMAS)"
+    schemas["extension_defaults"] = {"autoUpgradeMinorVersion": True, "releaseTrain": "Stable"}
+    responses = {}
+    if not (reference_dir and (Path(reference_dir) / EXTENSIONS_SPEC).is_file()):
+        return schemas, responses, "own schema (tests/servers/arm_server.py OWN_SCHEMAS)"
+    resolver = SwaggerResolver()
+    spec = Path(reference_dir) / EXTENSIONS_SPEC
+    schemas["extension_put"] = resolver.schema("#/definitions/Extension", spec)
+    schemas["extension_patch"] = resolver.schema("#/definitions/patchExtension", spec)
+    # Defaults the service applies to a PUT that leaves a field out ("default" of writable Extension properties).
+    declared = resolver.load(spec)["definitions"]["Extension"]["properties"]["properties"]["properties"]
+    schemas["extension_defaults"] = {name: value["default"] for name, value in declared.items()
+                                     if "default" in value and not value.get("readOnly")}
+    one = "/extensions/{extensionName}"
+    for method, statuses in (("get", (200,)), ("put", (200, 201)), ("patch", (200, 202))):
+        for status in statuses:
+            responses[("extension", method, status)] = resolver.response_schema(spec, one, method, status)
+    responses[("extension_list", "get", 200)] = resolver.response_schema(spec, "/extensions", "get", 200)
+    responses[("operation", "get", 200)] = resolver.response_schema(spec, one + "/operations/{operationId}", "get", 200)
+    for version in API_VERSIONS["connectedClusters"]:
+        for root in (Path(reference_dir), FIXTURE_REFERENCE):
+            cluster_spec = root / CONNECTED_CLUSTERS_SPEC.format(version)
+            if cluster_spec.is_file():
+                responses[("connected_cluster", version)] = resolver.response_schema(
+                    cluster_spec, "/connectedClusters/{clusterName}", "get", 200)
+                responses[("connected_cluster_list", version)] = resolver.response_schema(
+                    cluster_spec, "/connectedClusters", "get", 200)
+                break
+        else:
+            raise FileNotFoundError("no connectedClusters spec for {0} in {1} or {2}".format(
+                version, reference_dir, FIXTURE_REFERENCE))
+    return schemas, responses, "published spec " + EXTENSIONS_SPEC
 
 
 def _b64(data):
@@ -318,10 +388,20 @@ class ArmHandler(BaseHTTPRequestHandler):
             return self._error(404, "InvalidResourceType", "unknown resource path " + path)
 
     def _check_api(self, query, kind):
-        if query.get("api-version") != API_VERSIONS[kind]:
-            self._violation("api-version {0!r}, expected {1}".format(query.get("api-version"), API_VERSIONS[kind]))
+        if query.get("api-version") not in API_VERSIONS[kind]:
+            self._violation("api-version {0!r}, expected {1}".format(query.get("api-version"), " or ".join(API_VERSIONS[kind])))
             return False
         return True
+
+    def _check_response(self, body, key):
+        """A response this server is about to send must match the spec's response schema (a server bug otherwise)."""
+        schema = self.state.responses.get(key)
+        if schema is None:
+            return
+        errors = sorted(e.message for e in jsonschema.Draft4Validator(schema).iter_errors(body))
+        if errors:
+            self.state.violations.append("{0} {1}: response invalid against {2}: {3}".format(
+                self.command, self.path, key, "; ".join(errors)))
 
     def _check_body(self, body, schema_name):
         if body is None:
@@ -366,17 +446,34 @@ class ArmHandler(BaseHTTPRequestHandler):
         self._send(200, {"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": token})
 
     # ---- extensions
+    # Shapes follow the 2025-03-01 spec and its examples (CreateExtension.json, PatchExtension.json,
+    # DeleteExtension.json, GetExtensionAsyncOperationStatus.json): a new extension is 201 + Azure-AsyncOperation,
+    # a PUT on an existing one is 200 with the body (no Azure-AsyncOperation), PATCH is 202 with the body and a status
+    # monitor (200 when nothing changes), DELETE is 202 + Azure-AsyncOperation. Retry-After: 1 keeps the tests fast.
     def _operation_url(self, resource_path, op_id):
-        return "{0}{1}/operations/{2}?api-version={3}".format(self.state.base_url, resource_path, op_id, API_VERSIONS["extensions"])
+        return "{0}{1}/operations/{2}?api-version={3}".format(self.state.base_url, resource_path, op_id, API_VERSIONS["extensions"][0])
 
-    def _start_operation(self, resource_path, kind):
+    def _start_operation(self, resource, resource_path, kind):
+        """Register the operation on the resource; it finishes after `lro_polls` reads (status monitor or resource)."""
         op_id = str(uuid.uuid4())
-        self.state.operations[op_id] = {"resource": resource_path.lower(), "kind": kind, "polls": 0,
-                                        "result": self.state.behaviour.lro_result}
-        return {"Azure-AsyncOperation": self._operation_url(resource_path, op_id), "Retry-After": "1"}
+        op = {"id": op_id, "resource": resource_path.lower(), "kind": kind, "polls": 0,
+              "result": self.state.behaviour.lro_result}
+        self.state.operations[op_id] = op
+        resource["_op"] = op_id
+        return {"Azure-AsyncOperation": self._operation_url(resource_path, op_id), "Retry-After": "1",
+                "Operation-Location": "{0}/operations/{1}".format(resource_path, op_id)}
+
+    def _advance(self, op):
+        if op["polls"] >= 0:
+            op["polls"] += 1
+            if op["polls"] > self.state.behaviour.lro_polls:
+                self._finish_operation(op)
+                op["polls"] = -1
 
     def _finish_operation(self, op):
         resource = self.state.extensions.get(op["resource"])
+        if resource is not None and resource.get("_op") == op["id"]:
+            resource.pop("_op")
         if op["kind"] == "delete":
             self.state.extensions.pop(op["resource"], None)
             return
@@ -388,17 +485,33 @@ class ArmHandler(BaseHTTPRequestHandler):
             properties["errorInfo"] = {"code": "HelmInstallFailed", "message": "release azure-arc-containerstorage failed: "
                                        "context deadline exceeded"}
             properties["statuses"] = [{"code": "InstallationFailed", "level": "Error", "message": "cert-manager not found"}]
+            return
+        properties.pop("errorInfo", None)
+        properties["statuses"] = []
+        if properties.get("autoUpgradeMinorVersion") is False and properties.get("version"):
+            installed = properties["version"]
         else:
-            properties.pop("errorInfo", None)
-            properties["statuses"] = []
-            properties["currentVersion"] = properties.get("version") or "2.12.0"
-            if (resource.get("identity") or {}).get("type") == "SystemAssigned" and "principalId" not in resource["identity"]:
+            # Auto-upgrading: the service picks the release train's newest version and GET reports it in `version`
+            # (the CreateExtension example answers autoUpgradeMinorVersion true with version 0.1.4).
+            installed = self.state.behaviour.train_version
+            properties["version"] = installed
+        properties["currentVersion"] = installed
+        if resource.get("_aks"):
+            identity = properties.setdefault("aksAssignedIdentity", {"type": "SystemAssigned"})
+            if "principalId" not in identity:
                 resource["_principal_countdown"] = self.state.behaviour.principal_lag_reads
+        elif (resource.get("identity") or {}).get("type") == "SystemAssigned" and "principalId" not in resource["identity"]:
+            resource["_principal_countdown"] = self.state.behaviour.principal_lag_reads
 
     def _public(self, resource):
         out = json.loads(json.dumps({k: v for k, v in resource.items() if not k.startswith("_")}))
         out["properties"].pop("configurationProtectedSettings", None)
         return out
+
+    def _send_extension(self, status, resource, headers=None, method="get"):
+        body = self._public(resource)
+        self._check_response(body, ("extension", method, status))
+        return self._send(status, body, headers)
 
     def _extensions(self, match, query, body):
         if not self._check_api(query, "extensions"):
@@ -409,57 +522,74 @@ class ArmHandler(BaseHTTPRequestHandler):
             op = self.state.operations.get(op_id)
             if op is None:
                 return self._error(404, "OperationNotFound", "no operation " + op_id)
-            if op["polls"] >= 0:
-                op["polls"] += 1
-                if op["polls"] > self.state.behaviour.lro_polls:
-                    self._finish_operation(op)
-                    op["polls"] = -1
+            self._advance(op)
             done = op["polls"] == -1
-            status = {"id": op_id, "name": op_id, "status": op["result"] if done else "InProgress"}
+            status = {"id": "{0}/operations/{1}".format(op["resource"], op_id), "name": op_id,
+                      "status": op["result"] if done else "InProgress", "properties": {}}
             if done and op["result"] == "Failed":
                 status["error"] = {"code": "ExtensionOperationFailed", "message": "Helm installation failed"}
+            self._check_response(status, ("operation", "get", 200))
             return self._send(200, status, {"Retry-After": "1"})
         if name is None:
             if self.command != "GET":
                 return self._error(405, "MethodNotAllowed", "list is GET only")
             items = [self._public(r) for p, r in sorted(self.state.extensions.items()) if p.startswith(cluster_lower + "/")]
-            return self._page(items, query, match.string)
+            return self._page(items, query, match.string, ("extension_list", "get", 200))
         resource_path = "{0}/providers/Microsoft.KubernetesConfiguration/extensions/{1}".format(cluster, name)
         key = resource_path.lower()
         existing = self.state.extensions.get(key)
         if self.command == "GET":
             if existing is None:
                 return self._error(404, "ResourceNotFound", "extension {0} not found".format(name))
-            countdown = existing.get("_principal_countdown")
-            if countdown is not None:
-                if countdown <= 0:
-                    existing["identity"]["principalId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, key))
-                    existing["identity"]["tenantId"] = self.state.tenant
-                    self.state.known_principals.add(existing["identity"]["principalId"])
-                    existing.pop("_principal_countdown")
-                else:
-                    existing["_principal_countdown"] = countdown - 1
-            return self._send(200, self._public(existing))
+            if existing.get("_op") in self.state.operations:
+                self._advance(self.state.operations[existing["_op"]])
+            self._reveal_principal(existing, key)
+            return self._send_extension(200, existing)
+        state = ((existing or {}).get("properties") or {}).get("provisioningState") or ""
+        if existing is not None and state.lower() in IN_PROGRESS_STATES:
+            # An operation in progress (an auto-upgrade, another client) blocks writes until it settles.
+            return self._error(409, "Conflict", "extension {0} is {1}: another operation is in progress; retry when it "
+                               "has finished".format(name, state))
+        if self.command in ("PUT", "PATCH") and body is not None:
+            properties = body.get("properties") or {}
+            if properties.get("version") is not None and properties.get("autoUpgradeMinorVersion") is True:
+                # Extension.version: "To use 'version', autoUpgradeMinorVersion must be 'false'." (2025-03-01 spec)
+                return self._error(400, "InvalidRequestContent", "version {0} can only be set with autoUpgradeMinorVersion "
+                                   "false".format(properties["version"]))
+        aks = "/microsoft.containerservice/managedclusters/" in cluster_lower
         if self.command == "PUT":
             if not self._check_body(body, "extension_put"):
                 return None
             resource = {"id": resource_path, "name": name, "type": "Microsoft.KubernetesConfiguration/extensions",
                         "properties": dict(body.get("properties") or {})}
-            if body.get("identity"):
+            if aks:
+                # AKS extensions report the identity the cluster gives them in properties.aksAssignedIdentity; the
+                # CLI sends no identity for managedClusters, and none is returned at the top level.
+                resource["_aks"] = True
+                if existing and (existing["properties"].get("aksAssignedIdentity") or {}).get("principalId"):
+                    resource["properties"]["aksAssignedIdentity"] = existing["properties"]["aksAssignedIdentity"]
+            elif body.get("identity"):
                 resource["identity"] = dict(body["identity"])
                 if existing and (existing.get("identity") or {}).get("principalId"):
                     resource["identity"].update({k: existing["identity"][k] for k in ("principalId", "tenantId")})
-            resource["properties"].setdefault("autoUpgradeMinorVersion", True)
-            resource["properties"].setdefault("releaseTrain", "Stable")
-            resource["properties"]["provisioningState"] = "Updating" if existing else "Creating"
+            defaults = self.state.schemas["extension_defaults"]
+            for field_name, value in defaults.items():
+                resource["properties"].setdefault(field_name, value)
             self.state.extensions[key] = resource
-            headers = self._start_operation(resource_path, "put")
-            return self._send(200 if existing else 201, self._public(resource), headers)
+            if existing:
+                resource["properties"]["provisioningState"] = "Updating"
+                headers = self._start_operation(resource, resource_path, "put")
+                headers.pop("Azure-AsyncOperation")
+                return self._send_extension(200, resource, headers, "put")
+            resource["properties"]["provisioningState"] = "Creating"
+            headers = self._start_operation(resource, resource_path, "put")
+            return self._send_extension(201, resource, headers, "put")
         if self.command == "PATCH":
             if existing is None:
                 return self._error(404, "ResourceNotFound", "extension {0} not found".format(name))
             if not self._check_body(body, "extension_patch"):
                 return None
+            before = json.dumps(existing["properties"], sort_keys=True)
             for field_name, value in (body.get("properties") or {}).items():
                 if field_name in ("configurationSettings", "configurationProtectedSettings"):
                     merged = dict(existing["properties"].get(field_name) or {})
@@ -467,9 +597,14 @@ class ArmHandler(BaseHTTPRequestHandler):
                     existing["properties"][field_name] = {k: v for k, v in merged.items() if v is not None}
                 else:
                     existing["properties"][field_name] = value
+            if body.get("identity") and not aks:
+                existing["identity"] = dict(body["identity"], **{k: v for k, v in (existing.get("identity") or {}).items()
+                                                                 if k in ("principalId", "tenantId")})
+            if json.dumps(existing["properties"], sort_keys=True) == before and not body.get("identity"):
+                return self._send_extension(200, existing, None, "patch")
             existing["properties"]["provisioningState"] = "Updating"
-            headers = self._start_operation(resource_path, "patch")
-            return self._send(202, None, headers)
+            headers = self._start_operation(existing, resource_path, "patch")
+            return self._send_extension(202, existing, headers, "patch")
         if self.command == "DELETE":
             if existing is None:
                 return self._send(204)
@@ -477,11 +612,26 @@ class ArmHandler(BaseHTTPRequestHandler):
                 self.state.extensions.pop(key)
                 return self._send(200)
             existing["properties"]["provisioningState"] = "Deleting"
-            headers = self._start_operation(resource_path, "delete")
+            headers = self._start_operation(existing, resource_path, "delete")
+            headers.pop("Operation-Location")
             return self._send(202, None, headers)
         return self._error(405, "MethodNotAllowed", self.command)
 
-    def _page(self, items, query, path):
+    def _reveal_principal(self, resource, key):
+        """identity.principalId (aksAssignedIdentity.principalId on AKS) appears a few reads after success."""
+        countdown = resource.get("_principal_countdown")
+        if countdown is None:
+            return
+        if countdown > 0:
+            resource["_principal_countdown"] = countdown - 1
+            return
+        target = resource["properties"]["aksAssignedIdentity"] if resource.get("_aks") else resource["identity"]
+        target["principalId"] = str(uuid.uuid5(uuid.NAMESPACE_URL, key))
+        target["tenantId"] = self.state.tenant
+        self.state.known_principals.add(target["principalId"])
+        resource.pop("_principal_countdown")
+
+    def _page(self, items, query, path, response=None):
         skip = int(query.get("$skiptoken") or 0)
         page = items[skip:skip + self.state.page_size]
         body = {"value": page}
@@ -489,6 +639,8 @@ class ArmHandler(BaseHTTPRequestHandler):
             api = query.get("api-version")
             body["nextLink"] = "{0}{1}?api-version={2}&$skiptoken={3}".format(
                 self.state.base_url, path, api, skip + self.state.page_size)
+        if response:
+            self._check_response(body, response)
         return self._send(200, body)
 
     # ---- connected clusters
@@ -504,14 +656,19 @@ class ArmHandler(BaseHTTPRequestHandler):
             if parts[2].lower() != sub.lower() or (rg and parts[4].lower() != rg.lower()):
                 continue
             selected.append(cluster)
+        version = query["api-version"]
+        one, many = self.state.responses.get(("connected_cluster", version)), ("connected_cluster_list", version)
+        if one is not None:
+            selected = [prune(cluster, one) for cluster in selected]  # only the fields this api-version declares
         if name:
             for cluster in selected:
                 if cluster["name"].lower() == name.lower():
+                    self._check_response(cluster, ("connected_cluster", version))
                     return self._send(200, cluster)
             return self._error(404, "ResourceNotFound", "cluster {0} not found".format(name))
         if rg is None and not selected and sub.lower() not in {c["id"].split("/")[2].lower() for c in self.state.clusters}:
             return self._error(404, "SubscriptionNotFound", "The subscription '{0}' could not be found.".format(sub))
-        return self._page(selected, query, match.string)
+        return self._page(selected, query, match.string, many)
 
     # ---- authorization
     def _role_definitions(self, match, query, body):
@@ -620,7 +777,7 @@ class ArmTestServer:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.cert_path, self.key_path = make_self_signed_cert(self.workdir)
         self.state = ArmState()
-        self.state.schemas, self.state.schema_source = load_schemas(reference_dir)
+        self.state.schemas, self.state.responses, self.state.schema_source = load_schemas(reference_dir)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), ArmHandler)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(self.cert_path, self.key_path)

@@ -1,8 +1,10 @@
-"""Turn the published ARM OpenAPI (Swagger 2.0) definitions into strict JSON Schemas for request validation.
+"""Turn the published ARM OpenAPI (Swagger 2.0) definitions into strict JSON Schemas for requests and responses.
 
-`$ref`s are resolved across files (relative paths, as in azure-rest-api-specs). Request schemas are strict: a
-property the spec does not declare is an error (catches typos such as `configurationSetting`), and read-only
-properties must not be sent.
+`$ref`s are resolved across files (relative paths, as in azure-rest-api-specs). Both kinds are strict: a property the
+spec does not declare is an error (catches typos such as `configurationSetting` in what a client sends, and fields a
+test server returns at an api-version whose schema lacks them). Request schemas also leave out read-only properties,
+which must not be sent; response schemas keep them. `prune` drops what a schema does not declare, which is how the
+test server answers an older api-version from the same stored resource.
 """
 import copy
 import json
@@ -33,9 +35,21 @@ class SwaggerResolver:
         return node, target
 
     def schema(self, ref, base, request=True):
-        """Strict JSON Schema for the definition at `ref` (relative to file `base`)."""
+        """Strict JSON Schema for the definition at `ref` (relative to file `base`); request=False keeps read-only fields."""
         node, target = self._follow(ref, Path(base).resolve())
         return self._convert(node, target, request, depth=0)
+
+    def response_schema(self, spec, path_suffix, method, status):
+        """Strict schema of the `status` response of `method` on the path template ending in `path_suffix`, or None
+        when the spec declares no body for it (a 202/204 of DELETE)."""
+        spec = Path(spec).resolve()
+        for template, operations in self.load(spec)["paths"].items():
+            if template.lower().endswith(path_suffix.lower()) and method.lower() in operations:
+                response = operations[method.lower()]["responses"].get(str(status)) or {}
+                if "schema" not in response:
+                    return None
+                return self._convert(response["schema"], spec, False, depth=0)
+        raise KeyError("{0}: no {1} {2}".format(spec.name, method, path_suffix))
 
     def _convert(self, node, base, request, depth):
         if depth > 25:
@@ -64,21 +78,57 @@ class SwaggerResolver:
                     if request and isinstance(sub, dict) and sub.get("readOnly"):
                         continue  # not declared for requests: sending it is a violation
                     out["properties"][name] = self._convert(sub, base, request, depth + 1)
-            elif key == "allOf" and request:
-                # Resource bases (ProxyResource) only add read-only id/name/type/systemData: fold their request-side
-                # properties in so the whole object stays strict.
+            elif key == "allOf":
+                # Resource bases (ProxyResource, TrackedResource) add id/name/type/systemData/location/tags: fold their
+                # properties (and required names) in so the whole object stays strict.
                 for part in value:
                     converted = self._convert(part, base, request, depth + 1)
                     for part_schema in converted.get("allOf", [converted]) if isinstance(converted, dict) else []:
                         out.setdefault("properties", {}).update(part_schema.get("properties") or {})
-            elif key == "allOf":
-                out["allOf"] = [self._convert(v, base, request, depth + 1) for v in value]
+                        required = [name for name in part_schema.get("required") or [] if name in out["properties"]]
+                        if required:
+                            out["required"] = sorted(set(out.get("required", [])) | set(required))
+            elif key == "required":
+                out["required"] = sorted(set(out.get("required", [])) | set(value))
             elif key in ("items", "additionalProperties") and isinstance(value, dict):
                 out[key] = self._convert(value, base, request, depth + 1)
             else:
                 out[key] = copy.deepcopy(value)
-        if request and "properties" in out and "additionalProperties" not in out:
+        if "properties" in out and "additionalProperties" not in out:
             out["additionalProperties"] = False
+        if request and out.get("required") and "properties" in out:
+            out["required"] = [name for name in out["required"] if name in out["properties"]]
         if nullable and "type" in out:
             out["type"] = [out["type"], "null"]
         return out
+
+
+def _object_branch(schema):
+    """The object-shaped part of a converted schema (x-nullable $refs become anyOf [schema, null])."""
+    if not isinstance(schema, dict):
+        return {}
+    for branch in schema.get("anyOf") or []:
+        if isinstance(branch, dict) and (branch.get("properties") or branch.get("additionalProperties")):
+            return branch
+    return schema
+
+
+def prune(value, schema):
+    """`value` without the properties `schema` does not declare, recursively (the resource as an older api-version
+    would return it)."""
+    schema = _object_branch(schema)
+    if isinstance(value, dict):
+        declared = schema.get("properties")
+        extra = schema.get("additionalProperties")
+        out = {}
+        for key, item in value.items():
+            if declared is not None and key in declared:
+                out[key] = prune(item, declared[key])
+            elif isinstance(extra, dict):
+                out[key] = prune(item, extra)
+            elif declared is None and extra is not False:
+                out[key] = item
+        return out
+    if isinstance(value, list):
+        return [prune(item, schema.get("items") or {}) for item in value]
+    return value

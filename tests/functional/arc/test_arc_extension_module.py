@@ -110,8 +110,8 @@ def test_throttling_and_server_errors_are_retried(arm_server, playbook):
     rc, results, output = playbook.run(extension_task("create"))
     assert rc == 0, output
     progress = "\n".join(results["create"]["progress"])
-    assert "HTTP 429; retry 1/4 in 1s" in progress
-    assert "HTTP 500; retry 1/4" in progress
+    assert "HTTP 429, Retry-After 1; waiting 1s before retry 1/4" in progress
+    assert "HTTP 500; waiting 1s before retry 1/4" in progress
     assert [r["method"] for r in arm_server.state.writes()] == ["PUT", "PUT"]
     assert_clean(arm_server)
 
@@ -146,7 +146,7 @@ def test_principal_id_that_appears_late_is_awaited(arm_server, playbook):
     rc, results, output = playbook.run(extension_task("create"))
     assert rc == 0, output
     assert results["create"]["principal_id"]
-    assert any("waiting for identity.principalId" in line for line in results["create"]["progress"])
+    assert any("waiting for its principal id" in line for line in results["create"]["progress"])
 
 
 def test_verbose_output_holds_no_secret_or_token(arm_server, playbook):

@@ -1,4 +1,6 @@
 """acstor.edge.arc_extension role against the ARM test server: skip, install order, idempotence, workload identity, teardown."""
+import json
+
 from arm_server import SUBSCRIPTION  # tests/servers is put on sys.path by the arc conftest
 
 RG, CLUSTER = "rg-edge", "store-0042"
@@ -100,3 +102,60 @@ def test_role_keeps_existing_cert_manager_and_workload_identity_then_teardown(ar
     assert sorted(r["name"] for r in state.extensions.values()) == ["azure-cert-management"]  # not ours: kept
     assert state.identities == {}
     assert state.violations == []
+
+
+def converge_rerun_teardown(arm_server, playbook, extra_vars, cluster_type="connectedClusters"):
+    """converge → rerun (no write) → teardown (no extension or role assignment left); returns the converge writes."""
+    state = arm_server.state
+    rc, _results, output = playbook.run(role_task(extra_vars))
+    assert rc == 0, output
+    converge = write_paths(state)
+    rc, results, output = playbook.run(role_task(extra_vars))
+    assert rc == 0, output
+    assert write_paths(state) == converge, write_paths(state)[len(converge):]
+    assert not [r for r in results.values() if r.get("changed")], output[-3000:]
+    rc, _results, output = playbook.run(role_task(extra_vars, tasks_from="teardown"))
+    assert rc == 0, output
+    assert [r["name"] for r in state.extensions.values() if r["name"] == "azure-arc-containerstorage"] == []
+    assert state.role_assignments == {}
+    assert all(("/" + cluster_type + "/") in r["path"] for r in state.writes() if "/extensions/" in r["path"])
+    assert state.violations == []
+    return converge
+
+
+def test_role_with_an_auto_upgrading_extension_converges_reruns_clean_and_tears_down(arm_server, playbook):
+    auto = """    arc_extension_version: ""
+    arc_extension_auto_upgrade: true
+    arc_extension_auto_upgrade_mode: patch
+"""
+    converge_rerun_teardown(arm_server, playbook, auto)
+    bodies = arm_server.state.bodies("PUT", "/extensions/azure-arc-containerstorage")
+    assert bodies and all("version" not in body["properties"] for body in bodies)
+    assert bodies[0]["properties"]["autoUpgradeMode"] == "patch"
+
+
+def test_role_when_the_extension_is_updating_as_the_run_starts(arm_server, playbook):
+    state = arm_server.state
+    state.behaviour.lro_polls = 2
+    cluster = "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/{2}".format(
+        SUBSCRIPTION, RG, CLUSTER)
+    state.add_extension(cluster, "azure-arc-containerstorage", {
+        "extensionType": "microsoft.arc.containerstorage", "autoUpgradeMinorVersion": False, "version": "2.12.0",
+        "releaseTrain": "stable", "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
+        "configurationSettings": {"edgeStorageConfiguration.create": "true"}},
+        identity={"type": "SystemAssigned"}, in_progress="Updating")
+    converge_rerun_teardown(arm_server, playbook, "")
+    patches = state.bodies("PATCH", "/extensions/azure-arc-containerstorage")
+    assert patches == [{"properties": {"configurationSettings": {"feature.diskStorageClass": "default,local-path"}}}]
+
+
+def test_role_on_a_managed_cluster_uses_the_aks_assigned_principal(arm_server, playbook):
+    aks = "    arc_extension_cluster_type: managedClusters\n"
+    converge_rerun_teardown(arm_server, playbook, aks, cluster_type="managedClusters")
+    state = arm_server.state
+    bodies = state.bodies("PUT", "/extensions/azure-arc-containerstorage")
+    assert bodies and all("identity" not in body for body in bodies)
+    # the role assignments went to the principal AKS assigned (and were removed again by teardown)
+    assigned = [r for r in state.requests if r["method"] == "PUT" and "roleAssignments" in r["path"]]
+    principals = {json.loads(r["body"])["properties"]["principalId"] for r in assigned if r["body"]}
+    assert len(principals) == 1 and principals <= state.known_principals

@@ -12,7 +12,8 @@ def extension_task(wait_timeout=60):
     return [{"name": "extension", "acstor.edge.arc_extension": {
         "resource_group": "rg-edge", "cluster_name": "store-0042", "name": EXTENSION,
         "extension_type": "microsoft.arc.containerstorage", "version": "2.12.0", "release_train": "stable",
-        "release_namespace": "azure-arc-containerstorage", "identity": "SystemAssigned", "wait_timeout": wait_timeout,
+        "scope": "cluster", "release_namespace": "azure-arc-containerstorage", "identity": "SystemAssigned",
+        "wait_timeout": wait_timeout,
         "configuration_settings": {"edgeStorageConfiguration.create": "true"}}, "register": "case_result"}]
 
 

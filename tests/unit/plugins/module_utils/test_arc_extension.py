@@ -7,7 +7,9 @@ from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import (
     build_create_body,
     extension_failure,
     extension_path,
+    operation_in_progress,
     plan_extension,
+    principal_id,
     validate_spec,
 )
 
@@ -111,6 +113,9 @@ def test_absent():
     (dict(release_namespace="Bad_NS"), "release_namespace 'Bad_NS'"),
     (dict(configuration_settings={"a": True}), "configuration_settings['a'] must be a string"),
     (dict(configuration_protected_settings={"k": 42}), "configuration_protected_settings['k'] must be a string"),
+    (dict(scope=None), "release_namespace needs scope=cluster"),
+    (dict(auto_upgrade_mode="minor"), "auto_upgrade_mode 'minor'"),
+    (dict(release_namespace="ns\n"), "release_namespace 'ns\\n'"),
 ])
 def test_validation_names_the_input(overrides, fragment):
     errors = validate_spec(spec(**overrides))
@@ -131,3 +136,52 @@ def test_extension_failure_collects_error_info_and_error_statuses():
                                             {"level": "Information", "code": "I", "message": "ignored"}]}}
     assert extension_failure(resource) == "HelmInstallFailed: deadline; E1: no cert-manager"
     assert extension_failure({}) == "no error details returned"
+
+
+def auto_upgrading(**properties):
+    """An auto-upgrading extension as ARM returns it: version filled with what the service installed."""
+    resource = current(autoUpgradeMinorVersion=True, version="2.12.3", **properties)
+    resource.pop("identity")
+    return resource
+
+
+@pytest.mark.parametrize("state", ["Failed", "Succeeded"])
+def test_replace_of_an_auto_upgrading_extension_never_sends_version(state):
+    plan = plan_extension(auto_upgrading(provisioningState=state), spec(version=None, auto_upgrade_minor_version=True))
+    assert plan.action == "replace"
+    assert plan.body["properties"]["autoUpgradeMinorVersion"] is True
+    assert "version" not in plan.body["properties"]
+    # auto-upgrade left unset in the task: the extension's own setting (true) is kept, and still no version
+    plan = plan_extension(auto_upgrading(provisioningState=state), spec(version=None))
+    assert "version" not in plan.body["properties"]
+
+
+def test_auto_upgrading_extension_with_its_filled_version_is_unchanged():
+    existing = auto_upgrading()
+    existing["identity"] = {"type": "SystemAssigned", "principalId": "p"}
+    assert plan_extension(existing, spec(version=None, auto_upgrade_minor_version=True)).action == "none"
+
+
+def test_auto_upgrade_mode_is_compared_and_patched():
+    existing = current(autoUpgradeMode="compatible")
+    assert plan_extension(existing, spec(auto_upgrade_mode="compatible")).action == "none"
+    plan = plan_extension(existing, spec(auto_upgrade_mode="patch"))
+    assert plan.body == {"properties": {"autoUpgradeMode": "patch"}}
+    assert plan_extension(None, spec(auto_upgrade_mode="none")).body["properties"]["autoUpgradeMode"] == "none"
+
+
+def test_managed_clusters_get_no_identity_and_report_the_aks_principal():
+    aks = spec(cluster_type="managedClusters")
+    assert "identity" not in plan_extension(None, aks).body
+    existing = current()
+    existing.pop("identity")
+    existing["properties"]["aksAssignedIdentity"] = {"type": "SystemAssigned", "principalId": "aks-p"}
+    assert plan_extension(existing, aks).action == "none"
+    assert "identity" not in plan_extension(current(provisioningState="Failed"), aks).body
+    assert principal_id(existing) == "aks-p"
+
+
+def test_appliances_path_and_operation_in_progress():
+    assert "/providers/Microsoft.ResourceConnector/appliances/c1/" in extension_path("sub", spec(cluster_type="appliances"))
+    assert operation_in_progress(current(provisioningState="Updating")) == "Updating"
+    assert operation_in_progress(current()) is None and operation_in_progress(None) is None

@@ -24,7 +24,8 @@ SETTINGS = RetrySettings(max_retries=4, backoff_seconds=1.0, max_delay_seconds=6
     (429, {"retry-after": "7"}, 0, 7.0),          # header names are case-insensitive
     (429, {}, 2, 4.0),                            # otherwise exponential backoff
     (500, {}, 0, 1.0),
-    (503, {"Retry-After": "600"}, 0, 60.0),       # capped
+    (503, {"Retry-After": "600"}, 0, None),       # longer than the caller's timeout (60 s): not retried
+    (503, {"Retry-After": "59"}, 0, 59.0),        # within it: honoured as asked, no fixed cap
     (502, {}, 3, 8.0),
     (500, {}, 4, None),                           # bounded
     (None, {}, 1, 2.0),                           # connection error
@@ -74,3 +75,11 @@ def test_build_url():
 def test_split_resource_id():
     ids = split_resource_id("/subscriptions/S1/resourcegroups/RG/providers/Microsoft.Kubernetes/connectedClusters/c1")
     assert ids == {"subscription": "S1", "resource_group": "RG", "name": "c1"}
+
+
+def test_retry_after_is_honoured_up_to_the_module_timeout_not_a_fixed_cap():
+    long_timeout = RetrySettings(max_delay_seconds=1800.0)
+    assert retry_delay(429, {"Retry-After": "120"}, 0, long_timeout) == 120.0
+    # what earlier retries already waited counts against the same timeout
+    assert retry_delay(429, {"Retry-After": "120"}, 1, long_timeout, spent=1700.0) is None
+    assert retry_delay(500, {}, 3, long_timeout, spent=1795.0) == 5.0
