@@ -17,6 +17,8 @@ import fnmatch
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import yaml
+
 ARM_OPERATIONS = {"GET": "read", "HEAD": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}
 
 
@@ -78,8 +80,8 @@ class KubeRequest:
             return "{0} {1}".format(self.verb, self.path)
         what = self.resource + ("/" + self.subresource if self.subresource else "")
         where = " in namespace " + self.namespace if self.namespace else ""
-        return "{0} {1}{2}{3}{4}".format(self.verb, what, "." + self.group if self.group else "",
-                                          " " + self.name if self.name else "", where)
+        group = "." + self.group if self.group else ""
+        return "{0} {1}{2}{3}{4}".format(self.verb, what, group, " " + self.name if self.name else "", where)
 
 
 def kube_request(method, path, query=None):
@@ -109,6 +111,15 @@ def kube_request(method, path, query=None):
         verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
     return KubeRequest(verb=verb, path=path, group=group, resource=resource, subresource=subresource,
                        namespace=namespace, name=name)
+
+
+def rbac_objects(text):
+    """The objects of a Kubernetes manifest: every document, with `kind: List` documents unpacked."""
+    objects = []
+    for document in yaml.safe_load_all(text):
+        if document:
+            objects.extend(document.get("items") or [] if document.get("kind") == "List" else [document])
+    return objects
 
 
 def _rule_allows(rule, request):

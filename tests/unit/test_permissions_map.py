@@ -3,13 +3,11 @@ import json
 import sys
 from pathlib import Path
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
 from permissions_map import (  # noqa: E402  pylint: disable=wrong-import-position
-    KubeGrants, arm_action, kube_request, uncovered_arm_requests, uncovered_kube_requests)
+    KubeGrants, arm_action, kube_request, rbac_objects, uncovered_arm_requests, uncovered_kube_requests)
 
 PERMISSIONS = REPO / "docs" / "permissions"
 SUBJECT = {"kind": "ServiceAccount", "name": "acstor-edge", "namespace": "kube-system"}
@@ -18,7 +16,7 @@ ACCOUNT = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Storage/storag
 
 
 def shipped_grants():
-    return KubeGrants(list(yaml.safe_load_all((PERMISSIONS / "kubernetes-rbac.yaml").read_text())), SUBJECT)
+    return KubeGrants(rbac_objects((PERMISSIONS / "kubernetes-rbac.yaml").read_text()), SUBJECT)
 
 
 def shipped_azure_roles():
@@ -86,6 +84,6 @@ def test_a_kubernetes_call_outside_the_shipped_rbac_is_refused():
 
 
 def test_only_the_bound_subject_gets_the_rules():
-    documents = list(yaml.safe_load_all((PERMISSIONS / "kubernetes-rbac.yaml").read_text()))
+    documents = rbac_objects((PERMISSIONS / "kubernetes-rbac.yaml").read_text())
     other = KubeGrants(documents, {"kind": "ServiceAccount", "name": "acstor-edge", "namespace": "default"})
     assert uncovered_kube_requests([{"method": "GET", "path": "/apis", "query": {}}], other) == ["get /apis"]

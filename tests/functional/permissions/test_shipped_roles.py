@@ -21,7 +21,7 @@ for extra in (REPO / "tests" / "servers", REPO / "tests"):
 from arm_server import SUBSCRIPTION, ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
 from kube_server import KubeTestServer  # noqa: E402  pylint: disable=wrong-import-position
 from permissions_map import (  # noqa: E402  pylint: disable=wrong-import-position
-    KubeGrants, arm_action, uncovered_arm_requests, uncovered_kube_requests)
+    KubeGrants, arm_action, rbac_objects, uncovered_arm_requests, uncovered_kube_requests)
 
 PERMISSIONS = REPO / "docs" / "permissions"
 SUBJECT = {"kind": "ServiceAccount", "name": "acstor-edge", "namespace": "kube-system"}
@@ -41,7 +41,7 @@ NODES = {"n1": {"acstor_edge_csi_handoff": {"volume_group": "containerstorage", 
 
 
 def rbac_documents():
-    return [d for d in yaml.safe_load_all((PERMISSIONS / "kubernetes-rbac.yaml").read_text()) if d]
+    return rbac_objects((PERMISSIONS / "kubernetes-rbac.yaml").read_text())
 
 
 def grants_through(role_names):
@@ -127,10 +127,11 @@ def test_azure_roles_cover_every_arm_request_of_arc_extension(tmp_path, ansible_
     kube, arm = servers
     arm_server = arm()
     crd_server, crd_kubeconfig = kube(edge_api="none")
-    common = {"arc_extension_resource_group": RG, "arc_extension_cluster_name": CLUSTER, "arc_extension_wait_timeout": 60, "arc_extension_principal_wait_timeout": 30,
+    common = {"arc_extension_resource_group": RG, "arc_extension_cluster_name": CLUSTER, "arc_extension_wait_timeout": 60,
+              "arc_extension_principal_wait_timeout": 30,
               "arc_extension_storage_account_ids": ACCOUNTS, "arc_extension_kubeconfig": crd_kubeconfig}
-    workload = dict(common, arc_extension_identity_mode="workload", arc_extension_oidc_issuer_url="https://oidc.example/store-0042",
-                    arc_extension_workload_identity_location="westeurope")
+    workload = dict(common, arc_extension_identity_mode="workload", arc_extension_workload_identity_location="westeurope",
+                    arc_extension_oidc_issuer_url="https://oidc.example/store-0042")
     run_play(tmp_path, ansible_env, [
         role_step("arc_extension", **common), role_step("arc_extension", **common),
         role_step("arc_extension", tasks_from="teardown", **common),
@@ -141,14 +142,16 @@ def test_azure_roles_cover_every_arm_request_of_arc_extension(tmp_path, ansible_
     # The arc_clusters inventory plugin, which fills edge_clusters from the subscription.
     state.add_cluster(SUBSCRIPTION, RG, CLUSTER)
     (tmp_path / "fleet.arc_clusters.yml").write_text("plugin: acstor.edge.arc_clusters\n")
-    listed = subprocess.run(["ansible-inventory", "-i", str(tmp_path / "fleet.arc_clusters.yml"), "--list"], capture_output=True, text=True,
-                            env=ansible_env(**arm_server.client_env(SUBSCRIPTION)), timeout=120, check=False)
+    listed = subprocess.run(["ansible-inventory", "-i", str(tmp_path / "fleet.arc_clusters.yml"), "--list"],
+                            capture_output=True, text=True, env=ansible_env(**arm_server.client_env(SUBSCRIPTION)),
+                            timeout=120, check=False)
     assert listed.returncode == 0 and CLUSTER in listed.stdout, listed.stdout + listed.stderr
     assert state.violations == []
     requests = [r for r in state.requests if r["arm"]]
     actions = set(arm_action(r["method"], r["path"]).lower() for r in requests)
     # Every write path of the role ran: extensions, role assignments, the workload identity and their removal.
-    for action in ("microsoft.kubernetes/connectedclusters/read", "microsoft.kubernetesconfiguration/extensions/write", "microsoft.kubernetesconfiguration/extensions/delete",
+    for action in ("microsoft.kubernetes/connectedclusters/read", "microsoft.kubernetesconfiguration/extensions/write",
+                   "microsoft.kubernetesconfiguration/extensions/delete",
                    "microsoft.authorization/roleassignments/write", "microsoft.authorization/roleassignments/delete",
                    "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write",
                    "microsoft.managedidentity/userassignedidentities/delete"):
