@@ -15,7 +15,8 @@ It listens on 127.0.0.1 only and keeps objects in memory. What it does:
   EdgeVolume (state deployed) when their class is one of the extension's, DaemonSets/Deployments report ready,
   the csi-local-node DaemonSet registers the CSIDriver object, MirrorSubvolumes report Connected;
 * test hooks: `server.set_status(...)`, `server.requests` (every write, in order), and the same over HTTP at
-  /_test/status and /_test/requests; `server.state.add_fault(method, path_contains, status, count)` answers
+  /_test/status and /_test/requests; `server.access_log` (every API request, reads and discovery included, as
+  method, path and query: what an RBAC check would see); `server.state.add_fault(method, path_contains, status, count)` answers
   matching requests with an error (409, 5xx...) before they reach the store.
 
 Run it by hand with `python tests/servers/kube_server.py --port 8001 --edge-api current`.
@@ -372,6 +373,7 @@ class KubeState:
         self.controllers.update(controllers or {})
         self.pending = []
         self.requests = []
+        self.access_log = []
         self.faults = []
         for name in ("default", "kube-system", "kube-public"):
             self._store(self.resource("", "namespaces"), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
@@ -675,6 +677,8 @@ class KubeHandler(BaseHTTPRequestHandler):
             path = path[len(self.server.prefix):] or "/"
         query = dict((key, values[-1]) for key, values in parse_qs(url.query).items())
         raw = self._body()
+        if not path.startswith("/_test/"):
+            self.state.access_log.append({"method": method, "path": path, "query": query})
         try:
             if method == "DELETE":
                 raw = b""  # DeleteOptions (propagation, grace period) mean nothing to this test double
@@ -831,6 +835,10 @@ class KubeTestServer:
     @property
     def requests(self):
         return self.state.requests
+
+    @property
+    def access_log(self):
+        return self.state.access_log
 
     def writes(self, methods=("POST", "PUT", "PATCH", "DELETE")):
         return [r for r in self.state.requests if r["method"] in methods]
