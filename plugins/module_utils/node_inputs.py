@@ -34,10 +34,10 @@ _LVM_RESERVED = ("snapshot", "pvmove", "_cdata", "_cmeta", "_corig", "_mimage", 
 # here because fstab reads it as an escape too (x-systemd.before= carries the name).
 _UNIT_NAME = re.compile(r"[A-Za-z0-9:_.@-]{1,240}\.(service|socket|device|mount|automount|swap|target|path|timer|"
                         r"slice|scope)")
-_SYSCTL_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
-_KERNEL_MODULE = re.compile(r"[A-Za-z0-9_-]{1,55}")
+SYSCTL_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+KERNEL_MODULE_NAME = re.compile(r"[A-Za-z0-9_-]{1,55}")
 # Debian and RPM package name characters; a leading '-' would be read as an option.
-_PACKAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._~-]*")
+PACKAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._~-]*")
 # systemd.time(5) time spans: "30s", "1min", "1h 30min"
 _TIMESPAN = re.compile(r"[0-9]+ ?(usec|us|msec|ms|seconds|second|sec|s|minutes|minute|min|m|hours|hour|hr|h|days|"
                        r"day|d|weeks|week|w|months|month|M|years|year|y)?( [0-9]+ ?(usec|us|msec|ms|seconds|second|"
@@ -55,12 +55,28 @@ BOOLEANS = (True, False, 1, 0, "yes", "no", "on", "off", "true", "false", "1", "
 RULES = {}
 
 
+class Refusal(str):
+    """A rule's reason, carrying the id of the rule that refused (the innermost one, for composed rules)."""
+
+    rule_id = ""
+
+
 def _rule(rule_id, meaning):
     def register(func):
-        func.rule_id = rule_id
-        func.meaning = meaning
-        RULES[rule_id] = func
-        return func
+        def apply(value):
+            reason = func(value)
+            if reason is None or isinstance(reason, Refusal):
+                return reason
+            refusal = Refusal(reason)
+            refusal.rule_id = rule_id
+            return refusal
+
+        apply.__name__ = func.__name__
+        apply.__doc__ = meaning
+        apply.rule_id = rule_id
+        apply.meaning = meaning
+        RULES[rule_id] = apply
+        return apply
     return register
 
 
@@ -91,7 +107,7 @@ def single_line(value):
     if reason:
         return reason
     if not value.strip():
-        return "is empty"
+        return "is empty or missing"
     if _CONTROL.search(value):
         return "%r contains a newline or another control character" % (value,)
     return None
@@ -202,7 +218,7 @@ def sysctl_name(value):
     reason = single_line(value)
     if reason:
         return reason
-    if not _SYSCTL_NAME.fullmatch(value):
+    if not SYSCTL_NAME.fullmatch(value):
         return "%r is not a sysctl key (dot-separated words, no '=', '/' or white space)" % (value,)
     return None
 
@@ -220,7 +236,7 @@ def kernel_module(value):
     reason = single_line(value)
     if reason:
         return reason
-    if not _KERNEL_MODULE.fullmatch(value):
+    if not KERNEL_MODULE_NAME.fullmatch(value):
         return "%r is not a kernel module name (letters, digits, '_' and '-')" % (value,)
     return None
 
@@ -230,7 +246,7 @@ def package_name(value):
     reason = single_line(value)
     if reason:
         return reason
-    if not _PACKAGE_NAME.fullmatch(value):
+    if not PACKAGE_NAME.fullmatch(value):
         return "%r is not a package name" % (value,)
     return None
 
@@ -299,7 +315,7 @@ def check(errors, option, value, rule):
     """Apply one rule; append an error naming the option when it refuses. True when the value is fine."""
     reason = rule(value)
     if reason:
-        errors.append(message(option, reason, rule.rule_id))
+        errors.append(message(option, reason, reason.rule_id))
         return False
     return True
 
