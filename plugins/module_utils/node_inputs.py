@@ -340,3 +340,66 @@ def check_choice(errors, option, value, choices):
 def unused(errors, option, why):
     """An option the user set that the chosen mode does not use: refused, never silently ignored."""
     errors.append(message(option, "is set but %s: remove it" % why, "unused-option"))
+
+
+PREFLIGHT_PRODUCTS = ("edge_volumes", "local_csi")
+
+
+def preflight_errors(options, name=None):
+    """acstor.edge.preflight_info's options that reach a node command, and those its products do not use.
+
+    options: products, local_path_dir, free_space, csi_volume_group, addon_models (absent: not set);
+    name(option) -> the name to report (the preflight role's variable names for the role).
+    """
+    name = name or (lambda option: option)
+    errors = []
+    products = options.get("products")
+    products = list(PREFLIGHT_PRODUCTS) if products is None else products
+    if not isinstance(products, list):
+        errors.append(message(name("products"), "must be a list, got %r" % (products,), "list"))
+        products = list(PREFLIGHT_PRODUCTS)
+    local_path_dir = options.get("local_path_dir") or ""
+    if local_path_dir:
+        check(errors, name("local_path_dir"), local_path_dir, absolute_path)
+        if "edge_volumes" not in products:
+            unused(errors, name("local_path_dir"), "only product edge_volumes uses local-path storage")
+    free_space = options.get("free_space") or []
+    if not isinstance(free_space, list):
+        errors.append(message(name("free_space"), "must be a list of {path, min_free_gib}, got %r" % (free_space,),
+                              "list"))
+        free_space = []
+    for index, item in enumerate(free_space):
+        option = "%s[%d]" % (name("free_space"), index)
+        if not isinstance(item, dict):
+            errors.append(message(option, "must be a dict {path, min_free_gib}, got %r" % (item,), "dict"))
+            continue
+        check(errors, option + ".path", item.get("path"), absolute_path)
+        check(errors, option + ".min_free_gib", item.get("min_free_gib"), non_negative_number)
+    if options.get("csi_volume_group") is not None:
+        check(errors, name("csi_volume_group"), options["csi_volume_group"], lvm_name)
+    addon_models = options.get("addon_models") or []
+    check_list(errors, name("addon_models"), addon_models, single_line)
+    if addon_models and "local_csi" not in products:
+        unused(errors, name("addon_models"), "only product local_csi uses add-on disk models")
+    return errors
+
+
+def local_csi_driver_errors(options):
+    """acstor.edge.local_csi_driver_preflight's values that the driver takes to the nodes (LVM names, mounts)."""
+    errors = []
+    if options.get("volume_group") is not None:
+        check(errors, "volume_group", options["volume_group"], lvm_name)
+    check_list(errors, "addon_models", options.get("addon_models"), single_line)
+    storage_class = options.get("storage_class") or {}
+    check_list(errors, "storage_class.mount_options", storage_class.get("mount_options"), mount_options)
+    for index, handoff in enumerate(options.get("node_handoffs") or []):
+        if isinstance(handoff, dict) and handoff.get("volume_group") is not None:
+            check(errors, "node_handoffs[%d].volume_group" % index, handoff["volume_group"], lvm_name)
+    return errors
+
+
+def nvme_info_errors(options):
+    """acstor.edge.nvme_info's options."""
+    errors = []
+    check_list(errors, "extra_models", options.get("extra_models"), single_line)
+    return errors

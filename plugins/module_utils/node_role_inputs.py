@@ -101,9 +101,10 @@ def _check_sysctls(errors, name, value):
 
 
 def _check_packages(errors, name, value):
-    for index, package in enumerate(value if isinstance(value, list) else [value]):
-        option = "%s[%d]" % (name, index) if isinstance(value, list) else name
-        if rules.check(errors, option, package, rules.string):
+    rules.check_list(errors, name, value, rules.string)
+    for index, package in enumerate(value if isinstance(value, list) else []):
+        option = "%s[%d]" % (name, index)
+        if isinstance(package, str):
             reason = rules.package_name(package.replace(KERNEL_RELEASE_PLACEHOLDER, "0"))
             if reason:
                 errors.append(rules.message(option, reason, reason.rule_id))
@@ -112,19 +113,6 @@ def _check_packages(errors, name, value):
 def _check_products(errors, name, value):
     for index, product in enumerate(rules.check_list(errors, name, value, rules.string)):
         rules.check_choice(errors, "%s[%d]" % (name, index), product, NODE_PREP_PRODUCTS)
-
-
-def _check_free_space(errors, name, value):
-    if not isinstance(value, list):
-        errors.append(rules.message(name, "must be a list of {path, min_free_gib}, got %r" % (value,), "list"))
-        return
-    for index, item in enumerate(value):
-        option = "%s[%d]" % (name, index)
-        if not isinstance(item, dict):
-            errors.append(rules.message(option, "must be a dict {path, min_free_gib}, got %r" % (item,), "dict"))
-            continue
-        rules.check(errors, option + ".path", item.get("path"), rules.absolute_path)
-        rules.check(errors, option + ".min_free_gib", item.get("min_free_gib"), rules.non_negative_number)
 
 
 def _list_of(rule):
@@ -160,17 +148,22 @@ ROLE_VARIABLES = {
         "node_prep_lvm_autoactivation": _check_bool,
     },
     "preflight": {
-        "preflight_local_path_dir": _check_optional_path,
-        "preflight_free_space": _check_free_space,
-        "preflight_local_csi_volume_group": _single(rules.lvm_name),
-        "preflight_local_csi_addon_models": _list_of(rules.single_line),
         "preflight_skip_checks": _list_of(rules.single_line),
         "preflight_strict": _check_bool,
         "preflight_fault_tolerant": _check_bool,
         "preflight_kubernetes_required": _check_bool,
     },
 }
-ROLE_VARIABLE_NAMES = tuple(["nvme_stripe_list"] + [name for table in ROLE_VARIABLES.values() for name in table])
+# preflight role variable -> acstor.edge.preflight_info option, checked together (node_inputs.preflight_errors)
+PREFLIGHT_OPTIONS = {
+    "preflight_products": "products",
+    "preflight_local_path_dir": "local_path_dir",
+    "preflight_free_space": "free_space",
+    "preflight_local_csi_volume_group": "csi_volume_group",
+    "preflight_local_csi_addon_models": "addon_models",
+}
+ROLE_VARIABLE_NAMES = tuple(["nvme_stripe_list", "acstor_edge_products"] + list(PREFLIGHT_OPTIONS)
+                            + [name for table in ROLE_VARIABLES.values() for name in table])
 
 
 def role_input_errors(role, variables):
@@ -179,6 +172,13 @@ def role_input_errors(role, variables):
     if role == "nvme_stripe" and "nvme_stripe_list" in variables:
         errors.extend(stripe_list_errors(variables["nvme_stripe_list"], variables.get("nvme_stripe_extra_models"),
                                          variables.get("nvme_stripe_update_initramfs")))
+    if role == "preflight":
+        options = dict((option, variables[variable]) for variable, option in PREFLIGHT_OPTIONS.items()
+                       if variables.get(variable) is not None)
+        if "products" not in options and variables.get("acstor_edge_products") is not None:
+            options["products"] = variables["acstor_edge_products"]  # the role's default for preflight_products
+        by_option = dict((option, variable) for variable, option in PREFLIGHT_OPTIONS.items())
+        errors.extend(rules.preflight_errors(options, by_option.get))
     for name, check in ROLE_VARIABLES[role].items():
         if name in variables and variables[name] is not None:
             check(errors, name, variables[name])
