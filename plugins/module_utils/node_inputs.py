@@ -293,7 +293,9 @@ def positive_integer(value):
 @_rule("non-negative-number", "a finite number of at least 0")
 def non_negative_number(value):
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        return "%r must be a finite number of at least 0" % (value,)
+        # %g: the module's float -1.0 and the inventory's int -1 read the same
+        shown = "%g" % value if isinstance(value, (int, float)) and not isinstance(value, bool) else repr(value)
+        return "%s must be a finite number of at least 0" % shown
     return None
 
 
