@@ -169,7 +169,7 @@ options:
     type: bool
 notes:
   - Every option is checked before the node is read, and an error names the option and the rule it breaks
-    (for example C(mount_before[0]: ... contains a newline ... (rule single-line))); nothing on the node changes.
+    (for example C(mount_before[0]) and C(rule single-line) for a newline in a unit name); nothing on the node changes.
     Values that reach C(/etc/fstab), C(mdadm.conf), LVM names and tags or the stripe record may not hold newlines,
     control characters, or the separators of those files (white space, C(#), C(,) in fstab fields).
   - Options the chosen O(mode), O(backend) or member choice does not use are refused when set, not ignored.
