@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import List
 
 # parse_size moved to node_inputs (one rule for sizes); importable from here as before
-from ansible_collections.acstor.edge.plugins.module_utils.node_inputs import parse_size  # noqa: F401
+from ansible_collections.acstor.edge.plugins.module_utils.node_inputs import parse_size  # noqa: F401 pylint: disable=unused-import
 
 
 @dataclass

@@ -84,7 +84,7 @@ ROLE_VARS = {
     "preflight_free_space": [{"path": "relative", "min_free_gib": 1}],
 }
 # (role, option, rule); the role's meta/argument_specs.yml refuses some types and choices before its tasks run
-ARGSPEC_ROLE_VARS = ("nvme_stripe_update_initramfs", "node_prep_products")
+ARGSPEC_ROLE_VARS = {"nvme_stripe_update_initramfs": "nvme_stripe", "node_prep_products": "node_prep"}
 ROLE_ERRORS = [
     ("nvme_stripe", "nvme_stripe_before_units[0]", "unit-name"),
     ("nvme_stripe", "nvme_stripe_metrics_interval", "timespan"),
@@ -247,9 +247,7 @@ def test_each_input_is_refused_by_its_receiver_with_the_same_rule(validate_error
             variables["nvme_stripe_list"] = [{"name": "ok", "devices": ["SER0"]}]
         cases.append(("role " + role, {"ansible.builtin.include_role": {"name": "acstor.edge." + role},
                                        "vars": variables}))
-    for name in ARGSPEC_ROLE_VARS:
-        role = name.split("_")[0] if not name.startswith("nvme_stripe") else "nvme_stripe"
-        role = "node_prep" if name.startswith("node_prep") else role
+    for name, role in ARGSPEC_ROLE_VARS.items():
         cases.append((name, {"ansible.builtin.include_role": {"name": "acstor.edge." + role},
                              "vars": {name: ROLE_VARS[name]}}))
     table = _run_receivers(tmp_path, cases)
@@ -271,12 +269,12 @@ def test_each_input_is_refused_by_its_receiver_with_the_same_rule(validate_error
             value = STRIPES[index]
             for key in option.split("."):
                 value = value[key]
-            if not outcome["failed"] or option.split(".")[-1] not in outcome["msg"] or str(value) not in outcome["msg"]:
+            if not outcome["failed"] or option.rsplit(".", maxsplit=1)[-1] not in outcome["msg"] or str(value) not in outcome["msg"]:
                 problems.append("nvme_stripe's argument spec does not refuse item %d (%s=%r): %s"
                                 % (index, option, value, outcome))
     for role, option, rule in ROLE_ERRORS:
         reported = _one(validate_errors, "node-roles: %s: " % option, rule).split(": ", 1)[1]
-        name = option.split("[")[0]
+        name = option.split("[", maxsplit=1)[0]
         if name in ARGSPEC_ROLE_VARS:
             outcome = table[name]
             if not outcome["failed"] or name not in outcome["msg"] or str(ROLE_VARS[name][0] if isinstance(

@@ -1,6 +1,5 @@
 """acstor.edge.node_prep_info on recorded node files, with run_command sequences from test_node_prep_info.yaml."""
 import json
-import os
 from pathlib import Path
 
 import pytest
