@@ -20,7 +20,9 @@ MOUNT = "/srv/stripe"
 DEVICE = "/dev/md/stripe" if BACKEND == "mdadm" else "/dev/stripe/stripe"
 RECORD = "/etc/acstor-edge/stripes/stripe.json"
 ARGS = {"name": "stripe", "backend": BACKEND, "selector": {"class": "local"}, "stripe_size": "128k",
-        "filesystem": "xfs", "mount_path": MOUNT, "ephemeral": True, "update_initramfs": False}
+        "filesystem": "xfs", "mount_path": MOUNT, "ephemeral": True}
+if BACKEND == "mdadm":
+    ARGS["update_initramfs"] = False  # an mdadm-only option: nvme_stripe refuses it with backend lvm
 STRIPE_SIZE = 128 * 1024
 
 

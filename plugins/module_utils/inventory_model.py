@@ -12,25 +12,14 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.acstor.edge.plugins.module_utils.node_role_inputs import node_input_errors
 from ansible_collections.acstor.edge.plugins.module_utils.rollout_plan import RolloutPolicyError, parse_serial
 
 KNOWN_PRODUCTS = ("edge_volumes", "local_csi")
 NODE_PHASES = ("preflight", "prep", "stripe")
 CLUSTER_PHASES = ("csi_driver", "arc_extension", "edge_volumes")
 # Cluster host names become Helm/Kubernetes-facing labels and file names in reports: RFC 1123 labels.
-_CLUSTER_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-_STRIPE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-_BY_ID = "/dev/disk/by-id/"
-
-
-def _device_key(ref):
-    """A comparable key for one device reference: a path, a by-id name or a serial."""
-    text = str(ref).strip()
-    if text.startswith(_BY_ID):
-        return "by-id:" + text[len(_BY_ID):]
-    if text.startswith("/dev/"):
-        return "path:" + text
-    return "serial:" + text.lower()
+_CLUSTER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 def _check_list_of(value, kind, label, errors):
@@ -42,38 +31,12 @@ def _check_list_of(value, kind, label, errors):
     return value
 
 
-def _check_stripes(node, stripes, errors):
-    stripes = _check_list_of(stripes, dict, "%s: nvme_stripe_list" % node, errors)
-    seen_names = set()
-    claims = {}
-    for index, stripe in enumerate(stripes):
-        name = stripe.get("name")
-        label = "%s: nvme_stripe_list[%d]" % (node, index)
-        if not name:
-            errors.append("%s has no name" % label)
-            continue
-        label = "%s: stripe %s" % (node, name)
-        if not _STRIPE_NAME.match(str(name)):
-            errors.append("%s: name must be 1-32 letters, digits, '.', '_' or '-'" % label)
-        if name in seen_names:
-            errors.append("%s is listed twice" % label)
-        seen_names.add(name)
-        if stripe.get("state", "present") == "absent":
-            continue
-        devices = stripe.get("devices")
-        if devices is None and stripe.get("selector") is None:
-            errors.append("%s needs devices (paths, by-id names or serials) or a selector" % label)
-        for ref in _check_list_of(devices, str, label + " devices", errors):
-            key = _device_key(ref)
-            if key in claims and claims[key] != name:
-                errors.append("%s: device %s is already claimed by stripe %s" % (node, ref, claims[key]))
-            claims.setdefault(key, name)
-
-
 def validate_inventory(nodes, clusters, rollout=None):
     """Every inventory error and warning, as {"errors": [...], "warnings": [...]}.
 
-    nodes: {host: {"cluster", "products", "stripes", "phases", "in_clusters_group"}}
+    nodes: {host: {"cluster", "products", "phases", "node_vars"}}: node_vars are the node roles' variables the
+        host sets (node_role_inputs.pick_role_variables), checked with the rules the roles and modules use;
+        a "stripes" entry stands for node_vars {"nvme_stripe_list": stripes}
     clusters: {host: {"connection", "products", "phases"}}
     rollout: {"serial", "max_fail_percentage"} or None
     """
@@ -103,9 +66,12 @@ def validate_inventory(nodes, clusters, rollout=None):
         if unknown:
             errors.append("%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
                           % (node, ", ".join(unknown), ", ".join(NODE_PHASES)))
-        _check_stripes(node, info.get("stripes"), errors)
+        node_vars = info.get("node_vars")
+        if node_vars is None:
+            node_vars = {"nvme_stripe_list": info.get("stripes") or []}
+        errors.extend("%s: %s" % (node, error) for error in node_input_errors(node_vars))
     for cluster, info in sorted(clusters.items()):
-        if not _CLUSTER_NAME.match(cluster):
+        if not _CLUSTER_NAME.fullmatch(cluster):
             errors.append("%s: cluster host names must be lowercase RFC 1123 labels (a-z, 0-9, '-', at most 63)"
                           % cluster)
         if info.get("connection") not in ("local", "ansible.builtin.local"):
@@ -124,7 +90,7 @@ def validate_inventory(nodes, clusters, rollout=None):
         except RolloutPolicyError as exc:
             errors.append("rollout_serial: %s" % exc)
         percent = rollout.get("max_fail_percentage")
-        if isinstance(percent, str) and re.match(r"^\s*\d+(\.\d+)?\s*$", percent):
+        if isinstance(percent, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", percent):
             percent = float(percent)  # -e key=value passes strings
         if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
             errors.append("rollout_max_fail_percentage must be a number from 0 to 100, got %r" % (percent,))

@@ -13,12 +13,32 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.acstor.edge.plugins.module_utils import node_inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.node_prep_state import (
     KERNEL_MODULE_NAME,
     KERNEL_RELEASE_PLACEHOLDER,
     PACKAGE_NAME,
     normalize_module_name,
 )
+
+
+def option_errors(sysctls, kernel_modules, packages):
+    """acstor.edge.node_prep_info's options checked before the node is read, each error naming the option."""
+    errors = []
+    for name, minimum in sysctls.items():
+        option = "sysctls[%r]" % (name,)
+        if rules.check(errors, option, name, rules.sysctl_name):
+            rules.check(errors, option, minimum, rules.sysctl_value)
+    rules.check_list(errors, "kernel_modules", kernel_modules, rules.kernel_module)
+    for key, names in packages.items():
+        option = "packages[%r]" % (key,)
+        for index, name in enumerate(names if isinstance(names, list) else [names]):
+            item = "%s[%d]" % (option, index)
+            if rules.check(errors, item, name, rules.string):
+                reason = rules.package_name(name.replace(KERNEL_RELEASE_PLACEHOLDER, "0"))
+                if reason:
+                    errors.append(rules.message(item, reason, reason.rule_id))
+    return errors
 
 
 def sysctl_minimum(value):
@@ -61,7 +81,7 @@ def describe_kernel_modules(wanted, loaded, builtin, available, aliases, persist
     """
     result = {}
     for name in wanted:
-        if not isinstance(name, str) or not KERNEL_MODULE_NAME.match(name):
+        if not isinstance(name, str) or not KERNEL_MODULE_NAME.fullmatch(name):
             result[name] = {"valid": False, "known": False, "loaded": False, "builtin": False, "persisted": False,
                             "module": None}
             continue
@@ -101,7 +121,7 @@ def select_packages(packages_by_os, os_info, kernel_release):
     names, invalid = [], []
     for name in (packages_by_os.get(key) or []) if key else []:
         resolved = str(name).replace(KERNEL_RELEASE_PLACEHOLDER, kernel_release)
-        if not PACKAGE_NAME.match(resolved):
+        if not PACKAGE_NAME.fullmatch(resolved):
             invalid.append(str(name))
         elif resolved not in names:
             names.append(resolved)

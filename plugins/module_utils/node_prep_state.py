@@ -14,6 +14,13 @@ __metaclass__ = type
 
 import re
 
+# The name rules live in node_inputs (one place, full-string matches); imported here for the parsers.
+from ansible_collections.acstor.edge.plugins.module_utils.node_inputs import (  # noqa: F401 pylint: disable=unused-import
+    KERNEL_MODULE_NAME,
+    PACKAGE_NAME,
+    SYSCTL_NAME,
+)
+
 # os-release ID -> (distribution, os_family) as ansible.builtin.setup names them, so the role's
 # per-OS tables keep the keys users know from ansible_facts.
 OS_NAMES = {
@@ -30,10 +37,6 @@ OS_NAMES = {
 # ID_LIKE words -> os_family for distributions not in OS_NAMES.
 OS_FAMILY_LIKE = {"rhel": "RedHat", "fedora": "RedHat", "centos": "RedHat", "debian": "Debian", "ubuntu": "Debian"}
 
-SYSCTL_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
-KERNEL_MODULE_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
-# Debian and RPM package name characters; a leading '-' would be read as an option.
-PACKAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+._~-]*$")
 # The one placeholder a package name may hold, for per-kernel packages (Ubuntu linux-modules-extra-<release>).
 KERNEL_RELEASE_PLACEHOLDER = "{kernel_release}"
 # dpkg status letters (second column of db:Status-Abbrev) of a package whose files are on disk
@@ -79,7 +82,7 @@ def describe_os(os_release):
 
 def sysctl_proc_path(name):
     """``fs.inotify.max_user_watches`` -> ``fs/inotify/max_user_watches`` under /proc/sys; None if not a name."""
-    if not isinstance(name, str) or not SYSCTL_NAME.match(name):
+    if not isinstance(name, str) or not SYSCTL_NAME.fullmatch(name):
         return None
     return name.replace(".", "/")
 
@@ -133,7 +136,7 @@ def parse_modules_load(texts):
     for text in texts:
         for line in text.splitlines():
             words = re.split(r"[#;]", line, 1)[0].split()
-            if words and KERNEL_MODULE_NAME.match(words[0]):
+            if words and KERNEL_MODULE_NAME.fullmatch(words[0]):
                 names.add(normalize_module_name(words[0]))
     return names
 

@@ -13,10 +13,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import re
 import struct
 from dataclasses import dataclass, field
 from typing import List
+
+# parse_size moved to node_inputs (one rule for sizes); importable from here as before
+from ansible_collections.acstor.edge.plugins.module_utils.node_inputs import parse_size  # noqa: F401 pylint: disable=unused-import
 
 
 @dataclass
@@ -273,20 +275,6 @@ def parse_superblock(head):
             "ext4", _format_uuid(head[base + 0x68:base + 0x78]), block_size, stride * block_size, stripe_width * block_size
         )
     return None
-
-
-_SIZE_PATTERN = re.compile(r"^([0-9]+(?:\.[0-9]+)?)\s*([kmgtp]?)(?:i?b)?$")
-_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
-
-
-def parse_size(value):
-    """'64k', '64KiB', '1G', 65536 -> bytes (binary units); None when the text is not a size."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    match = _SIZE_PATTERN.match(str(value).strip().lower())
-    if not match:
-        return None
-    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2)])
 
 
 def human_size(value):

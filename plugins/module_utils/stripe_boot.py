@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import List, Optional
 
+from ansible_collections.acstor.edge.plugins.module_utils import node_inputs as rules
+
 UNIT_DIR = "/etc/systemd/system"
 
 
@@ -58,19 +60,23 @@ def fact_content(fact):
 
 
 def validate(script, script_path, units, fact, fact_file):
+    """Errors naming each bad option, before anything on the node is read (node_inputs' rules)."""
     errors = []
     if units and not script:
-        errors.append("units need the boot script: script is empty")
-    if script and not (script_path or "").startswith("/"):
-        errors.append("script_path must be an absolute path (got %r)" % script_path)
-    if fact is not None and not (fact_file or "").startswith("/"):
-        errors.append("fact_file must be an absolute path (got %r)" % fact_file)
-    names = [u["name"] for u in units]
-    for name in names:
-        if "/" in name or not name.endswith((".service", ".timer")):
-            errors.append("units: %r is not a .service or .timer unit name" % name)
+        errors.append(rules.message("script", "is empty, and the units need the boot script", "required"))
+    if script:
+        rules.check(errors, "script_path", script_path, rules.absolute_path)
+    if fact is not None:
+        rules.check(errors, "fact_file", fact_file, rules.fact_file)
+    names = []
+    for index, unit in enumerate(units):
+        option = "units[%d].name" % index
+        if rules.check(errors, option, unit["name"], rules.unit_name):
+            if not unit["name"].endswith((".service", ".timer")):
+                errors.append(rules.message(option, "%r is not a .service or .timer unit" % unit["name"], "unit-name"))
+            names.append(unit["name"])
     if len(set(names)) != len(names):
-        errors.append("units: names must be unique (got %s)" % ", ".join(names))
+        errors.append(rules.message("units", "names must be unique (got %s)" % ", ".join(names), "unique"))
     return errors
 
 

@@ -36,7 +36,8 @@ options:
     description:
       - Wanted minimum per sysctl name (dotted, as C(sysctl) names them). The live value of each is
         read; names the kernel does not have are left out of RV(sysctls).
-      - A minimum that is not a non-negative integer is never planned; the role reports it.
+      - A name that is not a sysctl key or a minimum that is not a non-negative integer is an error, before
+        anything is read.
     type: dict
     default: {}
   kernel_modules:
@@ -58,6 +59,8 @@ options:
     type: bool
     default: false
 notes:
+  - Every name and value is checked before the node is read (sysctl keys, kernel module and package names may not
+    hold newlines, control characters, C(=) or white space); an error names the option and the rule it breaks.
   - Installed packages are queried with C(dpkg-query) on the Debian family and C(rpm) elsewhere
     (whichever exists when the family has neither).
 seealso:
@@ -207,6 +210,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.node_prep_plan import 
     describe_kernel_modules,
     plan_kernel_modules,
     plan_packages,
+    option_errors,
     plan_sysctls,
     select_packages,
 )
@@ -298,6 +302,10 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    # names and values that reach sysctl.d, modules-load.d or a package manager: checked before any read
+    errors = option_errors(params["sysctls"], params["kernel_modules"], params["packages"])
+    if errors:
+        module.fail_json(msg="; ".join(errors), errors=errors)
     os_info = describe_os(parse_os_release(read_text("/etc/os-release") or read_text("/usr/lib/os-release") or ""))
     release = os.uname()[2]
 

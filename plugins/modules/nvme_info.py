@@ -137,6 +137,7 @@ stripes:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.acstor.edge.plugins.module_utils.node_inputs import nvme_info_errors
 from ansible_collections.acstor.edge.plugins.module_utils.node_scan import collect_snapshot
 from ansible_collections.acstor.edge.plugins.module_utils.nvme_inventory import addon_models_needed, build_inventory
 
@@ -146,6 +147,9 @@ def main():
         argument_spec=dict(extra_models=dict(type="list", elements="str", default=[])),
         supports_check_mode=True,
     )
+    errors = nvme_info_errors(module.params)
+    if errors:
+        module.fail_json(msg="; ".join(errors), errors=errors)
     for tool in ("lsblk", "wipefs"):
         if not module.get_bin_path(tool):
             module.fail_json(msg="missing tool on the node: %s (util-linux)" % tool)

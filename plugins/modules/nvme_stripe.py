@@ -66,7 +66,8 @@ options:
       - V(csi_vg) hands the disks to the local CSI driver (C(localdisk.csi.acstor.io)) -
         PVs and volume group O(volume_group) (default C(containerstorage)) tagged C(local-csi), no LV,
         so the driver stripes each volume itself. The chart must then run with C(cleanup.enabled=false),
-        returned as RV(csi_handoff). Needs O(backend=lvm), O(filesystem=none) and no O(mount_path).
+        returned as RV(csi_handoff). Needs O(backend=lvm); O(filesystem) is V(none) (setting V(xfs) or V(ext4) is an
+        error), and O(stripe_size), O(mount_path), O(mount_options) and O(mount_before) must not be set.
     type: str
     choices: [volume, csi_vg]
     default: volume
@@ -95,7 +96,7 @@ options:
         description: Minimum namespace size, for example V(1T) or V(500G).
         type: str
       count:
-        description: Exactly this many disks; fewer matches is an error. Default is every match.
+        description: Exactly this many disks (at least 1); fewer matches is an error. Default is every match.
         type: int
   stripe_size:
     description:
@@ -103,15 +104,15 @@ options:
       - The default V(64k) is what LVM uses for raid0 when the local CSI driver builds its volumes, so a stripe
         behaves the same whichever built it. Small random I/O on NVMe is insensitive to it; large sequential
         reads (model weights) may gain a little from V(256k) to V(512k).
+      - Default V(64k). Not used (an error when set) with O(mode=csi_vg).
     type: str
-    default: 64k
   filesystem:
     description:
       - Filesystem created aligned to the geometry (xfs C(su)/C(sw), ext4 C(stride)/C(stripe_width)).
       - An existing filesystem of another type is an error unless O(force=true).
+      - Default V(xfs) with O(mode=volume), V(none) with O(mode=csi_vg) (which accepts no other value).
     type: str
     choices: [xfs, ext4, none]
-    default: xfs
   mount_path:
     description:
       - Absolute path to mount the filesystem on; persisted in C(/etc/fstab) by device path
@@ -119,14 +120,18 @@ options:
       - A path already mounted or listed in fstab for another device, or a non-empty directory, is an error.
     type: str
   mount_options:
-    description: Mount options; C(nofail) and the systemd ordering options are added.
+    description:
+      - Mount options, comma-separated without white space; C(nofail) and the systemd ordering options are added.
+      - Default V(defaults,noatime). Only with O(mount_path) (an error otherwise).
     type: str
-    default: defaults,noatime
   mount_before:
-    description: Units that must start after the mount and not without it (absent units are harmless).
+    description:
+      - systemd units (full names such as V(kubelet.service)) that must start after the mount and not without it
+        (absent units are harmless).
+      - Default V([kubelet.service, k3s.service, k3s-agent.service, rke2-server.service, rke2-agent.service]).
+        Only with O(mount_path) (an error otherwise).
     type: list
     elements: str
-    default: [kubelet.service, k3s.service, k3s-agent.service, rke2-server.service, rke2-agent.service]
   force:
     description:
       - Allow destroying data - wipe members that hold foreign signatures or partitions, rebuild a stripe with
@@ -141,25 +146,35 @@ options:
     type: bool
     default: false
   volume_group:
-    description: LVM volume group name. Defaults to O(name), or C(containerstorage) with O(mode=csi_vg).
+    description:
+      - LVM volume group name. Defaults to O(name), or C(containerstorage) with O(mode=csi_vg).
+      - An error with O(backend=mdadm).
     type: str
   size_tolerance:
     description: Largest allowed size difference between members, in percent of the largest one.
     type: float
     default: 5.0
   extra_models:
-    description: Models treated as local disks, in addition to the Azure and AWS local NVMe models.
+    description:
+      - Models treated as local disks by O(selector) C(class), in addition to the Azure and AWS local NVMe models.
+      - Only with O(selector) (an error with O(devices)).
     type: list
     elements: str
-    default: []
   update_initramfs:
     description:
       - After a change to mdadm.conf, run C(update-initramfs -u) where the distro has it (Debian family), whose
         initramfs carries a copy of mdadm.conf. The array is found by its superblock name either way; this
         keeps the initramfs copy current. It takes minutes on slow nodes.
+      - Default V(true). Only with O(backend=mdadm) (an error with V(lvm)).
     type: bool
-    default: true
 notes:
+  - Every option is checked before the node is read, and an error names the option and the rule it breaks
+    (for example C(mount_before[0]) and C(rule single-line) for a newline in a unit name); nothing on the node changes.
+    Values that reach C(/etc/fstab), C(mdadm.conf), LVM names and tags or the stripe record may not hold newlines,
+    control characters, or the separators of those files (white space, C(#), C(,) in fstab fields).
+  - Options the chosen O(mode), O(backend) or member choice does not use are refused when set, not ignored.
+    With O(state=absent) only O(name), O(backend), O(mode), O(volume_group), O(mount_path) and O(force) are used;
+    the others are checked but not refused, so a stripe's own list item can be switched to absent.
   - Needs C(lsblk), C(wipefs) and, per backend, LVM2 or mdadm on the node; C(mkfs.xfs) or C(mkfs.ext4) for a filesystem.
   - On Debian-family nodes a changed mdadm.conf is followed by C(update-initramfs -u).
 seealso:
@@ -290,27 +305,12 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe_executor import
     filesystem_facts,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.stripe_planner import (
-    DEFAULT_MOUNT_BEFORE,
-    StripeSpec,
     plan_stripe,
-    validate_spec,
+    spec_from_options,
+    stripe_option_errors,
 )
 
 REQUIRED_TOOLS = {"lvm": ["lvm"], "mdadm": ["mdadm"]}
-
-
-def spec_from_params(params):
-    selector = params["selector"]
-    if selector is not None:
-        selector = {k: v for k, v in selector.items() if v is not None}
-    return StripeSpec(
-        name=params["name"], state=params["state"], backend=params["backend"], mode=params["mode"],
-        devices=list(params["devices"] or []), selector=selector, stripe_size=params["stripe_size"],
-        filesystem=params["filesystem"], mount_path=params["mount_path"] or "", mount_options=params["mount_options"],
-        mount_before=list(params["mount_before"]), force=params["force"], ephemeral=params["ephemeral"],
-        volume_group=params["volume_group"] or "", size_tolerance=params["size_tolerance"],
-        extra_models=list(params["extra_models"] or []),
-    )
 
 
 def main():
@@ -327,25 +327,26 @@ def main():
                 min_size=dict(type="str"),
                 count=dict(type="int"),
             )),
-            stripe_size=dict(type="str", default="64k"),
-            filesystem=dict(type="str", default="xfs", choices=["xfs", "ext4", "none"]),
+            stripe_size=dict(type="str"),
+            filesystem=dict(type="str", choices=["xfs", "ext4", "none"]),
             mount_path=dict(type="str"),
-            mount_options=dict(type="str", default="defaults,noatime"),
-            mount_before=dict(type="list", elements="str", default=list(DEFAULT_MOUNT_BEFORE)),
+            mount_options=dict(type="str"),
+            mount_before=dict(type="list", elements="str"),
             force=dict(type="bool", default=False),
             ephemeral=dict(type="bool", default=False),
             volume_group=dict(type="str"),
             size_tolerance=dict(type="float", default=5.0),
-            extra_models=dict(type="list", elements="str", default=[]),
-            update_initramfs=dict(type="bool", default=True),
+            extra_models=dict(type="list", elements="str"),
+            update_initramfs=dict(type="bool"),
         ),
         mutually_exclusive=[("devices", "selector")],
         supports_check_mode=True,
     )
-    spec = spec_from_params(module.params)
-    errors = validate_spec(spec)
+    # every option, before the node is read: nothing is run or written for bad input
+    errors = stripe_option_errors(module.params)
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
+    spec = spec_from_options(module.params)
 
     missing = [tool for tool in ["lsblk", "wipefs"] + REQUIRED_TOOLS[spec.backend] if not module.get_bin_path(tool)]
     if missing:
@@ -398,7 +399,7 @@ def main():
     if module.check_mode or not plan.changed:
         module.exit_json(**result)
 
-    executor = StripeExecutor(run, module.get_bin_path, update_initramfs=module.params["update_initramfs"])
+    executor = StripeExecutor(run, module.get_bin_path, update_initramfs=module.params["update_initramfs"] is not False)
     try:
         executor.apply(plan)
     except StripeApplyError as error:

@@ -21,6 +21,9 @@ description:
     in place changes nothing and runs two C(systemctl) queries.
   - Used by the C(acstor.edge.nvme_stripe) role on every run, so a run interrupted after the stripe was
     built still gets its boot unit on the next one.
+  - Unit names, O(script_path) and O(fact_file) are checked before anything is read (full systemd unit names,
+    paths without white space, C(%), quotes or control characters, a fact file ending in C(.fact)); an error
+    names the option and the rule it breaks, and nothing changes.
 author:
   - acstor.edge contributors (@acstor)
 attributes:
@@ -69,7 +72,7 @@ options:
       - Local fact written as JSON to O(fact_file) (read back as C(ansible_local)). Omit to leave the file alone.
     type: dict
   fact_file:
-    description: Path of the local fact file.
+    description: Path of the local fact file; it must end in C(.fact), the only files C(ansible_local) reads.
     type: path
     default: /etc/ansible/facts.d/acstor_edge.fact
 """

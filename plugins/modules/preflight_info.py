@@ -67,6 +67,7 @@ options:
     description:
       - Directory where the local-path provisioner keeps volumes.
       - When empty, V(/var/lib/rancher/k3s/storage) on k3s and V(/opt/local-path-provisioner) elsewhere.
+      - Only with product V(edge_volumes) (an error otherwise).
     type: path
     default: ""
   local_path_min_free_gib:
@@ -97,7 +98,9 @@ options:
     type: bool
     default: false
   addon_models:
-    description: NVMe model strings added to the local CSI driver's C(diskSelection.addonModels).
+    description:
+      - NVMe model strings added to the local CSI driver's C(diskSelection.addonModels).
+      - Only with product V(local_csi) (an error otherwise).
     type: list
     elements: str
     default: []
@@ -206,6 +209,8 @@ node:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.acstor.edge.plugins.module_utils.node_inputs import preflight_errors
+
 from ansible_collections.acstor.edge.plugins.module_utils.preflight_checks import (
     KUBERNETES_DISTRIBUTIONS,
     PRODUCTS,
@@ -247,6 +252,10 @@ def main():
         ),
         supports_check_mode=True,
     )
+    # values that reach a node command, and options the products do not use: refused before any read
+    errors = preflight_errors(module.params)
+    if errors:
+        module.fail_json(msg="invalid preflight options: " + "; ".join(errors), errors=errors)
     options = options_from_params(module.params)
     errors = validate_options(options)
     if errors:

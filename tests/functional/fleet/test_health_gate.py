@@ -10,6 +10,7 @@ Nodes use the local connection and a stripe list pointing at a device that does 
 the stripe phase from running at all (the test asserts that), and only the mount check reads this machine.
 """
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +31,9 @@ EXTENSION = "azure-arc-containerstorage"
 PHASES = ["csi_driver", "arc_extension", "edge_volumes"]
 VOLUMES = [{"name": "cache", "kind": "local_shared"}, {"name": "media", "kind": "cloud"}]
 NOT_MOUNTED = "/mnt/acstor-edge-gate-test-not-mounted"
+# A path mounted on this host that nvme_stripe accepts as a mount path (validate.yml refuses system
+# directories such as "/", as the module does).
+MOUNTED = next(p for p in ("/dev/shm", "/dev/pts", "/sys/fs/cgroup") if os.path.ismount(p))
 # Each unhealthy cluster breaks one check; `ok` breaks none.
 CLUSTERS = {
     "ok": None,
@@ -130,7 +134,7 @@ def write_inventory(tmp_path, kubes):
             "arc_resource_group": RG, "arc_cluster_name": cluster, "edge_volumes_list": VOLUMES,
             "acstor_edge_cluster_phases": PHASES}
     nodes = {}
-    for node, mount_path in (("n-ok", "/"), ("n-bad", NOT_MOUNTED)):
+    for node, mount_path in (("n-ok", MOUNTED), ("n-bad", NOT_MOUNTED)):
         nodes[node] = {
             "acstor_edge_cluster": "ok" if node == "n-ok" else "node-bad",
             "nvme_stripe_list": [{"name": "scratch", "devices": ["/dev/disk/by-id/nvme-acstor-edge-gate-test-absent"],

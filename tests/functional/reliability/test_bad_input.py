@@ -1,9 +1,17 @@
 """Table of bad input across modules and role variables: each one fails with a message naming the input, and
 nothing changes (no write reaches the ARM or Kubernetes test server; storage and node cases run in check mode
-on localhost, so even a missed validation could not touch the host's disks)."""
+on localhost, so even a missed validation could not touch the host's disks). The node-side refusals are also run
+for real (no check mode) on one lab VM, whose files, disks, sysctls and modules must not change."""
+import difflib
+import json
+import os
+import subprocess
+
 import pytest
+import yaml
 
 from conftest import SUBSCRIPTION, case_block
+from lablib import LabNode
 
 STRIPE = {"name": "data", "devices": ["/dev/nvme9n9"], "mount_path": "/srv/data"}
 
@@ -39,28 +47,62 @@ GOOD_VOLUME = {"name": "scratch", "kind": "local_shared", "size": "2Gi"}
 # name: (tasks, check mode, every one of these strings must be in the message)
 CASES = {
     # nvme_stripe: rejected before it looks at any disk
-    "stripe name with capitals": (stripe(name="Data Disk"), True, ["name 'Data Disk'"]),
-    "stripe size not a power of two": (stripe(stripe_size="96k"), True, ["stripe_size '96k'", "power of two"]),
-    "stripe size not a size": (stripe(stripe_size="fast"), True, ["stripe_size 'fast'", "not a size"]),
-    "stripe size below 4 KiB": (stripe(stripe_size="2k"), True, ["stripe_size '2k'"]),
-    "relative mount path": (stripe(mount_path="srv/data"), True, ["mount path 'srv/data'", "relative"]),
-    "system mount path": (stripe(mount_path="/var"), True, ["mount path '/var'", "system directory"]),
-    "mount path with space": (stripe(mount_path="/srv/my data"), True, ["mount path '/srv/my data'", "white space"]),
-    "mount without filesystem": (stripe(filesystem="none"), True, ["mount path '/srv/data'", "filesystem is none"]),
+    "stripe name with capitals": (stripe(name="Data Disk"), True, ["name: 'Data Disk'", "rule stripe-name"]),
+    "stripe size not a power of two": (stripe(stripe_size="96k"), True, ["stripe_size: '96k'", "power of two"]),
+    "stripe size not a size": (stripe(stripe_size="fast"), True, ["stripe_size: 'fast'", "not a size"]),
+    "stripe size below 4 KiB": (stripe(stripe_size="2k"), True, ["stripe_size: '2k'"]),
+    "relative mount path": (stripe(mount_path="srv/data"), True, ["mount_path: 'srv/data'", "not an absolute path"]),
+    "system mount path": (stripe(mount_path="/var"), True, ["mount_path: '/var'", "system directory"]),
+    "mount path with space": (stripe(mount_path="/srv/my data"), True, ["mount_path: '/srv/my data'", "white space"]),
+    "mount without filesystem": (stripe(filesystem="none"), True, ["mount_path: '/srv/data'", "filesystem is none"]),
     "csi_vg with mdadm": (stripe(mode="csi_vg", backend="mdadm", mount_path=None, filesystem="none"), True,
                           ["mode csi_vg needs backend lvm"]),
     "csi_vg with mount": (stripe(mode="csi_vg", filesystem="none"), True, ["mode csi_vg", "/srv/data"]),
     "devices and selector": (stripe(selector={"class": "local"}), True, ["devices", "selector"]),
     "neither devices nor selector": (stripe(devices=None), True, ["devices or selector"]),
-    "negative size tolerance": (stripe(size_tolerance=-1), True, ["size_tolerance -1"]),
-    "bad volume group name": (stripe(volume_group="vg/../x"), True, ["volume_group 'vg/../x'"]),
+    "negative size tolerance": (stripe(size_tolerance=-1), True, ["size_tolerance: -1"]),
+    "bad volume group name": (stripe(volume_group="vg/../x"), True, ["volume_group: 'vg/../x'"]),
     "unknown backend": (stripe(backend="zfs"), True, ["backend", "zfs"]),
     "mount options with space": (stripe(mount_options="defaults, noatime"), True,
-                                 ["mount_options 'defaults, noatime'"]),
+                                 ["mount_options: 'defaults, noatime'"]),
     "unknown filesystem": (stripe(filesystem="btrfs"), True, ["filesystem", "btrfs"]),
+    # issue 18.7: values that would reach a node file, and options the mode does not use
+    "newline in mount_before": (stripe(mount_before=["kubelet.service\n/dev/sdb /etc ext4 defaults 0 0"]), True,
+                                ["mount_before[0]", "newline", "rule single-line"]),
+    "selector count 0": (stripe(devices=None, selector={"class": "local", "count": 0}), True,
+                         ["selector.count: 0", "rule positive-integer"]),
+    "csi_vg with xfs": (stripe(mode="csi_vg", filesystem="xfs", mount_path=None), True,
+                        ["filesystem: mode csi_vg creates no filesystem", "rule mode"]),
+    "csi_vg with stripe_size": (stripe(mode="csi_vg", stripe_size="128k", mount_path=None), True,
+                                ["stripe_size: is set but mode csi_vg", "rule unused-option"]),
+    "mount_options without mount_path": (stripe(mount_path=None, mount_options="noatime"), True,
+                                         ["mount_options: is set but nothing is mounted"]),
+    "volume_group with mdadm": (stripe(backend="mdadm", volume_group="vg0"), True,
+                                ["volume_group: is set but backend mdadm"]),
+    "mount options with a newline": (stripe(mount_options="defaults\n/dev/sdb /etc ext4"), True,
+                                     ["mount_options:", "newline"]),
+    "stripe list item with newline": (role("nvme_stripe", nvme_stripe_list=[dict(STRIPE, mount_before=["a.service\nb"])]),
+                                      True, ["nvme_stripe_list[0].mount_before[0]", "rule single-line"]),
+    "boot unit ordering with a newline": (role("nvme_stripe", nvme_stripe_list=[STRIPE],
+                                               nvme_stripe_before_units=["kubelet.service\nExecStartPre=/bin/sh"]),
+                                          True, ["nvme_stripe_before_units[0]", "rule single-line"]),
+    "metrics interval not a time span": (role("nvme_stripe", nvme_stripe_list=[STRIPE],
+                                              nvme_stripe_metrics_interval="1min\n[Install]"), True,
+                                         ["nvme_stripe_metrics_interval", "newline"]),
+    "fact file not .fact": (role("nvme_stripe", nvme_stripe_list=[STRIPE],
+                                 nvme_stripe_fact_file="/etc/ansible/facts.d/acstor.json"), True,
+                            ["nvme_stripe_fact_file", "rule fact-file"]),
+    "sysctl name with =": (role("node_prep", node_prep_sysctls={"vm.swappiness=0\nkernel.panic": 1}), True,
+                           ["node_prep_sysctls['vm.swappiness=0", "newline"]),
+    "sysctl drop-in not .conf": (role("node_prep", node_prep_sysctl_file="/etc/sysctl.d/acstor"), True,
+                                 ["node_prep_sysctl_file", "rule sysctl-file"]),
+    "kernel module with newline": (role("node_prep", node_prep_kernel_modules_extra=["raid0\nevil"]), True,
+                                   ["node_prep_kernel_modules_extra[0]", "newline"]),
+    "preflight volume group with newline": (role("preflight", preflight_local_csi_volume_group="vg\nx"), True,
+                                            ["preflight_local_csi_volume_group", "newline"]),
     # nvme_stripe role variables
     "stripe list item without name": (role("nvme_stripe", nvme_stripe_list=[{"backend": "lvm"}]), True,
-                                      ["nvme_stripe_list", "needs a name"]),
+                                      ["nvme_stripe_list[0].name", "missing"]),
     "stripe list duplicate names": (role("nvme_stripe", nvme_stripe_list=[
         {"name": "a", "devices": ["x"]}, {"name": "a", "devices": ["y"]}]), True, ["nvme_stripe_list", "unique"]),
     "stripe list not a list": (role("nvme_stripe", nvme_stripe_list="data"), True, ["nvme_stripe_list"]),
@@ -145,3 +187,91 @@ def test_stripe_bad_input_fails_before_discovery(local_play, name):
     tasks, _check, expect = CASES[name]
     table, _output = local_play.run([case_block(name, tasks)])
     assert table[name]["failed"] and all(text in table[name]["msg"] for text in expect), table[name]
+
+
+# ---- the same refusals on a real node (one lab VM): not in check mode, and nothing on the node changes
+NODE_STATE = (
+    "cat /etc/fstab /etc/mdadm/mdadm.conf 2>&1; ls -la --time-style=full-iso /etc/acstor-edge /etc/systemd/system"
+    " /etc/sysctl.d /etc/modules-load.d /etc/ansible/facts.d /usr/local/sbin 2>&1;"
+    " cat /etc/sysctl.d/* /etc/modules-load.d/* 2>&1; cat /proc/sys/vm/swappiness /proc/sys/kernel/panic;"
+    " lsblk -n -o NAME,FSTYPE,LABEL,MOUNTPOINTS; wipefs -n -J /dev/nvme0n1 /dev/nvme1n1; vgs; pvs;"
+    " cut -d' ' -f1 /proc/modules | sort; findmnt -n -o TARGET,SOURCE | sort; ls -la /srv 2>&1"
+)
+
+
+def node_cases(serials):
+    good = {"name": "data", "devices": list(serials), "mount_path": "/srv/data"}
+    fstab_injection = "kubelet.service\n/dev/nvme0n1 /etc xfs defaults 0 0"
+
+    def module(module_name, **args):
+        return [{"name": module_name, "acstor.edge." + module_name: args}]
+
+    return {
+        "role: newline in mount_before": (
+            role("nvme_stripe", nvme_stripe_list=[dict(good, mount_before=[fstab_injection])],
+                 nvme_stripe_update_initramfs=False),
+            ["nvme_stripe_list[0].mount_before[0]", "rule single-line"]),
+        "module: newline in mount_before": (
+            module("nvme_stripe", mount_before=[fstab_injection], **good), ["mount_before[0]", "rule single-line"]),
+        "module: selector count 0": (
+            module("nvme_stripe", name="data", selector={"class": "any", "count": 0}, mount_path="/srv/data"),
+            ["selector.count: 0", "rule positive-integer"]),
+        "module: csi_vg with xfs": (
+            module("nvme_stripe", name="csi", mode="csi_vg", filesystem="xfs", devices=list(serials)),
+            ["filesystem: mode csi_vg creates no filesystem"]),
+        "module: mount options with a newline": (
+            module("nvme_stripe", mount_options="defaults\n/dev/nvme0n1 /etc xfs defaults", **good),
+            ["mount_options:", "newline"]),
+        "role: boot unit ordering with a newline": (
+            role("nvme_stripe", nvme_stripe_list=[good], nvme_stripe_before_units=["kubelet.service\nExecStartPre=/x"]),
+            ["nvme_stripe_before_units[0]", "rule single-line"]),
+        "module: unit name with a newline": (
+            module("nvme_stripe_boot", script="#!/bin/sh\n", units=[
+                {"name": "acstor-edge-stripes.service\nExecStart=/bin/sh", "content": "[Unit]\n"}]),
+            ["units[0].name", "rule single-line"]),
+        "role: sysctl name with = and a newline": (
+            role("node_prep", node_prep_sysctls={"vm.swappiness=0\nkernel.panic": 1}),
+            ["node_prep_sysctls['vm.swappiness=0", "rule single-line"]),
+        "role: kernel module with a newline": (
+            role("node_prep", node_prep_kernel_modules_extra=["raid0\nloop"]),
+            ["node_prep_kernel_modules_extra[0]", "rule single-line"]),
+        "module: sysctl value with a newline": (
+            module("node_prep_info", sysctls={"vm.swappiness": "10\nkernel.panic=1"}),
+            ["sysctls['vm.swappiness']", "rule sysctl-value"]),
+        "role: preflight volume group with a newline": (
+            role("preflight", preflight_local_csi_volume_group="vg\nx"),
+            ["preflight_local_csi_volume_group", "rule single-line"]),
+    }
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root (QEMU monitor)")
+def test_bad_input_changes_nothing_on_a_lab_node(tmp_path, ansible_env):
+    node = LabNode("ci-bad-input", ["local", "local"])
+    try:
+        before = node.sh(NODE_STATE, check=False)
+        cases = node_cases(node.serials)
+        blocks = [case_block(name, tasks) for name, (tasks, _expect) in cases.items()]
+        out_file = tmp_path / "cases.json"
+        play = [{"hosts": node.name, "gather_facts": False, "become": True, "vars": {"reliability_cases": {}},
+                 "tasks": blocks + [{"name": "write the case table", "delegate_to": "localhost",
+                                     "ansible.builtin.copy": {"content": "{{ reliability_cases | to_json }}",
+                                                              "dest": str(out_file), "mode": "0600"}}]}]
+        (tmp_path / "play.yml").write_text(yaml.safe_dump(play, sort_keys=False))
+        proc = subprocess.run(["ansible-playbook", "-i", str(node.inventory(tmp_path / "inventory.yml")),
+                               str(tmp_path / "play.yml")], env=ansible_env(ANSIBLE_TIMEOUT="60"),
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=1500, check=False)
+        assert out_file.exists(), proc.stdout[-4000:] + proc.stderr[-2000:]
+        table = json.loads(out_file.read_text())
+        after = node.sh(NODE_STATE, check=False)
+    finally:
+        node.down()
+    problems = []
+    for name, (_tasks, expect) in cases.items():
+        outcome = table.get(name)
+        if not outcome or not outcome["failed"]:
+            problems.append("%s: accepted or not run (%s)" % (name, outcome))
+        elif not all(text in outcome["msg"] for text in expect):
+            problems.append("%s: message does not name %s: %s" % (name, expect, outcome["msg"][:400]))
+    assert not problems, "\n".join(problems)
+    assert after == before, "the node changed:\n" + "\n".join(difflib.unified_diff(
+        before.splitlines(), after.splitlines(), "before", "after", lineterm=""))

@@ -12,6 +12,7 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
 from ansible_collections.acstor.edge.plugins.module_utils.node_prep_plan import select_packages
+from ansible_collections.acstor.edge.plugins.module_utils.node_role_inputs import ROLE_VARIABLES, role_input_errors
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "node_prep"
 STORAGE = ["lvm2", "mdadm", "nvme-cli", "xfsprogs", "e2fsprogs"]
@@ -134,10 +135,6 @@ GENTOO = {"distribution": "Gentoo", "os_family": "Gentoo", "distribution_major_v
      "unsupported OS Ubuntu 20.04"),
     (dict(OSES["RedHat"][0], distribution_major_version="8", distribution_version="8.9"), {}, {},
      "unsupported OS Rocky 8.9"),
-    (OSES["Debian"][0], {}, {"node_prep_sysctls": {"fs.file-max": "lots"}},
-     "sysctl fs.file-max value lots is not a non-negative integer"),
-    (OSES["Debian"][0], {}, {"node_prep_sysctls": {"fs.file-max": -5}},
-     "sysctl fs.file-max value -5 is not a non-negative integer"),
     (OSES["Debian"][0], {}, {"node_prep_sysctls": {"fs.nope": 1}}, "sysctl fs.nope does not exist"),
     (OSES["Debian"][0], {}, {"node_prep_sysctls": {"fs.inotify.max_user_instances": 512}},
      "fs.inotify.max_user_instances 512 is below the 1024"),
@@ -145,26 +142,16 @@ GENTOO = {"distribution": "Gentoo", "os_family": "Gentoo", "distribution_major_v
      "kernel module nope_mod is unknown to kernel " + KERNEL),
     (OSES["Debian"][0], {}, {"node_prep_products": ["ceph"]}, "unknown product(s) ceph"),
     (OSES["Debian"][0], {}, {"node_prep_products": []}, "node_prep_products is empty"),
-    (OSES["Debian"][0], {"packages_invalid": ["-y"]}, {"node_prep_packages_extra": ["-y"]},
-     "package name -y is not a package name"),
 ])
 def test_bad_input_is_named(os_info, state, overrides, expected):
     errors = render("__node_prep_input_errors", os_info, state=state, **overrides)
     assert expected in errors
 
 
-def test_bad_module_name_is_named():
-    variables_ = variables(OSES["Debian"][0], node_prep_kernel_modules_extra=["bad;name"])
-    variables_["__node_prep_state"]["kernel_modules"]["bad;name"] = {"valid": False}
-    errors = Templar(loader=DataLoader(), variables=variables_).template(
-        trust_as_template("{{ __node_prep_input_errors }}"))
-    assert "kernel module name bad;name is not a module name" in errors
-
-
 def test_all_bad_inputs_are_reported_together():
     errors = render("__node_prep_input_errors", OSES["Debian"][0], state={"kernel_modules_unknown": ["zz"]},
-                    node_prep_sysctls={"fs.file-max": "x"}, node_prep_kernel_modules_extra=["zz"])
-    assert "fs.file-max value x" in errors and "kernel module zz is unknown" in errors and " | " in errors
+                    node_prep_sysctls={"fs.nope": 1}, node_prep_kernel_modules_extra=["zz"])
+    assert "sysctl fs.nope does not exist" in errors and "kernel module zz is unknown" in errors and " | " in errors
 
 
 def test_module_from_a_package_not_yet_installed_is_not_unknown():
@@ -176,15 +163,27 @@ def test_module_from_a_package_not_yet_installed_is_not_unknown():
     assert "kernel module nvme_tcp is unknown" in errors
 
 
+# Names, values and types are checked before node_prep_info reads the node, by the rules the module and
+# validate.yml use (acstor.edge.node_role_input_errors over the role's variables, see tasks/validate.yml).
 @pytest.mark.parametrize("overrides,expected", [
-    ({"node_prep_sysctls": "vm.swappiness=10"}, "node_prep_sysctls must be a dict of sysctl name: minimum"),
-    ({"node_prep_kernel_modules_extra": "a,b"}, "node_prep_kernel_modules_extra must be a list, got a,b"),
-    ({"node_prep_packages_extra": {"jq": 1}}, "node_prep_packages_extra must be a list"),
-    ({"node_prep_products": 5}, "node_prep_products must be a list"),
+    ({"node_prep_sysctls": "vm.swappiness=10"}, "node_prep_sysctls: must be a dict of sysctl name: minimum"),
+    ({"node_prep_kernel_modules_extra": "a,b"}, "node_prep_kernel_modules_extra: must be a list, got 'a,b'"),
+    ({"node_prep_packages_extra": {"jq": 1}}, "node_prep_packages_extra: must be a list"),
+    ({"node_prep_products": 5}, "node_prep_products: must be a list"),
+    ({"node_prep_sysctls": {"fs.file-max": "lots"}}, "node_prep_sysctls['fs.file-max']: 'lots' is not a non-negative"),
+    ({"node_prep_sysctls": {"fs.file-max": -5}}, "node_prep_sysctls['fs.file-max']: -5 is not a non-negative"),
+    ({"node_prep_packages_extra": ["-y"]}, "node_prep_packages_extra[0]: '-y' is not a package name"),
+    ({"node_prep_kernel_modules_extra": ["bad;name"]}, "node_prep_kernel_modules_extra[0]: 'bad;name' is not a kernel"),
+    ({"node_prep_sysctl_file": "/etc/sysctl.d/99-x.txt"}, "node_prep_sysctl_file: '/etc/sysctl.d/99-x.txt' is not a"),
 ])
-def test_wrong_types_are_named_before_anything_uses_them(overrides, expected):
-    assert expected in render("__node_prep_type_errors", OSES["Debian"][0], **overrides)
+def test_wrong_values_are_named_before_the_node_is_read(overrides, expected):
+    errors = role_input_errors("node_prep", role_variables(OSES["Debian"][0], **overrides))
+    assert any(expected in error for error in errors), errors
 
 
-def test_defaults_have_the_right_types():
-    assert render("__node_prep_type_errors", OSES["Debian"][0]).strip() == ""
+def test_defaults_pass_the_input_rules():
+    assert role_input_errors("node_prep", role_variables(OSES["Debian"][0])) == []
+
+
+def role_variables(os_info, **overrides):
+    return dict((name, render(name, os_info, **overrides)) for name in ROLE_VARIABLES["node_prep"])

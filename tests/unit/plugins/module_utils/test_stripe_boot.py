@@ -89,11 +89,14 @@ def test_parse_unit_states(names, output, expected):
 
 @pytest.mark.parametrize("kwargs,fragment", [
     ({"script": "", "units": [BOOT]}, "units need the boot script"),
-    ({"script_path": "relative/boot"}, "script_path must be an absolute path"),
-    ({"units": [dict(BOOT, name="../evil.service")]}, "'../evil.service' is not a .service or .timer"),
-    ({"units": [dict(BOOT, name="x.mount")]}, "'x.mount' is not a .service or .timer"),
+    ({"script_path": "relative/boot"}, "script_path: 'relative/boot' is not an absolute path"),
+    ({"units": [dict(BOOT, name="../evil.service")]}, "units[0].name: '../evil.service' is not a systemd unit name"),
+    ({"units": [dict(BOOT, name="x.mount")]}, "units[0].name: 'x.mount' is not a .service or .timer"),
     ({"units": [BOOT, BOOT]}, "names must be unique"),
-    ({"fact": {}, "fact_file": "x.fact"}, "fact_file must be an absolute path"),
+    ({"units": [dict(BOOT, name="a.service\nExecStart=/bin/evil")]}, "contains a newline"),
+    ({"script_path": "/usr/local/sbin/boot %n"}, "characters that node files give meaning to"),
+    ({"fact": {}, "fact_file": "/etc/ansible/facts.d/acstor_edge.json"}, "does not end in .fact"),
+    ({"fact": {}, "fact_file": "x.fact"}, "fact_file: 'x.fact' is not an absolute path"),
 ])
 def test_bad_input_is_named(kwargs, fragment):
     args = dict(script=SCRIPT, script_path="/usr/local/sbin/b", units=[BOOT], fact=None, fact_file="/x.fact")

@@ -31,11 +31,11 @@ def record_for(fixture, spec, **inventory_overrides):
 
 # (fixture, spec kwargs, expected error fragments) - every bad input is named and nothing is planned
 ERROR_TABLE = [
-    ("blank-4", dict(name="Bad Name", selector=ALL), ["name 'Bad Name' is invalid"]),
-    ("blank-4", dict(name="fast", selector=ALL, stripe_size="96k"), ["stripe_size '96k' must be a power of two"]),
+    ("blank-4", dict(name="Bad Name", selector=ALL), ["name: 'Bad Name' is invalid", "(rule stripe-name)"]),
+    ("blank-4", dict(name="fast", selector=ALL, stripe_size="96k"), ["stripe_size: '96k' must be a power of two", "(rule stripe-size)"]),
     ("blank-4", dict(name="fast", selector=ALL, stripe_size="2k"), ["at least 4 KiB"]),
-    ("blank-4", dict(name="fast", selector=ALL, filesystem="btrfs"), ["filesystem 'btrfs' is not supported"]),
-    ("blank-4", dict(name="fast", selector=ALL, mount_path="data"), ["mount path 'data' is relative"]),
+    ("blank-4", dict(name="fast", selector=ALL, filesystem="btrfs"), ["filesystem: 'btrfs' is not one of xfs, ext4, none"]),
+    ("blank-4", dict(name="fast", selector=ALL, mount_path="data"), ["mount_path: 'data' is not an absolute path"]),
     ("blank-4", dict(name="fast", devices=["/dev/nvme9n1"]), ["device /dev/nvme9n1 is unknown"]),
     ("blank-4", dict(name="fast", devices=["NOSUCHSERIAL"]), ["device NOSUCHSERIAL is unknown"]),
     ("blank-4", dict(name="fast", devices=[LOCAL0, "ELDD33A00000"]), ["device ELDD33A00000 is a duplicate"]),

@@ -12,7 +12,11 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.acstor.edge.plugins.module_utils import node_scan
 from ansible_collections.acstor.edge.plugins.module_utils.nvme_inventory import build_inventory
-from ansible_collections.acstor.edge.plugins.module_utils.stripe_planner import build_record, resolve_members
+from ansible_collections.acstor.edge.plugins.module_utils.stripe_planner import (
+    build_record,
+    resolve_members,
+    spec_from_options,
+)
 from ansible_collections.acstor.edge.plugins.modules import nvme_stripe
 
 _HELPER = Path(__file__).resolve().parents[1] / "module_utils" / "nvme_fixtures.py"
@@ -42,12 +46,7 @@ def _fail(self, msg, **result):
 def _snapshot_for(case):
     snapshot = nvme_fixtures.load_snapshot(case["snapshot"])
     if case.get("record_from_spec"):
-        params = {k: None for k in ("devices", "selector", "mount_path", "volume_group")}
-        params.update(name="x", state="present", backend="lvm", mode="volume", stripe_size="64k", filesystem="xfs",
-                      mount_options="defaults,noatime", mount_before=[], force=False, ephemeral=False,
-                      size_tolerance=5.0, extra_models=[])
-        params.update(case["input"])
-        spec = nvme_stripe.spec_from_params(params)
+        spec = spec_from_options(case["input"])
         inventory = build_inventory(copy.deepcopy(snapshot))
         members, _errors = resolve_members(spec, inventory)
         uuid = next(iter(inventory.md_arrays.values())).uuid if inventory.md_arrays else ""
@@ -88,7 +87,7 @@ def test_module(case):
         assert fragment in result["msg"]
     for key, value in expect.items():
         assert result.get(key) == value, key
-    if case.get("check_mode"):
+    if case.get("check_mode") or not case["calls"]:
         writes.assert_not_called()
     elif result.get("failed"):
         # a failed apply may only have left the pending record it writes before building
