@@ -164,9 +164,9 @@ notes:
   - On Debian-family nodes a changed mdadm.conf is followed by C(update-initramfs -u).
 seealso:
   - module: acstor.edge.nvme_info
-  - name: The acstor.edge.nvme_stripe role
-    description: Stripes from a list, boot unit for ephemeral stripes, CSI hand-off fact, health metrics.
-    link: https://example.invalid/acstor/edge/roles/nvme_stripe/README.md
+  - ref: ansible_collections.acstor.edge.nvme_stripe_role
+    description: The acstor.edge.nvme_stripe role - stripes from a list, boot unit for ephemeral stripes, CSI hand-off
+      fact, health metrics.
 """
 
 EXAMPLES = r"""
