@@ -32,9 +32,13 @@ MIRROR = os.environ.get("EDGELAB_MIRROR", "http://deb.debian.org/debian")
 
 # What each version is tested with. `ansible` is the community package whose bundled collections
 # (ansible.posix, community.general, kubernetes.core, azure.azcollection) the tests run against.
-# ansible 10 bundles ansible-core 2.17; ansible 14 bundles ansible-core 2.21.
+# ansible 14 bundles ansible-core 2.21 and collections newer than galaxy.yml's minimums. The ansible
+# package of 2.17 (10.x) bundles collections older than those minimums, so 2.17 runs with ansible 12.3.0's
+# collections (the minimums themselves, as on 2.19), installed without its ansible-core requirement:
+# what a 2.17 user gets from `ansible-galaxy collection install acstor.edge`.
 VERSIONS = {
-    "2.17": {"core": "ansible-core==2.17.14", "ansible": "ansible==10.7.0", "python": "3.11", "root": None},
+    "2.17": {"core": "ansible-core==2.17.14", "ansible": "ansible==12.3.0", "no_deps": True, "python": "3.11",
+             "root": None},
     "2.21": {"core": "ansible-core==2.21.5", "ansible": "ansible==14.5.0", "python": "3.13", "root": "trixie"},
 }
 
@@ -60,7 +64,13 @@ def test_requirements():
 def requirements(version):
     spec = VERSIONS[version]
     runtime = [line.split("#")[0].strip() for line in (REPO / "requirements.txt").read_text().splitlines()]
-    return [spec["core"], spec["ansible"], *test_requirements(), *[line for line in runtime if line]]
+    bundle = [] if spec.get("no_deps") else [spec["ansible"]]
+    return [spec["core"], *bundle, *test_requirements(), *[line for line in runtime if line]]
+
+
+def recipe(version):
+    spec = VERSIONS[version]
+    return [*requirements(version), "--no-deps " + spec["ansible"] if spec.get("no_deps") else ""]
 
 
 def digest(*parts):
@@ -74,7 +84,7 @@ def root_dir():
 def venv_dir(version):
     """The venv path as seen by the environment's own Python (inside the root for rooted versions)."""
     return Path("/opt/acstor-venvs" if VERSIONS[version]["root"] else HOME / "venvs") / \
-        f"core-{version}-{digest(*requirements(version))}"
+        f"core-{version}-{digest(*recipe(version))}"
 
 
 def host_path(version, path):
@@ -148,7 +158,7 @@ def prepare(version):
     if (host_path(version, venv) / ".done").exists():
         return venv
     python = f"python{VERSIONS[version]['python']}"
-    log(f"making {venv} ({python}): {' '.join(requirements(version)[:2])}")
+    log(f"making {venv} ({python}): {VERSIONS[version]['core']} {VERSIONS[version]['ansible']}")
     shutil.rmtree(host_path(version, venv), ignore_errors=True)
     host_path(version, venv).parent.mkdir(parents=True, exist_ok=True)
     if VERSIONS[version]["root"]:
@@ -159,7 +169,10 @@ def prepare(version):
         raise SystemExit(f"coreenv: could not create {venv}")
     reqs = host_path(version, venv) / "requirements.txt"
     reqs.write_text("\n".join(requirements(version)) + "\n")
-    if in_env(version, [f"{venv}/bin/pip", "install", "-q", "--disable-pip-version-check", "-r", f"{venv}/requirements.txt"]):
+    pip = [f"{venv}/bin/pip", "install", "-q", "--disable-pip-version-check"]
+    if in_env(version, [*pip, "-r", f"{venv}/requirements.txt"]):
+        raise SystemExit(f"coreenv: pip install failed in {venv}")
+    if VERSIONS[version].get("no_deps") and in_env(version, [*pip, "--no-deps", VERSIONS[version]["ansible"]]):
         raise SystemExit(f"coreenv: pip install failed in {venv}")
     (host_path(version, venv) / ".done").write_text("")
     log(f"{venv} ready in {time.monotonic() - started:.0f} s")
