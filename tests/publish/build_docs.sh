@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Build the acstor.edge docs site from the installed collection tarball (make install) into .build/docs/html.
 # antsibull-docs writes one page per module, role (every entry point), filter, inventory and callback
 # plugin, plus the extra docs (docs/docsite/); the Markdown guides of docs/ are copied beside the
