@@ -566,8 +566,17 @@ def _state_view(members, geometry, filesystem, mount):
             "filesystem": filesystem, "mount": mount}
 
 
+def _device_label(inventory, name):
+    """A member as a destroys entry: kernel name, serial and by-id link (kernel names change between boots)."""
+    namespace = inventory.namespace(name)
+    if namespace is None:
+        return "/dev/%s" % name
+    return "%s (serial %s, %s)" % (namespace.path, namespace.serial, namespace.stable_id or "no by-id link")
+
+
 def _destroy_existing(plan, spec, existing, inventory, unmount):
     names = ", ".join("/dev/" + m for m in existing.members)
+    labels = ", ".join(_device_label(inventory, m) for m in existing.members)
     if unmount:
         plan.actions.append(Action("command", "unmount %s" % spec.mount_path, ["umount", spec.mount_path]))
     if existing.backend == "mdadm":
@@ -576,10 +585,10 @@ def _destroy_existing(plan, spec, existing, inventory, unmount):
         if md:
             device = md[0].path
             plan.actions.append(Action("command", "stop md array %s" % device, ["mdadm", "--stop", device],
-                                       destroys=["md array %s (%s)" % (device, names)]))
+                                       destroys=["md array %s (%s)" % (device, labels)]))
         plan.actions.append(Action("command", "erase md superblocks on %s" % names,
                                    ["mdadm", "--zero-superblock", "--force"] + ["/dev/" + m for m in existing.members],
-                                   destroys=["md superblocks on %s" % names]))
+                                   destroys=["md superblocks on %s" % labels]))
     else:
         lvs = ([existing.lv] if existing.lv else []) + existing.other_lvs
         plan.actions.append(Action(
@@ -588,7 +597,7 @@ def _destroy_existing(plan, spec, existing, inventory, unmount):
             destroys=["volume group %s with LVs %s" % (existing.vg, ", ".join(lvs) or "none")]))
         plan.actions.append(Action("command", "remove LVM labels from %s" % names,
                                    ["pvremove", "--yes", "--force", "--force"] + ["/dev/" + m for m in existing.members],
-                                   destroys=["LVM physical volumes %s" % names]))
+                                   destroys=["LVM physical volumes %s" % labels]))
 
 
 def plan_stripe(spec, inventory):
@@ -706,7 +715,8 @@ def plan_stripe(spec, inventory):
             if found and (recreate or namespace.in_use.any):
                 plan.actions.append(Action("command", "wipe %s (serial %s)" % (namespace.path, namespace.serial),
                                            ["wipefs", "--all", namespace.path],
-                                           destroys=["%s: %s" % (namespace.path, "; ".join(found))]))
+                                           destroys=["%s: %s" % (_device_label(inventory, namespace.name),
+                                                                 "; ".join(found))]))
             elif _our_orphan_pv(namespace, recorded_serials):
                 plan.actions.append(Action("command", "remove the PV an interrupted run left on %s (serial %s)"
                                            % (namespace.path, namespace.serial),
@@ -879,7 +889,14 @@ def _plan_absent(plan, spec, inventory, existing, record):
         _destroy_existing(plan, spec, existing, inventory, unmount=False)
         plan.actions.append(Action("command", "wipe remaining signatures on %s" % names,
                                    ["wipefs", "--all"] + ["/dev/" + m for m in existing.members]))
-        plan.before = {"members": [_serial_of(inventory, m) for m in existing.members], "device": existing.device}
+        members = sorted((_member_view(inventory.namespace(m)) for m in existing.members if inventory.namespace(m)),
+                         key=lambda m: m["serial"])
+        geometry = {"level": existing.level or ("csi_vg" if spec.mode == "csi_vg" else ""),
+                    "stripes": existing.stripes or len(existing.members), "stripe_size": existing.stripe_size,
+                    "size": existing.size}
+        fstype, fsuuid, alignment = _fs_state(inventory, spec, existing)
+        plan.before = dict(_state_view(members, geometry, {"type": fstype, "uuid": fsuuid, "alignment": alignment},
+                                       {"path": mounted[0]} if mounted else None), device=existing.device)
     if mount_path and any(_fstab_path(ln) == os.path.normpath(mount_path) for ln in inventory.fstab_text.splitlines()):
         plan.actions.append(Action("fstab", "remove mount %s from /etc/fstab" % mount_path,
                                    path=os.path.normpath(mount_path), content=""))
