@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Plan the boot-time side of the stripes: script, systemd units, hand-off fact.
+"""Plan the boot-time side of the stripes: script, systemd units, hand-off fact, health fact.
 
 Pure: plan_boot(wanted files, current files, unit states, systemd running) -> BootPlan.
 """
@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import List, Optional
 
 UNIT_DIR = "/etc/systemd/system"
+# An executable local fact: Ansible runs it at fact gathering, so the health it reports is never stale.
+HEALTH_FACT = ("#!/bin/sh\n# Managed by acstor.edge (role nvme_stripe): the stripes' health, computed when facts "
+               "are gathered.\nexec /usr/bin/python3 %s health\n")
 
 
 @dataclass
@@ -57,8 +60,12 @@ def fact_content(fact):
     return json.dumps(fact, indent=2, sort_keys=True) + "\n"
 
 
-def validate(script, script_path, units, fact, fact_file):
+def validate(script, script_path, units, fact, fact_file, health_fact_file=None):
     errors = []
+    if health_fact_file and not script:
+        errors.append("health_fact_file needs the boot script: script is empty")
+    if health_fact_file and not health_fact_file.startswith("/"):
+        errors.append("health_fact_file must be an absolute path (got %r)" % health_fact_file)
     if units and not script:
         errors.append("units need the boot script: script is empty")
     if script and not (script_path or "").startswith("/"):
@@ -74,10 +81,12 @@ def validate(script, script_path, units, fact, fact_file):
     return errors
 
 
-def wanted_files(script, script_path, units, fact, fact_file):
+def wanted_files(script, script_path, units, fact, fact_file, health_fact_file=None):
     files = []
     if script:
         files.append(WantedFile(script_path, script, 0o755))
+        if health_fact_file:
+            files.append(WantedFile(health_fact_file, HEALTH_FACT % script_path, 0o755))
     for unit in units:
         files.append(WantedFile("%s/%s" % (UNIT_DIR, unit["name"]), unit["content"], 0o644))
     if fact is not None:
