@@ -788,7 +788,9 @@ def plan_stripe(spec, inventory):
     plan.filesystem = {"type": fstype if spec.mode == "volume" else "", "uuid": fsuuid, "alignment": alignment}
     mount_view = None
     if spec.mount_path and spec.mode == "volume":
-        if not _plan_mount(plan, spec, inventory, mounted_at if not recreate else []):
+        # a rebuild unmounts the stripe first: its mount is then neither in place nor someone else's
+        if not _plan_mount(plan, spec, inventory, mounted_at if not recreate else [],
+                           released=mounted_at if recreate else []):
             plan.actions = []
             return plan
         mount_view = {"path": spec.mount_path, "options": spec.mount_options}
@@ -836,10 +838,10 @@ def _md_conf_has(inventory, uuid):
     return any(wanted and wanted in text for text in inventory.files.values())
 
 
-def _plan_mount(plan, spec, inventory, mounted_at):
+def _plan_mount(plan, spec, inventory, mounted_at, released=()):
     path = os.path.normpath(spec.mount_path)
     current = inventory.mount_at(path)
-    if current is not None and path not in mounted_at:
+    if current is not None and path not in mounted_at and path not in released:
         plan.errors.append("mount path %s is already used by %s (%s)" % (path, current.source, current.fstype))
         return False
     ours = (spec.device_path, "/dev/mapper/%s%s" % (_dm_prefix(spec.vg_name), spec.lv_name.replace("-", "--")))
@@ -851,7 +853,8 @@ def _plan_mount(plan, spec, inventory, mounted_at):
                                % (path, entry.source, entry.line_number))
             return False
     state = inventory.paths.get(path)
-    if path not in mounted_at and state and state.get("entries"):
+    # the entries of a released mount are the stripe's own files, not what the mount would hide
+    if path not in mounted_at and path not in released and state and state.get("entries"):
         plan.errors.append("mount path %s is a non-empty directory (%s): mounting would hide those files"
                            % (path, ", ".join(state["entries"][:5])))
         return False

@@ -350,3 +350,24 @@ def test_xfs_left_half_made_by_an_interrupted_mkfs_is_made_again():
     # the same stripe with a finished xfs is left alone
     plan = plan_stripe(spec, inventory("mdadm-xfs", records={"fast": record}, files=conf))
     assert not [c for c in commands(plan) if c[0].startswith("mkfs")]
+
+
+def test_forced_rebuild_of_a_mounted_stripe_unmounts_rebuilds_and_mounts_again():
+    # found on the lab VM: the stripe's own mount was taken for someone else's and the rebuild refused
+    snapshot = load_snapshot("mdadm-xfs")
+    lsblk = json.loads(snapshot["lsblk"])
+    for disk in lsblk["blockdevices"]:
+        for child in disk.get("children") or []:
+            if child["name"] == "md127":
+                child.update(mountpoint="/mnt/fast", mountpoints=["/mnt/fast"])
+    mountinfo = snapshot["mountinfo"] + "300 1 9:127 / /mnt/fast rw,relatime shared:9 - xfs /dev/md127 rw\n"
+    fstab = "/dev/vda / ext4 defaults 0 1\n/dev/md/fast /mnt/fast xfs defaults,nofail 0 0\n"
+    overrides = dict(lsblk=json.dumps(lsblk), mountinfo=mountinfo, fstab=fstab,
+                     paths={"/mnt/fast": {"is_dir": True, "entries": ["marker"]}})
+    spec = StripeSpec("fast", backend="mdadm", selector=ALL, stripe_size="128k", force=True, mount_path="/mnt/fast")
+    plan = plan_stripe(spec, inventory("mdadm-xfs", **overrides))
+    assert not plan.errors, plan.errors
+    argv = [c[:2] for c in commands(plan)]
+    assert argv[0] == ["umount", "/mnt/fast"] and ["mdadm", "--create"] in argv
+    assert argv[-1] == ["mount", "/mnt/fast"]
+    assert plan.before["mount"] == {"path": "/mnt/fast"}
