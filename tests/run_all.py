@@ -176,7 +176,7 @@ def main():
                     tally.add(f"molecule {scenario}", 0, 1, 0, 0, f"no {suite} lab image")
                     continue
                 single_stage(tally, f"molecule {scenario}", [str(VENV_BIN / "molecule"), "test", "-s", name],
-                             dict(env, EDGELAB_SUITE=suite), timeout=1500)
+                             dict(env, EDGELAB_SUITE=suite), timeout=2400)
         if wanted("integration"):
             integration_stage(tally, env)
     finally:
