@@ -26,9 +26,11 @@ COREENV = [sys.executable, str(REPO / "tests" / "versions" / "coreenv.py")]
 # The whole functional suite runs on 2.19 only (CI budget); the entry-playbook suite on the newest too.
 OTHER_CORE_VERSIONS = {"2.17": ["tests/unit"], "2.21": ["tests/unit", "tests/functional/e2e"]}
 
-# VM scenarios, in order. Each one creates and destroys its own VMs.
-# Every scenario runs in CI (about 15 min of the run on 2 cores); `make molecule SCENARIOS="..."` picks some.
-DEFAULT_SCENARIOS = ["node", "node_prep", "fleet", "stripe_lvm", "stripe_mdadm"]
+# VM scenarios, in order. Each one creates and destroys its own VMs. "NAME@SUITE" runs scenario NAME on lab
+# VMs of that Debian release (edgelab --suite, through EDGELAB_SUITE); a bare name runs on Debian 12.
+# Every scenario runs in CI (about 25 min of the run on 2 cores); `make molecule SCENARIOS="..."` picks some.
+DEFAULT_SCENARIOS = ["node", "node_prep", "fleet", "stripe_lvm", "stripe_mdadm",
+                     "node_prep@trixie", "stripe_lvm@trixie", "stripe_mdadm@trixie"]
 
 
 class Tally:
@@ -204,20 +206,25 @@ def main():
         if wanted("docs"):
             single_stage(tally, "docs site (antsibull-docs + Sphinx -W)",
                          ["bash", str(REPO / "tests" / "publish" / "build_docs.sh")], env)
-        lab_ok = True
+        lab_ok = {"bookworm": True}
         if wanted("functional") or wanted("molecule"):
-            lab_ok = single_stage(tally, "lab image (cached by recipe hash)", [*EDGELAB, "image"], env)
+            lab_ok["bookworm"] = single_stage(tally, "lab image (cached by recipe hash)",
+                                              [*EDGELAB, "image", "--suite", "bookworm"], env)
+        for suite in sorted({scenario_suite(s) for s in scenarios} - {"bookworm"}) if wanted("molecule") else []:
+            lab_ok[suite] = single_stage(tally, f"lab image {suite} (cached by recipe hash)",
+                                         [*EDGELAB, "image", "--suite", suite], env)
         if wanted("unit"):
             pytest_stage(tally, "unit", ["tests/unit"], env)
         if wanted("functional"):
             pytest_stage(tally, "functional", ["tests/functional"], env)
         if wanted("molecule"):
             for scenario in scenarios:
-                if not lab_ok:
-                    tally.add(f"molecule {scenario}", 0, 1, 0, 0, "no lab image")
+                name, suite = scenario.partition("@")[0], scenario_suite(scenario)
+                if not lab_ok.get(suite):
+                    tally.add(f"molecule {scenario}", 0, 1, 0, 0, f"no {suite} lab image")
                     continue
-                single_stage(tally, f"molecule {scenario}",
-                             [str(VENV_BIN / "molecule"), "test", "-s", scenario], env, timeout=1500)
+                single_stage(tally, f"molecule {scenario}", [str(VENV_BIN / "molecule"), "test", "-s", name],
+                             dict(env, EDGELAB_SUITE=suite), timeout=2400)
         if wanted("integration"):
             integration_stage(tally, env)
         if wanted("versions"):
@@ -227,6 +234,10 @@ def main():
             subprocess.run([*EDGELAB, "down", "--all"], capture_output=True, check=False)
             subprocess.run([*EDGELAB, "fleet", "down"], capture_output=True, check=False)
     return finish(tally, started)
+
+
+def scenario_suite(scenario):
+    return scenario.partition("@")[2] or "bookworm"
 
 
 def finish(tally, started):
