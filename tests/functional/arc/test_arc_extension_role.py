@@ -51,8 +51,7 @@ def test_role_installs_in_order_and_is_idempotent(arm_server, playbook):
     assert certmgr["configurationSettings"] == {"installCertManager": "true", "installTrustManager": "true"}
     acsa = extensions["azure-arc-containerstorage"]
     assert acsa["properties"]["version"] == "2.12.0" and acsa["properties"]["autoUpgradeMinorVersion"] is False
-    assert acsa["properties"]["configurationSettings"] == {"edgeStorageConfiguration.create": "true",
-                                                           "feature.diskStorageClass": "default,local-path"}
+    assert acsa["properties"]["configurationSettings"] == {}, "the documented flow: no storage-configuration settings"
     principal = acsa["identity"]["principalId"]
     assigned = sorted(a["properties"]["scope"] for a in state.role_assignments.values() if a["properties"]["principalId"] == principal)
     assert assigned == sorted(ACCOUNTS)
