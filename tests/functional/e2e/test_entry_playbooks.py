@@ -3,7 +3,7 @@
 The tests run in file order on one fleet (one lab VM, three clusters): converge, rerun, each path that installs the
 local CSI driver, teardown, converge again. Each test says which step of the issue's "What proves it" it covers.
 """
-from conftest import ACCOUNT, CLUSTERS, NODES, RG, SUBSCRIPTION
+from e2e_fleet import ACCOUNT, CLUSTERS, NODES, RG, SUBSCRIPTION
 
 IDENTITY = "acsa-store-0042"
 EXTENSION = "azure-arc-containerstorage"
