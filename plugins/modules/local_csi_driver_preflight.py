@@ -82,8 +82,8 @@ options:
   cleanup_enabled:
     description:
       - Chart C(cleanup.enabled). Unset lets the module decide (V(false) when a node pre-created the volume group or
-        a node could not be read, else V(true), the chart default). The value is always part of RV(helm_values):
-        C(kubernetes.core.helm) resets values on upgrade, so a value left out would fall back to the chart's.
+        a node could not be read, else V(true), the chart default). The value is always part of RV(helm_values)
+        because C(kubernetes.core.helm) resets values on upgrade, and a value left out would fall back to the chart's.
         V(true) with a pre-created volume group or an unread node is refused.
     type: bool
   extra_values:
