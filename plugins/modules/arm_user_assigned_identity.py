@@ -90,7 +90,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 identity:
-  description: The identity resource (C(properties.principalId), C(properties.clientId), C(properties.tenantId)); with O(state=absent) the identity as it was before the deletion (empty when there was none).
+  description:
+    - The identity resource (C(properties.principalId), C(properties.clientId), C(properties.tenantId)).
+    - With O(state=absent), the identity as it was before the deletion (empty when there was none).
   returned: always
   type: dict
 actions:

@@ -39,8 +39,8 @@ def snapshot(fleet):
     node = fleet.node_state()
     return {
         "releases": {name: r["config"] for name, r in release.items()},
-        "extension": {k: extension["properties"].get(k) for k in ("extensionType", "version", "releaseTrain",
-                                                                   "autoUpgradeMinorVersion", "configurationSettings")},
+        "extension": {k: extension["properties"].get(k)
+                      for k in ("extensionType", "version", "releaseTrain", "autoUpgradeMinorVersion", "configurationSettings")},
         "azure": {k: len(v) for k, v in azure_objects(fleet.arm).items()},
         "configuration_spec_keys": sorted(config["spec"]),
         "records": sorted(node["records"]),

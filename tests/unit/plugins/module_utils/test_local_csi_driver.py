@@ -12,8 +12,8 @@ HANDOFF = {"host": "n1", "volume_group": "containerstorage", "cleanup_enabled": 
 @pytest.mark.parametrize("settings, handoffs, models, expected", [
     ({}, [], [], {"cleanup": {"enabled": True}}),
     ({}, [HANDOFF], [], {"cleanup": {"enabled": False}, "diskSelection": {"addonModels": ["QEMU NVMe Ctrl"]}}),
-    ({}, [], ["  Samsung  SSD 980 ", "samsung ssd 980", "AMAZON EC2 NVMe Instance Storage"], {"diskSelection": {"addonModels": ["Samsung SSD 980"]},
-                                                                                               "cleanup": {"enabled": True}}),
+    ({}, [], ["  Samsung  SSD 980 ", "samsung ssd 980", "AMAZON EC2 NVMe Instance Storage"],
+     {"diskSelection": {"addonModels": ["Samsung SSD 980"]}, "cleanup": {"enabled": True}}),
     ({"cleanup_enabled": True}, [], [], {"cleanup": {"enabled": True}}),
     ({"image_registry": "registry.local/", "image_tag": "v0.3.0"}, [], [], {"image": {
         "baseRepo": "registry.local",
