@@ -689,6 +689,8 @@ def inventory():
         nodes[node["name"]] = {
             "ansible_host": "127.0.0.1", "ansible_port": node["port"], "ansible_user": "root",
             "ansible_ssh_private_key_file": str(KEY), "ansible_ssh_common_args": ssh_args,
+            # throwaway VMs with fresh host keys on every restore: off for these hosts only (ansible.cfg keeps it on)
+            "ansible_host_key_checking": False,
             "ansible_python_interpreter": "/usr/bin/python3",
             "edgelab_nvme": [{k: d[k] for k in ("serial", "model", "size_gb")} for d in node["disks"]
                              if d.get("attached", True)],
@@ -697,6 +699,7 @@ def inventory():
     for name in fleet_hosts():
         fleet[name] = {
             "ansible_host": name, "ansible_user": "root", "ansible_ssh_private_key_file": str(KEY),
+            "ansible_host_key_checking": False,
             "ansible_python_interpreter": "/usr/bin/python3",
             "ansible_ssh_common_args": f'{ssh_args} -o ProxyCommand="ip netns exec %h nc 127.0.0.1 22"',
         }
