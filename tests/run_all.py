@@ -32,9 +32,11 @@ EDGELAB = [sys.executable, str(REPO / "tests" / "lab" / "edgelab.py")]
 COREENV = [sys.executable, str(REPO / "tests" / "versions" / "coreenv.py")]
 # ansible-core versions besides the main venv's 2.19, and the pytest paths each runs (sanity always).
 # The whole functional suite runs on 2.19 only (CI budget); the entry-playbook suite on the newest too.
-OTHER_CORE_VERSIONS = {"2.17": ["tests/unit"], "2.21": ["tests/unit", "tests/functional/e2e"]}
+# The lab-VM part of the e2e suite does not run in the 2.21 root yet (no QEMU or ssh client there, and mitogen is
+# not installed for 2.21); its validate.yml part (host only) does.
+OTHER_CORE_VERSIONS = {"2.17": ["tests/unit"], "2.21": ["tests/unit", "tests/functional/e2e/test_validate_rules.py"]}
 # pytest paths of OTHER_CORE_VERSIONS whose tests start lab VMs: they run in the lab lane.
-LAB_PYTEST_PATHS = {"tests/functional/e2e"}
+LAB_PYTEST_PATHS = set()
 
 # VM scenarios, in order. Each one creates and destroys its own VMs. "NAME@SUITE" runs scenario NAME on lab
 # VMs of that Debian release (edgelab --suite, through EDGELAB_SUITE); a bare name runs on Debian 12.
@@ -171,7 +173,10 @@ def versions_stage(tally, env, ready, lab):
     """Host lane (lab=False): each version's environment, sanity and host-only pytest paths, setting ready[v]
     once the environment exists. Lab lane (lab=True): the paths that use lab VMs, after ready[v]."""
     for version in core_versions():
+        paths = [p for p in OTHER_CORE_VERSIONS.get(version, ["tests/unit"]) if (p in LAB_PYTEST_PATHS) == lab]
         if lab:
+            if not paths:
+                continue
             ready[version].wait()
             if not ready[version].ok:
                 continue
@@ -183,11 +188,9 @@ def versions_stage(tally, env, ready, lab):
             if not ok:
                 continue
             single_stage(tally, f"ansible-core {version}: ansible-test sanity", [*COREENV, "sanity", version], env)
-        for path in OTHER_CORE_VERSIONS.get(version, ["tests/unit"]):
-            if (path in LAB_PYTEST_PATHS) != lab:
-                continue
+        for path in paths:
             name = f"{version}-{path.replace('/', '-')}"
-            if not (REPO / path).is_dir():
+            if not (REPO / path).exists():
                 tally.add(f"ansible-core {version}: pytest {path}", 0, 0, 1, 0, f"{path} does not exist yet")
                 continue
             banner(f"ansible-core {version}: pytest {path}")
