@@ -5,9 +5,10 @@ Stages: collection build+install, lint (ansible-lint, changelog fragments, galax
 on the tarball), ansible-test sanity, docs site, lab image, pytest unit, pytest functional, Molecule scenarios,
 integration targets (skip themselves without credentials), and the other ansible-core versions (versions:
 sanity + unit on 2.17 and 2.21, the e2e suite on 2.21; tests/versions/coreenv.py).
-Two lanes run at once: the lab lane (lab images, the functional tests marked `lab`, Molecule, the e2e suite on
-other ansible-core versions: one VM user at a time) and the host lane (everything else, mostly one core), so the
-run on 2 cores takes about as long as the longer lane. Each stage's output goes to tests/output/logs/; a failed
+Three lanes run at once on the 2 cores: the lab lane (lab images, then the lab queue: the functional tests marked
+`lab` and the Molecule scenarios), the host lane (lint, sanity, docs, unit, host-only functional tests) and the
+versions lane (ansible-core 2.17 and 2.21: mostly downloads at first); a lane that is done takes stages from the lab
+queue, which never runs two stages that share fleet hosts or a scenario name. Each stage's output goes to tests/output/logs/; a failed
 stage prints its tail. Each pytest test and each Molecule scenario counts as one test; lint and sanity count as
 one each.
 The last line is `N passed, N failed` (CI reads it). Lab VMs and fleet hosts are stopped at the end.
@@ -41,8 +42,9 @@ LAB_PYTEST_PATHS = set()
 # VM scenarios, in order. Each one creates and destroys its own VMs. "NAME@SUITE" runs scenario NAME on lab
 # VMs of that Debian release (edgelab --suite, through EDGELAB_SUITE); a bare name runs on Debian 12.
 # Every scenario runs in CI (about 25 min of the run on 2 cores); `make molecule SCENARIOS="..."` picks some.
-DEFAULT_SCENARIOS = ["node", "node_prep", "fleet", "stripe_lvm", "stripe_mdadm",
-                     "node_prep@trixie", "stripe_lvm@trixie", "stripe_mdadm@trixie"]
+# Listed longest first: run_all's lanes take them in this order (one scenario name at a time).
+DEFAULT_SCENARIOS = ["stripe_lvm@trixie", "stripe_mdadm@trixie", "stripe_lvm", "stripe_mdadm", "node", "fleet",
+                     "node_prep", "node_prep@trixie"]
 
 
 class Tally:
@@ -108,14 +110,14 @@ def junit_counts(path):
     return total - failed - skipped, failed, skipped
 
 
-def pytest_stage(tally, name, paths, env, marker=None):
+def pytest_stage(tally, name, paths, env, marker=None, ignore=()):
     banner(f"pytest {name}")
     existing = [p for p in paths if (REPO / p).exists() and any((REPO / p).rglob("test_*.py"))]
     if not existing:
         tally.add(f"pytest {name}", 0, 0, 0, 0, "no tests yet")
         return
     xml = OUTPUT / f"junit-{name}.xml"
-    select = ["-m", marker] if marker else []
+    select = (["-m", marker] if marker else []) + [f"--ignore={path}" for path in ignore]
     rc, seconds = run_stage([str(VENV_BIN / "pytest"), "-q", "-rs", "--junitxml", str(xml), *select, *existing],
                             env=env)
     if xml.exists():
@@ -169,26 +171,14 @@ def core_versions():
     return os.environ.get("ACSTOR_CORE_VERSIONS", "").split() or sorted(OTHER_CORE_VERSIONS)
 
 
-def versions_stage(tally, env, ready, lab):
-    """Host lane (lab=False): each version's environment, sanity and host-only pytest paths, setting ready[v]
-    once the environment exists. Lab lane (lab=True): the paths that use lab VMs, after ready[v]."""
+def versions_stage(tally, env):
+    """Each other ansible-core version: its environment, ansible-test sanity and its pytest paths."""
     for version in core_versions():
-        paths = [p for p in OTHER_CORE_VERSIONS.get(version, ["tests/unit"]) if (p in LAB_PYTEST_PATHS) == lab]
-        if lab:
-            if not paths:
-                continue
-            ready[version].wait()
-            if not ready[version].ok:
-                continue
-        else:
-            ok = single_stage(tally, f"ansible-core {version}: environment (cached by recipe hash)",
-                              [*COREENV, "prepare", version], env)
-            ready[version].ok = ok
-            ready[version].set()
-            if not ok:
-                continue
-            single_stage(tally, f"ansible-core {version}: ansible-test sanity", [*COREENV, "sanity", version], env)
-        for path in paths:
+        if not single_stage(tally, f"ansible-core {version}: environment (cached by recipe hash)",
+                            [*COREENV, "prepare", version], env):
+            continue
+        single_stage(tally, f"ansible-core {version}: ansible-test sanity", [*COREENV, "sanity", version], env)
+        for path in OTHER_CORE_VERSIONS.get(version, ["tests/unit"]):
             name = f"{version}-{path.replace('/', '-')}"
             if not (REPO / path).exists():
                 tally.add(f"ansible-core {version}: pytest {path}", 0, 0, 1, 0, f"{path} does not exist yet")
@@ -203,8 +193,36 @@ def versions_stage(tally, env, ready, lab):
             tally.add(f"ansible-core {version}: pytest {path}", passed, failed, skipped, seconds)
 
 
-class VersionReady(threading.Event):
-    ok = False
+class LabQueue:
+    """Stages that start lab VMs or fleet hosts. The lab lane takes them from the start; the other lanes join
+    when their own stages are done. Two stages never run at once when they share a lock: the fleet hosts
+    (`edgelab fleet down` stops all of them) or a Molecule scenario's name (its VM names and Molecule's state)."""
+
+    def __init__(self, items):
+        self.items = list(items)  # (name, locks, run), longest first
+        self.cond = threading.Condition()
+        self.held = set()
+        self.images_built = threading.Event()  # set by the lab lane once the lab images exist
+
+    def work(self):
+        self.images_built.wait()
+        while True:
+            with self.cond:
+                while True:
+                    if not self.items:
+                        return
+                    item = next((i for i in self.items if not set(i[1]) & self.held), None)
+                    if item:
+                        self.items.remove(item)
+                        self.held |= set(item[1])
+                        break
+                    self.cond.wait()
+            try:
+                item[2]()
+            finally:
+                with self.cond:
+                    self.held -= set(item[1])
+                    self.cond.notify_all()
 
 
 def main():
@@ -228,10 +246,11 @@ def main():
     if not single_stage(tally, "build and install the collection tarball", ["make", "-s", "install"], env):
         return finish(tally, started)
     installed = collections / "ansible_collections" / "acstor" / "edge"
-    ready = {version: VersionReady() for version in core_versions()}
+    lab_ok = {}
+    queue = LabQueue(lab_items(tally, env, wanted, scenarios, lab_ok) if wanted("functional") or wanted("molecule") else [])
 
     def host_lane():
-        """Stages that need no lab VM: mostly one CPU core, so they run beside the lab lane."""
+        """Stages that need no lab VM, then lab stages from the queue."""
         if wanted("lint"):
             lint_stages(tally, installed, env)
         if wanted("sanity"):
@@ -245,42 +264,63 @@ def main():
             pytest_stage(tally, "functional (host)", ["tests/functional"], env, marker="not lab")
         if wanted("integration"):
             integration_stage(tally, env)
+        queue.work()
+
+    def versions_lane():
+        """The other ansible-core versions: at first mostly downloads (a Debian root, venvs), then sanity."""
         if wanted("versions"):
-            versions_stage(tally, env, ready, lab=False)
+            versions_stage(tally, env)
+        queue.work()
 
     def lab_lane():
-        """Stages that start lab VMs or fleet hosts, one after the other (they share names and the CPU)."""
+        """The lab images, then lab stages from the queue."""
         try:
-            lab_ok = {"bookworm": True}
             if wanted("functional") or wanted("molecule"):
                 lab_ok["bookworm"] = single_stage(tally, "lab image (cached by recipe hash)",
                                                   [*EDGELAB, "image", "--suite", "bookworm"], env)
             for suite in sorted({scenario_suite(s) for s in scenarios} - {"bookworm"}) if wanted("molecule") else []:
                 lab_ok[suite] = single_stage(tally, f"lab image {suite} (cached by recipe hash)",
                                              [*EDGELAB, "image", "--suite", suite], env)
-            if wanted("functional"):
-                pytest_stage(tally, "functional (lab)", ["tests/functional"], env, marker="lab")
-            if wanted("molecule"):
-                for scenario in scenarios:
-                    name, suite = scenario.partition("@")[0], scenario_suite(scenario)
-                    if not lab_ok.get(suite):
-                        tally.add(f"molecule {scenario}", 0, 1, 0, 0, f"no {suite} lab image")
-                        continue
-                    single_stage(tally, f"molecule {scenario}", [str(VENV_BIN / "molecule"), "test", "-s", name],
-                                 dict(env, EDGELAB_SUITE=suite), timeout=2400)
-            if wanted("versions"):
-                versions_stage(tally, env, ready, lab=True)
         finally:
-            if wanted("functional") or wanted("molecule") or wanted("versions"):  # only lab stages start the lab
-                subprocess.run([*EDGELAB, "down", "--all"], capture_output=True, check=False)
-                subprocess.run([*EDGELAB, "fleet", "down"], capture_output=True, check=False)
+            queue.images_built.set()  # also when an image failed: its stages then fail by name, nobody waits
+        queue.work()
 
-    lanes = [threading.Thread(target=_guarded(tally, lane), name=lane.__name__) for lane in (host_lane, lab_lane)]
-    for lane in lanes:
-        lane.start()
-    for lane in lanes:
-        lane.join()
+    lanes = [threading.Thread(target=_guarded(tally, lane), name=lane.__name__)
+             for lane in (lab_lane, host_lane, versions_lane)]
+    try:
+        for lane in lanes:
+            lane.start()
+        for lane in lanes:
+            lane.join()
+    finally:
+        if wanted("functional") or wanted("molecule"):  # only lab stages start the lab
+            subprocess.run([*EDGELAB, "down", "--all"], capture_output=True, check=False)
+            subprocess.run([*EDGELAB, "fleet", "down"], capture_output=True, check=False)
     return finish(tally, started)
+
+
+def lab_items(tally, env, wanted, scenarios, lab_ok):
+    """The lab queue's stages, longest first (measured on the 2-core CI machine)."""
+    items = []
+    if wanted("functional"):
+        items.append(("pytest functional (lab: e2e)", ["e2e"],
+                      lambda: pytest_stage(tally, "functional (lab: e2e)", ["tests/functional/e2e"], env, marker="lab")))
+        items.append(("pytest functional (lab: rest)", ["fleet"],
+                      lambda: pytest_stage(tally, "functional (lab: rest)", ["tests/functional"], env,
+                                           marker="lab", ignore=["tests/functional/e2e"])))
+    if wanted("molecule"):
+        for scenario in scenarios:
+            name, suite = scenario.partition("@")[0], scenario_suite(scenario)
+            locks = ["molecule:" + name] + (["fleet"] if name == "fleet" else [])
+
+            def run(scenario=scenario, name=name, suite=suite):
+                if not lab_ok.get(suite):
+                    tally.add(f"molecule {scenario}", 0, 1, 0, 0, f"no {suite} lab image")
+                    return
+                single_stage(tally, f"molecule {scenario}", [str(VENV_BIN / "molecule"), "test", "-s", name],
+                             dict(env, EDGELAB_SUITE=suite), timeout=2400)
+            items.append((f"molecule {scenario}", locks, run))
+    return items
 
 
 def _guarded(tally, lane):

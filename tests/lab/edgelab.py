@@ -18,6 +18,8 @@ Everything lives under EDGELAB_HOME (default: <repo>/.lab); nothing listens beyo
     edgelab status
 """
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -272,6 +274,15 @@ class Monitor:
         return data[:-7] if data.endswith(b"(qemu) ") else data
 
 
+@contextlib.contextmanager
+def port_lock():
+    """Held from choosing a node's port until node.json records it, so free_port() of another process skips it."""
+    HOME.mkdir(parents=True, exist_ok=True)
+    with open(HOME / ".ports.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def free_port(start=FIRST_PORT):
     taken = {n.get("port") for n in all_nodes()}
     for port in range(start, start + 500):
@@ -512,11 +523,12 @@ def cmd_up(args):
     d.mkdir(parents=True)
     started = time.monotonic()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
-    node = {"name": args.name, "port": args.port or free_port(), "image": img.name, "suite": args.suite,
-            "mem": args.mem,
-            "smp": args.smp, "disks": plan_disks(args.name, args.nvme, args.size, args.model, sizes),
-            "booted": "cold" if args.cold else "restored"}
-    save_node(node)
+    with port_lock():  # two `up` at once (tests/run_all.py runs two lab users) must not pick the same port
+        node = {"name": args.name, "port": args.port or free_port(), "image": img.name, "suite": args.suite,
+                "mem": args.mem,
+                "smp": args.smp, "disks": plan_disks(args.name, args.nvme, args.size, args.model, sizes),
+                "booted": "cold" if args.cold else "restored"}
+        save_node(node)
     create_disk_files(node)
     try:
         if args.cold:
