@@ -180,6 +180,10 @@ class HttpConnectProxy:
         self.url = "http://127.0.0.1:{0}".format(self.port)
         self.child = None
 
+    @staticmethod
+    def missing_tools():
+        return [tool for tool in ("tinyproxy",) if shutil.which(tool) is None]
+
     def start(self, timeout=15):
         config = self.workdir / "tinyproxy.conf"
         log_file = self.workdir / "tinyproxy.log"
@@ -213,7 +217,7 @@ class HttpConnectProxy:
         """Targets of the CONNECT requests tinyproxy logged ("host:port")."""
         log_file = self.workdir / "tinyproxy.log"
         text = log_file.read_text(errors="replace") if log_file.exists() else ""
-        return [line.split("CONNECT ", 1)[1].split()[0] for line in text.splitlines() if "CONNECT " in line]
+        return [line.split(": CONNECT ", 1)[1].split()[0] for line in text.splitlines() if ": CONNECT " in line]
 
 
 if __name__ == "__main__":
