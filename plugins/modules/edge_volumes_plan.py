@@ -40,7 +40,7 @@ options:
     required: true
   static_volumes:
     description:
-      - Static volumes with a retain class, as the Microsoft Learn static retain workflow guide describes them: an
+      - Static volumes with a retain class, as the Microsoft Learn static retain workflow guide describes them, an
         EdgeVolume, a PersistentVolume bound to it (reclaim policy Retain) and a PersistentVolumeClaim naming the PV.
       - Each item has C(name) (the PVC), C(namespace), C(kind) (C(local_shared) or C(cloud)), C(size), optional
         C(access_modes) (default V([ReadWriteMany])), C(labels), C(edge_volume) (default the PVC name) and
