@@ -51,13 +51,13 @@ SUBVOLUME_TYPES = ("ingest", "mirror")
 # howto-configure-cloud-ingest-subvolumes: minDelaySec "between 0 and 31536000" (one year).
 MAX_DELAY_SEC = 31536000
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-BLOB_CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-ONELAKE_CONTAINER = re.compile(r"^[^/\s]+/[^/\s]+/Files(/[^\s]*)?$")
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-CRON_FIELD = re.compile(r"^[0-9*/,\-A-Za-z?]+$")
-QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
+DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
+BLOB_CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\Z")
+ONELAKE_CONTAINER = re.compile(r"^[^/\s]+/[^/\s]+/Files(/[^\s]*)?\Z")
+GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
+CRON_FIELD = re.compile(r"^[0-9*/,\-A-Za-z?]+\Z")
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?\Z")
 
 
 class EdgeVolumesError(Exception):
@@ -433,8 +433,35 @@ def _volume_owner(index, volume):
     return "volume {0}".format(name) if name else "volume #{0}".format(index)
 
 
-def normalize_volume_list(volumes, default_namespace="default"):
-    """Validate the role's whole list; return (pvcs, subvolume_specs, errors). Nothing is partial: check errors first."""
+# static-retain.md: the Retain variants of the two classes (a deleted PVC keeps its PV and EdgeVolume).
+RETAIN_STORAGE_CLASS = {LOCAL_SHARED_STORAGE_CLASS: "unbacked-retain-sc", CLOUD_STORAGE_CLASS: "cloud-backed-retain-sc"}
+LOCAL_SHARED_CLASSES = (LOCAL_SHARED_STORAGE_CLASS, "unbacked-retain-sc")
+
+
+# release-notes.md: 2.9.0 removed the static retain storage classes, 2.9.1 added them back, 2.11.2 fixed them.
+RETAIN_CLASSES_SINCE = (2, 11, 2)
+
+
+def retain_version_error(owner, storage_class, extension_version):
+    """Error when the extension version is known and has no (working) retain classes; None otherwise."""
+    if not extension_version:
+        return None
+    version = parse_extension_version(extension_version)
+    if version is None:
+        return "{0}: extension_version {1!r} is not a version such as 2.11.2".format(owner, extension_version)
+    if version < RETAIN_CLASSES_SINCE:
+        return ("{0}: storage class {1} needs extension version {2} or later (removed in 2.9.0, back in 2.9.1, fixed in "
+                "2.11.2); this cluster's extension is {3}".format(
+                    owner, storage_class, ".".join(str(x) for x in RETAIN_CLASSES_SINCE), extension_version))
+    return None
+
+
+def normalize_volume_list(volumes, default_namespace="default", extension_version=None):
+    """Validate the role's whole list; return (pvcs, subvolume_specs, errors). Nothing is partial: check errors first.
+
+    `retain: true` puts a volume on the retain variant of its class, refused when `extension_version` is known and
+    older than the versions that have them.
+    """
     errors = []
     pvcs = []
     subvolumes = []
@@ -446,7 +473,7 @@ def normalize_volume_list(volumes, default_namespace="default"):
         if not isinstance(volume, dict):
             errors.append("{0}: must be a mapping".format(owner))
             continue
-        unknown = sorted(set(volume) - {"name", "namespace", "kind", "size", "access_modes", "labels", "subvolumes"})
+        unknown = sorted(set(volume) - {"name", "namespace", "kind", "size", "access_modes", "labels", "subvolumes", "retain"})
         if unknown:
             errors.append(_field_error(owner, ", ".join(unknown), "unknown field(s)"))
         name = volume.get("name")
@@ -467,6 +494,14 @@ def normalize_volume_list(volumes, default_namespace="default"):
             errors.append(_field_error(owner, "name", "is listed twice in namespace {0}".format(namespace)))
         seen.add(key)
         storage_class = CLOUD_STORAGE_CLASS if kind == "cloud" else LOCAL_SHARED_STORAGE_CLASS
+        retain = volume.get("retain", False)
+        if not isinstance(retain, bool):
+            errors.append(_field_error(owner, "retain", "must be true or false (got {0!r})".format(retain)))
+        elif retain:
+            storage_class = RETAIN_STORAGE_CLASS[storage_class]
+            version_error = retain_version_error(owner, storage_class, extension_version)
+            if version_error:
+                errors.append(version_error)
         pvcs.append({
             "apiVersion": "v1", "kind": "PersistentVolumeClaim",
             "metadata": _compact({"name": name, "namespace": namespace, "labels": volume.get("labels") or None}),
@@ -496,7 +531,7 @@ def normalize_volume_list(volumes, default_namespace="default"):
             module_args = dict((k, v) for k, v in values.items() if v is not None)
             subvolumes.append(module_args)
     # Local shared volumes first, then cloud volumes: the documented order of creation.
-    pvcs.sort(key=lambda pvc: 0 if pvc["spec"]["storageClassName"] == LOCAL_SHARED_STORAGE_CLASS else 1)
+    pvcs.sort(key=lambda pvc: 0 if pvc["spec"]["storageClassName"] in LOCAL_SHARED_CLASSES else 1)
     return pvcs, subvolumes, errors
 
 
