@@ -17,6 +17,7 @@ mkdir -p "$guides"
 cp "$repo"/docs/*.md "$guides/"
 mkdir -p "$guides/bench"
 cp "$repo"/docs/bench/*.png "$guides/bench/"  # the plots docs/benchmarks.md shows
+cp -r "$repo"/docs/permissions "$guides/"  # the role files docs/permissions.md links to (downloads)
 {
   printf '\n.. toctree::\n   :maxdepth: 1\n\n'
   for page in "$guides"/*.md; do printf '   guides/%s\n' "$(basename "$page" .md)"; done
