@@ -147,7 +147,11 @@ def test_role_when_the_extension_is_updating_as_the_run_starts(arm_server, playb
         "releaseTrain": "stable", "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
         "configurationSettings": {"edgeStorageConfiguration.create": "true"}},
         identity={"type": "SystemAssigned"}, in_progress="Updating")
-    converge_rerun_teardown(arm_server, playbook, "")
+    # a setting the extension lacks, so the converge must write, and only after the operation has settled
+    settings = """    arc_extension_settings:
+      feature.diskStorageClass: default,local-path
+"""
+    converge_rerun_teardown(arm_server, playbook, settings)
     patches = state.bodies("PATCH", "/extensions/azure-arc-containerstorage")
     assert patches == [{"properties": {"configurationSettings": {"feature.diskStorageClass": "default,local-path"}}}]
 
