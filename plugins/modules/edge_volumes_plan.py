@@ -115,6 +115,7 @@ pods_using:
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
+from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import check, semantic_version
 
 SPEC = dict(
     volumes=dict(type="list", elements="dict", required=True),
@@ -131,8 +132,9 @@ def main():
     module = k8s_module.new_module(SPEC, with_wait=False)
     params = module.params
     pvcs, subvolumes, errors = ev.normalize_volume_list(params["volumes"], params["default_namespace"])
-    if errors:
-        module.fail_json(msg="invalid Edge Volumes list, nothing was changed: " + "; ".join(errors), errors=errors)
+    if params["extension_version"] is not None:
+        check(errors, "extension_version", params["extension_version"], semantic_version)
+    k8s_module.refuse_invalid(module, SPEC, errors, with_wait=False)
     result = {"changed": False, "pvcs": pvcs, "subvolumes": subvolumes, "api": "", "served_kinds": [], "pods_using": {}}
     try:
         objects = k8s_module.objects_for(module)
@@ -145,7 +147,7 @@ def main():
             for item in subvolumes:
                 spec = ev.SubvolumeSpec(**dict((f, item.get(f)) for f in ev.SubvolumeSpec.FIELDS))
                 owner = "volume {0} subvolume {1}".format(item["pvc"], item.get("name"))
-                errors.extend(ev.validate_subvolume_for_api(spec, api, owner) if params["state"] == "present" else [])
+                errors.extend(ev.validate_subvolume_for_api(spec, api, owner + " ") if params["state"] == "present" else [])
                 if params["state"] == "absent" and api == ev.API_CURRENT and spec.type == "ingest" and not (
                         params["allow_data_loss"] or item.get("allow_data_loss")):
                     current = objects.get(ev.API_VERSION, ev.KIND_INGEST, spec.name, spec.namespace)
