@@ -93,14 +93,9 @@ _TAG_NAME_FORBIDDEN = re.compile(r"[<>%&\\?/]")
 _SETTING_KEY = re.compile(r"[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*")
 
 
-@rule("subscription-id", "an Azure subscription id (a GUID)")
-def subscription_id(value):
-    return guid(value)
-
-
-@rule("principal-id", "an Entra object id (a GUID), such as the extension identity's principalId")
-def principal_id(value):
-    return guid(value)
+# Subscription ids and Entra object ids (principalId) are GUIDs.
+subscription_id = guid
+principal_id = guid
 
 
 @rule("arm-scope", "an ARM scope: /subscriptions/<guid>[/resourceGroups/<name>[/providers/<ns>/<type>/<name>]]")
