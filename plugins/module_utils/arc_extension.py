@@ -39,6 +39,7 @@ AUTO_UPGRADE_MODES = ("none", "patch", "compatible")
 # provisioningState values of an operation in progress: ARM refuses other writes until it ends.
 IN_PROGRESS_STATES = ("creating", "updating", "deleting")
 
+
 @dataclass
 class ExtensionSpec:
     resource_group: str

@@ -165,7 +165,8 @@ VOLUME_LIST_CASES = [
     ("bad kind", [{"name": "scratch", "size": "1Gi", "kind": "nfs"}], ["volumes[0].kind: 'nfs' is not one of local_shared, cloud"]),
     ("unknown key", [{"name": "scratch", "size": "1Gi", "sise": "1Gi"}], ["volumes[0]: has unknown field(s) sise"]),
     ("no name", [{"size": "1Gi"}], ["volumes[0].name: is required"]),
-    ("duplicate", [{"name": "a", "size": "1Gi"}, {"name": "a", "size": "1Gi"}], ["volumes[1].name: 'a' is listed twice in namespace default (also volumes[0])"]),
+    ("duplicate", [{"name": "a", "size": "1Gi"}, {"name": "a", "size": "1Gi"}],
+     ["volumes[1].name: 'a' is listed twice in namespace default (also volumes[0])"]),
     ("subvolume on local", [{"name": "a", "size": "1Gi", "subvolumes": [{"name": "x", "type": "ingest"}]}],
      ["volumes[0].subvolumes: need kind: cloud"]),
     ("subvolume field", [{"name": "cam", "kind": "cloud", "size": "1Gi", "subvolumes": [
