@@ -183,10 +183,11 @@ def test_5_validation_refuses_before_any_request(arm_server, playbook):
   ignore_errors: true
 """.format(rg=RG, long="a" * 121)
     rc, results, output = playbook.run(tasks)
-    assert "release_namespace needs scope=cluster" in results["no scope"]["msg"]
+    assert "release_namespace: needs scope=cluster" in results["no scope"]["msg"]
     assert "auto_upgrade_mode" in results["bad mode"]["msg"]
     msg = results["bad credential name"]["msg"]
-    assert "federated_credentials[].name '{0}'".format("a" * 121) in msg and "'with.dot'" in msg, msg
+    assert "federated_credentials[0].name: '{0}' is invalid".format("a" * 121) in msg, msg
+    assert "federated_credentials[1].name: 'with.dot' is invalid" in msg, msg
     assert arm_server.state.requests == []
 
 
