@@ -14,7 +14,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export ACSTOR_COLLECTIONS_DIR := $(COLLECTIONS)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 
-.PHONY: help setup host-packages install dev lint sanity unit functional molecule test demo lab-image lab-down bench faults clean
+.PHONY: help setup host-packages install dev lint sanity unit functional molecule docs versions core-pytest test demo lab-image lab-down bench faults clean
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -41,7 +41,7 @@ dev: $(VENV)/.done ## link the work tree as the collection for quick iteration (
 	mkdir -p .collections-dev/ansible_collections/acstor
 	ln -sfn $(CURDIR) .collections-dev/ansible_collections/acstor/edge
 
-lint: install ## ansible-lint, production profile
+lint: install ## ansible-lint, changelog fragments, galaxy-importer and antsibull-docs lint on the tarball
 	ACSTOR_STAGES=lint $(BIN)/python tests/run_all.py
 
 sanity: install ## ansible-test sanity on the installed collection (local, python 3.11)
@@ -52,6 +52,15 @@ unit: install ## pytest unit tests (pure logic, recorded fixtures)
 
 functional: install ## ansible-playbook against the ARM and Kubernetes test servers, the lab and the fleet
 	ACSTOR_STAGES=functional $(BIN)/python tests/run_all.py
+
+docs: install ## docs site into .build/docs/html (antsibull-docs + Sphinx, warnings are errors)
+	ACSTOR_STAGES=docs $(BIN)/python tests/run_all.py
+
+versions: install ## sanity + unit on ansible-core 2.17 and 2.21, the e2e suite on 2.21 (ACSTOR_CORE_VERSIONS="2.21")
+	ACSTOR_STAGES=versions $(BIN)/python tests/run_all.py
+
+core-pytest: install ## pytest PATHS on ansible-core CORE (2.17: host venv; 2.21: trixie root), e.g. CORE=2.21 PATHS=tests/functional/e2e
+	$(BIN)/python tests/versions/coreenv.py pytest $(or $(CORE),2.21) $(or $(PATHS),tests/functional/e2e)
 
 molecule: install lab-image ## Molecule scenarios on lab VMs (SCENARIOS="node ...")
 	ACSTOR_STAGES=molecule $(BIN)/python tests/run_all.py

@@ -40,3 +40,43 @@ def ansible_environment(**extra):
     env["ANSIBLE_FORCE_COLOR"] = "0"
     env.update({k: str(v) for k, v in extra.items()})
     return env
+
+
+def backport_test_apis():
+    """Give ansible-core < 2.19 the two test-facing APIs our unit tests use, with their older meaning.
+
+    - ansible.module_utils.testing.patch_module_args (new in 2.19): older cores read a module's
+      arguments from ansible.module_utils.basic._ANSIBLE_ARGS, as their own unit tests set them.
+    - ansible.template.trust_as_template (2.19 data tagging): before 2.19 every string is a template,
+      so marking one trusted changes nothing.
+    """
+    import contextlib
+    import json
+    import types
+
+    import ansible.module_utils
+    import ansible.template
+
+    if not hasattr(ansible.template, "trust_as_template"):
+        ansible.template.trust_as_template = lambda value: value
+    try:
+        import ansible.module_utils.testing  # noqa: F401  pylint: disable=unused-import
+    except ImportError:
+        from ansible.module_utils import basic
+
+        @contextlib.contextmanager
+        def patch_module_args(args=None):
+            args = dict(args or {})
+            args.setdefault("_ansible_remote_tmp", "/tmp")
+            args.setdefault("_ansible_keep_remote_files", False)
+            saved = basic._ANSIBLE_ARGS  # pylint: disable=protected-access
+            basic._ANSIBLE_ARGS = json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode()  # pylint: disable=protected-access
+            try:
+                yield
+            finally:
+                basic._ANSIBLE_ARGS = saved  # pylint: disable=protected-access
+
+        testing = types.ModuleType("ansible.module_utils.testing")
+        testing.patch_module_args = patch_module_args
+        sys.modules["ansible.module_utils.testing"] = testing
+        ansible.module_utils.testing = testing

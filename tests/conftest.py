@@ -8,6 +8,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from acstor_testlib import SHARED_REFERENCE, ansible_environment  # noqa: E402  pylint: disable=wrong-import-position
+from acstor_testlib import backport_test_apis  # noqa: E402  pylint: disable=wrong-import-position
+
+backport_test_apis()  # the unit tests also run on ansible-core 2.17 (tests/versions/coreenv.py)
 
 
 @pytest.fixture

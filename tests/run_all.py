@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Run every test stage `make test` promises, keep going after a failure, and summarise.
 
-Stages: collection build+install, ansible-lint, ansible-test sanity, lab image, pytest unit,
-pytest functional, Molecule scenarios, integration targets (skip themselves without credentials).
+Stages: collection build+install, lint (ansible-lint, changelog fragments, galaxy-importer and antsibull-docs
+on the tarball), ansible-test sanity, docs site, lab image, pytest unit, pytest functional, Molecule scenarios,
+integration targets (skip themselves without credentials), and the other ansible-core versions (versions:
+sanity + unit on 2.17 and 2.21, the e2e suite on 2.21; tests/versions/coreenv.py).
 Each pytest test and each Molecule scenario counts as one test; lint and sanity count as one each.
 The last line is `N passed, N failed` (CI reads it). Lab VMs and fleet hosts are stopped at the end.
 """
@@ -19,6 +21,10 @@ REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 OUTPUT = REPO / "tests" / "output"
 EDGELAB = [sys.executable, str(REPO / "tests" / "lab" / "edgelab.py")]
+COREENV = [sys.executable, str(REPO / "tests" / "versions" / "coreenv.py")]
+# ansible-core versions besides the main venv's 2.19, and the pytest paths each runs (sanity always).
+# The whole functional suite runs on 2.19 only (CI budget); the entry-playbook suite on the newest too.
+OTHER_CORE_VERSIONS = {"2.17": ["tests/unit"], "2.21": ["tests/unit", "tests/functional/e2e"]}
 
 # VM scenarios, in order. Each one creates and destroys its own VMs.
 # Every scenario runs in CI (about 15 min of the run on 2 cores); `make molecule SCENARIOS="..."` picks some.
@@ -105,6 +111,41 @@ def integration_stage(tally, env):
             tally.add(name, int(proc.returncode == 0), int(proc.returncode != 0), 0, seconds)
 
 
+def docs_lint_stage(tally, installed, env):
+    """antsibull-docs lint-collection-docs: any output is a problem, whatever the exit code."""
+    banner("antsibull-docs lint-collection-docs (tarball)")
+    started = time.monotonic()
+    proc = subprocess.run([str(VENV_BIN / "antsibull-docs"), "lint-collection-docs", "--plugin-docs", "."],
+                          cwd=installed, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    output = (proc.stdout + proc.stderr).strip()
+    print(output or "clean", flush=True)
+    ok = proc.returncode == 0 and not output
+    tally.add("antsibull-docs lint-collection-docs", int(ok), int(not ok), 0, round(time.monotonic() - started, 1),
+              "" if ok else f"exit {proc.returncode}, {len(output.splitlines())} line(s)")
+
+
+def versions_stage(tally, env):
+    versions = os.environ.get("ACSTOR_CORE_VERSIONS", "").split() or sorted(OTHER_CORE_VERSIONS)
+    for version in versions:
+        if not single_stage(tally, f"ansible-core {version}: environment (cached by recipe hash)",
+                            [*COREENV, "prepare", version], env):
+            continue
+        single_stage(tally, f"ansible-core {version}: ansible-test sanity", [*COREENV, "sanity", version], env)
+        for path in OTHER_CORE_VERSIONS.get(version, ["tests/unit"]):
+            name = f"{version}-{path.replace('/', '-')}"
+            if not (REPO / path).is_dir():
+                tally.add(f"ansible-core {version}: pytest {path}", 0, 0, 1, 0, f"{path} does not exist yet")
+                continue
+            banner(f"ansible-core {version}: pytest {path}")
+            xml = OUTPUT / f"junit-{name}.xml"
+            xml.unlink(missing_ok=True)
+            rc, seconds = run_stage([*COREENV, "pytest", version, "--junitxml", str(xml), path], env=env)
+            passed, failed, skipped = junit_counts(xml) if xml.exists() else (0, 1, 0)
+            if rc not in (0, 1, 5) and failed == 0:
+                failed = 1
+            tally.add(f"ansible-core {version}: pytest {path}", passed, failed, skipped, seconds)
+
+
 def main():
     OUTPUT.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
@@ -134,6 +175,10 @@ def main():
         if wanted("lint"):
             single_stage(tally, "antsibull-changelog lint (fragments)",
                          [str(VENV_BIN / "antsibull-changelog"), "lint"], env)
+            tarball = next((REPO / ".build").glob("acstor-edge-*.tar.gz"))
+            single_stage(tally, "galaxy-importer (tarball, ansible-lint on)",
+                         [sys.executable, str(REPO / "tests" / "publish" / "import_check.py"), str(tarball)], env)
+            docs_lint_stage(tally, installed, env)
         if wanted("sanity"):
             # ansible-test lists files through git when it finds a repository above the collection, and
             # .collections/ is ignored there; so test an unpacked copy of the tarball outside the work tree.
@@ -156,6 +201,9 @@ def main():
             single_stage(tally, "ansible-test sanity", [str(VENV_BIN / "ansible-test"), "sanity", "--local",
                                                         "--python", "3.11", "--color", "no"], env, cwd=sanity_dir)
             shutil.rmtree(sanity_root, ignore_errors=True)
+        if wanted("docs"):
+            single_stage(tally, "docs site (antsibull-docs + Sphinx -W)",
+                         ["bash", str(REPO / "tests" / "publish" / "build_docs.sh")], env)
         lab_ok = True
         if wanted("functional") or wanted("molecule"):
             lab_ok = single_stage(tally, "lab image (cached by recipe hash)", [*EDGELAB, "image"], env)
@@ -172,6 +220,8 @@ def main():
                              [str(VENV_BIN / "molecule"), "test", "-s", scenario], env, timeout=1500)
         if wanted("integration"):
             integration_stage(tally, env)
+        if wanted("versions"):
+            versions_stage(tally, env)
     finally:
         if wanted("functional") or wanted("molecule"):  # only stages that use the lab stop it
             subprocess.run([*EDGELAB, "down", "--all"], capture_output=True, check=False)

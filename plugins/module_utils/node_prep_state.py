@@ -135,7 +135,7 @@ def parse_modules_load(texts):
     names = set()
     for text in texts:
         for line in text.splitlines():
-            words = re.split(r"[#;]", line, 1)[0].split()
+            words = re.split(r"[#;]", line, maxsplit=1)[0].split()
             if words and KERNEL_MODULE_NAME.fullmatch(words[0]):
                 names.add(normalize_module_name(words[0]))
     return names

@@ -163,24 +163,3 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
             path_state[path] = {"exists": files.exists(path), "is_dir": False, "entries": []}
     snapshot["paths"] = path_state
     return snapshot
-
-
-def subprocess_runner():
-    """A run() for using the collector outside Ansible (fixture recording on the lab VMs)."""
-    import subprocess
-
-    def run(argv):
-        proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
-        out, err = proc.communicate()
-        return proc.returncode, out, err
-
-    return run
-
-
-if __name__ == "__main__":
-    import shutil
-    import sys
-
-    extra = sys.argv[1:]
-    recorded = collect_snapshot(subprocess_runner(), shutil.which, want_lvm=True, extra_probe=extra, read_heads=extra)
-    sys.stdout.write(json.dumps(recorded, indent=1, sort_keys=True) + "\n")

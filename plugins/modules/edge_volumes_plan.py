@@ -18,7 +18,7 @@ description:
   - Every error names the volume and the field. One invalid volume fails the whole list.
   - Reads the cluster (never writes) to pick the subvolume kinds it serves and, for O(state=absent), to find pods
     that still mount the PVCs and ingest subvolumes whose C(onDelete) is C(abandon).
-  - Used by the M(acstor.edge.edge_volumes) role; always returns C(changed=false).
+  - Used by the R(acstor.edge.edge_volumes,ansible_collections.acstor.edge.edge_volumes_role) role; always returns C(changed=false).
 author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:

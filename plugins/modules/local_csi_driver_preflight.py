@@ -12,7 +12,8 @@ module: local_csi_driver_preflight
 short_description: Check a cluster for the local CSI driver and plan its Helm values, writing nothing
 version_added: 0.1.0
 description:
-  - Reads the cluster and the node reports that the M(acstor.edge.csi_driver) role needs before it installs or
+  - Reads the cluster and the node reports that the
+    R(acstor.edge.csi_driver,ansible_collections.acstor.edge.csi_driver_role) role needs before it installs or
     removes Azure Container Storage v2 core (Azure/local-csi-driver).
   - Refuses (O(fail_on_conflicts)) a cluster that already runs the driver from another Helm release (for example
     bundled by KAITO) or that runs Azure Container Storage v1, with the reason and the fix.
@@ -43,7 +44,8 @@ options:
     default: local
   node_handoffs:
     description:
-      - What the M(acstor.edge.nvme_stripe) role left on each node (C(acstor_edge_csi_handoff)), with C(host) added.
+      - What the R(acstor.edge.nvme_stripe,ansible_collections.acstor.edge.nvme_stripe_role) role left on each node
+        (C(acstor_edge_csi_handoff)), with C(host) added.
       - Keys C(host), C(volume_group), C(cleanup_enabled), C(models).
     type: list
     elements: dict

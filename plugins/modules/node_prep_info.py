@@ -18,7 +18,8 @@ description:
     known to the running kernel's C(modules.dep), C(modules.builtin) or C(modules.alias), listed for
     boot in C(/etc/modules-load.d)), which of the given packages are installed (one C(dpkg-query)
     or C(rpm -q) call for all of them) and, when asked, the LVM autoactivation filter (C(lvmconfig)).
-  - Returns what the M(acstor.edge.node_prep) role must change - the sysctls below their minimum,
+  - Returns what the R(acstor.edge.node_prep,ansible_collections.acstor.edge.node_prep_role) role
+    must change - the sysctls below their minimum,
     the kernel modules not loaded or not listed for boot, the packages not installed - so that a
     node already prepared costs this one module call and nothing else.
   - Changes nothing on the node. Never fails because of what it finds; the role validates.

@@ -177,11 +177,10 @@ notes:
     the others are checked but not refused, so a stripe's own list item can be switched to absent.
   - Needs C(lsblk), C(wipefs) and, per backend, LVM2 or mdadm on the node; C(mkfs.xfs) or C(mkfs.ext4) for a filesystem.
   - On Debian-family nodes a changed mdadm.conf is followed by C(update-initramfs -u).
+  - The R(acstor.edge.nvme_stripe,ansible_collections.acstor.edge.nvme_stripe_role) role calls this module for a
+    list of stripes and adds the boot unit for ephemeral stripes, the CSI hand-off fact and health metrics.
 seealso:
   - module: acstor.edge.nvme_info
-  - name: The acstor.edge.nvme_stripe role
-    description: Stripes from a list, boot unit for ephemeral stripes, CSI hand-off fact, health metrics.
-    link: https://example.invalid/acstor/edge/roles/nvme_stripe/README.md
 """
 
 EXAMPLES = r"""

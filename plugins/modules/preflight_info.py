@@ -19,7 +19,8 @@ description:
     availability and NVMe namespaces (model, partitions, holders, mounts, C(blkid -p) signatures).
   - Evaluates every check that applies to the selected O(products) and returns each result with
     its status (V(ok), V(warn), V(fail) or V(skip)), measured value, required value and source.
-  - Never fails because a check fails; the M(acstor.edge.preflight) role decides what to do with
+  - Never fails because a check fails; the
+    R(acstor.edge.preflight,ansible_collections.acstor.edge.preflight_role) role decides what to do with
     the results. It fails only on bad options.
   - Changes nothing on the node.
 author:

@@ -1,7 +1,11 @@
 """Every role's meta/argument_specs.yml documents exactly its defaults/main.yml, with equal values.
 
+A Jinja template as the default of a dict, list, bool, int or raw option (the value comes from another
+variable) is a string where the docs and the argument validation expect that type: the spec leaves
+`default` out and its description names the variable. A str option may show its template as its default.
 Generic over roles/*/: a new role is checked as soon as it exists.
 """
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +33,20 @@ def _defaults(role):
     return _yaml(ROLES_DIR / role / "defaults" / "main.yml") or {}
 
 
+def _is_template(value):
+    return isinstance(value, str) and "{{" in value
+
+
+def _typed_template(spec, value):
+    """A template standing for a value of another type than str (which only the template's result has)."""
+    return _is_template(value) and spec.get("type", "str") != "str"
+
+
+def _description(spec):
+    text = spec.get("description") or ""
+    return " ".join(text) if isinstance(text, list) else text
+
+
 def test_there_are_roles():
     assert ROLES, "no roles found under roles/"
 
@@ -38,8 +56,29 @@ def test_every_default_is_documented_with_the_same_value(role):
     options, defaults = _options(role), _defaults(role)
     undocumented = sorted(set(defaults) - set(options))
     assert not undocumented, f"roles/{role}: defaults not in argument_specs: {undocumented}"
-    drifted = sorted(name for name, value in defaults.items() if options[name].get("default") != value)
+    drifted = sorted(name for name, value in defaults.items()
+                     if not _typed_template(options[name], value) and options[name].get("default") != value)
     assert not drifted, f"roles/{role}: argument_specs default differs from defaults/main.yml for {drifted}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_templated_defaults_are_described_not_declared(role):
+    options, defaults = _options(role), _defaults(role)
+    for name, value in defaults.items():
+        if not _typed_template(options[name], value):
+            continue
+        assert "default" not in options[name], (
+            f"roles/{role}: {name} declares the Jinja default {options[name]['default']!r}; leave it out and "
+            "say in the description where the value comes from")
+        sources = re.findall(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)", value)
+        missing = [source for source in sources if source not in _description(options[name])]
+        assert not missing, f"roles/{role}: the description of {name} does not name its source {missing}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_documented_default_is_a_template_of_another_type(role):
+    templated = sorted(name for name, spec in _options(role).items() if _typed_template(spec, spec.get("default")))
+    assert not templated, f"roles/{role}: Jinja strings as argument_specs defaults: {templated}"
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -1,7 +1,7 @@
 """Recorded lab snapshots (tests/unit/fixtures/nvme/*.json) and a node-file reader backed by them.
 
-The snapshots were recorded on edgelab VMs by running plugins/module_utils/node_scan.py with
-python3 on the node (see tests/unit/fixtures/nvme/README.md).
+The snapshots were recorded on edgelab VMs by running plugins/module_utils/node_scan.py's collector with
+python3 on the node (tests/unit/fixtures/nvme/record_snapshot.py; see the README.md beside it).
 """
 import copy
 import fnmatch
