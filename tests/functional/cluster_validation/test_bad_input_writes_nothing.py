@@ -51,10 +51,12 @@ CASES = [
       ("arc_extension_settings['feature.diskStorageClass']", "extension-setting")]),
     ("csi_driver", {"csi_driver_release_name": "Local_CSI", "csi_driver_image_registry": "https://mirror.example.com",
                     "csi_driver_node_selector": {"kubernetes.io/os": ["linux"]},
-                    "csi_driver_storage_class_fstype": "btrfs", "csi_driver_chart_version": "latest"},
+                    "csi_driver_chart_version": "latest"},
      [("csi_driver_release_name", "helm-release-name"), ("csi_driver_image_registry", "image-registry"),
-      ("csi_driver_node_selector['kubernetes.io/os']", "label-value"), ("csi_driver_storage_class_fstype", "choice"),
-      ("csi_driver_chart_version", "semantic-version")]),
+      ("csi_driver_node_selector['kubernetes.io/os']", "label-value"), ("csi_driver_chart_version", "semantic-version")]),
+    # The role's meta/argument_specs.yml refuses choices and container types itself, before any task (rule None).
+    ("csi_driver", {"csi_driver_storage_class_fstype": "btrfs"}, [("csi_driver_storage_class_fstype", None)]),
+    ("edge_volumes", {"edge_volumes_list": {"name": "scratch", "size": "2Gi"}}, [("edge_volumes_list", None)]),
 ]
 
 
@@ -101,7 +103,10 @@ def test_roles_refuse_every_wrong_input_before_writing(tmp_path, ansible_env, do
         message = refusals["case%d" % index]
         assert message != "accepted", (role, message)
         for variable, rule in expected:
-            assert "%s: " % variable in message and "(rule %s)" % rule in message, (role, variable, message)
+            if rule is None:
+                assert "Validation of arguments failed" in message and variable in message, (role, variable, message)
+            else:
+                assert "%s: " % variable in message and "(rule %s)" % rule in message, (role, variable, message)
         assert "Traceback" not in message
     assert kube.writes() == [], kube.writes()
     assert [r for r in arm.state.requests if r["method"] not in ("GET", "HEAD")] == []
@@ -109,7 +114,7 @@ def test_roles_refuse_every_wrong_input_before_writing(tmp_path, ansible_env, do
 
 def test_validate_playbook_lists_the_same_errors(tmp_path, ansible_env):
     """One cluster host sets one wrong case per role: validate.yml's one failure names every variable and rule."""
-    chosen = [CASES[0], CASES[2], CASES[4]]
+    chosen = [CASES[0], CASES[2], CASES[4], CASES[5]]
     host = {"ansible_connection": "local"}
     for _role, variables, _expected in chosen:
         host.update(variables)
@@ -122,6 +127,7 @@ def test_validate_playbook_lists_the_same_errors(tmp_path, ansible_env):
     failed = [line.split("FAILED! => ", 1)[1] for line in output.splitlines() if "FAILED! => " in line]
     assert len(failed) == 1, output[-4000:]
     message = json.loads(failed[0])["msg"]
-    for _role, _variables, expected in chosen:
+    assert "site-1: csi_driver_storage_class_fstype: 'btrfs' is not one of ext4, xfs (rule choice)" in message
+    for _role, _variables, expected in chosen[:3]:
         for variable, rule in expected:
             assert "site-1: %s: " % variable in message and "(rule %s)" % rule in message, (variable, message)
