@@ -39,6 +39,8 @@ ARC_HOST_DEFAULTS = {
     "arc_extension_workload_identity_location": "arc_location",
     "arc_extension_oidc_issuer_url": "arc_oidc_issuer_url",
 }
+# Host variables of the arc_clusters inventory that the arc_extension role reads as they are.
+ARC_HOST_VARIABLES = ["arc_workload_identity_enabled"]
 
 
 def _set(value):
@@ -185,10 +187,25 @@ def arc_extension_errors(variables):
     _check_optional(errors, variables, "arc_extension_workload_identity_name", azure.identity_name)
     _check_optional(errors, variables, "arc_extension_workload_identity_resource_group", azure.resource_group)
     _check_optional(errors, variables, "arc_extension_workload_identity_location", azure.location)
-    if workload and coordinates and not _set(variables.get("arc_extension_oidc_issuer_url")):
-        errors.append(rules.message("arc_extension_oidc_issuer_url", "is required with arc_extension_identity_mode="
-                                    "workload (the cluster's OIDC issuer; arc_oidc_issuer_url from the arc_clusters "
-                                    "inventory)", "required"))
+    # Teardown removes the identity: it needs neither the issuer nor the webhook.
+    if workload and coordinates and not variables.get("arc_extension__teardown"):
+        cluster = variables["arc_extension_cluster_name"]
+        enable = ("enable the issuer and webhook with `az connectedk8s update --enable-oidc-issuer "
+                  "--enable-workload-identity --name %s --resource-group %s`, then rerun" % (
+                      cluster, variables["arc_extension_resource_group"]))
+        if not _set(variables.get("arc_extension_oidc_issuer_url")):
+            errors.append(rules.message("arc_extension_oidc_issuer_url", "is required with arc_extension_identity_mode="
+                                        "workload: cluster %s has no OIDC issuer (oidcIssuerProfile.issuerUrl, "
+                                        "arc_oidc_issuer_url of the arc_clusters inventory); %s" % (cluster, enable),
+                                        "required"))
+        if variables.get("arc_workload_identity_enabled") in (False, "false", "False", "no"):
+            errors.append(rules.message("arc_workload_identity_enabled", "cluster %s has the workload identity webhook "
+                                        "off (securityProfile.workloadIdentity.enabled false); %s" % (cluster, enable),
+                                        "required"))
+        if not _set(variables.get("arc_extension_workload_identity_location")):
+            errors.append(rules.message("arc_extension_workload_identity_location", "is required with "
+                                        "arc_extension_identity_mode=workload (the identity's region; arc_location of "
+                                        "the arc_clusters inventory)", "required"))
     _check_optional(errors, variables, "arc_extension_oidc_issuer_url", common.https_url)
     _check_bool(errors, variables, "arc_extension_teardown_cert_manager")
     _check_bool(errors, variables, "arc_extension_auto_upgrade")
@@ -287,7 +304,7 @@ def pick_role_variables(hostvars):
 
     The arc_* host variables of the arc_clusters inventory stand in for the arc_extension variables they default.
     """
-    picked = dict((name, hostvars[name]) for name in ROLE_VARIABLE_NAMES if name in hostvars)
+    picked = dict((name, hostvars[name]) for name in ROLE_VARIABLE_NAMES + ARC_HOST_VARIABLES if name in hostvars)
     for name, host_variable in ARC_HOST_DEFAULTS.items():
         if name not in picked and host_variable in hostvars:
             picked[name] = hostvars[host_variable]

@@ -393,6 +393,8 @@ ROLE_TABLE = [
     ("arc_extension", dict(arc_extension_storage_account_ids=ACCOUNT_ID), "arc_extension_storage_account_ids", "list"),
     ("arc_extension", dict(arc_extension_identity_mode="federated"), "arc_extension_identity_mode", "choice"),
     ("arc_extension", dict(arc_extension_identity_mode="workload"), "arc_extension_oidc_issuer_url", "required"),
+    ("arc_extension", dict(arc_extension_identity_mode="workload", arc_extension_oidc_issuer_url="https://oidc.example/1",
+                           arc_workload_identity_enabled=False), "arc_workload_identity_enabled", "required"),
     ("arc_extension", dict(arc_extension_cert_manager="yes"), "arc_extension_cert_manager", "choice"),
     ("arc_extension", dict(arc_extension_cert_manager_version="v1"), "arc_extension_cert_manager_version",
      "semantic-version"),

@@ -137,6 +137,7 @@ def test_3_workload_identity_on_a_cluster_without_issuer_fails_naming_cluster_an
     assert len(failed) == 1, output[-3000:]
     msg = failed[0]["msg"]
     assert "cluster no-issuer has no OIDC issuer" in msg, msg
+    assert arm_server.state.requests == [] or all(r["method"] == "GET" for r in arm_server.state.requests)
     assert "az connectedk8s update --enable-oidc-issuer --enable-workload-identity --name no-issuer --resource-group rg-edge" in msg
     assert arm_server.state.identities == {}
 
