@@ -80,3 +80,24 @@ def backport_test_apis():
         testing.patch_module_args = patch_module_args
         sys.modules["ansible.module_utils.testing"] = testing
         ansible.module_utils.testing = testing
+
+
+def helm_release(kube_server, name, namespace):
+    """The newest revision of a Helm release as helm stored it in the Kubernetes test double (its release Secret):
+    {"version": revision, "status": ..., "config": user-supplied values}, or None when there is none."""
+    import base64  # pylint: disable=import-outside-toplevel
+    import gzip  # pylint: disable=import-outside-toplevel
+    import json  # pylint: disable=import-outside-toplevel
+
+    newest = None
+    for (group, plural, ns, _name), obj in list(kube_server.state.objects.items()):
+        labels = obj["metadata"].get("labels") or {}
+        if (group, plural, ns) != ("", "secrets", namespace) or labels.get("owner") != "helm" or labels.get("name") != name:
+            continue
+        # Secret data is base64; helm's storage driver stores base64(gzip(release JSON)) in it.
+        release = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(obj["data"]["release"]))))
+        if newest is None or release["version"] > newest["version"]:
+            newest = release
+    if newest is None:
+        return None
+    return {"version": newest["version"], "status": newest["info"]["status"], "config": newest.get("config") or {}}

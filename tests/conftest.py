@@ -5,12 +5,33 @@ from pathlib import Path
 
 import pytest
 
+ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from acstor_testlib import SHARED_REFERENCE, ansible_environment  # noqa: E402  pylint: disable=wrong-import-position
 from acstor_testlib import backport_test_apis  # noqa: E402  pylint: disable=wrong-import-position
 
 backport_test_apis()  # the unit tests also run on ansible-core 2.17 (tests/versions/coreenv.py)
+
+
+# Tests that start lab VMs or fleet hosts (tests/lab/edgelab.py). tests/run_all.py runs them in its lab lane,
+# one after the other, and every other test beside them; a test that starts the lab belongs here or carries
+# @pytest.mark.lab.
+LAB_TEST_PATHS = (
+    "tests/functional/lab/", "tests/functional/e2e/", "tests/functional/bench/",
+    "tests/functional/fleet/test_rollout_runner.py", "tests/functional/reliability/test_lab_fast.py",
+)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "lab: starts lab VMs or fleet hosts (run_all's lab lane)")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        if path.is_relative_to(ROOT) and path.relative_to(ROOT).as_posix().startswith(LAB_TEST_PATHS):
+            item.add_marker(pytest.mark.lab)
 
 
 @pytest.fixture

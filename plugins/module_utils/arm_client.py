@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import email.utils
 import json
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -102,6 +103,37 @@ class ArmTimeoutError(ArmError):
 def strip_query(url):
     """URL without its query string (api-version noise; nothing secret is ever in our URLs, but keep messages short)."""
     return url.split("?", 1)[0]
+
+
+def proxy_for(url, environ):
+    """(proxy URL without credentials, variable name) that requests will use for `url`, or None.
+
+    Mirrors how requests reads the environment: <scheme>_proxy (lower case first), then all_proxy, unless the host
+    matches an entry of no_proxy (exact host, host:port, a domain suffix, or "*").
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    bypass = environ.get("no_proxy") or environ.get("NO_PROXY") or ""
+    for entry in (item.strip().lower() for item in bypass.split(",")):
+        if not entry:
+            continue
+        if entry == "*" or entry in (host, "{0}:{1}".format(host, parts.port)) or host.endswith("." + entry.lstrip(".")):
+            return None
+    for name in (parts.scheme + "_proxy", parts.scheme.upper() + "_PROXY", "all_proxy", "ALL_PROXY"):
+        value = environ.get(name)
+        if value:
+            proxy = urlsplit(value if "://" in value else "http://" + value)
+            netloc = proxy.hostname or ""
+            netloc += ":{0}".format(proxy.port) if proxy.port else ""
+            return "{0}://{1}".format(proxy.scheme, netloc), name
+    return None
+
+
+def unreachable_message(url, exc, environ):
+    """'cannot reach URL[ through proxy P (VAR)]: reason' for a connection error (proxy credentials never shown)."""
+    proxy = proxy_for(url, environ)
+    route = " through proxy {0} ({1}; hosts in NO_PROXY bypass it)".format(*proxy) if proxy else ""
+    return "cannot reach {0}{1}: {2}".format(strip_query(url), route, getattr(exc, "message", None) or exc)
 
 
 def header(headers, name):
@@ -287,7 +319,7 @@ class ArmClient(object):
         except ClientAuthenticationError as exc:
             raise ArmError("authentication failed: {0}".format(getattr(exc, "message", None) or exc), method=method, url=url)
         except (ServiceRequestError, ServiceResponseError) as exc:
-            raise ArmError("cannot reach {0}: {1}".format(self.endpoint, exc), method=method, url=url)
+            raise ArmError(unreachable_message(self.endpoint, exc, os.environ), method=method, url=url)
         text = response.text()
         headers = dict(response.headers)
         if response.status_code >= 400:
@@ -392,7 +424,10 @@ def arm_client_from_settings(settings, log=None, fetch_metadata=None, timeout=No
 def fetch_cloud_metadata(url):
     """GET an ARM metadata-discovery document (unauthenticated, as msrestazure does for Azure Stack)."""
     client = PipelineClient(url, policies=[HeadersPolicy({"User-Agent": USER_AGENT})])
-    response = client.send_request(HttpRequest("GET", url))
+    try:
+        response = client.send_request(HttpRequest("GET", url))
+    except (ServiceRequestError, ServiceResponseError) as exc:
+        raise ArmError(unreachable_message(url, exc, os.environ))
     if response.status_code != 200:
         raise ArmError("cloud metadata {0} returned HTTP {1}".format(strip_query(url), response.status_code))
     return response.json()

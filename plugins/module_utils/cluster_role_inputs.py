@@ -103,6 +103,8 @@ def csi_driver_errors(variables):
                 value):
             errors.append(rules.message("csi_driver_nvme_info_var", "%r is not a variable name" % (value,),
                                         "variable-name"))
+    _check_optional(errors, variables, "csi_driver_image_pull_secret_name", k8s.dns_subdomain)
+    _check_optional(errors, variables, "csi_driver_image_pull_registry", k8s.image_registry)
     _check_seconds(errors, variables, "csi_driver_wait_timeout")
     _check_bool(errors, variables, "csi_driver_uninstall_force")
     return errors
@@ -239,7 +241,9 @@ def edge_volumes_errors(variables):
     namespace = variables.get("edge_volumes_default_namespace", "default")
     if "edge_volumes_list" in variables:
         errors.extend(error.replace("default_namespace:", "edge_volumes_default_namespace:", 1)
-                      for error in ev.volume_list_errors(variables["edge_volumes_list"], namespace, "edge_volumes_list"))
+                      for error in ev.volume_list_errors(
+                          variables["edge_volumes_list"], namespace, "edge_volumes_list",
+                          variables.get("edge_volumes_extension_version") or None))
     elif "edge_volumes_default_namespace" in variables:
         rules.check(errors, "edge_volumes_default_namespace", namespace, k8s.dns_label)
     _check_choice(errors, variables, "edge_volumes_api", ("auto", ev.API_CURRENT, ev.API_LEGACY))
@@ -258,6 +262,7 @@ def edge_volumes_errors(variables):
     _teardown_workload_errors(errors, variables.get("edge_volumes_teardown_workloads"))
     _check_bool(errors, variables, "edge_volumes_teardown_configuration")
     _check_bool(errors, variables, "edge_volumes_allow_data_loss")
+    _check_bool(errors, variables, "edge_volumes_delete_retained_data")
     return errors
 
 
@@ -272,7 +277,8 @@ ROLE_VARIABLE_NAMES = (
         "state", "k8s_auth", "release_name", "release_namespace", "chart_ref", "chart_version", "image_registry",
         "image_tag", "node_selector", "volume_group", "addon_models", "cleanup_enabled", "extra_values", "node_hosts",
         "nvme_info_var", "storage_class_name", "storage_class_fstype", "storage_class_reclaim_policy",
-        "storage_class_default", "storage_class_mount_options", "wait_timeout", "uninstall_force")]
+        "storage_class_default", "storage_class_mount_options", "wait_timeout", "uninstall_force",
+        "image_pull_secret_name", "image_pull_registry")]
     + ["arc_extension_" + name for name in (
         "subscription_id", "resource_group", "cluster_name", "cluster_type", "delegate_to", "auth_source",
         "client_id", "tenant", "cloud_environment", "cert_manager", "cert_manager_provider", "cert_manager_name",
@@ -285,7 +291,8 @@ ROLE_VARIABLE_NAMES = (
     + ["edge_volumes_" + name for name in (
         "state", "k8s_auth", "list", "default_namespace", "api", "extension_version", "configuration_manage",
         "configuration_owner", "configuration_name", "default_disk_storage_classes", "workload_identity",
-        "wait_timeout", "wait_sleep", "teardown_workloads", "teardown_configuration", "allow_data_loss")])
+        "wait_timeout", "wait_sleep", "teardown_workloads", "teardown_configuration", "allow_data_loss",
+        "delete_retained_data")])
 
 
 def role_input_errors(role, variables):

@@ -62,8 +62,10 @@ BLOB_CONTAINER = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 MAX_BLOB_NAME = 1024
 # OneLake paths: <workspace>/<item>/Files[/...] (howto-configure-cloud-ingest-subvolumes, OneLake section).
 ONELAKE_CONTAINER = re.compile(r"[^/\s]+/[^/\s]+/Files(?:/\S*)?")
-VOLUME_FIELDS = ("name", "namespace", "kind", "size", "access_modes", "labels", "subvolumes")
+VOLUME_FIELDS = ("name", "namespace", "kind", "size", "access_modes", "labels", "subvolumes", "retain")
 SUBVOLUME_EXTRA_FIELDS = ("resync", "api", "allow_data_loss")
+# Used by edge_static_volumes (issue 15) only, until its checks move onto k8s_inputs' rules.
+QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?\Z")
 
 
 class EdgeVolumesError(Exception):
@@ -446,7 +448,55 @@ def helm_owner(obj):
 VOLUME_KINDS = ("local_shared", "cloud")
 
 
-def volume_list_errors(volumes, default_namespace="default", name="volumes"):
+# static-retain.md: the Retain variants of the two classes (a deleted PVC keeps its PV and EdgeVolume).
+RETAIN_STORAGE_CLASS = {LOCAL_SHARED_STORAGE_CLASS: "unbacked-retain-sc", CLOUD_STORAGE_CLASS: "cloud-backed-retain-sc"}
+LOCAL_SHARED_CLASSES = (LOCAL_SHARED_STORAGE_CLASS, "unbacked-retain-sc")
+
+
+# release-notes.md: 2.9.0 removed the static retain storage classes, 2.9.1 added them back, 2.11.2 fixed them.
+RETAIN_CLASSES_SINCE = (2, 11, 2)
+
+
+@common.rule("true-or-false", "true or false (a YAML boolean)")
+def _true_or_false(value):
+    if not isinstance(value, bool):
+        return "must be true or false, got %r" % (value,)
+    return None
+
+
+def retain_version_error(owner, storage_class, extension_version):
+    """Error when the extension version is known and has no (working) retain classes; None otherwise."""
+    if not extension_version:
+        return None
+    version = parse_extension_version(extension_version)
+    if version is None:
+        return "{0}: extension_version {1!r} is not a version such as 2.11.2".format(owner, extension_version)
+    if version < RETAIN_CLASSES_SINCE:
+        return ("{0}: storage class {1} needs extension version {2} or later (removed in 2.9.0, back in 2.9.1, fixed in "
+                "2.11.2); this cluster's extension is {3}".format(
+                    owner, storage_class, ".".join(str(x) for x in RETAIN_CLASSES_SINCE), extension_version))
+    return None
+
+
+def _field_error(owner, field, problem):
+    """The message format of edge_static_volumes (issue 15), which has not moved onto the option-path format yet."""
+    return "{0}: {1} {2}".format(owner, field, problem)
+
+
+def check_name(owner, field, value, errors, max_length=63):
+    """edge_static_volumes' name check, on the k8s_inputs rules (DNS-1123 label, or subdomain when longer)."""
+    reason = (k8s.dns_label if max_length <= 63 else k8s.dns_subdomain)(value)
+    if reason:
+        errors.append(_field_error(owner, field, "must be lowercase letters, digits and dashes, start and end "
+                                   "alphanumeric, at most {0} characters (got {1!r})".format(max_length, value)))
+
+
+def check_choice(owner, field, value, choices, errors):
+    if value is not None and value not in choices:
+        errors.append(_field_error(owner, field, "must be one of {0} (got {1!r})".format(", ".join(choices), value)))
+
+
+def volume_list_errors(volumes, default_namespace="default", name="volumes", extension_version=None):
     """Every error of an Edge Volumes list, each naming its path (volumes[2].subvolumes[1].name); [] when valid.
 
     Names are unique where Kubernetes keys them: a volume (PVC) per namespace, and a subvolume per namespace (two
@@ -478,6 +528,12 @@ def volume_list_errors(volumes, default_namespace="default", name="volumes"):
             rules.check(errors, prefix + ".namespace", volume["namespace"], k8s.dns_label)
         rules.check_choice(errors, prefix + ".kind", kind, VOLUME_KINDS)
         rules.check(errors, prefix + ".size", volume.get("size"), k8s.storage_quantity)
+        if volume.get("retain") is not None and rules.check(errors, prefix + ".retain", volume["retain"], _true_or_false):
+            if volume["retain"] and kind in VOLUME_KINDS:
+                storage_class = RETAIN_STORAGE_CLASS[CLOUD_STORAGE_CLASS if kind == "cloud" else LOCAL_SHARED_STORAGE_CLASS]
+                version_error = retain_version_error(prefix + ".retain", storage_class, extension_version)
+                if version_error:
+                    errors.append(version_error + " (rule retain-classes)")
         if "access_modes" in volume:
             k8s.check_access_modes(errors, prefix + ".access_modes", volume["access_modes"])
         k8s.check_labels(errors, prefix + ".labels", volume.get("labels"))
@@ -520,9 +576,13 @@ def _subvolume_values(item, volume, namespace):
     return values
 
 
-def normalize_volume_list(volumes, default_namespace="default", name="volumes"):
-    """Validate the whole list; return (pvcs, subvolume module args, errors). With errors, nothing else is returned."""
-    errors = volume_list_errors(volumes, default_namespace, name)
+def normalize_volume_list(volumes, default_namespace="default", extension_version=None, name="volumes"):
+    """Validate the whole list; return (pvcs, subvolume module args, errors). With errors, nothing else is returned.
+
+    `retain: true` puts a volume on the retain variant of its class, refused when `extension_version` is known and
+    older than the versions that have them.
+    """
+    errors = volume_list_errors(volumes, default_namespace, name, extension_version)
     if errors:
         return [], [], errors
     pvcs, subvolumes = [], []
@@ -530,6 +590,8 @@ def normalize_volume_list(volumes, default_namespace="default", name="volumes"):
         namespace = volume.get("namespace") or default_namespace
         kind = volume.get("kind", "local_shared")
         storage_class = CLOUD_STORAGE_CLASS if kind == "cloud" else LOCAL_SHARED_STORAGE_CLASS
+        if volume.get("retain"):
+            storage_class = RETAIN_STORAGE_CLASS[storage_class]
         pvcs.append({
             "apiVersion": "v1", "kind": "PersistentVolumeClaim",
             "metadata": _compact({"name": volume["name"], "namespace": namespace, "labels": volume.get("labels") or None}),
@@ -540,7 +602,7 @@ def normalize_volume_list(volumes, default_namespace="default", name="volumes"):
             values = _subvolume_values(item, volume, namespace)
             subvolumes.append(dict((key, value) for key, value in values.items() if value is not None))
     # Local shared volumes first, then cloud volumes: the documented order of creation.
-    pvcs.sort(key=lambda pvc: 0 if pvc["spec"]["storageClassName"] == LOCAL_SHARED_STORAGE_CLASS else 1)
+    pvcs.sort(key=lambda pvc: 0 if pvc["spec"]["storageClassName"] in LOCAL_SHARED_CLASSES else 1)
     return pvcs, subvolumes, errors
 
 

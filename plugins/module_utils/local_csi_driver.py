@@ -69,12 +69,16 @@ def nodes_with_precreated_vg(handoffs, volume_group):
     return sorted(hosts)
 
 
-def build_values(settings, handoffs=(), reported_models=()):
-    """Helm values for the local-csi-driver chart.
+def build_values(settings, handoffs=(), reported_models=(), unread_nodes=()):
+    """Helm values for the local-csi-driver chart: the complete intended values, every time.
 
+    kubernetes.core.helm upgrades with reset_values (its default): a key left out goes back to the chart default,
+    so cleanup.enabled is always set, never left to the chart (cleanup true removes every VG tagged local-csi when
+    the driver pod stops with no volumes).
     settings keys: volume_group, image_registry, image_tag, node_selector, addon_models, cleanup_enabled (None = decide),
-    extra_values. handoffs: [{host, volume_group, cleanup_enabled, models}]. reported_models: models the nodes report.
-    Returns (values, notes).
+    extra_values. handoffs: [{host, volume_group, cleanup_enabled, models}] read from the nodes' stripe records.
+    unread_nodes: hosts of the cluster whose records could not be read (unreachable, unreadable).
+    reported_models: models the nodes report. Returns (values, notes).
     """
     volume_group = settings.get("volume_group") or DEFAULT_VOLUME_GROUP
     notes = []
@@ -106,19 +110,43 @@ def build_values(settings, handoffs=(), reported_models=()):
 
     precreated = nodes_with_precreated_vg(handoffs, volume_group)
     asked_off = sorted((h or {}).get("host") or "(unnamed host)" for h in handoffs or [] if (h or {}).get("cleanup_enabled") is False)
+    unread = sorted(set(str(host) for host in unread_nodes or []))
     requested = settings.get("cleanup_enabled")
     merged_cleanup = (values.get("cleanup") or {}).get("enabled")
+    wants_cleanup = requested is True or merged_cleanup is True
     if precreated or asked_off:
-        if requested is True or merged_cleanup is True:
+        if wants_cleanup:
             raise LocalCsiDriverError(
                 "csi_driver_cleanup_enabled/extra_values cleanup.enabled=true is unsafe: node(s) {0} pre-created volume group {1}; "
                 "the driver removes VGs and PVs tagged local-csi when its pod stops with no volumes. Leave it unset".format(
                     ", ".join(precreated or asked_off), volume_group))
         values.setdefault("cleanup", {})["enabled"] = False
         notes.append("cleanup.enabled=false because node(s) {0} pre-created volume group {1}".format(", ".join(precreated or asked_off), volume_group))
+    elif unread:
+        if wants_cleanup:
+            raise LocalCsiDriverError(
+                "csi_driver_cleanup_enabled/extra_values cleanup.enabled=true cannot be confirmed safe: the stripe records of "
+                "node(s) {0} could not be read, and the driver removes VGs tagged local-csi when its pod stops with no volumes. "
+                "Make the nodes reachable and rerun, or leave it unset".format(", ".join(unread)))
+        values.setdefault("cleanup", {})["enabled"] = False
+        notes.append("cleanup.enabled=false because the stripe records of node(s) {0} could not be read (unreachable or not "
+                     "prepared); a later run that reads them sets it again".format(", ".join(unread)))
     elif requested is not None:
         values.setdefault("cleanup", {})["enabled"] = bool(requested)
+    elif merged_cleanup is None:
+        # The chart default, sent explicitly so an upgrade never depends on what the release held before.
+        values.setdefault("cleanup", {})["enabled"] = True
     return values, notes
+
+
+def handoffs_from_records(host, records):
+    """The hand-offs a node's stripe records name (/etc/acstor-edge/stripes/*.json): [{host, volume_group, ...}]."""
+    handoffs = []
+    for record in records or []:
+        handoff = (record or {}).get("csi_handoff") if isinstance(record, dict) else None
+        if isinstance(handoff, dict) and handoff.get("volume_group"):
+            handoffs.append(dict(handoff, host=host, stripe=record.get("name", "")))
+    return handoffs
 
 
 def storage_class(name, fstype="ext4", volume_group=DEFAULT_VOLUME_GROUP, reclaim_policy="Delete", mount_options=None,

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Plan the boot-time side of the stripes: script, systemd units, hand-off fact.
+"""Plan the boot-time side of the stripes: script, systemd units, hand-off fact, health fact.
 
 Pure: plan_boot(wanted files, current files, unit states, systemd running) -> BootPlan.
 """
@@ -17,6 +17,9 @@ from typing import List, Optional
 from ansible_collections.acstor.edge.plugins.module_utils import node_inputs as rules
 
 UNIT_DIR = "/etc/systemd/system"
+# An executable local fact: Ansible runs it at fact gathering, so the health it reports is never stale.
+HEALTH_FACT = ("#!/bin/sh\n# Managed by acstor.edge (role nvme_stripe): the stripes' health, computed when facts "
+               "are gathered.\nexec /usr/bin/python3 %s health\n")
 
 
 @dataclass
@@ -59,9 +62,13 @@ def fact_content(fact):
     return json.dumps(fact, indent=2, sort_keys=True) + "\n"
 
 
-def validate(script, script_path, units, fact, fact_file):
+def validate(script, script_path, units, fact, fact_file, health_fact_file=None):
     """Errors naming each bad option, before anything on the node is read (node_inputs' rules)."""
     errors = []
+    if health_fact_file:
+        if not script:
+            errors.append(rules.message("health_fact_file", "needs the boot script, and script is empty", "required"))
+        rules.check(errors, "health_fact_file", health_fact_file, rules.fact_file)
     if units and not script:
         errors.append(rules.message("script", "is empty, and the units need the boot script", "required"))
     if script:
@@ -80,10 +87,12 @@ def validate(script, script_path, units, fact, fact_file):
     return errors
 
 
-def wanted_files(script, script_path, units, fact, fact_file):
+def wanted_files(script, script_path, units, fact, fact_file, health_fact_file=None):
     files = []
     if script:
         files.append(WantedFile(script_path, script, 0o755))
+        if health_fact_file:
+            files.append(WantedFile(health_fact_file, HEALTH_FACT % script_path, 0o755))
     for unit in units:
         files.append(WantedFile("%s/%s" % (UNIT_DIR, unit["name"]), unit["content"], 0o644))
     if fact is not None:

@@ -670,8 +670,17 @@ def _state_view(members, geometry, filesystem, mount):
             "filesystem": filesystem, "mount": mount}
 
 
+def _device_label(inventory, name):
+    """A member as a destroys entry: kernel name, serial and by-id link (kernel names change between boots)."""
+    namespace = inventory.namespace(name)
+    if namespace is None:
+        return "/dev/%s" % name
+    return "%s (serial %s, %s)" % (namespace.path, namespace.serial, namespace.stable_id or "no by-id link")
+
+
 def _destroy_existing(plan, spec, existing, inventory, unmount):
     names = ", ".join("/dev/" + m for m in existing.members)
+    labels = ", ".join(_device_label(inventory, m) for m in existing.members)
     if unmount:
         plan.actions.append(Action("command", "unmount %s" % spec.mount_path, ["umount", spec.mount_path]))
     if existing.backend == "mdadm":
@@ -680,10 +689,10 @@ def _destroy_existing(plan, spec, existing, inventory, unmount):
         if md:
             device = md[0].path
             plan.actions.append(Action("command", "stop md array %s" % device, ["mdadm", "--stop", device],
-                                       destroys=["md array %s (%s)" % (device, names)]))
+                                       destroys=["md array %s (%s)" % (device, labels)]))
         plan.actions.append(Action("command", "erase md superblocks on %s" % names,
                                    ["mdadm", "--zero-superblock", "--force"] + ["/dev/" + m for m in existing.members],
-                                   destroys=["md superblocks on %s" % names]))
+                                   destroys=["md superblocks on %s" % labels]))
     else:
         lvs = ([existing.lv] if existing.lv else []) + existing.other_lvs
         plan.actions.append(Action(
@@ -692,7 +701,7 @@ def _destroy_existing(plan, spec, existing, inventory, unmount):
             destroys=["volume group %s with LVs %s" % (existing.vg, ", ".join(lvs) or "none")]))
         plan.actions.append(Action("command", "remove LVM labels from %s" % names,
                                    ["pvremove", "--yes", "--force", "--force"] + ["/dev/" + m for m in existing.members],
-                                   destroys=["LVM physical volumes %s" % names]))
+                                   destroys=["LVM physical volumes %s" % labels]))
 
 
 def plan_stripe(spec, inventory):
@@ -810,7 +819,8 @@ def plan_stripe(spec, inventory):
             if found and (recreate or namespace.in_use.any):
                 plan.actions.append(Action("command", "wipe %s (serial %s)" % (namespace.path, namespace.serial),
                                            ["wipefs", "--all", namespace.path],
-                                           destroys=["%s: %s" % (namespace.path, "; ".join(found))]))
+                                           destroys=["%s: %s" % (_device_label(inventory, namespace.name),
+                                                                 "; ".join(found))]))
             elif _our_orphan_pv(namespace, recorded_serials):
                 plan.actions.append(Action("command", "remove the PV an interrupted run left on %s (serial %s)"
                                            % (namespace.path, namespace.serial),
@@ -882,7 +892,9 @@ def plan_stripe(spec, inventory):
     plan.filesystem = {"type": fstype if spec.mode == "volume" else "", "uuid": fsuuid, "alignment": alignment}
     mount_view = None
     if spec.mount_path and spec.mode == "volume":
-        if not _plan_mount(plan, spec, inventory, mounted_at if not recreate else []):
+        # a rebuild unmounts the stripe first: its mount is then neither in place nor someone else's
+        if not _plan_mount(plan, spec, inventory, mounted_at if not recreate else [],
+                           released=mounted_at if recreate else []):
             plan.actions = []
             return plan
         mount_view = {"path": spec.mount_path, "options": spec.mount_options}
@@ -930,10 +942,10 @@ def _md_conf_has(inventory, uuid):
     return any(wanted and wanted in text for text in inventory.files.values())
 
 
-def _plan_mount(plan, spec, inventory, mounted_at):
+def _plan_mount(plan, spec, inventory, mounted_at, released=()):
     path = os.path.normpath(spec.mount_path)
     current = inventory.mount_at(path)
-    if current is not None and path not in mounted_at:
+    if current is not None and path not in mounted_at and path not in released:
         plan.errors.append("mount path %s is already used by %s (%s)" % (path, current.source, current.fstype))
         return False
     ours = (spec.device_path, "/dev/mapper/%s%s" % (_dm_prefix(spec.vg_name), spec.lv_name.replace("-", "--")))
@@ -945,7 +957,8 @@ def _plan_mount(plan, spec, inventory, mounted_at):
                                % (path, entry.source, entry.line_number))
             return False
     state = inventory.paths.get(path)
-    if path not in mounted_at and state and state.get("entries"):
+    # the entries of a released mount are the stripe's own files, not what the mount would hide
+    if path not in mounted_at and path not in released and state and state.get("entries"):
         plan.errors.append("mount path %s is a non-empty directory (%s): mounting would hide those files"
                            % (path, ", ".join(state["entries"][:5])))
         return False
@@ -983,7 +996,14 @@ def _plan_absent(plan, spec, inventory, existing, record):
         _destroy_existing(plan, spec, existing, inventory, unmount=False)
         plan.actions.append(Action("command", "wipe remaining signatures on %s" % names,
                                    ["wipefs", "--all"] + ["/dev/" + m for m in existing.members]))
-        plan.before = {"members": [_serial_of(inventory, m) for m in existing.members], "device": existing.device}
+        members = sorted((_member_view(inventory.namespace(m)) for m in existing.members if inventory.namespace(m)),
+                         key=lambda m: m["serial"])
+        geometry = {"level": existing.level or ("csi_vg" if spec.mode == "csi_vg" else ""),
+                    "stripes": existing.stripes or len(existing.members), "stripe_size": existing.stripe_size,
+                    "size": existing.size}
+        fstype, fsuuid, alignment = _fs_state(inventory, spec, existing)
+        plan.before = dict(_state_view(members, geometry, {"type": fstype, "uuid": fsuuid, "alignment": alignment},
+                                       {"path": mounted[0]} if mounted else None), device=existing.device)
     if mount_path and any(_fstab_path(ln) == os.path.normpath(mount_path) for ln in inventory.fstab_text.splitlines()):
         plan.actions.append(Action("fstab", "remove mount %s from /etc/fstab" % mount_path,
                                    path=os.path.normpath(mount_path), content=""))

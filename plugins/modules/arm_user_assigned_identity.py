@@ -92,7 +92,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 identity:
-  description: The identity resource (C(properties.principalId), C(properties.clientId), C(properties.tenantId)).
+  description:
+    - The identity resource (C(properties.principalId), C(properties.clientId), C(properties.tenantId)).
+    - With O(state=absent), the identity as it was before the deletion (empty when there was none).
   returned: always
   type: dict
 actions:
@@ -147,7 +149,8 @@ def main():
                 actions.append("delete identity " + params["name"])
                 if not module.check_mode:
                     client.request("DELETE", path, MANAGED_IDENTITY_API_VERSION)
-            module.exit_json(changed=bool(actions), actions=actions, identity={}, progress=progress)
+            # The identity as it was (what was deleted): teardown reads its principal to remove its role assignments.
+            module.exit_json(changed=bool(actions), actions=actions, identity=identity or {}, progress=progress)
         if identity is None:
             if not params["location"]:
                 module.fail_json(msg="location is required to create identity {0}".format(params["name"]))

@@ -32,9 +32,22 @@ options:
       - The volumes. Each item has C(name), C(namespace) (default O(default_namespace)), C(kind) (C(local_shared) or
         C(cloud)), C(size) (a quantity such as V(2Gi)), optional C(access_modes) and C(labels), and for C(cloud)
         volumes a list C(subvolumes) of M(acstor.edge.edge_subvolume) options (without C(pvc) and C(namespace)).
+      - C(retain=true) puts the volume on the retain variant of its class (C(unbacked-retain-sc),
+        C(cloud-backed-retain-sc)), refused when O(extension_version) is older than 2.11.2 or, for O(state=present),
+        when the cluster has no such StorageClass.
     type: list
     elements: dict
     required: true
+  static_volumes:
+    description:
+      - Static volumes with a retain class, as the Microsoft Learn static retain workflow guide describes them, an
+        EdgeVolume, a PersistentVolume bound to it (reclaim policy Retain) and a PersistentVolumeClaim naming the PV.
+      - Each item has C(name) (the PVC), C(namespace), C(kind) (C(local_shared) or C(cloud)), C(size), optional
+        C(access_modes) (default V([ReadWriteMany])), C(labels), C(edge_volume) (default the PVC name) and
+        C(persistent_volume) (default C(<namespace>-<name>)).
+    type: list
+    elements: dict
+    default: []
   default_namespace:
     description: Namespace of volumes that do not set one.
     type: str
@@ -106,12 +119,18 @@ served_kinds:
   returned: always
   type: list
   elements: str
+static_volumes:
+  description: For each static volume, the C(edge_volume), C(persistent_volume) and C(persistent_volume_claim) to apply in that order.
+  returned: always
+  type: list
+  elements: dict
 pods_using:
   description: For O(state=absent), PVC namespace/name to the pods that mount it.
   returned: always
   type: dict
 """
 
+from ansible_collections.acstor.edge.plugins.module_utils import edge_static_volumes as static
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
@@ -119,6 +138,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import c
 
 SPEC = dict(
     volumes=dict(type="list", elements="dict", required=True),
+    static_volumes=dict(type="list", elements="dict", default=[]),
     default_namespace=dict(type="str", default="default"),
     state=dict(type="str", default="present", choices=["present", "absent"]),
     api=dict(type="str", default="auto", choices=["auto", ev.API_CURRENT, ev.API_LEGACY]),
@@ -131,17 +151,31 @@ SPEC = dict(
 def main():
     module = k8s_module.new_module(SPEC, with_wait=False)
     params = module.params
-    pvcs, subvolumes, errors = ev.normalize_volume_list(params["volumes"], params["default_namespace"])
+    pvcs, subvolumes, errors = ev.normalize_volume_list(params["volumes"], params["default_namespace"], params["extension_version"])
+    statics, static_errors = static.normalize_static_volume_list(params["static_volumes"], params["default_namespace"],
+                                                                 params["extension_version"])
+    errors.extend(static_errors)
     if params["extension_version"] is not None:
         check(errors, "extension_version", params["extension_version"], semantic_version)
     k8s_module.refuse_invalid(module, SPEC, errors, with_wait=False)
-    result = {"changed": False, "pvcs": pvcs, "subvolumes": subvolumes, "api": "", "served_kinds": [], "pods_using": {}}
+    result = {"changed": False, "pvcs": pvcs, "subvolumes": subvolumes, "static_volumes": statics, "api": "", "served_kinds": [],
+              "pods_using": {}}
+    static_claims = [item["persistent_volume_claim"] for item in statics]
     try:
         objects = k8s_module.objects_for(module)
         served = apply.served_edge_kinds(objects)
         result["served_kinds"] = sorted(served)
         if ev.KIND_EDGE_VOLUME not in served and params["state"] == "present":
             raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_EDGE_VOLUME))
+        if params["state"] == "present":
+            retain_classes = sorted(set(pvc["spec"]["storageClassName"] for pvc in pvcs + static_claims)
+                                    & set(ev.RETAIN_STORAGE_CLASS.values()))
+            errors.extend("storage class {0} is not on the cluster: the extension creates it from version 2.11.2 "
+                          "(static-retain.md); upgrade the extension or drop retain".format(name)
+                          for name in retain_classes if objects.get("storage.k8s.io/v1", "StorageClass", name) is None)
+            errors.extend(static.binding_conflicts(statics, dict(
+                (item["persistent_volume"]["metadata"]["name"],
+                 objects.get("v1", "PersistentVolume", item["persistent_volume"]["metadata"]["name"])) for item in statics)))
         if subvolumes and (params["state"] == "present" or served & set(apply.ALL_SUBVOLUME_KINDS)):
             result["api"] = api = ev.choose_api(params["api"], served, params["extension_version"])
             for item in subvolumes:
@@ -155,8 +189,8 @@ def main():
                         errors.append("{0}: onDelete is abandon on the cluster, so deleting it drops files not yet uploaded; "
                                       "set on_delete: trigger-immediate-ingest and converge first, or allow_data_loss: true".format(owner))
         if params["state"] == "absent":
-            for namespace in sorted(set(pvc["metadata"]["namespace"] for pvc in pvcs)):
-                claims = [pvc["metadata"]["name"] for pvc in pvcs if pvc["metadata"]["namespace"] == namespace]
+            for namespace in sorted(set(pvc["metadata"]["namespace"] for pvc in pvcs + static_claims)):
+                claims = [pvc["metadata"]["name"] for pvc in pvcs + static_claims if pvc["metadata"]["namespace"] == namespace]
                 for claim, pods in ev.pods_mounting(objects.list("v1", "Pod", namespace), namespace, claims).items():
                     result["pods_using"]["{0}/{1}".format(namespace, claim)] = pods
             if result["pods_using"] and params["refuse_mounted"]:

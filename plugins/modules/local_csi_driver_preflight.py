@@ -44,11 +44,18 @@ options:
     default: local
   node_handoffs:
     description:
-      - What the R(acstor.edge.nvme_stripe,ansible_collections.acstor.edge.nvme_stripe_role) role left on each node
-        (C(acstor_edge_csi_handoff)), with C(host) added.
+      - The hand-offs the nodes' stripe records name (C(csi_handoff) of C(/etc/acstor-edge/stripes/*.json), as the
+        C(csi_driver) role reads them from each node), with C(host) added.
       - Keys C(host), C(volume_group), C(cleanup_enabled), C(models).
     type: list
     elements: dict
+    default: []
+  unread_nodes:
+    description:
+      - Nodes of the cluster whose stripe records could not be read (unreachable, unreadable). With any, the chart gets
+        C(cleanup.enabled=false) and a note says why; V(true) in O(cleanup_enabled) is refused.
+    type: list
+    elements: str
     default: []
   reported_models:
     description: NVMe models the nodes report (M(acstor.edge.nvme_info) C(devices[].model) or C(addon_models_needed)).
@@ -75,8 +82,10 @@ options:
     type: dict
   cleanup_enabled:
     description:
-      - Chart C(cleanup.enabled). Unset lets the module decide (V(false) when a node pre-created the volume group,
-        else the chart default). V(true) with a pre-created volume group is refused.
+      - Chart C(cleanup.enabled). Unset lets the module decide (V(false) when a node pre-created the volume group or
+        a node could not be read, else V(true), the chart default). The value is always part of RV(helm_values)
+        because C(kubernetes.core.helm) resets values on upgrade, and a value left out would fall back to the chart's.
+        V(true) with a pre-created volume group or an unread node is refused.
     type: bool
   extra_values:
     description: More chart values, merged over the computed ones.
@@ -168,6 +177,7 @@ SPEC = dict(
     release_namespace=dict(type="str", default="kube-system"),
     storage_class_name=dict(type="str", default="local"),
     node_handoffs=dict(type="list", elements="dict", default=[]),
+    unread_nodes=dict(type="list", elements="str", default=[]),
     reported_models=dict(type="list", elements="str", default=[]),
     addon_models=dict(type="list", elements="str", default=[]),
     volume_group=dict(type="str", default=lcd.DEFAULT_VOLUME_GROUP),
@@ -201,7 +211,7 @@ def main():
     params = module.params
     k8s_module.refuse_invalid(module, SPEC, driver_option_errors(params), with_wait=False)
     try:
-        values, notes = lcd.build_values(params, params["node_handoffs"], params["reported_models"])
+        values, notes = lcd.build_values(params, params["node_handoffs"], params["reported_models"], params["unread_nodes"])
         sc_settings = params["storage_class"]
         storage_class = lcd.storage_class(params["storage_class_name"], sc_settings["fstype"], params["volume_group"],
                                           sc_settings["reclaim_policy"], sc_settings["mount_options"], sc_settings["is_default"])

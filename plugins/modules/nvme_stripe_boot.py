@@ -75,6 +75,11 @@ options:
     description: Path of the local fact file; it must end in C(.fact), the only files C(ansible_local) reads.
     type: path
     default: /etc/ansible/facts.d/acstor_edge.fact
+  health_fact_file:
+    description:
+      - Path of an executable local fact that runs O(script_path) C(health) when facts are gathered
+        (read back as C(ansible_local.<file name without .fact>)). Needs O(script). Omit for none.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -151,16 +156,19 @@ def main():
             )),
             fact=dict(type="dict"),
             fact_file=dict(type="path", default="/etc/ansible/facts.d/acstor_edge.fact"),
+            health_fact_file=dict(type="path"),
         ),
         supports_check_mode=True,
     )
     params = module.params
     units = params["units"]
-    errors = validate(params["script"], params["script_path"], units, params["fact"], params["fact_file"])
+    errors = validate(params["script"], params["script_path"], units, params["fact"], params["fact_file"],
+                      params["health_fact_file"])
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
 
-    files = wanted_files(params["script"], params["script_path"], units, params["fact"], params["fact_file"])
+    files = wanted_files(params["script"], params["script_path"], units, params["fact"], params["fact_file"],
+                         params["health_fact_file"])
     current = {f.path: CurrentFile(read_text(f.path), file_mode(f.path)) for f in files}
     systemd_running = os.path.isdir("/run/systemd/system") and bool(module.get_bin_path("systemctl"))
     names = [u["name"] for u in units]

@@ -5,8 +5,8 @@ QEMU (TCG) VMs with emulated NVMe that report Azure's model strings, restored in
 "golden" RAM state, and light fleet hosts made of network namespaces with their own sshd.
 Everything lives under EDGELAB_HOME (default: <repo>/.lab); nothing listens beyond 127.0.0.1.
 
-    edgelab image                     build (or reuse) the Debian 12 image and golden state
-    edgelab up NAME [--nvme N] [--size G] [--model M ...] [--cold]
+    edgelab image [--suite S]         build (or reuse) the Debian 12 (or 13: --suite trixie) image and golden state
+    edgelab up NAME [--suite S] [--nvme N] [--size G] [--model M ...] [--cold]
     edgelab ssh NAME [-- CMD ...]     run a command (or a shell) on a node
     edgelab reboot NAME [--hard]      a real boot (guest reboot, or a reset without shutdown)
     edgelab wipe-nvme NAME            power off, blank the NVMe backing files, cold boot
@@ -18,6 +18,8 @@ Everything lives under EDGELAB_HOME (default: <repo>/.lab); nothing listens beyo
     edgelab status
 """
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -38,7 +40,12 @@ FLEET = HOME / "fleet"
 IMAGES = HOME / "images"
 MAX_NVME = 8
 FIRST_PORT = 22200
-SUITE = "bookworm"
+# Seconds a real boot may take until ssh answers: about 35 s on a quiet 2-core host, 290 s measured for
+# Debian 13 while other VMs and test suites kept the host at load 9.
+BOOT_TIMEOUT = int(os.environ.get("EDGELAB_BOOT_TIMEOUT", "600"))
+# Debian releases the lab builds; each has its own image, cached by its own recipe hash.
+SUITES = {"bookworm": "Debian 12", "trixie": "Debian 13"}
+DEFAULT_SUITE = os.environ.get("EDGELAB_SUITE", "bookworm")
 MIRROR = os.environ.get("EDGELAB_MIRROR", "http://deb.debian.org/debian")
 
 # What the guest image holds. Changing anything here changes the recipe hash, so a new image is built.
@@ -104,16 +111,22 @@ def run(cmd, **kwargs):
 
 # ---------------------------------------------------------------- image
 
-def recipe_hash():
+def check_suite(suite):
+    if suite not in SUITES:
+        raise LabError(f"unknown suite {suite!r}: one of {', '.join(SUITES)}")
+    return suite
+
+
+def recipe_hash(suite=DEFAULT_SUITE):
     digest = hashlib.sha256()
-    digest.update(f"{RECIPE_VERSION} {SUITE} {' '.join(GUEST_PACKAGES)} {' '.join(MASKED_UNITS)}".encode())
+    digest.update(f"{RECIPE_VERSION} {suite} {' '.join(GUEST_PACKAGES)} {' '.join(MASKED_UNITS)}".encode())
     for rel in sorted(GUEST_FILES):
         digest.update((LAB_DIR / rel).read_bytes())
     return digest.hexdigest()[:12]
 
 
-def image_dir():
-    return IMAGES / recipe_hash()
+def image_dir(suite=DEFAULT_SUITE):
+    return IMAGES / recipe_hash(check_suite(suite))
 
 
 def ensure_key():
@@ -122,13 +135,13 @@ def ensure_key():
         run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "edgelab", "-f", str(KEY)])
 
 
-def build_image(force=False):
+def build_image(force=False, suite=DEFAULT_SUITE):
     need_root("edgelab image")
     need_tools("mmdebstrap", "qemu-img", "qemu-system-x86_64", "mkfs.ext4", "ssh-keygen", "ssh")
     ensure_key()
-    img = image_dir()
+    img = image_dir(suite)
     if (img / "golden" / "state").exists() and not force:
-        log(f"image {img.name} is ready (cached by recipe hash)")
+        log(f"{SUITES[suite]} image {img.name} is ready (cached by recipe hash)")
         return img
     if img.exists():
         shutil.rmtree(img)
@@ -159,8 +172,8 @@ def build_image(force=False):
         '--aptopt=Acquire::Languages "none"',
     ]
     cmd += [f"--customize-hook={h}" for h in hooks]
-    cmd += [SUITE, str(rootfs), MIRROR]
-    log("building the guest root filesystem with mmdebstrap (about 2 minutes)")
+    cmd += [suite, str(rootfs), MIRROR]
+    log(f"building the {SUITES[suite]} ({suite}) guest root filesystem with mmdebstrap (about 2 minutes)")
     run(cmd)
     kernels = sorted((rootfs / "boot").glob("vmlinuz-*"))
     initrds = sorted((rootfs / "boot").glob("initrd.img-*"))
@@ -175,15 +188,17 @@ def build_image(force=False):
     run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", str(raw), str(staging / "base.qcow2")])
     raw.unlink()
     staging.rename(img)
-    log(f"image {img.name} built in {time.monotonic() - started:.0f} s")
+    (img / "suite").write_text(suite + "\n")
+    log(f"{SUITES[suite]} image {img.name} built in {time.monotonic() - started:.0f} s")
     save_golden(img)
     return img
 
 
-def require_image():
-    img = image_dir()
+def require_image(suite=DEFAULT_SUITE):
+    img = image_dir(suite)
     if not (img / "golden" / "state").exists():
-        raise LabError("no lab image yet: run `edgelab image` (or make lab-image) first")
+        hint = "" if suite == "bookworm" else f" --suite {suite}"
+        raise LabError(f"no {SUITES[suite]} lab image yet: run `edgelab image{hint}` (or make lab-image) first")
     return img
 
 
@@ -213,7 +228,7 @@ def save_golden(img):
     port = free_port()
     started = time.monotonic()
     run(qemu_argv(img, golden, port, 1024, 2))
-    wait_ssh(port, 300)
+    wait_ssh(port)
     # A freshly booted guest under a loaded host may drop the first sessions; retry the flush.
     wait_for(lambda: ssh_run(port, "sync", check=False).returncode == 0, 120, "the golden guest to sync")
     time.sleep(2)
@@ -257,6 +272,15 @@ class Monitor:
                 break
             data += chunk
         return data[:-7] if data.endswith(b"(qemu) ") else data
+
+
+@contextlib.contextmanager
+def port_lock():
+    """Held from choosing a node's port until node.json records it, so free_port() of another process skips it."""
+    HOME.mkdir(parents=True, exist_ok=True)
+    with open(HOME / ".ports.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def free_port(start=FIRST_PORT):
@@ -314,7 +338,7 @@ def wait_for(predicate, timeout, what, interval=0.3):
     raise LabError(f"timed out after {timeout} s waiting for {what}")
 
 
-def wait_ssh(port, timeout=300):
+def wait_ssh(port, timeout=BOOT_TIMEOUT):
     wait_for(lambda: ssh_ok(port), timeout, f"ssh on 127.0.0.1:{port}", interval=0.5)
 
 
@@ -486,7 +510,7 @@ def cmd_up(args):
     if not 0 <= args.nvme <= MAX_NVME:
         raise LabError(f"--nvme must be 0..{MAX_NVME}, got {args.nvme}")
     need_tools("qemu-system-x86_64", "qemu-img", "ssh")
-    img = require_image()
+    img = require_image(check_suite(args.suite))
     d = node_dir(args.name)
     if (d / "node.json").exists():
         node = load_node(args.name)
@@ -499,17 +523,19 @@ def cmd_up(args):
     d.mkdir(parents=True)
     started = time.monotonic()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
-    node = {"name": args.name, "port": args.port or free_port(), "image": img.name, "mem": args.mem,
-            "smp": args.smp, "disks": plan_disks(args.name, args.nvme, args.size, args.model, sizes),
-            "booted": "cold" if args.cold else "restored"}
-    save_node(node)
+    with port_lock():  # two `up` at once (tests/run_all.py runs two lab users) must not pick the same port
+        node = {"name": args.name, "port": args.port or free_port(), "image": img.name, "suite": args.suite,
+                "mem": args.mem,
+                "smp": args.smp, "disks": plan_disks(args.name, args.nvme, args.size, args.model, sizes),
+                "booted": "cold" if args.cold else "restored"}
+        save_node(node)
     create_disk_files(node)
     try:
         if args.cold:
             run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(img / "base.qcow2"), "-F", "qcow2",
                  str(d / "root.qcow2")])
             start_cold(node, img)
-            wait_ssh(node["port"], 300)
+            wait_ssh(node["port"])
         else:
             run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(img / "golden" / "root.qcow2"), "-F",
                  "qcow2", str(d / "root.qcow2")])
@@ -555,7 +581,7 @@ def reboot_node(node, hard=False):
         subprocess.run(ssh_base(port) + ["systemd-run --on-active=1 systemctl reboot"], stdin=subprocess.DEVNULL,
                        capture_output=True, timeout=30, check=False)
     wait_for(lambda: not ssh_ok(port), 120, f"{node['name']} to go down", interval=0.5)
-    wait_ssh(port, 300)
+    wait_ssh(port)
     sync_clock(port)
     return round(time.monotonic() - started, 1)
 
@@ -574,7 +600,7 @@ def cmd_wipe_nvme(args):
     create_disk_files(node)
     start_cold(node, img)
     save_node(node)
-    wait_ssh(node["port"], 300)
+    wait_ssh(node["port"])
     sync_clock(node["port"])
     node["booted"] = "cold"
     save_node(node)
@@ -675,6 +701,8 @@ def inventory():
         nodes[node["name"]] = {
             "ansible_host": "127.0.0.1", "ansible_port": node["port"], "ansible_user": "root",
             "ansible_ssh_private_key_file": str(KEY), "ansible_ssh_common_args": ssh_args,
+            # throwaway VMs with fresh host keys on every restore: off for these hosts only (ansible.cfg keeps it on)
+            "ansible_host_key_checking": False,
             "ansible_python_interpreter": "/usr/bin/python3",
             "edgelab_nvme": [{k: d[k] for k in ("serial", "model", "size_gb")} for d in node["disks"]
                              if d.get("attached", True)],
@@ -683,6 +711,7 @@ def inventory():
     for name in fleet_hosts():
         fleet[name] = {
             "ansible_host": name, "ansible_user": "root", "ansible_ssh_private_key_file": str(KEY),
+            "ansible_host_key_checking": False,
             "ansible_python_interpreter": "/usr/bin/python3",
             "ansible_ssh_common_args": f'{ssh_args} -o ProxyCommand="ip netns exec %h nc 127.0.0.1 22"',
         }
@@ -804,9 +833,13 @@ def parser():
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("image", help="build (or reuse) the lab image and golden state")
     s.add_argument("--force", action="store_true", help="rebuild even when cached")
-    s.set_defaults(func=lambda a: build_image(a.force) and None)
+    s.add_argument("--suite", default=DEFAULT_SUITE, choices=sorted(SUITES),
+                   help="Debian release of the image (default: $EDGELAB_SUITE or bookworm)")
+    s.set_defaults(func=lambda a: build_image(a.force, a.suite) and None)
     s = sub.add_parser("up", help="start a node")
     s.add_argument("name")
+    s.add_argument("--suite", default=DEFAULT_SUITE, choices=sorted(SUITES),
+                   help="Debian release of the node (default: $EDGELAB_SUITE or bookworm)")
     s.add_argument("--nvme", type=int, default=4, help="number of NVMe namespaces (0..8)")
     s.add_argument("--size", type=int, default=4, help="size of each NVMe in GiB (sparse)")
     s.add_argument("--sizes", help="comma-separated per-disk sizes in GiB, overriding --size")

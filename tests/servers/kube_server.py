@@ -79,6 +79,18 @@ EDGE_LEGACY = [
 ACSTOR_V1 = [("containerstorage.azure.com", "v1", "storagepools", "StoragePool", True, True)]
 
 EDGE_CLASSES = ("unbacked-sc", "cloud-backed-sc", "unbacked-retain-sc", "cloud-backed-retain-sc")
+RETAIN_CLASSES = ("unbacked-retain-sc", "cloud-backed-retain-sc")
+
+# Kubernetes resource quantity suffixes (apimachinery resource.Quantity): binary and decimal SI.
+QUANTITY_FACTORS = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60,
+                    "k": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9, "T": 10 ** 12, "P": 10 ** 15, "E": 10 ** 18, "": 1}
+
+
+def parse_quantity(text):
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?", str(text))
+    if not match:
+        raise ValueError("not a quantity: {0!r}".format(text))
+    return float(match.group(1)) * QUANTITY_FACTORS[match.group(2) or ""]
 
 
 class ApiError(Exception):
@@ -590,12 +602,20 @@ class KubeState:
     def on_write(self, resource, obj):
         meta = obj["metadata"]
         name, namespace = meta["name"], meta.get("namespace")
-        if resource.kind == "PersistentVolumeClaim" and self.controllers["pvc"]:
+        if resource.kind == "PersistentVolume" and self.controllers["pvc"]:
+            claim = (obj.get("spec") or {}).get("claimRef") or {}
+            if (obj.get("status") or {}).get("phase") not in ("Bound", "Released"):
+                obj["status"] = {"phase": "Available"}
+            if claim.get("name"):
+                self.later(lambda: self.bind_static(claim.get("namespace"), claim["name"]))
+        elif resource.kind == "PersistentVolumeClaim" and self.controllers["pvc"]:
             storage_class = (obj.get("spec") or {}).get("storageClassName")
             if (obj.get("status") or {}).get("phase") == "Bound":
                 return
             obj["status"] = {"phase": "Pending"}
-            if storage_class in EDGE_CLASSES and self.resource(EDGE_GROUP, "edgevolumes"):
+            if (obj.get("spec") or {}).get("volumeName"):
+                self.later(lambda: self.bind_static(namespace, name))
+            elif storage_class in EDGE_CLASSES and self.resource(EDGE_GROUP, "edgevolumes"):
                 def bind():
                     if self._key(resource, namespace, name) not in self.objects:
                         return
@@ -623,13 +643,64 @@ class KubeState:
             self.later(lambda: self.set_status("apps/v1", "Deployment", name, {
                 "replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas, "updatedReplicas": replicas,
                 "observedGeneration": meta["generation"]}, namespace))
+        elif resource.kind == "EdgeVolume" and self.controllers["pvc"]:
+            # static-retain.md: an EdgeVolume applied by hand shows `state: deployed` once the operator made it.
+            if ((obj.get("status") or {}).get("state")) != "deployed":
+                self.later(lambda: self.set_status(EDGE_GROUP + "/v1", "EdgeVolume", name, {"state": "deployed"}, namespace))
         elif resource.kind == "MirrorSubvolume" and self.controllers["mirror"]:
             self.later(lambda: self.set_status(EDGE_GROUP + "/v1", "MirrorSubvolume", name, {"backendConnection": "Connected"}, namespace))
 
+    def bind_static(self, namespace, claim_name):
+        """Pre-bind a PVC to the PV its spec.volumeName names, as the Kubernetes PV controller does.
+
+        Kubernetes docs (Persistent Volumes, "Reserving a PersistentVolume" and "Binding"): the claim binds to the
+        named volume when the volume is not bound to another claim (its claimRef, if set, names this claim's
+        namespace and name), the storage class names are equal, the volume's access modes include the claim's and
+        its capacity is at least the request. Both then report phase Bound; the PV's claimRef gets the claim's uid.
+        """
+        with self.lock:
+            claim = self.objects.get(("", "persistentvolumeclaims", namespace, claim_name))
+            if claim is None or not claim["spec"].get("volumeName"):
+                return
+            volume = self.objects.get(("", "persistentvolumes", "", claim["spec"]["volumeName"]))
+            if volume is None or (claim.get("status") or {}).get("phase") == "Bound":
+                return
+            ref = volume["spec"].get("claimRef") or {}
+            if ref and (ref.get("name"), ref.get("namespace")) != (claim_name, namespace):
+                return
+            if ref.get("uid") and ref["uid"] != claim["metadata"].get("uid"):
+                return
+            if (volume["spec"].get("storageClassName") or "") != (claim["spec"].get("storageClassName") or ""):
+                return
+            if not set(claim["spec"].get("accessModes") or []) <= set(volume["spec"].get("accessModes") or []):
+                return
+            wanted = ((claim["spec"].get("resources") or {}).get("requests") or {}).get("storage", "0")
+            if parse_quantity(volume["spec"]["capacity"]["storage"]) < parse_quantity(wanted):
+                return
+            volume["spec"]["claimRef"] = {"kind": "PersistentVolumeClaim", "apiVersion": "v1", "namespace": namespace,
+                                          "name": claim_name, "uid": claim["metadata"].get("uid"),
+                                          "resourceVersion": claim["metadata"].get("resourceVersion")}
+            volume["metadata"]["resourceVersion"] = self._next_version()
+        self.set_status("v1", "PersistentVolume", volume["metadata"]["name"], {"phase": "Bound"})
+        self.set_status("v1", "PersistentVolumeClaim", claim_name, {
+            "phase": "Bound", "accessModes": volume["spec"].get("accessModes"), "capacity": volume["spec"]["capacity"]}, namespace)
+
     def on_delete(self, resource, obj):
         meta = obj["metadata"]
-        if resource.kind == "PersistentVolumeClaim" and self.controllers["pvc"] and self.resource(EDGE_GROUP, "edgevolumes"):
-            self.objects.pop((EDGE_GROUP, "edgevolumes", meta.get("namespace"), meta["name"]), None)
+        if resource.kind == "PersistentVolumeClaim" and self.controllers["pvc"]:
+            volume_name = (obj.get("spec") or {}).get("volumeName")
+            volume = self.objects.get(("", "persistentvolumes", "", volume_name)) if volume_name else None
+            if volume is not None:
+                # Retain (the default for hand-made PVs): the volume is Released and keeps its data.
+                if volume["spec"].get("persistentVolumeReclaimPolicy", "Retain") == "Retain":
+                    volume["status"] = {"phase": "Released"}
+                else:
+                    self.objects.pop(("", "persistentvolumes", "", volume_name), None)
+                return
+            if (obj.get("spec") or {}).get("storageClassName") in RETAIN_CLASSES:
+                return  # static-retain.md: deleting the PVC keeps the EdgeVolume
+            if self.resource(EDGE_GROUP, "edgevolumes"):
+                self.objects.pop((EDGE_GROUP, "edgevolumes", meta.get("namespace"), meta["name"]), None)
 
 
 class KubeHandler(BaseHTTPRequestHandler):

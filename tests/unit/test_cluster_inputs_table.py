@@ -344,6 +344,8 @@ TABLE = [
      "edge_volumes", dict(edge_volumes_list={"name": "scratch"}), "edge_volumes_list"),
     (edge_volumes_plan, dict(default_namespace="Default"), "default_namespace", "dns-label",
      "edge_volumes", dict(edge_volumes_default_namespace="Default"), "edge_volumes_default_namespace"),
+    (edge_volumes_plan, dict(volumes=volume(retain="yes")), "volumes[0].retain", "true-or-false",
+     "edge_volumes", dict(edge_volumes_list=volume(retain="yes")), "edge_volumes_list[0].retain"),
     (edge_volumes_plan, dict(volumes=volume(kind="nfs")), "volumes[0].kind", "choice",
      "edge_volumes", dict(edge_volumes_list=volume(kind="nfs")), "edge_volumes_list[0].kind"),
     # local_csi_driver_preflight (the csi_driver role's values)
@@ -425,6 +427,9 @@ ROLE_TABLE = [
     ("edge_volumes", dict(edge_volumes_teardown_workloads={"kind": "Deployment", "name": "writer"}),
      "edge_volumes_teardown_workloads", "list"),
     ("edge_volumes", dict(edge_volumes_api="v2"), "edge_volumes_api", "choice"),
+    ("edge_volumes", dict(edge_volumes_delete_retained_data="sure"), "edge_volumes_delete_retained_data", "boolean"),
+    ("csi_driver", dict(csi_driver_image_pull_secret_name="Pull_Secret"), "csi_driver_image_pull_secret_name",
+     "dns-subdomain"),
     ("edge_volumes", dict(edge_volumes_wait_sleep=-1), "edge_volumes_wait_sleep", "non-negative-number"),
     ("edge_volumes", dict(edge_volumes_workload_identity=dict(client_id=GUID, tenant_id=GUID, tenant="x")),
      "edge_volumes_workload_identity", "choice"),

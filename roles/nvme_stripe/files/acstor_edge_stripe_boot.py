@@ -6,6 +6,8 @@
   acstor-edge-stripe-boot boot              activate recorded stripes; rebuild ephemeral ones whose
                                             recorded members are all present and all blank
   acstor-edge-stripe-boot metrics DIR       write DIR/acstor_edge_stripes.prom
+  acstor-edge-stripe-boot health            print the stripes' health as JSON (the executable local fact
+                                            /etc/ansible/facts.d/acstor_edge_stripes.fact runs this)
 
 Reads the records acstor.edge.nvme_stripe writes to /etc/acstor-edge/stripes/<name>.json. Installed by
 the acstor.edge.nvme_stripe role. Standard library only; never fails the boot.
@@ -151,31 +153,66 @@ def md_degraded(device):
         return True
 
 
-def metrics(directory):
+def stripe_health(record, mounts):
+    """What the metrics and the health fact report for one recorded stripe."""
+    up = stripe_exists(record)
+    members = record.get("members", [])
+    present = members_present(record)
+    lost = sorted((m for m in members if m not in present), key=lambda m: m.get("serial", ""))
+    mount = (record.get("mount") or {}).get("path")
+    md_down = up and record.get("backend") == "mdadm" and md_degraded(record["device"])
+    if lost:
+        problem = "lost member(s) %s" % ", ".join("%s (%s)" % (m.get("serial"), m.get("by_id")) for m in lost)
+    else:
+        problem = "down" if not up else ("md array not running" if md_down else "")
+    health = {"name": record.get("name"), "backend": record.get("backend"), "mode": record.get("mode"),
+              "up": up, "members": len(members), "members_present": len(present),
+              "lost": [m.get("serial", "") for m in lost], "lost_by_id": [m.get("by_id", "") for m in lost],
+              "degraded": bool(problem), "problem": problem, "device": record.get("device", ""),
+              "size": device_size(record["device"]) if record.get("device") else 0,
+              "mount": mount, "mounted": bool(mount) and mount in mounts}
+    health["member_serials"] = [m.get("serial", "") for m in members]
+    return health
+
+
+def health_report():
     mounts = mounted_paths()
+    stripes = {}
+    for record in records():
+        stripes[record.get("name")] = stripe_health(record, mounts)
+    problems = ["stripe %s: %s" % (name, h["problem"]) for name, h in sorted(stripes.items()) if h["degraded"]]
+    return {"stripes": stripes, "healthy": not problems, "problems": problems}
+
+
+def health():
+    sys.stdout.write(json.dumps(health_report(), sort_keys=True) + "\n")
+    return 0
+
+
+def metrics(directory):
     lines = [
         "# HELP acstor_edge_stripe_up 1 when the stripe's device (or CSI volume group) exists.",
         "# TYPE acstor_edge_stripe_up gauge",
     ]
-    body = {"up": [], "members": [], "present": [], "degraded": [], "size": [], "mounted": []}
-    for record in records():
-        labels = 'name="%s",backend="%s",mode="%s"' % (record.get("name"), record.get("backend"), record.get("mode"))
-        up = stripe_exists(record)
-        expected = len(record.get("members", []))
-        present = len(members_present(record))
-        degraded = present < expected or not up or (record.get("backend") == "mdadm" and md_degraded(record["device"]))
-        body["up"].append("acstor_edge_stripe_up{%s} %d" % (labels, up))
-        body["members"].append("acstor_edge_stripe_members{%s} %d" % (labels, expected))
-        body["present"].append("acstor_edge_stripe_members_present{%s} %d" % (labels, present))
-        body["degraded"].append("acstor_edge_stripe_degraded{%s} %d" % (labels, degraded))
-        if record.get("device"):
-            body["size"].append("acstor_edge_stripe_size_bytes{%s} %d" % (labels, device_size(record["device"])))
-        mount = (record.get("mount") or {}).get("path")
-        if mount:
-            body["mounted"].append('acstor_edge_stripe_mounted{%s,path="%s"} %d' % (labels, mount, mount in mounts))
+    body = {"up": [], "members": [], "present": [], "member": [], "degraded": [], "size": [], "mounted": []}
+    for health in health_report()["stripes"].values():
+        labels = 'name="%s",backend="%s",mode="%s"' % (health["name"], health["backend"], health["mode"])
+        body["up"].append("acstor_edge_stripe_up{%s} %d" % (labels, health["up"]))
+        body["members"].append("acstor_edge_stripe_members{%s} %d" % (labels, health["members"]))
+        body["present"].append("acstor_edge_stripe_members_present{%s} %d" % (labels, health["members_present"]))
+        for serial in health["member_serials"]:
+            body["member"].append('acstor_edge_stripe_member_present{%s,serial="%s"} %d'
+                                  % (labels, serial, serial not in health["lost"]))
+        body["degraded"].append("acstor_edge_stripe_degraded{%s} %d" % (labels, health["degraded"]))
+        if health["device"]:
+            body["size"].append("acstor_edge_stripe_size_bytes{%s} %d" % (labels, health["size"]))
+        if health["mount"]:
+            body["mounted"].append('acstor_edge_stripe_mounted{%s,path="%s"} %d'
+                                   % (labels, health["mount"], health["mounted"]))
     lines += body["up"]
     for key, metric, text in (("members", "members", "Members recorded for the stripe."),
                               ("present", "members_present", "Recorded members present (by /dev/disk/by-id)."),
+                              ("member", "member_present", "1 when the recorded member with this serial is present."),
                               ("degraded", "degraded", "1 when a member is missing or the stripe is down."),
                               ("size", "size_bytes", "Size of the stripe device."),
                               ("mounted", "mounted", "1 when the stripe's filesystem is mounted at its path.")):
@@ -194,6 +231,8 @@ def main(argv):
         return boot()
     if argv[1:2] == ["metrics"] and len(argv) == 3:
         return metrics(argv[2])
+    if argv[1:] == ["health"]:
+        return health()
     sys.stderr.write(__doc__)
     return 2
 

@@ -40,7 +40,7 @@ def cluster(tmp_path, ansible_env):
             servers.append(self.server)
             self.kubeconfig = self.server.kubeconfig(tmp_path / "kubeconfig-{0}".format(len(servers)))
 
-        def play(self, role, access=True, hostvars=None, nodes=None, **role_vars):
+        def play(self, role, access=True, hostvars=None, nodes=None, extra_env=None, verbosity=0, **role_vars):
             host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
             if access:
                 host["acstor_edge_k8s_auth"] = {"kubeconfig": self.kubeconfig}
@@ -54,8 +54,10 @@ def cluster(tmp_path, ansible_env):
             helm_dir = str(REPO / ".lab" / "tools" / "helm-v3")
             env = ansible_env()
             env["PATH"] = helm_dir + ":" + env["PATH"]
+            env.update(extra_env or {})
             completed = subprocess.run(
-                ["ansible-playbook", "-i", str(tmp_path / "inventory.yml"), "-e", "@" + str(tmp_path / "vars.json"), str(tmp_path / "play.yml")],
+                ["ansible-playbook", "-i", str(tmp_path / "inventory.yml"), "-e", "@" + str(tmp_path / "vars.json"), str(tmp_path / "play.yml")]
+                + (["-" + "v" * verbosity] if verbosity else []),
                 env=env, capture_output=True, text=True, timeout=300, check=False)
             return PlaybookRun(completed)
 

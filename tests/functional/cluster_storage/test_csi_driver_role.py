@@ -3,15 +3,20 @@
 The published chart cannot be pulled here, so csi_driver_chart_ref points at fixtures/local-csi-driver, a test
 fixture that renders the objects and value-driven flags the role relies on.
 """
+import json
+import sys
 from pathlib import Path
 
 import pytest
 
-NODES = {
-    "n1": {"acstor_edge_csi_handoff": {"volume_group": "containerstorage", "cleanup_enabled": False, "models": ["QEMU NVMe Ctrl"]}},
-    "n2": {"acstor_edge_nvme_info": {"devices": [{"model": "Microsoft NVMe Direct Disk"}], "addon_models_needed": []}},
-}
-CLUSTER_VARS = {"csi_driver_node_hosts": ["n1", "n2"]}
+from acstor_testlib import helm_release
+
+# n1 is this cluster's node: the role reads its stripe records on the node (here the controller, connection local).
+NODE = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable, "acstor_edge_cluster": "c1",
+        "acstor_edge_nvme_info": {"devices": [{"model": "Microsoft NVMe Direct Disk"}], "addon_models_needed": []}}
+CSI_RECORD = {"name": "csi", "mode": "csi_vg", "volume_group": "containerstorage",
+              "csi_handoff": {"volume_group": "containerstorage", "cleanup_enabled": False, "models": ["QEMU NVMe Ctrl"]}}
+XFS_RECORD = {"name": "data", "mode": "volume", "volume_group": "data", "filesystem": "xfs"}
 
 
 def driver_args(server):
@@ -20,11 +25,29 @@ def driver_args(server):
 
 
 @pytest.fixture
-def csi(cluster, helm_binary):
-    def play(c, **role_vars):
+def records(tmp_path):
+    """The node's stripe record directory, with the records given."""
+    directory = tmp_path / "stripes"
+    directory.mkdir()
+
+    def write(*items):
+        for old in directory.glob("*.json"):
+            old.unlink()
+        for record in items:
+            (directory / (record["name"] + ".json")).write_text(json.dumps(record))
+        return str(directory)
+    return write
+
+
+@pytest.fixture
+def csi(cluster, helm_binary, records):
+    default_dir = records(CSI_RECORD, XFS_RECORD)
+
+    def play(c, nodes=None, **role_vars):
         role_vars.setdefault("csi_driver_chart_ref", str(Path(__file__).resolve().parent / "fixtures" / "local-csi-driver"))
         role_vars.setdefault("csi_driver_wait_timeout", 30)
-        return c.play("csi_driver", hostvars=CLUSTER_VARS, nodes=NODES, **role_vars)
+        role_vars.setdefault("csi_driver_stripe_record_dir", default_dir)
+        return c.play("csi_driver", nodes=nodes or {"n1": NODE}, **role_vars)
     return play
 
 
@@ -33,7 +56,8 @@ def test_install_rerun_change_and_uninstall(cluster, csi):
     run = csi(c)
     assert run.rc == 0 and run.changed == 2, run  # helm release + StorageClass
     args = driver_args(c.server)
-    assert args["enable-cleanup"] == "false", "n1 pre-created the VG, so the driver must not remove it"
+    assert args["enable-cleanup"] == "false", "n1's stripe record names the VG, so the driver must not remove it"
+    assert "cleanup.enabled=false because node(s) n1 pre-created volume group containerstorage" in run.out, run
     assert args["disk-models"] == "QEMU NVMe Ctrl"
     storage_class = c.server.find("storage.k8s.io/v1", "StorageClass", "local")
     assert storage_class["provisioner"] == "localdisk.csi.acstor.io" and storage_class["volumeBindingMode"] == "WaitForFirstConsumer"
@@ -96,6 +120,35 @@ def test_refuses_cleanup_true_over_a_precreated_volume_group(cluster, csi):
     run = csi(c, csi_driver_cleanup_enabled=True)
     assert run.rc != 0 and "n1 pre-created volume group containerstorage" in run.out, run
     assert c.server.writes() == []
+
+
+def test_node_state_read_on_the_node_every_run(cluster, csi, records):
+    """No record naming the VG: cleanup true, sent explicitly; the record appears: false; an unreachable node: false."""
+    c = cluster(edge_api="none")
+    run = csi(c, csi_driver_stripe_record_dir=records(XFS_RECORD))
+    assert run.rc == 0, run
+    assert driver_args(c.server)["enable-cleanup"] == "true"
+    assert helm_values(c)["cleanup"] == {"enabled": True}, "the value is sent, not left to the chart default"
+
+    run = csi(c, csi_driver_stripe_record_dir=records(CSI_RECORD, XFS_RECORD))
+    assert run.rc == 0 and run.changed == 1, run
+    assert driver_args(c.server)["enable-cleanup"] == "false"
+
+    unreachable = {"ansible_host": "127.0.0.1", "ansible_port": 9, "acstor_edge_cluster": "c1",
+                   "ansible_ssh_common_args": "-o ConnectTimeout=2 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"}
+    run = csi(c, nodes={"n1": NODE, "n2": unreachable}, csi_driver_stripe_record_dir=records(XFS_RECORD))
+    assert run.rc == 0, run
+    assert driver_args(c.server)["enable-cleanup"] == "false", "an unread node may hold the VG"
+    assert "stripe records of node(s) n2 could not be read" in run.out, run
+
+    run = csi(c, nodes={"n1": NODE, "n2": unreachable}, csi_driver_stripe_record_dir=records(XFS_RECORD),
+              csi_driver_cleanup_enabled=True)
+    assert run.rc != 0 and "cannot be confirmed safe" in run.out, run
+
+
+def helm_values(c):
+    """The user-supplied values helm stored with the newest release revision."""
+    return helm_release(c.server, "local-csi-driver", "kube-system")["config"]
 
 
 def test_skips_without_kubernetes_access(cluster):

@@ -244,6 +244,7 @@ def node_cases(serials):
     }
 
 
+@pytest.mark.lab
 @pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root (QEMU monitor)")
 def test_bad_input_changes_nothing_on_a_lab_node(tmp_path, ansible_env):
     node = LabNode("ci-bad-input", ["local", "local"])

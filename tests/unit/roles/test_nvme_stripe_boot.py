@@ -71,3 +71,30 @@ def test_metrics_report_missing_member(boot, tmp_path):
     text = (tmp_path / "prom" / "acstor_edge_stripes.prom").read_text()
     assert 'acstor_edge_stripe_members_present{name="fast",backend="mdadm",mode="volume"} 1' in text
     assert 'acstor_edge_stripe_degraded{name="fast",backend="mdadm",mode="volume"} 1' in text
+    # the lost member is named by serial, the present one is counted present
+    assert 'acstor_edge_stripe_member_present{name="fast",backend="mdadm",mode="volume",serial="S1"} 0' in text
+    assert 'acstor_edge_stripe_member_present{name="fast",backend="mdadm",mode="volume",serial="S0"} 1' in text
+
+
+def test_health_fact_names_the_lost_member(boot, tmp_path, capsys):
+    members = [tmp_path / "disk0", tmp_path / "disk1"]
+    members[0].write_text("")
+    write_record(boot, tmp_path, members)
+    assert boot.main(["acstor-edge-stripe-boot", "health"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    fast = report["stripes"]["fast"]
+    assert fast["lost"] == ["S1"] and fast["lost_by_id"] == [str(members[1])]
+    assert fast["degraded"] and fast["members"] == 2 and fast["members_present"] == 1
+    assert not report["healthy"] and report["problems"] == ["stripe fast: lost member(s) S1 (%s)" % members[1]]
+
+
+def test_health_fact_of_a_whole_stripe(boot, tmp_path, capsys):
+    members = [tmp_path / "disk0", tmp_path / "disk1"]
+    for path in members:
+        path.write_text("")
+    write_record(boot, tmp_path, members)
+    (tmp_path / "md-fast").write_text("")
+    boot.md_degraded = lambda device: False
+    assert boot.main(["acstor-edge-stripe-boot", "health"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["healthy"] and report["problems"] == [] and report["stripes"]["fast"]["lost"] == []

@@ -1,15 +1,18 @@
-"""The fleet filters are documented the way ansible-doc reads filters: one YAML file per filter beside
-plugins/filter/fleet.py, whose options are the filter's own arguments, and whose examples say what is true."""
+"""Every filter is documented the way ansible-doc reads filters: one YAML file per filter beside its plugin in
+plugins/filter/, whose options are the filter's own arguments, and whose examples say what is true."""
+import importlib
 import inspect
 from pathlib import Path
 
 import pytest
 import yaml
 
-from ansible_collections.acstor.edge.plugins.filter.fleet import FilterModule
 
 FILTER_DIR = Path(__file__).resolve().parents[4] / "plugins" / "filter"
-FILTERS = FilterModule().filters()
+FILTERS = {}
+for _plugin in sorted(FILTER_DIR.glob("*.py")):
+    FILTERS.update(importlib.import_module(
+        "ansible_collections.acstor.edge.plugins.filter." + _plugin.stem).FilterModule().filters())
 
 
 def _doc(name):

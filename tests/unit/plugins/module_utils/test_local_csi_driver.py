@@ -10,18 +10,22 @@ HANDOFF = {"host": "n1", "volume_group": "containerstorage", "cleanup_enabled": 
 
 
 @pytest.mark.parametrize("settings, handoffs, models, expected", [
-    ({}, [], [], {}),
+    ({}, [], [], {"cleanup": {"enabled": True}}),
     ({}, [HANDOFF], [], {"cleanup": {"enabled": False}, "diskSelection": {"addonModels": ["QEMU NVMe Ctrl"]}}),
-    ({}, [], ["  Samsung  SSD 980 ", "samsung ssd 980", "AMAZON EC2 NVMe Instance Storage"], {"diskSelection": {"addonModels": ["Samsung SSD 980"]}}),
+    ({}, [], ["  Samsung  SSD 980 ", "samsung ssd 980", "AMAZON EC2 NVMe Instance Storage"],
+     {"diskSelection": {"addonModels": ["Samsung SSD 980"]}, "cleanup": {"enabled": True}}),
     ({"cleanup_enabled": True}, [], [], {"cleanup": {"enabled": True}}),
     ({"image_registry": "registry.local/", "image_tag": "v0.3.0"}, [], [], {"image": {
         "baseRepo": "registry.local",
         "driver": {"repository": "registry.local/acstor/local-csi-driver", "tag": "v0.3.0"},
-        "manager": {"repository": "registry.local/acstor/local-csi-manager", "tag": "v0.3.0"}}}),
+        "manager": {"repository": "registry.local/acstor/local-csi-manager", "tag": "v0.3.0"}},
+        "cleanup": {"enabled": True}}),
     ({"volume_group": "fastvg", "node_selector": {"acstor.edge/nvme": "true"}}, [], [], {
-        "raid": {"volumeGroup": "fastvg"}, "daemonset": {"nodeSelector": {"acstor.edge/nvme": "true"}}}),
+        "raid": {"volumeGroup": "fastvg"}, "daemonset": {"nodeSelector": {"acstor.edge/nvme": "true"}},
+        "cleanup": {"enabled": True}}),
     ({"extra_values": {"webhook": {"hyperconverged": {"enabled": False}}}, "addon_models": ["X1"]}, [], [], {
-        "webhook": {"hyperconverged": {"enabled": False}}, "diskSelection": {"addonModels": ["X1"]}}),
+        "webhook": {"hyperconverged": {"enabled": False}}, "diskSelection": {"addonModels": ["X1"]},
+        "cleanup": {"enabled": True}}),
 ], ids=["defaults", "pre-created vg", "model normalisation", "explicit cleanup", "registry", "vg and selector", "extra values"])
 def test_build_values(settings, handoffs, models, expected):
     values, _notes = lcd.build_values(settings, handoffs, models)
@@ -33,6 +37,42 @@ def test_precreated_vg_refuses_cleanup_true():
         lcd.build_values({"cleanup_enabled": True}, [HANDOFF])
     with pytest.raises(lcd.LocalCsiDriverError, match="unsafe"):
         lcd.build_values({"extra_values": {"cleanup": {"enabled": True}}}, [HANDOFF])
+
+
+def test_cleanup_is_always_sent():
+    """kubernetes.core.helm resets values on upgrade: a release must never depend on a value only an earlier run sent."""
+    for handoffs, unread in (([], []), ([HANDOFF], []), ([], ["n2"])):
+        values, _notes = lcd.build_values({}, handoffs, [], unread)
+        assert isinstance(values["cleanup"]["enabled"], bool)
+    values, _notes = lcd.build_values({"extra_values": {"cleanup": {"enabled": False}}}, [], [])
+    assert values["cleanup"] == {"enabled": False}
+
+
+def test_unread_node_turns_cleanup_off_with_a_note():
+    values, notes = lcd.build_values({}, [], [], ["n2", "n1"])
+    assert values["cleanup"] == {"enabled": False}
+    assert any("n1, n2 could not be read" in note for note in notes)
+    with pytest.raises(lcd.LocalCsiDriverError, match="n2 could not be read"):
+        lcd.build_values({"cleanup_enabled": True}, [], [], ["n2"])
+    with pytest.raises(lcd.LocalCsiDriverError, match="cannot be confirmed safe"):
+        lcd.build_values({"extra_values": {"cleanup": {"enabled": True}}}, [], [], ["n2"])
+    # explicit false is always allowed
+    values, _notes = lcd.build_values({"cleanup_enabled": False}, [], [], ["n2"])
+    assert values["cleanup"] == {"enabled": False}
+
+
+def test_handoffs_come_from_the_stripe_records():
+    records = [
+        {"name": "csi", "mode": "csi_vg", "volume_group": "containerstorage",
+         "csi_handoff": {"volume_group": "containerstorage", "cleanup_enabled": False, "models": ["M"]}},
+        {"name": "data", "mode": "volume", "volume_group": "data"},
+        "not a record",
+    ]
+    assert lcd.handoffs_from_records("n1", records) == [
+        {"volume_group": "containerstorage", "cleanup_enabled": False, "models": ["M"], "host": "n1", "stripe": "csi"}]
+    values, _notes = lcd.build_values({}, lcd.handoffs_from_records("n1", records), [])
+    assert values["cleanup"] == {"enabled": False}
+    assert lcd.handoffs_from_records("n1", []) == []
 
 
 def test_values_paths_exist_in_the_real_chart(shared_reference):

@@ -1,7 +1,8 @@
 """Parsers of acstor.edge.node_prep_info, on output recorded from the Debian 12 lab VM.
 
 Fixtures in tests/unit/fixtures/node_prep/: debian12-* were copied from a fresh lab VM (kernel
-6.1.0-50-cloud-amd64); modules.alias is a two-line excerpt of that VM's file.
+6.1.0-50-cloud-amd64), debian13-* from a fresh Debian 13 lab VM (`edgelab up --suite trixie`, kernel
+6.12.117+deb13-cloud-amd64); modules.alias is a two-line excerpt of that VM's file.
 """
 from pathlib import Path
 
@@ -27,13 +28,14 @@ def fixture(name):
     return (FIXTURES / name).read_text()
 
 
-def test_debian_os_release_described_as_ansible_facts_name_it():
-    described = describe_os(parse_os_release(fixture("debian12-os-release")))
+@pytest.mark.parametrize("release,codename", [("12", "bookworm"), ("13", "trixie")])
+def test_debian_os_release_described_as_ansible_facts_name_it(release, codename):
+    described = describe_os(parse_os_release(fixture("debian%s-os-release" % release)))
     assert described["distribution"] == "Debian"
     assert described["os_family"] == "Debian"
-    assert described["distribution_version"] == "12"
-    assert described["distribution_major_version"] == "12"
-    assert described["pretty_name"] == "Debian GNU/Linux 12 (bookworm)"
+    assert described["distribution_version"] == release
+    assert described["distribution_major_version"] == release
+    assert described["pretty_name"] == "Debian GNU/Linux %s (%s)" % (release, codename)
 
 
 @pytest.mark.parametrize("text,distribution,family,major", [
@@ -64,36 +66,41 @@ def test_sysctl_names_map_to_proc_sys_paths_and_nothing_else(name, path):
     assert sysctl_proc_path(name) == path
 
 
-def test_module_indexes_from_the_lab_kernel():
-    available = parse_module_index(fixture("debian12-modules.dep"))
-    builtin = parse_module_index(fixture("debian12-modules.builtin"))
+@pytest.mark.parametrize("debian", ["debian12", "debian13"])
+def test_module_indexes_from_the_lab_kernel(debian):
+    available = parse_module_index(fixture(debian + "-modules.dep"))
+    builtin = parse_module_index(fixture(debian + "-modules.builtin"))
     assert {"dm_mod", "dm_raid", "raid0", "md_mod", "raid456", "nvme_tcp"} <= available
     assert "dm_mod" not in builtin and "no_such_module_x" not in available
     assert len(builtin) > 100
 
 
-def test_loaded_modules_of_the_fresh_lab_vm():
-    loaded = parse_proc_modules(fixture("debian12-proc-modules-fresh"))
+@pytest.mark.parametrize("debian", ["debian12", "debian13"])
+def test_loaded_modules_of_the_fresh_lab_vm(debian):
+    loaded = parse_proc_modules(fixture(debian + "-proc-modules-fresh"))
     assert {"dm_mod", "raid0", "md_mod", "raid456"} <= loaded
     assert "dm_raid" not in loaded
 
 
-def test_aliases_resolve_only_plain_names_asked_for():
-    text = fixture("debian12-modules.alias-excerpt") + "alias pci:v00008086d* e1000e\n"
+@pytest.mark.parametrize("debian", ["debian12", "debian13"])
+def test_aliases_resolve_only_plain_names_asked_for(debian):
+    text = fixture(debian + "-modules.alias-excerpt") + "alias pci:v00008086d* e1000e\n"
     assert parse_module_aliases(text, ["raid5", "md-personality-2", "other"]) == {
         "raid5": "raid456", "md_personality_2": "raid0"}
 
 
-def test_modules_load_d_reads_names_and_skips_comments_and_parameters():
-    texts = [fixture("debian12-modules-load.d-modules.conf"), "dm_raid\n", "dm-mod  # device mapper\n",
+@pytest.mark.parametrize("debian", ["debian12", "debian13"])
+def test_modules_load_d_reads_names_and_skips_comments_and_parameters(debian):
+    texts = [fixture(debian + "-modules-load.d-modules.conf"), "dm_raid\n", "dm-mod  # device mapper\n",
              "; raid0\n", "md_mod start_ro=1\n", "bad;name\n"]
     assert parse_modules_load(texts) == {"dm_raid", "dm_mod", "md_mod", "bad"}
-    assert parse_modules_load([fixture("debian12-modules-load.d-modules.conf")]) == set()
+    assert parse_modules_load([fixture(debian + "-modules-load.d-modules.conf")]) == set()
 
 
-def test_dpkg_query_of_the_lab_vm():
-    installed = parse_dpkg_query(fixture("debian12-dpkg-query.stdout"))
-    assert installed["nfs-common"] == "1:2.6.2-4+deb12u1"
+@pytest.mark.parametrize("debian,nfs_common", [("debian12", "1:2.6.2-4+deb12u1"), ("debian13", "1:2.8.3-1")])
+def test_dpkg_query_of_the_lab_vm(debian, nfs_common):
+    installed = parse_dpkg_query(fixture(debian + "-dpkg-query.stdout"))
+    assert installed["nfs-common"] == nfs_common
     assert set(installed) == {"e2fsprogs", "lvm2", "mdadm", "nfs-common", "nvme-cli", "xfsprogs"}
 
 

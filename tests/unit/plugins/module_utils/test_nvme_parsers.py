@@ -8,6 +8,10 @@ from ansible_collections.acstor.edge.plugins.module_utils.nvme_inventory import 
 
 from nvme_fixtures import inventory, load_snapshot
 
+# The same states recorded on Debian 12 (bookworm: util-linux 2.38, lvm2 2.03.16, mdadm 4.2, kernel 6.1; 4 GiB
+# disks) and Debian 13 (trixie-*: util-linux 2.41, lvm2 2.03.31, mdadm 4.4, kernel 6.12; 2 GiB disks).
+RELEASES = pytest.mark.parametrize("release,disk_size", [("", 4 << 30), ("trixie-", 2 << 30)])
+
 
 def test_lsblk_tree_keeps_holders_and_partitions():
     devices = parsers.parse_lsblk(load_snapshot("in-use")["lsblk"])
@@ -29,8 +33,9 @@ def test_wipefs_lists_every_device_in_one_call():
     assert parsers.parse_wipefs_json("") == {}
 
 
-def test_lvm_reports_carry_raid0_geometry_and_tags():
-    snapshot = load_snapshot("lvm-default-ext4")
+@RELEASES
+def test_lvm_reports_carry_raid0_geometry_and_tags(release, disk_size):
+    snapshot = load_snapshot(release + "lvm-default-ext4")
     lvs = parsers.parse_lvm_report(snapshot["lvs"], "lv")
     assert [(r["segtype"], r["stripes"], r["stripe_size"]) for r in lvs] == [("raid0", "4", "65536")]
     pvs = parsers.parse_lvm_report(snapshot["pvs"], "pv")
@@ -40,6 +45,8 @@ def test_lvm_reports_carry_raid0_geometry_and_tags():
 @pytest.mark.parametrize("fixture,device,fstype,unit,width", [
     ("mdadm-xfs", "/dev/md/fast", "xfs", 65536, 262144),
     ("lvm-default-ext4", "/dev/fast/fast", "ext4", 65536, 262144),
+    ("trixie-mdadm-xfs", "/dev/md/fast", "xfs", 65536, 262144),
+    ("trixie-lvm-default-ext4", "/dev/fast/fast", "ext4", 65536, 262144),
 ])
 def test_superblock_alignment_read_from_recorded_heads(fixture, device, fstype, unit, width):
     head = bytes.fromhex(load_snapshot(fixture)["heads"][device])
@@ -72,14 +79,15 @@ def test_md_uuid_formats_compare_equal():
     assert parsers.mdadm_uuid_format("3d716ed3-db6e-e40e-1257-4855cf2636b6") == "3d716ed3:db6ee40e:12574855:cf2636b6"
 
 
-def test_inventory_classes_models_and_csi_verdicts_on_blank_disks():
-    inv = inventory("blank-4")
+@RELEASES
+def test_inventory_classes_models_and_csi_verdicts_on_blank_disks(release, disk_size):
+    inv = inventory(release + "blank-4")
     by_model = {}
     for n in inv.namespaces:
         by_model.setdefault(n.model, []).append(n)
         assert n.transport == "pcie" and n.firmware == "7.2.22" and n.controller.startswith("nvme")
         assert n.stable_id == "/dev/disk/by-id/nvme-%s_%s_1" % (n.model.replace(" ", "_"), n.serial)
-        assert n.serial == n.serial.strip() and n.size == 4 << 30 and n.logical_sector_size == 512
+        assert n.serial == n.serial.strip() and n.size == disk_size and n.logical_sector_size == 512
     assert [n.device_class for n in by_model["Microsoft NVMe Direct Disk"]] == ["local", "local"]
     assert all(n.csi_eligible for n in by_model["Microsoft NVMe Direct Disk"])
     data = by_model["Microsoft Azure NVMe Data Disk"][0]
@@ -87,7 +95,7 @@ def test_inventory_classes_models_and_csi_verdicts_on_blank_disks():
     assert data.csi_addon_model_needed == "Microsoft Azure NVMe Data Disk" and data.csi_eligible_with_addon
     assert addon_models_needed(inv) == []
     # a user extra model makes QEMU disks local and tells the chart to add that model
-    inv = inventory("blank-4", extra_models=["  qemu nvme ctrl "])
+    inv = inventory(release + "blank-4", extra_models=["  qemu nvme ctrl "])
     assert [n.device_class for n in inv.namespaces if n.model == "QEMU NVMe Ctrl"] == ["local"]
     assert addon_models_needed(inv, ["  qemu nvme ctrl "]) == ["QEMU NVMe Ctrl"]
 
@@ -110,9 +118,20 @@ def test_inventory_in_use_details_and_os_class():
     assert os_disk.device_class == "os" and "holds /boot" in os_disk.os_reasons[0]
 
 
-def test_inventory_lvm_pv_and_record_shapes():
-    inv = inventory("lvm-default-ext4")
+@RELEASES
+def test_inventory_lvm_pv_and_record_shapes(release, disk_size):
+    inv = inventory(release + "lvm-default-ext4")
+    assert sum(n.size for n in inv.namespaces) == 4 * disk_size
     assert {n.in_use.lvm_pv["vg"] for n in inv.namespaces} == {"fast"}
     # the driver takes existing PVs
     assert all(n.csi_eligible for n in inv.namespaces if n.device_class == "local")
     assert json.loads(json.dumps([n.as_dict() for n in inv.namespaces]))
+
+
+@RELEASES
+def test_md_array_geometry_and_members(release, disk_size):
+    inv = inventory(release + "mdadm-xfs")
+    (array,) = inv.md_arrays.values()
+    assert array.array_name == "fast" and array.chunk_size == 65536
+    assert sorted(array.members) == sorted(n.name for n in inv.namespaces)
+    assert all(n.in_use.md["name"] == "fast" for n in inv.namespaces)

@@ -97,9 +97,24 @@ def test_parse_unit_states(names, output, expected):
     ({"script_path": "/usr/local/sbin/boot %n"}, "characters that node files give meaning to"),
     ({"fact": {}, "fact_file": "/etc/ansible/facts.d/acstor_edge.json"}, "does not end in .fact"),
     ({"fact": {}, "fact_file": "x.fact"}, "fact_file: 'x.fact' is not an absolute path"),
+    ({"health_fact_file": "h.fact"}, "health_fact_file: 'h.fact' is not an absolute path"),
+    ({"health_fact_file": "/h.fact", "script": None, "units": []}, "health_fact_file: needs the boot script"),
+    ({"health_fact_file": "/etc/ansible/facts.d/h.sh"}, "does not end in .fact"),
 ])
 def test_bad_input_is_named(kwargs, fragment):
-    args = dict(script=SCRIPT, script_path="/usr/local/sbin/b", units=[BOOT], fact=None, fact_file="/x.fact")
+    args = dict(script=SCRIPT, script_path="/usr/local/sbin/b", units=[BOOT], fact=None, fact_file="/x.fact",
+                health_fact_file=None)
     args.update(kwargs)
-    errors = validate(args["script"], args["script_path"], args["units"], args["fact"], args["fact_file"])
+    errors = validate(args["script"], args["script_path"], args["units"], args["fact"], args["fact_file"],
+                      args["health_fact_file"])
     assert any(fragment in e for e in errors), errors
+
+
+def test_health_fact_is_an_executable_that_runs_the_installed_script():
+    health = "/etc/ansible/facts.d/acstor_edge_stripes.fact"
+    wanted = wanted_files(SCRIPT, "/opt/boot", UNITS, None, "/x.fact", health)
+    fact = [f for f in wanted if f.path == health][0]
+    assert fact.mode == 0o755 and fact.content.startswith("#!/bin/sh\n")
+    assert fact.content.splitlines()[-1] == "exec /usr/bin/python3 /opt/boot health"
+    # without the script there is nothing to run: no health fact
+    assert [f.path for f in wanted_files(None, "/opt/boot", [], None, "/x.fact", health)] == []

@@ -14,6 +14,7 @@ from nvme_fixtures import inventory, load_snapshot
 
 LOCAL0 = "/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_ELDD33A00000_1"
 LOCAL1 = "/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_ELDD33A00001_1"
+LOCAL0_SERIAL = "ELDD33A00000"
 ALL = {"class": "any"}
 
 
@@ -156,7 +157,9 @@ def test_force_wipes_only_what_it_lists():
     assert not plan.errors
     wipe = [a for a in plan.actions if a.argv[:1] == ["wipefs"]]
     assert [a.argv for a in wipe] == [["wipefs", "--all", "/dev/nvme3n1"]]
-    assert plan.destroys == ["/dev/nvme3n1: ext4 signature (label=precious, uuid=bec72917-9e34-44dd-a4c0-f9540542b7b1)"]
+    # kernel names change between boots: every destroyed device is named by serial and by-id link too
+    assert plan.destroys == ["/dev/nvme3n1 (serial %s, %s): ext4 signature (label=precious, "
+                             "uuid=bec72917-9e34-44dd-a4c0-f9540542b7b1)" % (LOCAL0_SERIAL, LOCAL0)]
 
 
 def test_existing_mdadm_stripe_is_a_no_op_when_recorded():
@@ -186,6 +189,13 @@ def test_existing_stripe_other_stripe_size_with_force_is_rebuilt():
     assert argv0[:2] == [["mdadm", "--stop"], ["mdadm", "--zero-superblock"]]
     assert ["mdadm", "--create"] in argv0
     assert any("md array /dev/md127" in d for d in plan.destroys)
+    members = plan_stripe(StripeSpec("fast", backend="mdadm", selector=ALL), inventory("mdadm-xfs")).members
+    labels = ["%s (serial %s, %s)" % (n.path, n.serial, n.stable_id) for n in members]
+    for destroyed in plan.destroys:
+        # the array entries name every member; a member's wipe names that member
+        assert all(label in destroyed for label in labels) if destroyed.startswith("md ") \
+            else any(destroyed.startswith(label + ":") for label in labels), destroyed
+    assert plan.before["geometry"]["stripe_size"] == 65536 and plan.after["geometry"]["stripe_size"] == 131072
 
 
 def test_stopped_array_is_assembled_by_uuid_and_fs_decided_at_apply():
@@ -253,6 +263,12 @@ def test_absent_with_force_destroys_and_forgets():
                          ("command", ["wipefs", "--all"])]
     assert [kind for kind, _argv in kinds[3:]] == ["fstab", "md_conf", "remove_file"]
     assert plan_stripe(spec, inventory("blank-4")).actions == []
+    # --diff shows what goes: members by serial and by-id, geometry and filesystem before, nothing after
+    assert plan.after == {}
+    assert plan.before["geometry"]["level"] == "raid0" and plan.before["filesystem"]["type"] == "xfs"
+    assert plan.before["device"] and all(m.split()[1].startswith("/dev/disk/by-id/") for m in plan.before["members"])
+    for destroyed in plan.destroys:
+        assert all("serial %s, /dev/disk/by-id/" % m.split()[0] in destroyed for m in plan.before["members"])
 
 
 ORPHAN0 = "/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_EL89E4DD0000_1"
@@ -334,3 +350,24 @@ def test_xfs_left_half_made_by_an_interrupted_mkfs_is_made_again():
     # the same stripe with a finished xfs is left alone
     plan = plan_stripe(spec, inventory("mdadm-xfs", records={"fast": record}, files=conf))
     assert not [c for c in commands(plan) if c[0].startswith("mkfs")]
+
+
+def test_forced_rebuild_of_a_mounted_stripe_unmounts_rebuilds_and_mounts_again():
+    # found on the lab VM: the stripe's own mount was taken for someone else's and the rebuild refused
+    snapshot = load_snapshot("mdadm-xfs")
+    lsblk = json.loads(snapshot["lsblk"])
+    for disk in lsblk["blockdevices"]:
+        for child in disk.get("children") or []:
+            if child["name"] == "md127":
+                child.update(mountpoint="/mnt/fast", mountpoints=["/mnt/fast"])
+    mountinfo = snapshot["mountinfo"] + "300 1 9:127 / /mnt/fast rw,relatime shared:9 - xfs /dev/md127 rw\n"
+    fstab = "/dev/vda / ext4 defaults 0 1\n/dev/md/fast /mnt/fast xfs defaults,nofail 0 0\n"
+    overrides = dict(lsblk=json.dumps(lsblk), mountinfo=mountinfo, fstab=fstab,
+                     paths={"/mnt/fast": {"is_dir": True, "entries": ["marker"]}})
+    spec = StripeSpec("fast", backend="mdadm", selector=ALL, stripe_size="128k", force=True, mount_path="/mnt/fast")
+    plan = plan_stripe(spec, inventory("mdadm-xfs", **overrides))
+    assert not plan.errors, plan.errors
+    argv = [c[:2] for c in commands(plan)]
+    assert argv[0] == ["umount", "/mnt/fast"] and ["mdadm", "--create"] in argv
+    assert argv[-1] == ["mount", "/mnt/fast"]
+    assert plan.before["mount"] == {"path": "/mnt/fast"}
