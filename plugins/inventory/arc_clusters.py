@@ -71,6 +71,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.arc_inventory import (
     cluster_hostvars,
     connected_clusters_path,
     host_names,
+    inventory_option_errors,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import HAS_AZURE_CORE, ArmError, arm_client_from_settings
 from ansible_collections.acstor.edge.plugins.module_utils.arm_module import HAS_AZURE_IDENTITY, auth_settings_from_options
@@ -89,6 +90,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         self._read_config_data(path)
         if not (HAS_AZURE_CORE and HAS_AZURE_IDENTITY):
             raise AnsibleError("acstor.edge.arc_clusters needs the Python packages azure-core and azure-identity")
+        errors = inventory_option_errors(self.get_option("subscription_ids"), self.get_option("resource_groups"))
+        if errors:
+            raise AnsibleError("acstor.edge.arc_clusters: invalid input, nothing was requested: " + "; ".join(errors))
         options = {key: self.get_option(key) for key in azure_auth_argument_spec()}
         try:
             settings = auth_settings_from_options(options)

@@ -13,8 +13,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
 from dataclasses import dataclass, field
+
+from ansible_collections.acstor.edge.plugins.module_utils import azure_inputs as azure
+from ansible_collections.acstor.edge.plugins.module_utils import common_inputs as common
+from ansible_collections.acstor.edge.plugins.module_utils import k8s_inputs as k8s
+from ansible_collections.acstor.edge.plugins.module_utils import node_inputs as rules
 
 EXTENSIONS_API_VERSION = "2025-03-01"
 
@@ -34,13 +38,6 @@ PROTECTED_SETTINGS_POLICIES = ("create_only", "always")
 AUTO_UPGRADE_MODES = ("none", "patch", "compatible")
 # provisioningState values of an operation in progress: ARM refuses other writes until it ends.
 IN_PROGRESS_STATES = ("creating", "updating", "deleting")
-
-# Resource group: pattern and length of ResourceGroupNameParameter in the ARM common types (v2/types.json).
-RESOURCE_GROUP_PATTERN = re.compile(r"[-\w._()]{1,90}")
-# Cluster and extension names become URL path segments: letters, digits, '-', '_' and '.', starting and ending
-# with a letter or digit (stricter than ARM, which is what keeps '/', '?', spaces and '..' out of our URLs).
-RESOURCE_NAME_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9])?")
-NAMESPACE_PATTERN = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 
 
 @dataclass
@@ -100,48 +97,53 @@ def _show(value):
     return "(unset)" if value is None else value
 
 
-def validate_spec(spec, state="present"):
-    """All problems with the requested extension, as messages naming the option (empty list = valid)."""
+def validate_spec(spec, state="present", name=None):
+    """All problems with the requested extension, each '<option>: <reason> (rule <id>)' (empty list = valid).
+
+    name(option) -> the name to report (a role reports its own variable names); the rules are azure_inputs' and
+    k8s_inputs', the same the roles and playbooks/validate.yml apply.
+    """
+    name = name or (lambda option: option)
     errors = []
-    if not RESOURCE_GROUP_PATTERN.fullmatch(spec.resource_group or "") or (spec.resource_group or "").endswith("."):
-        errors.append("resource_group {0!r} is not a valid resource group name (1-90 letters, digits, '-', '_', "
-                      "'.', '(', ')', not ending in '.')".format(spec.resource_group))
-    for option, value in (("cluster_name", spec.cluster_name), ("name", spec.name)):
-        if not RESOURCE_NAME_PATTERN.fullmatch(value or "") or ".." in (value or ""):
-            errors.append("{0} {1!r} is not a valid resource name (letters, digits, '-', '_', '.', starting and "
-                          "ending with a letter or digit)".format(option, value))
-    if spec.cluster_type not in CLUSTER_PROVIDERS:
-        errors.append("cluster_type {0!r} is not one of {1}".format(spec.cluster_type, ", ".join(CLUSTER_PROVIDERS)))
+    rules.check(errors, name("resource_group"), spec.resource_group, azure.resource_group)
+    rules.check(errors, name("cluster_name"), spec.cluster_name, azure.cluster_name)
+    if spec.name is not None or state == "present":
+        rules.check(errors, name("name"), spec.name, azure.extension_name)
+    rules.check_choice(errors, name("cluster_type"), spec.cluster_type, tuple(CLUSTER_PROVIDERS))
     if state != "present":
         return errors
     if not spec.extension_type:
-        errors.append("extension_type is required with state=present")
-    if spec.auto_upgrade_mode is not None and spec.auto_upgrade_mode not in AUTO_UPGRADE_MODES:
-        errors.append("auto_upgrade_mode {0!r} is not one of {1}".format(spec.auto_upgrade_mode, ", ".join(AUTO_UPGRADE_MODES)))
+        errors.append(rules.message(name("extension_type"), "is required with state=present", "required"))
+    else:
+        rules.check(errors, name("extension_type"), spec.extension_type, azure.extension_type)
+    if spec.version:
+        rules.check(errors, name("version"), spec.version, common.semantic_version)
+    if spec.release_train:
+        rules.check(errors, name("release_train"), spec.release_train, azure.release_train)
+    if spec.auto_upgrade_mode is not None:
+        rules.check_choice(errors, name("auto_upgrade_mode"), spec.auto_upgrade_mode, AUTO_UPGRADE_MODES)
     if spec.version and spec.auto_upgrade_minor_version:
-        errors.append("version pins the extension, so auto_upgrade_minor_version must be false (ARM rejects both)")
+        errors.append(rules.message(name("auto_upgrade_minor_version"), "must be false when version pins the "
+                                    "extension (ARM rejects both)", "exclusive"))
     if spec.scope == "cluster" and spec.target_namespace:
-        errors.append("target_namespace belongs to scope=namespace; use release_namespace with scope=cluster")
+        errors.append(rules.message(name("target_namespace"), "belongs to scope=namespace; use release_namespace "
+                                    "with scope=cluster", "exclusive"))
     if spec.release_namespace and spec.scope != "cluster":
         # az k8s-extension refuses --release-namespace unless --scope is cluster (__validate_scope_and_namespace).
-        errors.append("release_namespace needs scope=cluster (with scope={0} use target_namespace)".format(
-            spec.scope or "unset"))
+        errors.append(rules.message(name("release_namespace"), "needs scope=cluster (with scope={0} use "
+                                    "target_namespace)".format(spec.scope or "unset"), "exclusive"))
     if spec.scope == "namespace" and not spec.target_namespace:
-        errors.append("scope=namespace needs target_namespace")
+        errors.append(rules.message(name("target_namespace"), "is required with scope=namespace", "required"))
     for option, value in (("release_namespace", spec.release_namespace), ("target_namespace", spec.target_namespace)):
-        if value and not NAMESPACE_PATTERN.fullmatch(value):
-            errors.append("{0} {1!r} is not a valid Kubernetes namespace name".format(option, value))
-    for option, settings in (("configuration_settings", spec.configuration_settings),
-                             ("configuration_protected_settings", spec.configuration_protected_settings)):
-        for key, value in sorted((settings or {}).items()):
-            if not isinstance(value, str):
-                # Never echo a protected value; the type is enough to find it.
-                errors.append("{0}[{1!r}] must be a string (ARM accepts only strings; quote it in YAML, e.g. "
-                              "'true' or '20'), got {2}".format(option, key, type(value).__name__))
-    if spec.protected_settings_policy not in PROTECTED_SETTINGS_POLICIES:
-        errors.append("protected_settings_policy must be one of {0}".format(", ".join(PROTECTED_SETTINGS_POLICIES)))
+        if value:
+            rules.check(errors, name(option), value, k8s.dns_label)
+    azure.check_settings(errors, name("configuration_settings"), spec.configuration_settings)
+    azure.check_settings(errors, name("configuration_protected_settings"), spec.configuration_protected_settings,
+                         secret=True)
+    rules.check_choice(errors, name("protected_settings_policy"), spec.protected_settings_policy,
+                       PROTECTED_SETTINGS_POLICIES)
     if spec.identity not in (None, "SystemAssigned"):
-        errors.append("identity must be SystemAssigned (or unset)")
+        errors.append(rules.message(name("identity"), "must be SystemAssigned (or unset)", "choice"))
     return errors
 
 

@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.acstor.edge.plugins.module_utils import azure_inputs as azure
+from ansible_collections.acstor.edge.plugins.module_utils import node_inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import split_resource_id
 
 # The first stable api-version whose ConnectedCluster schema has oidcIssuerProfile and securityProfile; ARM returns
@@ -19,6 +21,14 @@ def connected_clusters_path(subscription_id, resource_group=None):
         return "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters".format(
             subscription_id, resource_group)
     return "/subscriptions/{0}/providers/Microsoft.Kubernetes/connectedClusters".format(subscription_id)
+
+
+def inventory_option_errors(subscription_ids, resource_groups):
+    """The arc_clusters options that become ARM paths: every error at once, before the first request."""
+    errors = []
+    rules.check_list(errors, "subscription_ids", subscription_ids, azure.subscription_id)
+    rules.check_list(errors, "resource_groups", resource_groups, azure.resource_group)
+    return errors
 
 
 def cluster_hostvars(cluster):

@@ -13,12 +13,35 @@ __metaclass__ = type
 
 import uuid
 
+from ansible_collections.acstor.edge.plugins.module_utils import azure_inputs as azure
+from ansible_collections.acstor.edge.plugins.module_utils import node_inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError, ArmTimeoutError
 
 AUTHORIZATION_API_VERSION = "2022-04-01"
 PRINCIPAL_RETRY_SECONDS = 3.0
 # ARM answers a new principal with these codes until directory replication catches up.
 PRINCIPAL_NOT_READY_CODES = ("PrincipalNotFound",)
+
+
+def validate_role_assignment(params, name=None):
+    """Every problem with a role assignment request, each naming the option (empty list = valid).
+
+    params: scope, role_definition_name, role_definition_id, principal_id; name(option) -> the name to report.
+    """
+    name = name or (lambda option: option)
+    errors = []
+    rules.check(errors, name("scope"), params.get("scope"), azure.arm_scope)
+    if params.get("role_definition_id") is not None:
+        rules.check(errors, name("role_definition_id"), params["role_definition_id"], azure.role_definition_id)
+    if params.get("role_definition_name") is not None:
+        rules.check(errors, name("role_definition_name"), params["role_definition_name"], azure.role_name)
+    if params.get("principal_id") in (None, "") or (isinstance(params.get("principal_id"), str)
+                                                    and not params["principal_id"].strip()):
+        errors.append(rules.message(name("principal_id"), "is empty (did the extension get its identity.principalId "
+                                    "yet?)", "required"))
+    else:
+        rules.check(errors, name("principal_id"), params["principal_id"], azure.principal_id)
+    return errors
 
 
 def assignment_name(scope, role_definition_id, principal_id):

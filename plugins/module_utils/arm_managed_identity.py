@@ -7,14 +7,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import re
-
-from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import RESOURCE_GROUP_PATTERN
+from ansible_collections.acstor.edge.plugins.module_utils import azure_inputs as azure
+from ansible_collections.acstor.edge.plugins.module_utils import node_inputs as rules
 
 MANAGED_IDENTITY_API_VERSION = "2023-01-31"
-IDENTITY_NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{2,127}")
-# federatedIdentityCredentialResourceName in the Microsoft.ManagedIdentity spec: ^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$
-FEDERATED_CREDENTIAL_NAME_PATTERN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9_-]{2,119}")
 # The audience Microsoft Entra workload identity federation expects (howto-configure-workload-identity.md).
 WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
 
@@ -24,20 +20,20 @@ def identity_path(subscription_id, resource_group, name):
         subscription_id, resource_group, name)
 
 
-def validate_identity_request(resource_group, name, federated_credentials):
-    """Problems with a user-assigned identity request, each naming the option (empty list = valid)."""
-    bad = []
-    if not RESOURCE_GROUP_PATTERN.fullmatch(resource_group or "") or (resource_group or "").endswith("."):
-        bad.append("resource_group {0!r}".format(resource_group))
-    if not IDENTITY_NAME_PATTERN.fullmatch(name or ""):
-        bad.append("name {0!r} (3-128 letters, digits, '-', '_', starting with a letter or digit)".format(name))
-    for credential in federated_credentials or []:
-        if not FEDERATED_CREDENTIAL_NAME_PATTERN.fullmatch(credential.get("name") or ""):
-            bad.append("federated_credentials[].name {0!r} (3-120 letters, digits, '-', '_', starting with a letter or "
-                       "digit, as Microsoft.ManagedIdentity requires)".format(credential.get("name")))
-        if not (credential.get("issuer") or "").startswith("https://"):
-            bad.append("federated_credentials[].issuer {0!r} (must be https)".format(credential.get("issuer")))
-    return bad
+def validate_identity_request(params, name=None):
+    """Every problem with a user-assigned identity request, each naming the option (empty list = valid).
+
+    params: resource_group, name, location, tags, federated_credentials; name(option) -> the name to report.
+    """
+    name = name or (lambda option: option)
+    errors = []
+    rules.check(errors, name("resource_group"), params.get("resource_group"), azure.resource_group)
+    rules.check(errors, name("name"), params.get("name"), azure.identity_name)
+    if params.get("location"):
+        rules.check(errors, name("location"), params["location"], azure.location)
+    azure.check_tags(errors, name("tags"), params.get("tags"))
+    azure.check_federated_credentials(errors, name("federated_credentials"), params.get("federated_credentials"))
+    return errors
 
 
 def federated_credential_body(credential):

@@ -20,6 +20,10 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the sanity import test
     urlsplit = None
 
+from ansible_collections.acstor.edge.plugins.module_utils import common_inputs as common
+from ansible_collections.acstor.edge.plugins.module_utils import k8s_inputs as k8s
+from ansible_collections.acstor.edge.plugins.module_utils import node_inputs as rules
+
 GROUP = "arccontainerstorage.azure.net"
 API_VERSION = GROUP + "/v1"
 
@@ -51,12 +55,16 @@ SUBVOLUME_TYPES = ("ingest", "mirror")
 # howto-configure-cloud-ingest-subvolumes: minDelaySec "between 0 and 31536000" (one year).
 MAX_DELAY_SEC = 31536000
 
-DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z")
-DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z")
-BLOB_CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]\Z")
-ONELAKE_CONTAINER = re.compile(r"^[^/\s]+/[^/\s]+/Files(/[^\s]*)?\Z")
-GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
-CRON_FIELD = re.compile(r"^[0-9*/,\-A-Za-z?]+\Z")
+# Azure Storage naming rules (learn.microsoft.com/rest/api/storageservices/naming-and-referencing-containers--blobs--
+# and-metadata): containers are 3-63 lower-case letters, digits and single dashes, starting and ending with a letter or
+# digit; blob names are at most 1024 characters.
+BLOB_CONTAINER = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+MAX_BLOB_NAME = 1024
+# OneLake paths: <workspace>/<item>/Files[/...] (howto-configure-cloud-ingest-subvolumes, OneLake section).
+ONELAKE_CONTAINER = re.compile(r"[^/\s]+/[^/\s]+/Files(?:/\S*)?")
+VOLUME_FIELDS = ("name", "namespace", "kind", "size", "access_modes", "labels", "subvolumes", "retain")
+SUBVOLUME_EXTRA_FIELDS = ("resync", "api", "allow_data_loss")
+# Used by edge_static_volumes (issue 15) only, until its checks move onto k8s_inputs' rules.
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?\Z")
 
 
@@ -64,48 +72,30 @@ class EdgeVolumesError(Exception):
     """Invalid input or an unusable cluster state; the message names what is wrong."""
 
 
-def _field_error(owner, field, problem):
-    return "{0}: {1} {2}".format(owner, field, problem)
-
-
-def check_name(owner, field, value, errors, max_length=63):
-    """Names: "Use only lowercase letters and dashes" (Edge Volumes docs); digits are valid DNS-1123 too."""
-    if not isinstance(value, str) or not value:
-        errors.append(_field_error(owner, field, "is required"))
-    elif len(value) > max_length or not DNS_LABEL.match(value):
-        errors.append(_field_error(
-            owner, field, "must be lowercase letters, digits and dashes, start and end alphanumeric, "
-            "at most {0} characters (got {1!r})".format(max_length, value)))
-
-
-def check_choice(owner, field, value, choices, errors):
-    if value is not None and value not in choices:
-        errors.append(_field_error(owner, field, "must be one of {0} (got {1!r})".format(", ".join(choices), value)))
-
-
-def check_delay(owner, field, value, errors):
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        try:
-            value = int(str(value), 10)
-        except ValueError:
-            errors.append(_field_error(owner, field, "must be an integer number of seconds (got {0!r})".format(value)))
-            return
-    if not 0 <= value <= MAX_DELAY_SEC:
-        errors.append(_field_error(owner, field, "must be between 0 and {0} seconds (got {1})".format(MAX_DELAY_SEC, value)))
-
-
-def check_subvolume_path(owner, value, errors):
-    if not isinstance(value, str) or not value.strip():
-        errors.append(_field_error(owner, "path", "is required"))
-        return
+@common.rule("subvolume-path", "a relative directory in the volume, without '.', '..', '//' or white space")
+def subvolume_path(value):
+    reason = rules.single_line(value)
+    if reason:
+        return reason
     if value.startswith("/"):
-        errors.append(_field_error(owner, "path", "must not start with a slash; it is relative to the volume (got {0!r})".format(value)))
-    elif any(part in ("", ".", "..") for part in value.rstrip("/").split("/")):
-        errors.append(_field_error(owner, "path", "must be a plain relative directory without '.', '..' or '//' (got {0!r})".format(value)))
-    elif re.search(r"\s", value):
-        errors.append(_field_error(owner, "path", "must not contain whitespace (got {0!r})".format(value)))
+        return "%r must not start with a slash; it is relative to the volume" % (value,)
+    if any(part in ("", ".", "..") for part in value.rstrip("/").split("/")):
+        return "%r must be a plain relative directory without '.', '..' or '//'" % (value,)
+    if re.search(r"\s", value):
+        return "%r must not contain white space" % (value,)
+    return None
+
+
+@common.rule("delay-seconds", "a whole number of seconds from 0 to 31536000")
+def delay_seconds(value):
+    """howto-configure-cloud-ingest-subvolumes: minDelaySec is "between 0 and 31536000" (one year)."""
+    if isinstance(value, str) and re.fullmatch(r"[0-9]+", value):
+        value = int(value)  # the role's templated values arrive as text
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "must be a whole number of seconds, got %r" % (value,)
+    if not 0 <= value <= MAX_DELAY_SEC:
+        return "must be between 0 and %d seconds, got %d" % (MAX_DELAY_SEC, value)
+    return None
 
 
 def is_onelake_endpoint(endpoint):
@@ -113,44 +103,63 @@ def is_onelake_endpoint(endpoint):
     return host.endswith(".fabric.microsoft.com")
 
 
-def check_endpoint(owner, field, value, errors):
-    """Blob/ADLS endpoints look like https://<account>.blob.core.windows.net/ ; OneLake like https://<x>.dfs.fabric.microsoft.com."""
-    if not isinstance(value, str) or not value:
-        errors.append(_field_error(owner, field, "is required"))
-        return
+@common.rule("storage-endpoint", "an account endpoint such as https://<account>.blob.core.windows.net/")
+def storage_endpoint(value):
+    """Blob/ADLS: https://<account>.blob.core.windows.net/ ; OneLake: https://<x>.dfs.fabric.microsoft.com."""
+    reason = common.https_url(value)
+    if reason:
+        return reason
     parts = urlsplit(value)
-    if parts.scheme != "https" or not parts.hostname:
-        errors.append(_field_error(owner, field, "must be an https URL such as https://<account>.blob.core.windows.net/ (got {0!r})".format(value)))
-    elif parts.path not in ("", "/") or parts.query or parts.fragment:
-        errors.append(_field_error(owner, field, "must be the account endpoint only, without container, path or query (got {0!r})".format(value)))
-    elif parts.netloc.rsplit("@", 1)[-1].split(":")[0] != parts.hostname or "." not in parts.hostname:
-        errors.append(_field_error(owner, field, "must have a lowercase fully qualified host name (got {0!r})".format(value)))
+    if parts.path not in ("", "/"):
+        return "%r must be the account endpoint only, without container or path" % (value,)
+    if parts.netloc.rsplit(":", 1)[0] != parts.hostname or "." not in parts.hostname:
+        return "%r must have a lowercase fully qualified host name" % (value,)
+    return None
 
 
-def check_container(owner, field, value, endpoint, errors):
-    if not isinstance(value, str) or not value:
-        errors.append(_field_error(owner, field, "is required"))
-    elif is_onelake_endpoint(endpoint):
-        if not ONELAKE_CONTAINER.match(value):
-            errors.append(_field_error(owner, field, "for OneLake must look like <workspace>/<lake>.Datalake/Files (got {0!r})".format(value)))
-    elif not BLOB_CONTAINER.match(value):
-        errors.append(_field_error(
-            owner, field, "must be a blob container name: 3-63 lowercase letters, digits and single dashes (got {0!r})".format(value)))
-
-
-def check_schedule(owner, value, errors):
-    if value is None or value in SCHEDULE_KEYWORDS:
+def check_container(errors, option, value, endpoint):
+    if not rules.check(errors, option, value, rules.single_line):
         return
-    fields = value.split() if isinstance(value, str) else []
-    if len(fields) != 5 or not all(CRON_FIELD.match(item) for item in fields):
-        errors.append(_field_error(
-            owner, "schedule", "must be one of {0} or a five-field cron expression (got {1!r})".format(", ".join(SCHEDULE_KEYWORDS), value)))
+    if is_onelake_endpoint(endpoint):
+        if not ONELAKE_CONTAINER.fullmatch(value):
+            errors.append(rules.message(option, "%r is not a OneLake path <workspace>/<lake>.Datalake/Files" % (value,),
+                                        "blob-container"))
+    elif not BLOB_CONTAINER.fullmatch(value):
+        errors.append(rules.message(option, "%r is not a blob container name: 3-63 lower-case letters, digits and "
+                                    "single dashes, starting and ending with a letter or digit" % (value,),
+                                    "blob-container"))
+
+
+@common.rule("mirror-schedule", "@hourly, @daily, @weekly, @monthly, @yearly, @annually, never, or a cron expression")
+def mirror_schedule(value):
+    if value in SCHEDULE_KEYWORDS:
+        return None
+    if isinstance(value, str) and value.startswith("@"):
+        return "%r is not one of %s" % (value, ", ".join(SCHEDULE_KEYWORDS))
+    return k8s.cron(value)
+
+
+@common.rule("blob-prefix", "a blob name prefix without a leading slash, at most 1024 characters")
+def blob_prefix(value):
+    reason = rules.single_line(value)
+    if reason:
+        return reason
+    if value.startswith("/") or len(value) > MAX_BLOB_NAME:
+        return "%r must be a blob name prefix without a leading slash, at most %d characters" % (value, MAX_BLOB_NAME)
+    return None
+
+
+def _optional_choice(errors, option, value, choices):
+    if value is not None:
+        rules.check_choice(errors, option, value, choices)
 
 
 def parse_extension_version(text):
     """'2.8.2' or '2.7.1-preview' -> (2, 8, 2); None when it is not a version."""
-    match = re.match(r"^v?(\d+)\.(\d+)(?:\.(\d+))?", str(text or "").strip())
-    if not match:
+    if not isinstance(text, str) or common.semantic_version(text):
+        return None
+    match = re.match(r"(\d+)\.(\d+)\.(\d+)", text)
+    if not match:  # pragma: no cover - a semantic version always starts so
         return None
     return tuple(int(part or 0) for part in match.groups())
 
@@ -216,54 +225,63 @@ INGEST_ONLY_FIELDS = ("ingest_order", "ingest_min_delay_sec", "eviction_order", 
 MIRROR_ONLY_FIELDS = ("index_tags_mode", "blob_name_prefix", "schedule")
 
 
-def validate_subvolume(spec, owner=None):
-    """Every field error as a list of messages ('<owner>: <field> <problem>'); empty when valid."""
-    owner = owner or spec.label
+def validate_subvolume(spec, prefix="", in_volume=False):
+    """Every field error as '<prefix><field>: <reason> (rule <id>)'; empty when valid.
+
+    in_volume: the spec comes from an edge_volumes list item, whose pvc and namespace are the volume's (checked there).
+    """
     errors = []
-    check_name(owner, "name", spec.name, errors)
-    check_name(owner, "namespace", spec.namespace, errors)
-    check_name(owner, "pvc", spec.pvc, errors, max_length=253)
+
+    def option(field):
+        return prefix + field
+
+    rules.check(errors, option("name"), spec.name, k8s.dns_label)
+    if not in_volume:
+        rules.check(errors, option("namespace"), spec.namespace, k8s.dns_label)
+        rules.check(errors, option("pvc"), spec.pvc, k8s.dns_subdomain)
     if spec.edge_volume != spec.pvc:
-        check_name(owner, "edge_volume", spec.edge_volume, errors, max_length=253)
-    if spec.type not in SUBVOLUME_TYPES:
-        errors.append(_field_error(owner, "type", "must be one of {0} (got {1!r})".format(", ".join(SUBVOLUME_TYPES), spec.type)))
-    check_subvolume_path(owner, spec.path, errors)
-    check_choice(owner, "auth_type", spec.auth_type, AUTH_TYPES, errors)
-    check_endpoint(owner, "endpoint", spec.endpoint, errors)
-    check_container(owner, "container", spec.container, spec.endpoint, errors)
+        rules.check(errors, option("edge_volume"), spec.edge_volume, k8s.dns_subdomain)
+    rules.check_choice(errors, option("type"), spec.type, SUBVOLUME_TYPES)
+    rules.check(errors, option("path"), spec.path, subvolume_path)
+    _optional_choice(errors, option("auth_type"), spec.auth_type, AUTH_TYPES)
+    rules.check(errors, option("endpoint"), spec.endpoint, storage_endpoint)
+    check_container(errors, option("container"), spec.container, spec.endpoint)
     if spec.type == "ingest":
-        check_choice(owner, "ingest_order", spec.ingest_order, INGEST_ORDERS, errors)
-        check_delay(owner, "ingest_min_delay_sec", spec.ingest_min_delay_sec, errors)
-        check_choice(owner, "eviction_order", spec.eviction_order, EVICTION_ORDERS, errors)
-        check_delay(owner, "eviction_min_delay_sec", spec.eviction_min_delay_sec, errors)
-        check_choice(owner, "on_delete", spec.on_delete, ON_DELETE_ACTIONS, errors)
+        _optional_choice(errors, option("ingest_order"), spec.ingest_order, INGEST_ORDERS)
+        _optional_choice(errors, option("eviction_order"), spec.eviction_order, EVICTION_ORDERS)
+        _optional_choice(errors, option("on_delete"), spec.on_delete, ON_DELETE_ACTIONS)
+        for field in ("ingest_min_delay_sec", "eviction_min_delay_sec"):
+            if getattr(spec, field) is not None:
+                rules.check(errors, option(field), getattr(spec, field), delay_seconds)
         if spec.ingest_policy is not None:
-            check_name(owner, "ingest_policy", spec.ingest_policy, errors)
+            rules.check(errors, option("ingest_policy"), spec.ingest_policy, k8s.dns_label)
         for field in MIRROR_ONLY_FIELDS:
             if getattr(spec, field) not in (None, ""):
-                errors.append(_field_error(owner, field, "applies to mirror subvolumes only (type is ingest)"))
+                rules.unused(errors, option(field), "applies to mirror subvolumes only (type is ingest)")
     elif spec.type == "mirror":
-        check_choice(owner, "index_tags_mode", spec.index_tags_mode, INDEX_TAGS_MODES, errors)
-        check_schedule(owner, spec.schedule, errors)
-        if spec.blob_name_prefix is not None and (not isinstance(spec.blob_name_prefix, str) or spec.blob_name_prefix.startswith("/")):
-            errors.append(_field_error(owner, "blob_name_prefix",
-                                       "must be a blob name prefix without a leading slash (got {0!r})".format(spec.blob_name_prefix)))
+        _optional_choice(errors, option("index_tags_mode"), spec.index_tags_mode, INDEX_TAGS_MODES)
+        if spec.schedule is not None:
+            rules.check(errors, option("schedule"), spec.schedule, mirror_schedule)
+        if spec.blob_name_prefix not in (None, ""):
+            rules.check(errors, option("blob_name_prefix"), spec.blob_name_prefix, blob_prefix)
         for field in INGEST_ONLY_FIELDS:
             if getattr(spec, field) is not None:
-                errors.append(_field_error(owner, field, "applies to ingest subvolumes only (type is mirror)"))
+                rules.unused(errors, option(field), "applies to ingest subvolumes only (type is mirror)")
     return errors
 
 
-def validate_subvolume_for_api(spec, api, owner=None):
-    owner = owner or spec.label
+def validate_subvolume_for_api(spec, api, prefix=""):
     errors = []
     if api == API_LEGACY:
         if spec.type == "mirror":
-            errors.append(_field_error(owner, "type", "mirror needs the MirrorSubvolume kind (extension >= 2.8.2); the cluster uses EdgeSubvolume"))
+            errors.append(rules.message(prefix + "type", "mirror needs the MirrorSubvolume kind (extension >= 2.8.2); "
+                                        "the cluster uses EdgeSubvolume", "api"))
         if spec.on_delete is not None:
-            errors.append(_field_error(owner, "on_delete", "is not supported by the legacy EdgeSubvolume kind (extension <= 2.7)"))
+            errors.append(rules.message(prefix + "on_delete", "is not supported by the legacy EdgeSubvolume kind "
+                                        "(extension <= 2.7)", "api"))
     elif spec.ingest_policy is not None:
-        errors.append(_field_error(owner, "ingest_policy", "applies to the legacy EdgeSubvolume kind only; set ingest_order/eviction_order instead"))
+        errors.append(rules.message(prefix + "ingest_policy", "applies to the legacy EdgeSubvolume kind only; set "
+                                    "ingest_order/eviction_order instead", "api"))
     return errors
 
 
@@ -384,23 +402,25 @@ def plan_object(desired, current):
 # ---------------------------------------------------------------------------------------------
 # EdgeStorageConfiguration
 
-def validate_configuration(name, default_disk_storage_classes, workload_identity):
-    owner = "EdgeStorageConfiguration {0}".format(name or "(unnamed)")
+def validate_configuration(name, default_disk_storage_classes, workload_identity, option=None):
+    """EdgeStorageConfiguration inputs; option(field) -> the name to report (the role's variable names)."""
+    option = option or (lambda field: field)
     errors = []
-    check_name(owner, "name", name, errors, max_length=253)
-    if default_disk_storage_classes is not None:
-        if not isinstance(default_disk_storage_classes, list) or not default_disk_storage_classes:
-            errors.append(_field_error(owner, "default_disk_storage_classes", "must be a non-empty list of StorageClass names"))
-        else:
-            for index, item in enumerate(default_disk_storage_classes):
-                if not isinstance(item, str) or not DNS_SUBDOMAIN.match(item) or len(item) > 253:
-                    errors.append(_field_error(owner, "default_disk_storage_classes[{0}]".format(index),
-                                               "must be a StorageClass name (got {0!r})".format(item)))
-    if workload_identity:
+    rules.check(errors, option("name"), name, k8s.dns_subdomain)
+    classes = common.nested(errors, option("default_disk_storage_classes"), default_disk_storage_classes, "list")
+    if classes is not None and not classes:
+        errors.append(rules.message(option("default_disk_storage_classes"), "is empty: list at least one StorageClass",
+                                    "required"))
+    for index, item in enumerate(classes or []):
+        rules.check(errors, "%s[%d]" % (option("default_disk_storage_classes"), index), item, k8s.dns_subdomain)
+    identity = common.nested(errors, option("workload_identity"), workload_identity, "dict")
+    if identity:
+        unknown = sorted(str(key) for key in identity if key not in ("client_id", "tenant_id"))
+        if unknown:
+            errors.append(rules.message(option("workload_identity"), "has unknown key(s) %s (client_id, tenant_id)"
+                                        % ", ".join(unknown), "choice"))
         for field in ("client_id", "tenant_id"):
-            value = workload_identity.get(field)
-            if not isinstance(value, str) or not GUID.match(value):
-                errors.append(_field_error(owner, "workload_identity." + field, "must be a GUID (got {0!r})".format(value)))
+            rules.check(errors, "%s.%s" % (option("workload_identity"), field), identity.get(field), common.guid)
     return errors
 
 
@@ -428,11 +448,6 @@ def helm_owner(obj):
 VOLUME_KINDS = ("local_shared", "cloud")
 
 
-def _volume_owner(index, volume):
-    name = volume.get("name") if isinstance(volume, dict) else None
-    return "volume {0}".format(name) if name else "volume #{0}".format(index)
-
-
 # static-retain.md: the Retain variants of the two classes (a deleted PVC keeps its PV and EdgeVolume).
 RETAIN_STORAGE_CLASS = {LOCAL_SHARED_STORAGE_CLASS: "unbacked-retain-sc", CLOUD_STORAGE_CLASS: "cloud-backed-retain-sc"}
 LOCAL_SHARED_CLASSES = (LOCAL_SHARED_STORAGE_CLASS, "unbacked-retain-sc")
@@ -440,6 +455,13 @@ LOCAL_SHARED_CLASSES = (LOCAL_SHARED_STORAGE_CLASS, "unbacked-retain-sc")
 
 # release-notes.md: 2.9.0 removed the static retain storage classes, 2.9.1 added them back, 2.11.2 fixed them.
 RETAIN_CLASSES_SINCE = (2, 11, 2)
+
+
+@common.rule("true-or-false", "true or false (a YAML boolean)")
+def _true_or_false(value):
+    if not isinstance(value, bool):
+        return "must be true or false, got %r" % (value,)
+    return None
 
 
 def retain_version_error(owner, storage_class, extension_version):
@@ -456,80 +478,129 @@ def retain_version_error(owner, storage_class, extension_version):
     return None
 
 
-def normalize_volume_list(volumes, default_namespace="default", extension_version=None):
-    """Validate the role's whole list; return (pvcs, subvolume_specs, errors). Nothing is partial: check errors first.
+def _field_error(owner, field, problem):
+    """The message format of edge_static_volumes (issue 15), which has not moved onto the option-path format yet."""
+    return "{0}: {1} {2}".format(owner, field, problem)
+
+
+def check_name(owner, field, value, errors, max_length=63):
+    """edge_static_volumes' name check, on the k8s_inputs rules (DNS-1123 label, or subdomain when longer)."""
+    reason = (k8s.dns_label if max_length <= 63 else k8s.dns_subdomain)(value)
+    if reason:
+        errors.append(_field_error(owner, field, "must be lowercase letters, digits and dashes, start and end "
+                                   "alphanumeric, at most {0} characters (got {1!r})".format(max_length, value)))
+
+
+def check_choice(owner, field, value, choices, errors):
+    if value is not None and value not in choices:
+        errors.append(_field_error(owner, field, "must be one of {0} (got {1!r})".format(", ".join(choices), value)))
+
+
+def volume_list_errors(volumes, default_namespace="default", name="volumes", extension_version=None):
+    """Every error of an Edge Volumes list, each naming its path (volumes[2].subvolumes[1].name); [] when valid.
+
+    Names are unique where Kubernetes keys them: a volume (PVC) per namespace, and a subvolume per namespace (two
+    entries with one name would PATCH the same object).
+    """
+    errors = []
+    items = common.nested(errors, name, volumes, "list")
+    rules.check(errors, "default_namespace", default_namespace, k8s.dns_label)
+    claims, subvolume_names = {}, {}
+    for index, volume in enumerate(items or []):
+        prefix = "%s[%d]" % (name, index)
+        if not isinstance(volume, dict):
+            errors.append(rules.message(prefix, "must be a mapping {name, size, ...}, got %r" % (volume,), "dict"))
+            continue
+        unknown = sorted(str(key) for key in volume if key not in VOLUME_FIELDS)
+        if unknown:
+            errors.append(rules.message(prefix, "has unknown field(s) %s (known: %s)" % (
+                ", ".join(unknown), ", ".join(VOLUME_FIELDS)), "choice"))
+        namespace = volume.get("namespace") or default_namespace
+        namespace = namespace if isinstance(namespace, str) else "(invalid)"  # keys below must be hashable
+        kind = volume.get("kind", "local_shared")
+        if rules.check(errors, prefix + ".name", volume.get("name"), k8s.dns_subdomain):
+            key = (namespace, volume["name"])
+            if key in claims:
+                errors.append(rules.message(prefix + ".name", "%r is listed twice in namespace %s (also %s)" % (
+                    volume["name"], namespace, claims[key]), "unique"))
+            claims.setdefault(key, prefix)
+        if volume.get("namespace") is not None:
+            rules.check(errors, prefix + ".namespace", volume["namespace"], k8s.dns_label)
+        rules.check_choice(errors, prefix + ".kind", kind, VOLUME_KINDS)
+        rules.check(errors, prefix + ".size", volume.get("size"), k8s.storage_quantity)
+        if volume.get("retain") is not None and rules.check(errors, prefix + ".retain", volume["retain"], _true_or_false):
+            if volume["retain"] and kind in VOLUME_KINDS:
+                storage_class = RETAIN_STORAGE_CLASS[CLOUD_STORAGE_CLASS if kind == "cloud" else LOCAL_SHARED_STORAGE_CLASS]
+                version_error = retain_version_error(prefix + ".retain", storage_class, extension_version)
+                if version_error:
+                    errors.append(version_error + " (rule retain-classes)")
+        if "access_modes" in volume:
+            k8s.check_access_modes(errors, prefix + ".access_modes", volume["access_modes"])
+        k8s.check_labels(errors, prefix + ".labels", volume.get("labels"))
+        subvolume_list = common.nested(errors, prefix + ".subvolumes", volume.get("subvolumes"), "list")
+        if subvolume_list and kind != "cloud":
+            errors.append(rules.message(prefix + ".subvolumes", "need kind: cloud (a cloud-backed-sc volume); this "
+                                        "volume is %s" % (kind,), "unused-option"))
+            continue
+        for sub_index, item in enumerate(subvolume_list or []):
+            sub_prefix = "%s.subvolumes[%d]" % (prefix, sub_index)
+            if not isinstance(item, dict):
+                errors.append(rules.message(sub_prefix, "must be a mapping {name, type, ...}, got %r" % (item,), "dict"))
+                continue
+            unknown = sorted(str(key) for key in item if key not in SubvolumeSpec.FIELDS + SUBVOLUME_EXTRA_FIELDS
+                             or key in ("pvc", "namespace"))
+            if unknown:
+                errors.append(rules.message(sub_prefix, "has unknown field(s) %s (pvc and namespace are the volume's)"
+                                            % ", ".join(unknown), "choice"))
+            spec = SubvolumeSpec(**_subvolume_values(item, volume, namespace))
+            errors.extend(validate_subvolume(spec, sub_prefix + ".", in_volume=True))
+            for field in SUBVOLUME_EXTRA_FIELDS:
+                if field == "api" and item.get(field) is not None:
+                    rules.check_choice(errors, sub_prefix + ".api", item[field], ("auto", API_CURRENT, API_LEGACY))
+                elif field != "api" and item.get(field) is not None:
+                    rules.check(errors, "%s.%s" % (sub_prefix, field), item[field], rules.boolean)
+            if isinstance(spec.name, str):
+                key = (namespace, spec.name)
+                if key in subvolume_names:
+                    errors.append(rules.message(sub_prefix + ".name", "%r is listed twice in namespace %s (also %s); "
+                                                "the second would overwrite the first" % (
+                                                    spec.name, namespace, subvolume_names[key]), "unique"))
+                subvolume_names.setdefault(key, sub_prefix)
+    return errors
+
+
+def _subvolume_values(item, volume, namespace):
+    values = dict((key, value) for key, value in item.items() if key not in ("pvc", "namespace"))
+    values.update({"pvc": volume.get("name"), "namespace": namespace})
+    values.setdefault("auth_type", "MANAGED_IDENTITY")
+    return values
+
+
+def normalize_volume_list(volumes, default_namespace="default", extension_version=None, name="volumes"):
+    """Validate the whole list; return (pvcs, subvolume module args, errors). With errors, nothing else is returned.
 
     `retain: true` puts a volume on the retain variant of its class, refused when `extension_version` is known and
     older than the versions that have them.
     """
-    errors = []
-    pvcs = []
-    subvolumes = []
-    if not isinstance(volumes, list):
-        return [], [], ["edge_volumes_list: must be a list of volumes (got {0})".format(type(volumes).__name__)]
-    seen = set()
-    for index, volume in enumerate(volumes):
-        owner = _volume_owner(index, volume)
-        if not isinstance(volume, dict):
-            errors.append("{0}: must be a mapping".format(owner))
-            continue
-        unknown = sorted(set(volume) - {"name", "namespace", "kind", "size", "access_modes", "labels", "subvolumes", "retain"})
-        if unknown:
-            errors.append(_field_error(owner, ", ".join(unknown), "unknown field(s)"))
-        name = volume.get("name")
+    errors = volume_list_errors(volumes, default_namespace, name, extension_version)
+    if errors:
+        return [], [], errors
+    pvcs, subvolumes = [], []
+    for volume in volumes:
         namespace = volume.get("namespace") or default_namespace
         kind = volume.get("kind", "local_shared")
-        check_name(owner, "name", name, errors, max_length=253)
-        check_name(owner, "namespace", namespace, errors)
-        check_choice(owner, "kind", kind, VOLUME_KINDS, errors)
-        size = volume.get("size")
-        if not isinstance(size, str) or not QUANTITY.match(size):
-            errors.append(_field_error(owner, "size", "must be a Kubernetes quantity such as 2Gi (got {0!r})".format(size)))
-        access_modes = volume.get("access_modes", ["ReadWriteMany"])
-        if not isinstance(access_modes, list) or not access_modes or any(
-                mode not in ("ReadWriteMany", "ReadWriteOnce", "ReadOnlyMany", "ReadWriteOncePod") for mode in access_modes):
-            errors.append(_field_error(owner, "access_modes", "must be a list of Kubernetes access modes (got {0!r})".format(access_modes)))
-        key = (namespace, name)
-        if key in seen:
-            errors.append(_field_error(owner, "name", "is listed twice in namespace {0}".format(namespace)))
-        seen.add(key)
         storage_class = CLOUD_STORAGE_CLASS if kind == "cloud" else LOCAL_SHARED_STORAGE_CLASS
-        retain = volume.get("retain", False)
-        if not isinstance(retain, bool):
-            errors.append(_field_error(owner, "retain", "must be true or false (got {0!r})".format(retain)))
-        elif retain:
+        if volume.get("retain"):
             storage_class = RETAIN_STORAGE_CLASS[storage_class]
-            version_error = retain_version_error(owner, storage_class, extension_version)
-            if version_error:
-                errors.append(version_error)
         pvcs.append({
             "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-            "metadata": _compact({"name": name, "namespace": namespace, "labels": volume.get("labels") or None}),
-            "spec": {"accessModes": list(access_modes) if isinstance(access_modes, list) else access_modes,
-                     "resources": {"requests": {"storage": size}}, "storageClassName": storage_class},
+            "metadata": _compact({"name": volume["name"], "namespace": namespace, "labels": volume.get("labels") or None}),
+            "spec": {"accessModes": list(volume.get("access_modes") or ["ReadWriteMany"]),
+                     "resources": {"requests": {"storage": volume["size"]}}, "storageClassName": storage_class},
         })
-        subvolume_list = volume.get("subvolumes") or []
-        if subvolume_list and kind != "cloud":
-            errors.append(_field_error(owner, "subvolumes", "need kind: cloud (a cloud-backed-sc volume); this volume is {0}".format(kind)))
-            continue
-        if not isinstance(subvolume_list, list):
-            errors.append(_field_error(owner, "subvolumes", "must be a list"))
-            continue
-        for sub_index, item in enumerate(subvolume_list):
-            sub_owner = "{0} subvolume {1}".format(owner, item.get("name") if isinstance(item, dict) and item.get("name") else "#{0}".format(sub_index))
-            if not isinstance(item, dict):
-                errors.append("{0}: must be a mapping".format(sub_owner))
-                continue
-            unknown = sorted(set(item) - set(SubvolumeSpec.FIELDS) - {"resync", "api", "allow_data_loss"} - {"pvc", "namespace"})
-            if unknown:
-                errors.append(_field_error(sub_owner, ", ".join(unknown), "unknown field(s)"))
-            values = dict(item)
-            values.update({"pvc": name, "namespace": namespace})
-            values.setdefault("auth_type", "MANAGED_IDENTITY")
-            spec = SubvolumeSpec(**values)
-            errors.extend(validate_subvolume(spec, owner=sub_owner))
-            module_args = dict((k, v) for k, v in values.items() if v is not None)
-            subvolumes.append(module_args)
+        for item in volume.get("subvolumes") or []:
+            values = _subvolume_values(item, volume, namespace)
+            subvolumes.append(dict((key, value) for key, value in values.items() if value is not None))
     # Local shared volumes first, then cloud volumes: the documented order of creation.
     pvcs.sort(key=lambda pvc: 0 if pvc["spec"]["storageClassName"] in LOCAL_SHARED_CLASSES else 1)
     return pvcs, subvolumes, errors

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.acstor.edge.plugins.module_utils.cluster_role_inputs import cluster_input_errors
+from ansible_collections.acstor.edge.plugins.module_utils.k8s_inputs import dns_label
 from ansible_collections.acstor.edge.plugins.module_utils.node_role_inputs import node_input_errors
 from ansible_collections.acstor.edge.plugins.module_utils.rollout_plan import RolloutPolicyError, parse_serial
 
 KNOWN_PRODUCTS = ("edge_volumes", "local_csi")
 NODE_PHASES = ("preflight", "prep", "stripe")
 CLUSTER_PHASES = ("csi_driver", "arc_extension", "edge_volumes")
-# Cluster host names become Helm/Kubernetes-facing labels and file names in reports: RFC 1123 labels.
-_CLUSTER_NAME = re.compile(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")
 
 
 def _check_list_of(value, kind, label, errors):
@@ -37,7 +37,8 @@ def validate_inventory(nodes, clusters, rollout=None):
     nodes: {host: {"cluster", "products", "phases", "node_vars"}}: node_vars are the node roles' variables the
         host sets (node_role_inputs.pick_role_variables), checked with the rules the roles and modules use;
         a "stripes" entry stands for node_vars {"nvme_stripe_list": stripes}
-    clusters: {host: {"connection", "products", "phases"}}
+    clusters: {host: {"connection", "products", "phases", "cluster_vars"}}: cluster_vars are the cluster roles'
+        variables the host sets (cluster_role_inputs.pick_role_variables), checked with the rules the modules use
     rollout: {"serial", "max_fail_percentage"} or None
     """
     errors, warnings = [], []
@@ -71,7 +72,8 @@ def validate_inventory(nodes, clusters, rollout=None):
             node_vars = {"nvme_stripe_list": info.get("stripes") or []}
         errors.extend("%s: %s" % (node, error) for error in node_input_errors(node_vars))
     for cluster, info in sorted(clusters.items()):
-        if not _CLUSTER_NAME.fullmatch(cluster):
+        # Cluster host names become Kubernetes-facing labels and file names in reports: DNS-1123 labels.
+        if dns_label(cluster):
             errors.append("%s: cluster host names must be lowercase RFC 1123 labels (a-z, 0-9, '-', at most 63)"
                           % cluster)
         if info.get("connection") not in ("local", "ansible.builtin.local"):
@@ -82,6 +84,7 @@ def validate_inventory(nodes, clusters, rollout=None):
         if unknown:
             errors.append("%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
                           % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES)))
+        errors.extend("%s: %s" % (cluster, error) for error in cluster_input_errors(info.get("cluster_vars") or {}))
         if not members.get(cluster):
             warnings.append("%s: no edge node names this cluster; only its cluster phases run" % cluster)
     if rollout:

@@ -13,6 +13,7 @@ import copy
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
+from ansible_collections.acstor.edge.plugins.module_utils import common_inputs
 from ansible_collections.acstor.edge.plugins.module_utils.kubernetes_objects import KubernetesObjects
 
 WAIT_SPEC = dict(
@@ -32,6 +33,15 @@ def argument_spec(own_spec, with_wait=True):
 
 def new_module(own_spec, with_wait=True, **kwargs):
     return AnsibleK8SModule(argument_spec=argument_spec(own_spec, with_wait), supports_check_mode=True, **kwargs)
+
+
+def refuse_invalid(module, own_spec, errors, with_wait=True):
+    """Fail before the first request with every input error (rule errors and coerced types) at once."""
+    if with_wait:
+        for option in ("wait_timeout", "wait_sleep"):
+            if module.params.get(option) is not None and module.params[option] < 0:
+                errors.append(common_inputs.message(option, "must be 0 or more seconds", "non-negative-number"))
+    common_inputs.refuse_invalid(module, argument_spec(own_spec, with_wait), errors)
 
 
 # Tests replace this to hand the module a fake dynamic client.

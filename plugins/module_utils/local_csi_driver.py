@@ -13,6 +13,8 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.acstor.edge.plugins.module_utils import local_csi_inputs
+
 PROVISIONER = "localdisk.csi.acstor.io"
 DEFAULT_VOLUME_GROUP = "containerstorage"
 # DaemonSet name the chart renders with its default `name: csi-local` (charts/latest/templates/daemonset.yaml).
@@ -24,7 +26,7 @@ V1_PROVISIONER = "containerstorage.csi.azure.com"
 V1_API_GROUP = "containerstorage.azure.com"
 # internal/pkg/probe/filter.go DefaultDiskModels at v0.3.0: matched exactly after trim + lower-case.
 BUILTIN_MODELS = ("Microsoft NVMe Direct Disk", "Microsoft NVMe Direct Disk v2", "Amazon EC2 NVMe Instance Storage")
-FSTYPES = ("ext4", "xfs")
+FSTYPES = local_csi_inputs.FSTYPES
 
 
 class LocalCsiDriverError(Exception):
@@ -151,7 +153,7 @@ def storage_class(name, fstype="ext4", volume_group=DEFAULT_VOLUME_GROUP, reclai
                   is_default=False, extra_parameters=None):
     if fstype not in FSTYPES:
         raise LocalCsiDriverError("csi_driver_storage_class_fstype must be one of {0} (got {1!r})".format(", ".join(FSTYPES), fstype))
-    if reclaim_policy not in ("Delete", "Retain"):
+    if reclaim_policy not in local_csi_inputs.RECLAIM_POLICIES:
         raise LocalCsiDriverError("csi_driver_storage_class_reclaim_policy must be Delete or Retain (got {0!r})".format(reclaim_policy))
     parameters = {"csi.storage.k8s.io/fstype": fstype}
     if volume_group != DEFAULT_VOLUME_GROUP:

@@ -96,6 +96,8 @@ def parse_size(value):
 
 @_rule("string", "a string")
 def string(value):
+    if value is None:
+        return "is required (not set)"
     if not isinstance(value, str):
         return "must be a string, got %r (%s)" % (value, type(value).__name__)
     return None

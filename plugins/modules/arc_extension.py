@@ -232,6 +232,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import (
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.arm_module import arm_client_for_module
 from ansible_collections.acstor.edge.plugins.module_utils.azure_auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import message, refuse_invalid
 from ansible_collections.acstor.edge.plugins.module_utils.extension_runner import (
     settle_extension,
     wait_for_principal,
@@ -283,9 +284,8 @@ def main():
     spec = spec_from_params(params)
     errors = validate_spec(spec, params["state"])
     if params["wait_timeout"] <= 0:
-        errors.append("wait_timeout must be a positive number of seconds")
-    if errors:
-        module.fail_json(msg="; ".join(errors))
+        errors.append(message("wait_timeout", "must be a positive number of seconds", "positive-integer"))
+    refuse_invalid(module, argument_spec, errors)
 
     progress = []
     result = dict(changed=False, extension={}, provisioning_state="", actions=[], progress=progress, settle_wait_seconds=0.0)

@@ -80,6 +80,8 @@ principal_ids:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.acstor.edge.plugins.module_utils import azure_inputs
+from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import check, refuse_invalid
 from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import (
     EXTENSIONS_API_VERSION,
     ExtensionSpec,
@@ -106,10 +108,11 @@ def main():
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
     spec = ExtensionSpec(resource_group=params["resource_group"], cluster_name=params["cluster_name"],
-                         name=params["name"] or "placeholder", cluster_type=params["cluster_type"])
+                         name=params["name"], cluster_type=params["cluster_type"])
     errors = validate_spec(spec, state="info")
-    if errors:
-        module.fail_json(msg="; ".join(errors))
+    if params["extension_type"] is not None:
+        check(errors, "extension_type", params["extension_type"], azure_inputs.extension_type)
+    refuse_invalid(module, argument_spec, errors)
     progress = []
     client = arm_client_for_module(module, progress)
     try:

@@ -92,11 +92,13 @@ progress:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import message, refuse_invalid
 from ansible_collections.acstor.edge.plugins.module_utils.arm_authorization import (
     AUTHORIZATION_API_VERSION,
     create_role_assignment,
     existing_assignments,
     role_definition_id_by_name,
+    validate_role_assignment,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.arm_module import arm_client_for_module
@@ -118,11 +120,11 @@ def main():
                            mutually_exclusive=[("role_definition_name", "role_definition_id")],
                            required_one_of=[("role_definition_name", "role_definition_id")])
     params = module.params
+    errors = validate_role_assignment(params)
+    if params["principal_wait_timeout"] <= 0:
+        errors.append(message("principal_wait_timeout", "must be a positive number of seconds", "positive-integer"))
+    refuse_invalid(module, argument_spec, errors)
     scope = params["scope"].rstrip("/")
-    if not scope.startswith("/subscriptions/") or "?" in scope or "#" in scope or " " in scope:
-        module.fail_json(msg="scope {0!r} must be an ARM resource id starting with /subscriptions/".format(params["scope"]))
-    if not params["principal_id"].strip():
-        module.fail_json(msg="principal_id is empty (did the extension get its identity.principalId yet?)")
     progress = []
     client = arm_client_for_module(module, progress, params["principal_wait_timeout"])
     result = dict(changed=False, assignments=[], progress=progress)

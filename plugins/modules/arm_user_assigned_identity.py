@@ -106,6 +106,7 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import refuse_invalid
 from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.arm_managed_identity import (
     MANAGED_IDENTITY_API_VERSION,
@@ -136,9 +137,7 @@ def main():
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    bad = validate_identity_request(params["resource_group"], params["name"], params["federated_credentials"])
-    if bad:
-        module.fail_json(msg="invalid: " + ", ".join(bad))
+    refuse_invalid(module, argument_spec, validate_identity_request(params))
     progress = []
     client = arm_client_for_module(module, progress)
     path = identity_path(client.subscription_id, params["resource_group"], params["name"])

@@ -114,6 +114,7 @@ elapsed:
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
+from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import message
 
 SPEC = dict(
     name=dict(type="str", default=ev.DEFAULT_CONFIGURATION_NAME),
@@ -129,9 +130,8 @@ def main():
     params = module.params
     errors = ev.validate_configuration(params["name"], params["default_disk_storage_classes"], params["workload_identity"])
     if params["state"] == "present" and params["owner"] == "ansible" and not params["default_disk_storage_classes"]:
-        errors.append("EdgeStorageConfiguration {0}: default_disk_storage_classes is required when owner is ansible".format(params["name"]))
-    if errors:
-        module.fail_json(msg="invalid EdgeStorageConfiguration: " + "; ".join(errors), errors=errors)
+        errors.append(message("default_disk_storage_classes", "is required when owner is ansible", "required"))
+    k8s_module.refuse_invalid(module, SPEC, errors)
     try:
         objects = k8s_module.objects_for(module)
         if not objects.serves(ev.API_VERSION, ev.KIND_CONFIGURATION):

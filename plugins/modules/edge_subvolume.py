@@ -203,7 +203,8 @@ elapsed:
 
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes_apply as apply
-from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
+from ansible_collections.acstor.edge.plugins.module_utils import k8s_inputs, k8s_module
+from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import check, message, semantic_version
 
 SPEC = dict(
     name=dict(type="str", required=True),
@@ -239,13 +240,15 @@ def main():
     if params["state"] == "present":
         errors = ev.validate_subvolume(spec)
         if params["resync"] and spec.type != "mirror":
-            errors.append("{0}: resync applies to mirror subvolumes only".format(spec.label))
+            errors.append(message("resync", "applies to mirror subvolumes only", "unused-option"))
     else:
         errors = []
-        ev.check_name(spec.label, "name", spec.name, errors)
-        ev.check_name(spec.label, "namespace", spec.namespace, errors)
-    if errors:
-        module.fail_json(msg="invalid subvolume: " + "; ".join(errors), errors=errors)
+        check(errors, "name", spec.name, k8s_inputs.dns_label)
+        check(errors, "namespace", spec.namespace, k8s_inputs.dns_label)
+        check(errors, "pvc", spec.pvc, k8s_inputs.dns_subdomain)
+    if params["extension_version"] is not None:
+        check(errors, "extension_version", params["extension_version"], semantic_version)
+    k8s_module.refuse_invalid(module, SPEC, errors)
     try:
         objects = k8s_module.objects_for(module)
         served = apply.served_edge_kinds(objects)
@@ -253,7 +256,7 @@ def main():
         if params["state"] == "present":
             errors = ev.validate_subvolume_for_api(spec, api)
             if errors:
-                module.fail_json(msg="invalid subvolume: " + "; ".join(errors), errors=errors, api=api)
+                module.fail_json(msg="invalid input, nothing was changed: " + "; ".join(errors), errors=errors, api=api)
             options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
             result = apply.ensure_subvolume(objects, spec, api, options, module.check_mode, params["resync"])
         else:

@@ -134,6 +134,7 @@ from ansible_collections.acstor.edge.plugins.module_utils import edge_static_vol
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
+from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import check, semantic_version
 
 SPEC = dict(
     volumes=dict(type="list", elements="dict", required=True),
@@ -154,8 +155,9 @@ def main():
     statics, static_errors = static.normalize_static_volume_list(params["static_volumes"], params["default_namespace"],
                                                                  params["extension_version"])
     errors.extend(static_errors)
-    if errors:
-        module.fail_json(msg="invalid Edge Volumes list, nothing was changed: " + "; ".join(errors), errors=errors)
+    if params["extension_version"] is not None:
+        check(errors, "extension_version", params["extension_version"], semantic_version)
+    k8s_module.refuse_invalid(module, SPEC, errors, with_wait=False)
     result = {"changed": False, "pvcs": pvcs, "subvolumes": subvolumes, "static_volumes": statics, "api": "", "served_kinds": [],
               "pods_using": {}}
     static_claims = [item["persistent_volume_claim"] for item in statics]
@@ -179,7 +181,7 @@ def main():
             for item in subvolumes:
                 spec = ev.SubvolumeSpec(**dict((f, item.get(f)) for f in ev.SubvolumeSpec.FIELDS))
                 owner = "volume {0} subvolume {1}".format(item["pvc"], item.get("name"))
-                errors.extend(ev.validate_subvolume_for_api(spec, api, owner) if params["state"] == "present" else [])
+                errors.extend(ev.validate_subvolume_for_api(spec, api, owner + " ") if params["state"] == "present" else [])
                 if params["state"] == "absent" and api == ev.API_CURRENT and spec.type == "ingest" and not (
                         params["allow_data_loss"] or item.get("allow_data_loss")):
                     current = objects.get(ev.API_VERSION, ev.KIND_INGEST, spec.name, spec.namespace)

@@ -170,7 +170,7 @@ csi_driver_registered:
 
 from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
 from ansible_collections.acstor.edge.plugins.module_utils import local_csi_driver as lcd
-from ansible_collections.acstor.edge.plugins.module_utils.node_inputs import local_csi_driver_errors
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi_inputs import driver_option_errors
 
 SPEC = dict(
     release_name=dict(type="str", default="local-csi-driver"),
@@ -209,9 +209,7 @@ def discover(objects):
 def main():
     module = k8s_module.new_module(SPEC, with_wait=False)
     params = module.params
-    errors = local_csi_driver_errors(params)
-    if errors:
-        module.fail_json(msg="; ".join(errors), errors=errors)
+    k8s_module.refuse_invalid(module, SPEC, driver_option_errors(params), with_wait=False)
     try:
         values, notes = lcd.build_values(params, params["node_handoffs"], params["reported_models"], params["unread_nodes"])
         sc_settings = params["storage_class"]

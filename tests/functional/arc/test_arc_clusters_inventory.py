@@ -72,6 +72,15 @@ def test_inventory_resource_group_filter_and_errors(arm_server, playbook, tmp_pa
     assert process.returncode == 0, process.stderr
     assert sorted(process.inventory["_meta"]["hostvars"]) == ["b1"]
 
-    process = run_inventory(playbook, tmp_path, "plugin: acstor.edge.arc_clusters\nsubscription_ids: [no-such-sub]\n")
+    process = run_inventory(playbook, tmp_path, "plugin: acstor.edge.arc_clusters\n"
+                                                "subscription_ids: [00000000-0000-0000-0000-00000000dead]\n")
     output = process.stdout + process.stderr
     assert "SubscriptionNotFound" in output and "correlation id" in output, output
+
+    requests = len(arm_server.state.requests)
+    process = run_inventory(playbook, tmp_path, "plugin: acstor.edge.arc_clusters\nsubscription_ids: [no-such-sub]\n"
+                                                "resource_groups: ['rg-b.']\n")
+    output = process.stdout + process.stderr
+    assert "subscription_ids[0]: 'no-such-sub' is not a GUID" in output, output
+    assert "resource_groups[0]: 'rg-b.' is invalid" in output, output
+    assert len(arm_server.state.requests) == requests  # refused before the first request

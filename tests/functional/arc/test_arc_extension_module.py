@@ -172,15 +172,15 @@ def test_bad_input_is_refused_before_any_write(arm_server, playbook):
 {extra}  ignore_errors: true
 {env}"""
     cases = {
-        "malformed resource group": dict(rg="rg/../other", expect="resource_group 'rg/../other' is not a valid"),
-        "malformed cluster name": dict(cluster="'bad name?'", expect="cluster_name 'bad name?' is not a valid"),
+        "malformed resource group": dict(rg="rg/../other", expect="resource_group: 'rg/../other' is invalid"),
+        "malformed cluster name": dict(cluster="'bad name?'", expect="cluster_name: 'bad name?' is invalid"),
         "unknown cluster_type": dict(cluster_type="fooClusters", expect="value of cluster_type must be one of"),
         "protected setting not a string": dict(extra="    configuration_protected_settings:\n      token: 12345\n",
-                                               expect="configuration_protected_settings['token'] must be a string"),
+                                               expect="configuration_protected_settings['token']: must be a string"),
         "setting not a string": dict(extra="    configuration_settings:\n      edgeStorageConfiguration.create: true\n",
-                                     expect="configuration_settings['edgeStorageConfiguration.create'] must be a string"),
+                                     expect="configuration_settings['edgeStorageConfiguration.create']: must be a string"),
         "version with auto upgrade": dict(extra="    version: 2.12.0\n    auto_upgrade_minor_version: true\n",
-                                          expect="auto_upgrade_minor_version must be false"),
+                                          expect="auto_upgrade_minor_version: must be false"),
         "missing credentials": dict(extra="    auth_source: env\n",
                                     env="  environment:\n    AZURE_CLIENT_ID: ''\n    AZURE_SECRET: ''\n    AZURE_TENANT: ''\n",
                                     expect="AZURE_CLIENT_ID, AZURE_SECRET (or AZURE_X509_CERTIFICATE_PATH) and AZURE_TENANT"),

@@ -137,6 +137,7 @@ def test_3_workload_identity_on_a_cluster_without_issuer_fails_naming_cluster_an
     assert len(failed) == 1, output[-3000:]
     msg = failed[0]["msg"]
     assert "cluster no-issuer has no OIDC issuer" in msg, msg
+    assert arm_server.state.requests == [] or all(r["method"] == "GET" for r in arm_server.state.requests)
     assert "az connectedk8s update --enable-oidc-issuer --enable-workload-identity --name no-issuer --resource-group rg-edge" in msg
     assert arm_server.state.identities == {}
 
@@ -183,10 +184,11 @@ def test_5_validation_refuses_before_any_request(arm_server, playbook):
   ignore_errors: true
 """.format(rg=RG, long="a" * 121)
     rc, results, output = playbook.run(tasks)
-    assert "release_namespace needs scope=cluster" in results["no scope"]["msg"]
+    assert "release_namespace: needs scope=cluster" in results["no scope"]["msg"]
     assert "auto_upgrade_mode" in results["bad mode"]["msg"]
     msg = results["bad credential name"]["msg"]
-    assert "federated_credentials[].name '{0}'".format("a" * 121) in msg and "'with.dot'" in msg, msg
+    assert "federated_credentials[0].name: '{0}' is invalid".format("a" * 121) in msg, msg
+    assert "federated_credentials[1].name: 'with.dot' is invalid" in msg, msg
     assert arm_server.state.requests == []
 
 

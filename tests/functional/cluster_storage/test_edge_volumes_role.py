@@ -65,9 +65,9 @@ def test_invalid_list_writes_nothing_and_names_volume_and_field(cluster):
            {"name": "Bad_Name", "size": "1Gi"}]
     run = c.play("edge_volumes", edge_volumes_list=bad, **FAST)
     assert run.rc != 0
-    for fragment in ("volume camera subvolume camera-ingest: path must not start with a slash",
-                     "volume camera subvolume camera-ingest: ingest_min_delay_sec must be between 0 and 31536000",
-                     "volume Bad_Name: name must be lowercase"):
+    for fragment in ("edge_volumes_list[1].subvolumes[0].path: '/ingest' must not start with a slash",
+                     "edge_volumes_list[1].subvolumes[0].ingest_min_delay_sec: must be between 0 and 31536000",
+                     "edge_volumes_list[2].name: 'Bad_Name' is invalid: a DNS-1123 subdomain"):
         assert fragment in run.out, run
     assert c.server.writes() == []
 

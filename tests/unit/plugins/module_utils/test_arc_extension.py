@@ -100,22 +100,22 @@ def test_absent():
 
 
 @pytest.mark.parametrize("overrides,fragment", [
-    (dict(resource_group="rg/x"), "resource_group 'rg/x'"),
+    (dict(resource_group="rg/x"), "resource_group: 'rg/x' is invalid"),
     (dict(resource_group="rg."), "not ending in '.'"),
-    (dict(resource_group="r" * 91), "resource_group"),
-    (dict(cluster_name="a b"), "cluster_name 'a b'"),
-    (dict(cluster_name="a..b"), "cluster_name"),
-    (dict(name="-x"), "name '-x'"),
-    (dict(cluster_type="fooClusters"), "cluster_type 'fooClusters'"),
-    (dict(extension_type=""), "extension_type is required"),
-    (dict(auto_upgrade_minor_version=True), "auto_upgrade_minor_version must be false"),
-    (dict(scope="namespace", release_namespace=None), "scope=namespace needs target_namespace"),
-    (dict(release_namespace="Bad_NS"), "release_namespace 'Bad_NS'"),
-    (dict(configuration_settings={"a": True}), "configuration_settings['a'] must be a string"),
-    (dict(configuration_protected_settings={"k": 42}), "configuration_protected_settings['k'] must be a string"),
-    (dict(scope=None), "release_namespace needs scope=cluster"),
-    (dict(auto_upgrade_mode="minor"), "auto_upgrade_mode 'minor'"),
-    (dict(release_namespace="ns\n"), "release_namespace 'ns\\n'"),
+    (dict(resource_group="r" * 91), "resource_group: "),
+    (dict(cluster_name="a b"), "cluster_name: 'a b' is invalid"),
+    (dict(cluster_name="a..b"), "cluster_name: "),
+    (dict(name="-x"), "name: '-x' is invalid"),
+    (dict(cluster_type="fooClusters"), "cluster_type: 'fooClusters' is not one of"),
+    (dict(extension_type=""), "extension_type: is required"),
+    (dict(auto_upgrade_minor_version=True), "auto_upgrade_minor_version: must be false"),
+    (dict(scope="namespace", release_namespace=None), "target_namespace: is required with scope=namespace"),
+    (dict(release_namespace="Bad_NS"), "release_namespace: 'Bad_NS' is invalid"),
+    (dict(configuration_settings={"a": True}), "configuration_settings['a']: must be a string"),
+    (dict(configuration_protected_settings={"k": 42}), "configuration_protected_settings['k']: must be a string"),
+    (dict(scope=None), "release_namespace: needs scope=cluster"),
+    (dict(auto_upgrade_mode="minor"), "auto_upgrade_mode: 'minor' is not one of"),
+    (dict(release_namespace="ns\n"), "release_namespace: 'ns\\n' contains a newline"),
 ])
 def test_validation_names_the_input(overrides, fragment):
     errors = validate_spec(spec(**overrides))

@@ -80,8 +80,9 @@ def test_retain_classes_need_extension_2_11_2(version, refused):
     if refused:
         assert errors == ["static volume a: storage class unbacked-retain-sc needs extension version 2.11.2 or later (removed in "
                           "2.9.0, back in 2.9.1, fixed in 2.11.2); this cluster's extension is {0}".format(version)]
-        assert list_errors == ["volume b: storage class cloud-backed-retain-sc needs extension version 2.11.2 or later (removed in "
-                               "2.9.0, back in 2.9.1, fixed in 2.11.2); this cluster's extension is {0}".format(version)]
+        assert list_errors == ["volumes[0].retain: storage class cloud-backed-retain-sc needs extension version 2.11.2 or "
+                               "later (removed in 2.9.0, back in 2.9.1, fixed in 2.11.2); this cluster's extension is {0} "
+                               "(rule retain-classes)".format(version)]
     else:
         assert errors == [] and list_errors == []
         assert pvcs[0]["spec"]["storageClassName"] == "cloud-backed-retain-sc"
@@ -92,12 +93,12 @@ def test_retain_must_be_a_boolean_and_local_retain_volumes_come_first():
                                                     {"name": "l", "size": "1Gi", "retain": True}])
     assert errors == [] and [p["spec"]["storageClassName"] for p in pvcs] == ["unbacked-retain-sc", "cloud-backed-sc"]
     _pvcs, _subs, errors = ev.normalize_volume_list([{"name": "l", "size": "1Gi", "retain": "yes"}])
-    assert errors == ["volume l: retain must be true or false (got 'yes')"]
+    assert errors == ["volumes[0].retain: must be true or false, got 'yes' (rule true-or-false)"]
 
 
 def test_trailing_newline_names_are_refused_everywhere():
     _pvcs, _subs, errors = ev.normalize_volume_list([{"name": "scratch\n", "size": "1Gi"}])
-    assert len(errors) == 1 and "name must be lowercase" in errors[0]
+    assert len(errors) == 1 and "volumes[0].name: 'scratch\\n' contains a newline" in errors[0], errors
 
 
 def test_binding_conflicts():

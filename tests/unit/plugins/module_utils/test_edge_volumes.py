@@ -27,30 +27,30 @@ SUBVOLUME_CASES = [
     ("valid cron", MIRROR, {"schedule": "*/15 * * * *"}, None),
     ("valid onelake", INGEST, {"endpoint": "https://contoso.dfs.fabric.microsoft.com", "container": "ws/lake.Datalake/Files"}, None),
     ("delay upper bound", INGEST, {"ingest_min_delay_sec": 31536000, "eviction_min_delay_sec": 0}, None),
-    ("uppercase name", INGEST, {"name": "Cam"}, "subvolume Cam: name must be lowercase"),
-    ("underscore namespace", INGEST, {"namespace": "my_ns"}, "namespace must be lowercase"),
-    ("leading slash", INGEST, {"path": "/ingest"}, "path must not start with a slash"),
-    ("dotdot path", INGEST, {"path": "a/../b"}, "path must be a plain relative directory"),
-    ("missing path", INGEST, {"path": None}, "path is required"),
-    ("bad type", INGEST, {"type": "cache"}, "type must be one of ingest, mirror"),
-    ("bad auth", INGEST, {"auth_type": "KEY"}, "auth_type must be one of"),
-    ("http endpoint", INGEST, {"endpoint": "http://acct.blob.core.windows.net/"}, "endpoint must be an https URL"),
-    ("endpoint with container", INGEST, {"endpoint": "https://acct.blob.core.windows.net/frames"}, "endpoint must be the account endpoint only"),
+    ("uppercase name", INGEST, {"name": "Cam"}, "name: 'Cam' is invalid: a DNS-1123 label"),
+    ("underscore namespace", INGEST, {"namespace": "my_ns"}, "namespace: 'my_ns' is invalid"),
+    ("leading slash", INGEST, {"path": "/ingest"}, "path: '/ingest' must not start with a slash"),
+    ("dotdot path", INGEST, {"path": "a/../b"}, "path: 'a/../b' must be a plain relative directory"),
+    ("missing path", INGEST, {"path": None}, "path: is required"),
+    ("bad type", INGEST, {"type": "cache"}, "type: 'cache' is not one of ingest, mirror"),
+    ("bad auth", INGEST, {"auth_type": "KEY"}, "auth_type: 'KEY' is not one of"),
+    ("http endpoint", INGEST, {"endpoint": "http://acct.blob.core.windows.net/"}, "endpoint: 'http://acct.blob.core.windows.net/' is not an https URL"),
+    ("endpoint with container", INGEST, {"endpoint": "https://acct.blob.core.windows.net/frames"}, "must be the account endpoint only"),
     ("uppercase host", INGEST, {"endpoint": "https://Acct.blob.core.windows.net/"}, "lowercase fully qualified host"),
-    ("bad container", INGEST, {"container": "Frames_1"}, "container must be a blob container name"),
-    ("double dash container", INGEST, {"container": "a--b"}, "container must be a blob container name"),
-    ("bad onelake container", INGEST, {"endpoint": "https://contoso.dfs.fabric.microsoft.com", "container": "frames"}, "for OneLake"),
-    ("ingest order", INGEST, {"ingest_order": "fifo"}, "ingest_order must be one of oldest-first, newest-first"),
-    ("eviction order", INGEST, {"eviction_order": "lru"}, "eviction_order must be one of unordered, never"),
-    ("negative delay", INGEST, {"ingest_min_delay_sec": -1}, "ingest_min_delay_sec must be between 0 and 31536000"),
-    ("delay too big", INGEST, {"eviction_min_delay_sec": 31536001}, "eviction_min_delay_sec must be between 0 and 31536000"),
-    ("delay not a number", INGEST, {"ingest_min_delay_sec": "soon"}, "must be an integer"),
-    ("on delete", INGEST, {"on_delete": "keep"}, "on_delete must be one of"),
-    ("mirror field on ingest", INGEST, {"schedule": "@daily"}, "schedule applies to mirror subvolumes only"),
-    ("ingest field on mirror", MIRROR, {"on_delete": "abandon"}, "on_delete applies to ingest subvolumes only"),
-    ("index tags", MIRROR, {"index_tags_mode": "All"}, "index_tags_mode must be one of"),
-    ("schedule", MIRROR, {"schedule": "every hour"}, "schedule must be one of"),
-    ("prefix slash", MIRROR, {"blob_name_prefix": "/raw"}, "blob_name_prefix must be a blob name prefix"),
+    ("bad container", INGEST, {"container": "Frames_1"}, "is not a blob container name"),
+    ("double dash container", INGEST, {"container": "a--b"}, "is not a blob container name"),
+    ("bad onelake container", INGEST, {"endpoint": "https://contoso.dfs.fabric.microsoft.com", "container": "frames"}, "is not a OneLake path"),
+    ("ingest order", INGEST, {"ingest_order": "fifo"}, "ingest_order: 'fifo' is not one of oldest-first, newest-first"),
+    ("eviction order", INGEST, {"eviction_order": "lru"}, "eviction_order: 'lru' is not one of unordered, never"),
+    ("negative delay", INGEST, {"ingest_min_delay_sec": -1}, "ingest_min_delay_sec: must be between 0 and 31536000"),
+    ("delay too big", INGEST, {"eviction_min_delay_sec": 31536001}, "eviction_min_delay_sec: must be between 0 and 31536000"),
+    ("delay not a number", INGEST, {"ingest_min_delay_sec": "soon"}, "must be a whole number of seconds"),
+    ("on delete", INGEST, {"on_delete": "keep"}, "on_delete: 'keep' is not one of"),
+    ("mirror field on ingest", INGEST, {"schedule": "@daily"}, "schedule: is set but applies to mirror subvolumes only"),
+    ("ingest field on mirror", MIRROR, {"on_delete": "abandon"}, "on_delete: is set but applies to ingest subvolumes only"),
+    ("index tags", MIRROR, {"index_tags_mode": "All"}, "index_tags_mode: 'All' is not one of"),
+    ("schedule", MIRROR, {"schedule": "every hour"}, "schedule: 'every hour' has 2 field(s)"),
+    ("prefix slash", MIRROR, {"blob_name_prefix": "/raw"}, "blob_name_prefix: '/raw' must be a blob name prefix"),
 ]
 
 
@@ -62,13 +62,13 @@ def test_validate_subvolume(case_id, base, changes, expected):
     else:
         assert len(errors) == 1, errors
         assert expected in errors[0]
-        assert errors[0].startswith("subvolume ")
+        assert errors[0].endswith(")")  # '(rule <id>)'
 
 
 def test_legacy_api_refuses_mirror_and_on_delete():
     assert "mirror needs the MirrorSubvolume kind" in ev.validate_subvolume_for_api(spec(MIRROR), ev.API_LEGACY)[0]
-    assert "on_delete is not supported" in ev.validate_subvolume_for_api(spec(INGEST, on_delete="abandon"), ev.API_LEGACY)[0]
-    assert "ingest_policy applies to the legacy" in ev.validate_subvolume_for_api(spec(INGEST, ingest_policy="p"), ev.API_CURRENT)[0]
+    assert "on_delete: is not supported" in ev.validate_subvolume_for_api(spec(INGEST, on_delete="abandon"), ev.API_LEGACY)[0]
+    assert "ingest_policy: applies to the legacy" in ev.validate_subvolume_for_api(spec(INGEST, ingest_policy="p"), ev.API_CURRENT)[0]
 
 
 @pytest.mark.parametrize("requested, served, version, expected", [
@@ -143,7 +143,7 @@ def test_configuration_render_and_validation():
     validate_schema(obj)
     errors = ev.validate_configuration("edge-storage-configuration", ["Local_Path"], {"client_id": "x", "tenant_id": "00000000-0000-0000-0000-000000000002"})
     assert any("default_disk_storage_classes[0]" in e for e in errors)
-    assert any("workload_identity.client_id must be a GUID" in e for e in errors)
+    assert any("workload_identity.client_id: 'x' is not a GUID" in e for e in errors)
 
 
 def test_plan_object_compares_only_owned_fields():
@@ -161,17 +161,18 @@ def test_plan_object_compares_only_owned_fields():
 VOLUME_LIST_CASES = [
     ("valid", [{"name": "scratch", "size": "2Gi"}, {"name": "cam", "kind": "cloud", "size": "10Gi", "subvolumes": [
         {"name": "cam-ingest", "type": "ingest", "path": "in", "endpoint": "https://a.blob.core.windows.net/", "container": "frames"}]}], []),
-    ("bad size", [{"name": "scratch", "size": "2 GB"}], ["volume scratch: size must be a Kubernetes quantity"]),
-    ("bad kind", [{"name": "scratch", "size": "1Gi", "kind": "nfs"}], ["volume scratch: kind must be one of local_shared, cloud"]),
-    ("unknown key", [{"name": "scratch", "size": "1Gi", "sise": "1Gi"}], ["volume scratch: sise unknown field(s)"]),
-    ("no name", [{"size": "1Gi"}], ["volume #0: name is required"]),
-    ("duplicate", [{"name": "a", "size": "1Gi"}, {"name": "a", "size": "1Gi"}], ["volume a: name is listed twice in namespace default"]),
+    ("bad size", [{"name": "scratch", "size": "2 GB"}], ["volumes[0].size: '2 GB' is not a Kubernetes quantity"]),
+    ("bad kind", [{"name": "scratch", "size": "1Gi", "kind": "nfs"}], ["volumes[0].kind: 'nfs' is not one of local_shared, cloud"]),
+    ("unknown key", [{"name": "scratch", "size": "1Gi", "sise": "1Gi"}], ["volumes[0]: has unknown field(s) sise"]),
+    ("no name", [{"size": "1Gi"}], ["volumes[0].name: is required"]),
+    ("duplicate", [{"name": "a", "size": "1Gi"}, {"name": "a", "size": "1Gi"}],
+     ["volumes[1].name: 'a' is listed twice in namespace default (also volumes[0])"]),
     ("subvolume on local", [{"name": "a", "size": "1Gi", "subvolumes": [{"name": "x", "type": "ingest"}]}],
-     ["volume a: subvolumes need kind: cloud"]),
+     ["volumes[0].subvolumes: need kind: cloud"]),
     ("subvolume field", [{"name": "cam", "kind": "cloud", "size": "1Gi", "subvolumes": [
         {"name": "x", "type": "ingest", "path": "/abs", "endpoint": "https://a.blob.core.windows.net/", "container": "frames"}]}],
-     ["volume cam subvolume x: path must not start with a slash"]),
-    ("bad access mode", [{"name": "a", "size": "1Gi", "access_modes": ["RWX"]}], ["volume a: access_modes must be a list of Kubernetes access modes"]),
+     ["volumes[0].subvolumes[0].path: '/abs' must not start with a slash"]),
+    ("bad access mode", [{"name": "a", "size": "1Gi", "access_modes": ["RWX"]}], ["volumes[0].access_modes[0]: 'RWX' is not one of"]),
 ]
 
 

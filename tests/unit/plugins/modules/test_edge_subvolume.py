@@ -58,10 +58,10 @@ def test_legacy_kinds(run_module):
 
 
 @pytest.mark.parametrize("args, message", [
-    (dict(INGEST_ARGS, path="/abs"), "subvolume cam-ingest: path must not start with a slash"),
-    (dict(INGEST_ARGS, ingest_min_delay_sec=40000000), "ingest_min_delay_sec must be between 0 and 31536000"),
-    (dict(INGEST_ARGS, name="Cam"), "subvolume Cam: name must be lowercase"),
-    (dict(INGEST_ARGS, resync=True), "resync applies to mirror subvolumes only"),
+    (dict(INGEST_ARGS, path="/abs"), "path: '/abs' must not start with a slash"),
+    (dict(INGEST_ARGS, ingest_min_delay_sec=40000000), 'ingest_min_delay_sec: must be between 0 and 31536000'),
+    (dict(INGEST_ARGS, name="Cam"), "name: 'Cam' is invalid"),
+    (dict(INGEST_ARGS, resync=True), 'resync: applies to mirror subvolumes only'),
     (dict(INGEST_ARGS, pvc="missing"), "pvc missing does not exist in namespace default"),
 ])
 def test_bad_input_writes_nothing(run_module, args, message):
@@ -140,4 +140,4 @@ def test_plan_refuses_mounted_pvc_and_invalid_lists(run_module):
     failed, result = run_module(edge_volumes_plan, {"volumes": volumes, "state": "absent"}, fake)
     assert failed and "volume default/cam: PVC is mounted by running pod(s) writer" in result["msg"]
     failed, result = run_module(edge_volumes_plan, {"volumes": volumes + [{"name": "x", "size": "lots"}]}, fake)
-    assert failed and "volume x: size must be a Kubernetes quantity" in result["msg"] and fake.calls == []
+    assert failed and "volumes[1].size: 'lots' is not a Kubernetes quantity" in result["msg"] and fake.calls == []

@@ -1,0 +1,549 @@
+"""Wrong cluster-side inputs, each with the rule it breaks: every module refuses before its first request with the
+option named, no input crashes, and every module refusal is also what validate.yml reports for the role variable
+that feeds that option (cluster_role_inputs, the functions playbooks/validate.yml runs).
+
+Each row: (module, option changes, option reported, rule id, role, role variable changes, variable reported).
+A rule id of None means AnsibleModule's own type check refused first (the message must still name the option and
+the expected type). Role columns are None where no role passes the option.
+"""
+from unittest import mock
+
+import pytest
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.acstor.edge.plugins.module_utils import arc_inventory, cluster_role_inputs, common_inputs
+from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
+from ansible_collections.acstor.edge.plugins.modules import (
+    arc_extension,
+    arc_extension_info,
+    arm_role_assignment,
+    arm_user_assigned_identity,
+    edge_storage_config,
+    edge_subvolume,
+    edge_volumes_plan,
+    local_csi_driver_preflight,
+)
+
+SUB = "0b6f1b4c-2f6a-4c5e-9a53-5c1f0e8a7d21"
+GUID = "6e3c1f0e-7d7a-4b1c-8f56-2b7f0c9a1e42"
+RG_ID = "/subscriptions/%s/resourceGroups/rg-edge" % SUB
+ACCOUNT_ID = RG_ID + "/providers/Microsoft.Storage/storageAccounts/edgeblobs01"
+ROLE_ID = "/subscriptions/%s/providers/Microsoft.Authorization/roleDefinitions/%s" % (SUB, GUID)
+ISSUER = "https://oidc.example/0b6f1b4c"
+ENDPOINT = "https://edgeblobs01.blob.core.windows.net/"
+SECRET = 987654321
+# The arc_extension role grants Blob Data Owner on each arc_extension_storage_account_ids entry, so it takes storage
+# account ids only: stricter than arm_role_assignment's scope, which may be any ARM scope.
+ROLE_RULE = {"arc_extension_storage_account_ids[0]": "storage-account-id"}
+
+BASE = {
+    arc_extension: dict(resource_group="rg-edge", cluster_name="store-0001", name="azure-arc-containerstorage",
+                        extension_type="microsoft.arc.containerstorage", version="2.12.0", release_train="stable",
+                        scope="cluster", release_namespace="azure-arc-containerstorage",
+                        configuration_settings={"edgeStorageConfiguration.create": "true"}),
+    arc_extension_info: dict(resource_group="rg-edge", cluster_name="store-0001", name="azure-arc-containerstorage"),
+    arm_role_assignment: dict(scope=ACCOUNT_ID, role_definition_name="Storage Blob Data Owner", principal_id=GUID),
+    arm_user_assigned_identity: dict(resource_group="rg-edge", name="acsa-store-0001", location="westeurope",
+                                     federated_credentials=[dict(name="acsa-store-0001", issuer=ISSUER,
+                                                                 subject="system:serviceaccount:ns:sa")]),
+    edge_storage_config: dict(name="edge-storage-configuration", default_disk_storage_classes=["default", "local-path"]),
+    edge_subvolume: dict(name="cam-ingest", namespace="media", type="ingest", pvc="cam", path="ingest",
+                         endpoint=ENDPOINT, container="frames", wait=False),
+    edge_volumes_plan: dict(volumes=[{"name": "scratch", "size": "2Gi"},
+                                     {"name": "cam", "kind": "cloud", "size": "10Gi", "subvolumes": [
+                                         {"name": "cam-ingest", "type": "ingest", "path": "in", "endpoint": ENDPOINT,
+                                          "container": "frames"}]}]),
+    local_csi_driver_preflight: dict(release_name="local-csi-driver", release_namespace="kube-system"),
+}
+ROLE_BASE = {
+    "arc_extension": dict(arc_extension_resource_group="rg-edge", arc_extension_cluster_name="store-0001"),
+    "edge_volumes": dict(edge_volumes_list=BASE[edge_volumes_plan]["volumes"]),
+    "csi_driver": {},
+}
+MIRROR = dict(type="mirror", name="models", path="models", container="models")
+
+
+def volume(**changes):
+    item = {"name": "scratch", "size": "2Gi"}
+    item.update(changes)
+    return [item]
+
+
+def cloud(*subvolumes):
+    return [{"name": "cam", "kind": "cloud", "size": "10Gi", "subvolumes": list(subvolumes)}]
+
+
+def sub(**changes):
+    item = {"name": "cam-ingest", "type": "ingest", "path": "in", "endpoint": ENDPOINT, "container": "frames"}
+    item.update(changes)
+    return item
+
+
+def cred(**changes):
+    item = dict(name="acsa-store-0001", issuer=ISSUER, subject="system:serviceaccount:ns:sa")
+    item.update(changes)
+    return item
+
+
+# (module, changes, option, rule, role, role changes, variable)
+TABLE = [
+    # arc_extension: ARM names, versions, namespaces, settings
+    (arc_extension, dict(resource_group="rg-edge\n"), "resource_group", "single-line",
+     "arc_extension", dict(arc_extension_resource_group="rg-edge\n"), "arc_extension_resource_group"),
+    (arc_extension, dict(resource_group="rg-edge."), "resource_group", "resource-group",
+     "arc_extension", dict(arc_extension_resource_group="rg-edge."), "arc_extension_resource_group"),
+    (arc_extension, dict(resource_group="r" * 91), "resource_group", "resource-group",
+     "arc_extension", dict(arc_extension_resource_group="r" * 91), "arc_extension_resource_group"),
+    (arc_extension, dict(resource_group="rg/edge"), "resource_group", "resource-group",
+     "arc_extension", dict(arc_extension_resource_group="rg/edge"), "arc_extension_resource_group"),
+    (arc_extension, dict(cluster_name="store 0001"), "cluster_name", "arc-cluster-name",
+     "arc_extension", dict(arc_extension_cluster_name="store 0001"), "arc_extension_cluster_name"),
+    (arc_extension, dict(cluster_name="c" * 64), "cluster_name", "arc-cluster-name",
+     "arc_extension", dict(arc_extension_cluster_name="c" * 64), "arc_extension_cluster_name"),
+    (arc_extension, dict(cluster_name="-store"), "cluster_name", "arc-cluster-name",
+     "arc_extension", dict(arc_extension_cluster_name="-store"), "arc_extension_cluster_name"),
+    (arc_extension, dict(cluster_name=["store-0001"]), "cluster_name", "string",
+     "arc_extension", dict(arc_extension_cluster_name=["store-0001"]), "arc_extension_cluster_name"),
+    (arc_extension, dict(name="Azure_Arc"), "name", "arc-extension-name",
+     "arc_extension", dict(arc_extension_name="Azure_Arc"), "arc_extension_name"),
+    (arc_extension, dict(name="acsa/../x"), "name", "arc-extension-name",
+     "arc_extension", dict(arc_extension_name="acsa/../x"), "arc_extension_name"),
+    (arc_extension, dict(version="latest"), "version", "semantic-version",
+     "arc_extension", dict(arc_extension_version="latest"), "arc_extension_version"),
+    (arc_extension, dict(version="2.12.0\n"), "version", "single-line",
+     "arc_extension", dict(arc_extension_version="2.12.0\n"), "arc_extension_version"),
+    (arc_extension, dict(version="2.12"), "version", "semantic-version",
+     "arc_extension", dict(arc_extension_version="2.12"), "arc_extension_version"),
+    (arc_extension, dict(release_train="stable preview"), "release_train", "release-train",
+     "arc_extension", dict(arc_extension_release_train="stable preview"), "arc_extension_release_train"),
+    (arc_extension, dict(release_namespace="Azure_Arc"), "release_namespace", "dns-label",
+     "arc_extension", dict(arc_extension_release_namespace="Azure_Arc"), "arc_extension_release_namespace"),
+    (arc_extension, dict(release_namespace="acsa\n"), "release_namespace", "single-line",
+     "arc_extension", dict(arc_extension_release_namespace="acsa\n"), "arc_extension_release_namespace"),
+    (arc_extension, dict(configuration_settings={"feature.x": True}), "configuration_settings['feature.x']",
+     "extension-setting", "arc_extension", dict(arc_extension_settings={"feature.x": True}),
+     "arc_extension_settings['feature.x']"),
+    (arc_extension, dict(configuration_settings={"feature x": "1"}), "configuration_settings['feature x']",
+     "extension-setting", "arc_extension", dict(arc_extension_settings={"feature x": "1"}),
+     "arc_extension_settings['feature x']"),
+    (arc_extension, dict(configuration_protected_settings={"token": SECRET}), "configuration_protected_settings['token']",
+     "extension-setting", "arc_extension", dict(arc_extension_protected_settings={"token": SECRET}),
+     "arc_extension_protected_settings['token']"),
+    (arc_extension, dict(extension_type="containerstorage"), "extension_type", "arc-extension-type", None, None, None),
+    (arc_extension, dict(wait_timeout=0), "wait_timeout", "positive-integer",
+     "arc_extension", dict(arc_extension_wait_timeout=0), "arc_extension_wait_timeout"),
+    (arc_extension, dict(configuration_settings=["a=b"]), "configuration_settings", None,
+     "arc_extension", dict(arc_extension_settings=["a=b"]), "arc_extension_settings"),
+    # arc_extension_info
+    (arc_extension_info, dict(cluster_name="store-0001\n"), "cluster_name", "single-line", None, None, None),
+    (arc_extension_info, dict(resource_group=["rg-edge"]), "resource_group", "string", None, None, None),
+    (arc_extension_info, dict(extension_type="container storage"), "extension_type", "arc-extension-type",
+     None, None, None),
+    (arc_extension_info, dict(name="ACSA"), "name", "arc-extension-name", None, None, None),
+    # arm_role_assignment: scopes, ids, principals
+    (arm_role_assignment, dict(scope="/subscriptions/xyz"), "scope", "arm-scope",
+     "arc_extension", dict(arc_extension_storage_account_ids=["/subscriptions/xyz"]),
+     "arc_extension_storage_account_ids[0]"),
+    (arm_role_assignment, dict(scope=RG_ID + "\n"), "scope", "single-line",
+     "arc_extension", dict(arc_extension_storage_account_ids=[ACCOUNT_ID + "\n"]),
+     "arc_extension_storage_account_ids[0]"),
+    (arm_role_assignment, dict(scope=ACCOUNT_ID[1:]), "scope", "arm-scope",
+     "arc_extension", dict(arc_extension_storage_account_ids=[ACCOUNT_ID[1:]]), "arc_extension_storage_account_ids[0]"),
+    (arm_role_assignment, dict(scope=ACCOUNT_ID + "?api-version=1"), "scope", "arm-scope",
+     "arc_extension", dict(arc_extension_storage_account_ids=[ACCOUNT_ID + "?x"]),
+     "arc_extension_storage_account_ids[0]"),
+    (arm_role_assignment, dict(principal_id="not-a-guid"), "principal_id", "guid", None, None, None),
+    (arm_role_assignment, dict(principal_id=""), "principal_id", "required", None, None, None),
+    (arm_role_assignment, dict(principal_id="   "), "principal_id", "required", None, None, None),
+    (arm_role_assignment, dict(principal_id=[GUID]), "principal_id", "string", None, None, None),
+    (arm_role_assignment, dict(role_definition_name=None, role_definition_id="Owner"), "role_definition_id",
+     "role-definition-id", None, None, None),
+    (arm_role_assignment, dict(role_definition_name=None, role_definition_id=ROLE_ID + "\n"), "role_definition_id",
+     "single-line", None, None, None),
+    (arm_role_assignment, dict(role_definition_name="Storage Blob Data Owner\n"), "role_definition_name",
+     "single-line", "arc_extension", dict(arc_extension_storage_role="Storage Blob Data Owner\n"),
+     "arc_extension_storage_role"),
+    (arm_role_assignment, dict(role_definition_name=" Owner"), "role_definition_name", "role-name",
+     "arc_extension", dict(arc_extension_storage_role=" Owner"), "arc_extension_storage_role"),
+    (arm_role_assignment, dict(principal_wait_timeout=-1), "principal_wait_timeout", "positive-integer",
+     "arc_extension", dict(arc_extension_principal_wait_timeout=-1), "arc_extension_principal_wait_timeout"),
+    # arm_user_assigned_identity: names per type, tags, federated credentials
+    (arm_user_assigned_identity, dict(name="ab"), "name", "managed-identity-name",
+     "arc_extension", dict(arc_extension_workload_identity_name="ab"), "arc_extension_workload_identity_name"),
+    (arm_user_assigned_identity, dict(name="a" * 129), "name", "managed-identity-name",
+     "arc_extension", dict(arc_extension_workload_identity_name="a" * 129), "arc_extension_workload_identity_name"),
+    (arm_user_assigned_identity, dict(name="acsa store"), "name", "managed-identity-name",
+     "arc_extension", dict(arc_extension_workload_identity_name="acsa store"), "arc_extension_workload_identity_name"),
+    (arm_user_assigned_identity, dict(resource_group="rg-edge."), "resource_group", "resource-group",
+     "arc_extension", dict(arc_extension_workload_identity_resource_group="rg-edge."),
+     "arc_extension_workload_identity_resource_group"),
+    (arm_user_assigned_identity, dict(location="west-europe!"), "location", "azure-location",
+     "arc_extension", dict(arc_extension_workload_identity_location="west-europe!"),
+     "arc_extension_workload_identity_location"),
+    (arm_user_assigned_identity, dict(tags={"env": 1}), "tags['env']", "azure-tags", None, None, None),
+    (arm_user_assigned_identity, dict(tags={"a/b": "x"}), "tags['a/b']", "azure-tags", None, None, None),
+    (arm_user_assigned_identity, dict(tags=dict(("t%d" % i, "v") for i in range(51))), "tags", "azure-tags",
+     None, None, None),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(name="x" * 121)]), "federated_credentials[0].name",
+     "federated-credential-name", None, None, None),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(name="ab")]), "federated_credentials[0].name",
+     "federated-credential-name", None, None, None),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(), cred(subject="system:serviceaccount:x:y")]),
+     "federated_credentials[1].name", "unique", None, None, None),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(), cred(name="ACSA-store-0001")]),
+     "federated_credentials[1].name", "unique", None, None, None),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(issuer="http://oidc.example/1")]),
+     "federated_credentials[0].issuer", "https-url",
+     "arc_extension", dict(arc_extension_oidc_issuer_url="http://oidc.example/1"), "arc_extension_oidc_issuer_url"),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(issuer=ISSUER + "\n")]),
+     "federated_credentials[0].issuer", "single-line",
+     "arc_extension", dict(arc_extension_oidc_issuer_url=ISSUER + "\n"), "arc_extension_oidc_issuer_url"),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(issuer=ISSUER + "?x=y")]),
+     "federated_credentials[0].issuer", "https-url",
+     "arc_extension", dict(arc_extension_oidc_issuer_url=ISSUER + "?x=y"), "arc_extension_oidc_issuer_url"),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(issuer="https://user@oidc.example/")]),
+     "federated_credentials[0].issuer", "https-url", None, None, None),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(issuer="https://oidc_example/")]),
+     "federated_credentials[0].issuer", "https-url",
+     "arc_extension", dict(arc_extension_oidc_issuer_url="https://oidc_example/"), "arc_extension_oidc_issuer_url"),
+    (arm_user_assigned_identity, dict(federated_credentials=[cred(subject="a\nb")]),
+     "federated_credentials[0].subject", "single-line", None, None, None),
+    (arm_user_assigned_identity, dict(federated_credentials=cred()), "federated_credentials", None, None, None, None),
+    (arm_user_assigned_identity, dict(tags=["env=prod"]), "tags", None, None, None, None),
+    (arm_user_assigned_identity, dict(name=["acsa"]), "name", "string", None, None, None),
+    # edge_storage_config
+    (edge_storage_config, dict(name="Edge_Config"), "name", "dns-subdomain",
+     "edge_volumes", dict(edge_volumes_configuration_name="Edge_Config"), "edge_volumes_configuration_name"),
+    (edge_storage_config, dict(default_disk_storage_classes=["Local_Path"]), "default_disk_storage_classes[0]",
+     "dns-subdomain", "edge_volumes", dict(edge_volumes_default_disk_storage_classes=["Local_Path"]),
+     "edge_volumes_default_disk_storage_classes[0]"),
+    (edge_storage_config, dict(default_disk_storage_classes=[]), "default_disk_storage_classes", "required",
+     "edge_volumes", dict(edge_volumes_default_disk_storage_classes=[]), "edge_volumes_default_disk_storage_classes"),
+    (edge_storage_config, dict(workload_identity=dict(client_id="x", tenant_id=GUID)), "workload_identity.client_id",
+     "guid", "edge_volumes", dict(edge_volumes_workload_identity=dict(client_id="x", tenant_id=GUID)),
+     "edge_volumes_workload_identity.client_id"),
+    (edge_storage_config, dict(workload_identity=dict(client_id=GUID, tenant_id=GUID + "\n")),
+     "workload_identity.tenant_id", "single-line",
+     "edge_volumes", dict(edge_volumes_workload_identity=dict(client_id=GUID, tenant_id=GUID + "\n")),
+     "edge_volumes_workload_identity.tenant_id"),
+    (edge_storage_config, dict(default_disk_storage_classes="default,local-path"), "default_disk_storage_classes",
+     "list", "edge_volumes", dict(edge_volumes_default_disk_storage_classes="default,local-path"),
+     "edge_volumes_default_disk_storage_classes"),
+    (edge_storage_config, dict(default_disk_storage_classes=[["default"]]), "default_disk_storage_classes[0]",
+     "string", "edge_volumes", dict(edge_volumes_default_disk_storage_classes=[["default"]]),
+     "edge_volumes_default_disk_storage_classes[0]"),
+    # edge_subvolume (the role's edge_volumes_list items take the same fields)
+    (edge_subvolume, dict(name="Cam"), "name", "dns-label",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(name="Cam"))), "edge_volumes_list[0].subvolumes[0].name"),
+    (edge_subvolume, dict(name="cam\n"), "name", "single-line",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(name="cam\n"))), "edge_volumes_list[0].subvolumes[0].name"),
+    (edge_subvolume, dict(name=["cam"]), "name", "string",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(name=["cam"]))), "edge_volumes_list[0].subvolumes[0].name"),
+    (edge_subvolume, dict(namespace="my_ns"), "namespace", "dns-label",
+     "edge_volumes", dict(edge_volumes_list=[dict(cloud(sub())[0], namespace="my_ns")]),
+     "edge_volumes_list[0].namespace"),
+    (edge_subvolume, dict(pvc="c" * 254), "pvc", "dns-subdomain",
+     "edge_volumes", dict(edge_volumes_list=[dict(cloud(sub())[0], name="c" * 254)]), "edge_volumes_list[0].name"),
+    (edge_subvolume, dict(path="/abs"), "path", "subvolume-path",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(path="/abs"))), "edge_volumes_list[0].subvolumes[0].path"),
+    (edge_subvolume, dict(path="a/../b"), "path", "subvolume-path",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(path="a/../b"))), "edge_volumes_list[0].subvolumes[0].path"),
+    (edge_subvolume, dict(endpoint="http://edgeblobs01.blob.core.windows.net/"), "endpoint", "https-url",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(endpoint="http://edgeblobs01.blob.core.windows.net/"))),
+     "edge_volumes_list[0].subvolumes[0].endpoint"),
+    (edge_subvolume, dict(endpoint=ENDPOINT + "frames"), "endpoint", "storage-endpoint",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(endpoint=ENDPOINT + "frames"))),
+     "edge_volumes_list[0].subvolumes[0].endpoint"),
+    (edge_subvolume, dict(endpoint=ENDPOINT + "\n"), "endpoint", "single-line",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(endpoint=ENDPOINT + "\n"))),
+     "edge_volumes_list[0].subvolumes[0].endpoint"),
+    (edge_subvolume, dict(container="a--b"), "container", "blob-container",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(container="a--b"))),
+     "edge_volumes_list[0].subvolumes[0].container"),
+    (edge_subvolume, dict(container="ab"), "container", "blob-container",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(container="ab"))), "edge_volumes_list[0].subvolumes[0].container"),
+    (edge_subvolume, dict(ingest_min_delay_sec=31536001), "ingest_min_delay_sec", "delay-seconds",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(ingest_min_delay_sec=31536001))),
+     "edge_volumes_list[0].subvolumes[0].ingest_min_delay_sec"),
+    (edge_subvolume, dict(eviction_min_delay_sec=-1), "eviction_min_delay_sec", "delay-seconds",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(eviction_min_delay_sec=-1))),
+     "edge_volumes_list[0].subvolumes[0].eviction_min_delay_sec"),
+    (edge_subvolume, dict(MIRROR, schedule="61 * * * *"), "schedule", "cron",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(**dict(MIRROR, schedule="61 * * * *")))),
+     "edge_volumes_list[0].subvolumes[0].schedule"),
+    (edge_subvolume, dict(MIRROR, schedule="0 24 * * *"), "schedule", "cron",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(**dict(MIRROR, schedule="0 24 * * *")))),
+     "edge_volumes_list[0].subvolumes[0].schedule"),
+    (edge_subvolume, dict(MIRROR, schedule="0 3 0 * *"), "schedule", "cron", None, None, None),
+    (edge_subvolume, dict(MIRROR, schedule="0 3 * 13 *"), "schedule", "cron", None, None, None),
+    (edge_subvolume, dict(MIRROR, schedule="*/0 * * * *"), "schedule", "cron", None, None, None),
+    (edge_subvolume, dict(MIRROR, schedule="30-10 * * * *"), "schedule", "cron", None, None, None),
+    (edge_subvolume, dict(MIRROR, schedule="0 3 * * MONDAY"), "schedule", "cron", None, None, None),
+    (edge_subvolume, dict(MIRROR, schedule="@every 5m"), "schedule", "mirror-schedule",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(**dict(MIRROR, schedule="@every 5m")))),
+     "edge_volumes_list[0].subvolumes[0].schedule"),
+    (edge_subvolume, dict(MIRROR, schedule="0 3 * *"), "schedule", "cron", None, None, None),
+    (edge_subvolume, dict(MIRROR, schedule="0 3 * * *\n"), "schedule", "single-line", None, None, None),
+    (edge_subvolume, dict(MIRROR, blob_name_prefix="/raw"), "blob_name_prefix", "blob-prefix",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(**dict(MIRROR, blob_name_prefix="/raw")))),
+     "edge_volumes_list[0].subvolumes[0].blob_name_prefix"),
+    (edge_subvolume, dict(extension_version="2.8"), "extension_version", "semantic-version",
+     "edge_volumes", dict(edge_volumes_extension_version="2.8"), "edge_volumes_extension_version"),
+    (edge_subvolume, dict(ingest_policy="Bad_Policy"), "ingest_policy", "dns-label",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(ingest_policy="Bad_Policy"))),
+     "edge_volumes_list[0].subvolumes[0].ingest_policy"),
+    # edge_volumes_plan: sizes, names, labels, access modes, duplicates, shapes
+    (edge_volumes_plan, dict(volumes=volume(size="0")), "volumes[0].size", "storage-quantity",
+     "edge_volumes", dict(edge_volumes_list=volume(size="0")), "edge_volumes_list[0].size"),
+    (edge_volumes_plan, dict(volumes=volume(size="0Gi")), "volumes[0].size", "storage-quantity",
+     "edge_volumes", dict(edge_volumes_list=volume(size="0Gi")), "edge_volumes_list[0].size"),
+    (edge_volumes_plan, dict(volumes=volume(size="-1Gi")), "volumes[0].size", "storage-quantity",
+     "edge_volumes", dict(edge_volumes_list=volume(size="-1Gi")), "edge_volumes_list[0].size"),
+    (edge_volumes_plan, dict(volumes=volume(size="2 GB")), "volumes[0].size", "storage-quantity",
+     "edge_volumes", dict(edge_volumes_list=volume(size="2 GB")), "edge_volumes_list[0].size"),
+    (edge_volumes_plan, dict(volumes=volume(size="2Gi\n")), "volumes[0].size", "single-line",
+     "edge_volumes", dict(edge_volumes_list=volume(size="2Gi\n")), "edge_volumes_list[0].size"),
+    (edge_volumes_plan, dict(volumes=volume(size=0)), "volumes[0].size", "storage-quantity",
+     "edge_volumes", dict(edge_volumes_list=volume(size=0)), "edge_volumes_list[0].size"),
+    (edge_volumes_plan, dict(volumes=volume(name="Scratch")), "volumes[0].name", "dns-subdomain",
+     "edge_volumes", dict(edge_volumes_list=volume(name="Scratch")), "edge_volumes_list[0].name"),
+    (edge_volumes_plan, dict(volumes=volume(name=["scratch"])), "volumes[0].name", "string",
+     "edge_volumes", dict(edge_volumes_list=volume(name=["scratch"])), "edge_volumes_list[0].name"),
+    (edge_volumes_plan, dict(volumes=volume(name="scratch\n")), "volumes[0].name", "single-line",
+     "edge_volumes", dict(edge_volumes_list=volume(name="scratch\n")), "edge_volumes_list[0].name"),
+    (edge_volumes_plan, dict(volumes=volume(namespace="Media")), "volumes[0].namespace", "dns-label",
+     "edge_volumes", dict(edge_volumes_list=volume(namespace="Media")), "edge_volumes_list[0].namespace"),
+    (edge_volumes_plan, dict(volumes=volume(namespace=["media"])), "volumes[0].namespace", "string",
+     "edge_volumes", dict(edge_volumes_list=volume(namespace=["media"])), "edge_volumes_list[0].namespace"),
+    (edge_volumes_plan, dict(volumes=volume(labels={"app": True})), "volumes[0].labels['app']", "label-value",
+     "edge_volumes", dict(edge_volumes_list=volume(labels={"app": True})), "edge_volumes_list[0].labels['app']"),
+    (edge_volumes_plan, dict(volumes=volume(labels={"bad key!": "x"})), "volumes[0].labels['bad key!']", "label-key",
+     "edge_volumes", dict(edge_volumes_list=volume(labels={"bad key!": "x"})),
+     "edge_volumes_list[0].labels['bad key!']"),
+    (edge_volumes_plan, dict(volumes=volume(labels={"app": "x" * 64})), "volumes[0].labels['app']", "label-value",
+     None, None, None),
+    (edge_volumes_plan, dict(volumes=volume(labels={"Example.com/app": "x"})), "volumes[0].labels['Example.com/app']",
+     "label-key", None, None, None),
+    (edge_volumes_plan, dict(volumes=volume(labels=["app=x"])), "volumes[0].labels", "dict",
+     "edge_volumes", dict(edge_volumes_list=volume(labels=["app=x"])), "edge_volumes_list[0].labels"),
+    (edge_volumes_plan, dict(volumes=volume(access_modes="ReadWriteMany")), "volumes[0].access_modes", "list",
+     "edge_volumes", dict(edge_volumes_list=volume(access_modes="ReadWriteMany")), "edge_volumes_list[0].access_modes"),
+    (edge_volumes_plan, dict(volumes=volume(access_modes=[])), "volumes[0].access_modes", "choice", None, None, None),
+    (edge_volumes_plan, dict(volumes=volume() + volume()), "volumes[1].name", "unique",
+     "edge_volumes", dict(edge_volumes_list=volume() + volume()), "edge_volumes_list[1].name"),
+    (edge_volumes_plan, dict(volumes=cloud(sub(), sub(path="other"))), "volumes[0].subvolumes[1].name", "unique",
+     "edge_volumes", dict(edge_volumes_list=cloud(sub(), sub(path="other"))), "edge_volumes_list[0].subvolumes[1].name"),
+    (edge_volumes_plan, dict(volumes=[dict(cloud()[0], subvolumes=sub())]), "volumes[0].subvolumes", "list",
+     "edge_volumes", dict(edge_volumes_list=[dict(cloud()[0], subvolumes=sub())]), "edge_volumes_list[0].subvolumes"),
+    (edge_volumes_plan, dict(volumes=cloud("cam-ingest")), "volumes[0].subvolumes[0]", "dict",
+     "edge_volumes", dict(edge_volumes_list=cloud("cam-ingest")), "edge_volumes_list[0].subvolumes[0]"),
+    (edge_volumes_plan, dict(volumes=["scratch"]), "volumes", None,
+     "edge_volumes", dict(edge_volumes_list=["scratch"]), "edge_volumes_list[0]"),
+    (edge_volumes_plan, dict(volumes={"name": "scratch"}), "volumes", None,
+     "edge_volumes", dict(edge_volumes_list={"name": "scratch"}), "edge_volumes_list"),
+    (edge_volumes_plan, dict(default_namespace="Default"), "default_namespace", "dns-label",
+     "edge_volumes", dict(edge_volumes_default_namespace="Default"), "edge_volumes_default_namespace"),
+    (edge_volumes_plan, dict(volumes=volume(retain="yes")), "volumes[0].retain", "true-or-false",
+     "edge_volumes", dict(edge_volumes_list=volume(retain="yes")), "edge_volumes_list[0].retain"),
+    (edge_volumes_plan, dict(volumes=volume(kind="nfs")), "volumes[0].kind", "choice",
+     "edge_volumes", dict(edge_volumes_list=volume(kind="nfs")), "edge_volumes_list[0].kind"),
+    # local_csi_driver_preflight (the csi_driver role's values)
+    (local_csi_driver_preflight, dict(release_name="Local_CSI"), "release_name", "helm-release-name",
+     "csi_driver", dict(csi_driver_release_name="Local_CSI"), "csi_driver_release_name"),
+    (local_csi_driver_preflight, dict(release_name="x" * 54), "release_name", "helm-release-name",
+     "csi_driver", dict(csi_driver_release_name="x" * 54), "csi_driver_release_name"),
+    (local_csi_driver_preflight, dict(release_namespace="kube_system"), "release_namespace", "dns-label",
+     "csi_driver", dict(csi_driver_release_namespace="kube_system"), "csi_driver_release_namespace"),
+    (local_csi_driver_preflight, dict(storage_class_name="Local"), "storage_class_name", "dns-subdomain",
+     "csi_driver", dict(csi_driver_storage_class_name="Local"), "csi_driver_storage_class_name"),
+    (local_csi_driver_preflight, dict(image_registry="https://mirror.example.com"), "image_registry", "image-registry",
+     "csi_driver", dict(csi_driver_image_registry="https://mirror.example.com"), "csi_driver_image_registry"),
+    (local_csi_driver_preflight, dict(image_registry="mirror example.com"), "image_registry", "image-registry",
+     "csi_driver", dict(csi_driver_image_registry="mirror example.com"), "csi_driver_image_registry"),
+    (local_csi_driver_preflight, dict(image_registry="mirror.example.com:99999"), "image_registry", "image-registry",
+     "csi_driver", dict(csi_driver_image_registry="mirror.example.com:99999"), "csi_driver_image_registry"),
+    (local_csi_driver_preflight, dict(image_registry="mirror.example.com/Mirror"), "image_registry", "image-registry",
+     None, None, None),
+    (local_csi_driver_preflight, dict(image_tag="v1 latest"), "image_tag", "image-tag",
+     "csi_driver", dict(csi_driver_image_tag="v1 latest"), "csi_driver_image_tag"),
+    (local_csi_driver_preflight, dict(node_selector={"kubernetes.io/os": ["linux"]}), "node_selector['kubernetes.io/os']",
+     "label-value", "csi_driver", dict(csi_driver_node_selector={"kubernetes.io/os": ["linux"]}),
+     "csi_driver_node_selector['kubernetes.io/os']"),
+    (local_csi_driver_preflight, dict(node_selector={"node role": "edge"}), "node_selector['node role']", "label-key",
+     "csi_driver", dict(csi_driver_node_selector={"node role": "edge"}), "csi_driver_node_selector['node role']"),
+    (local_csi_driver_preflight, dict(volume_group="vg\n"), "volume_group", "single-line",
+     "csi_driver", dict(csi_driver_volume_group="vg\n"), "csi_driver_volume_group"),
+    (local_csi_driver_preflight, dict(storage_class=dict(mount_options=["noatime,"])),
+     "storage_class.mount_options[0]", "mount-options",
+     "csi_driver", dict(csi_driver_storage_class_mount_options=["noatime,"]), "csi_driver_storage_class_mount_options[0]"),
+    (local_csi_driver_preflight, dict(addon_models="Model A"), "addon_models", "list",
+     "csi_driver", dict(csi_driver_addon_models="Model A"), "csi_driver_addon_models"),
+]
+
+# Role variables no module option mirrors one to one: (role, variables, variable reported, rule id).
+ROLE_TABLE = [
+    ("arc_extension", dict(arc_extension_storage_account_ids=[RG_ID]), "arc_extension_storage_account_ids[0]",
+     "storage-account-id"),
+    ("arc_extension", dict(arc_extension_storage_account_ids=["/subscriptions/" + SUB]),
+     "arc_extension_storage_account_ids[0]", "storage-account-id"),
+    ("arc_extension", dict(arc_extension_storage_account_ids=[RG_ID + "/providers/Microsoft.Storage/storageAccounts/"
+                                                              "Edge_Blobs"]),
+     "arc_extension_storage_account_ids[0]", "storage-account-id"),
+    ("arc_extension", dict(arc_extension_storage_account_ids=[ACCOUNT_ID, ACCOUNT_ID.upper()]),
+     "arc_extension_storage_account_ids[1]", "unique"),
+    ("arc_extension", dict(arc_extension_storage_account_ids=ACCOUNT_ID), "arc_extension_storage_account_ids", "list"),
+    ("arc_extension", dict(arc_extension_identity_mode="federated"), "arc_extension_identity_mode", "choice"),
+    ("arc_extension", dict(arc_extension_identity_mode="workload"), "arc_extension_oidc_issuer_url", "required"),
+    ("arc_extension", dict(arc_extension_identity_mode="workload", arc_extension_oidc_issuer_url="https://oidc.example/1",
+                           arc_workload_identity_enabled=False), "arc_workload_identity_enabled", "required"),
+    ("arc_extension", dict(arc_extension_cert_manager="yes"), "arc_extension_cert_manager", "choice"),
+    ("arc_extension", dict(arc_extension_cert_manager_version="v1"), "arc_extension_cert_manager_version",
+     "semantic-version"),
+    ("arc_extension", dict(arc_extension_cert_manager_name="Cert Manager"), "arc_extension_cert_manager_name",
+     "arc-extension-name"),
+    ("arc_extension", dict(arc_extension_subscription_id="my-subscription"), "arc_extension_subscription_id", "guid"),
+    ("arc_extension", dict(arc_extension_cloud_environment="Azure"), "arc_extension_cloud_environment", "https-url"),
+    ("arc_extension", dict(arc_extension_client_id="abc"), "arc_extension_client_id", "guid"),
+    ("arc_extension", dict(arc_extension_auto_upgrade="maybe"), "arc_extension_auto_upgrade", "boolean"),
+    ("arc_extension", dict(arc_extension_auto_upgrade_mode="minor"), "arc_extension_auto_upgrade_mode", "choice"),
+    ("arc_extension", dict(arc_extension_version="2.12.0", arc_extension_auto_upgrade=True),
+     "arc_extension_auto_upgrade", "exclusive"),
+    ("csi_driver", dict(csi_driver_chart_version="v0.3"), "csi_driver_chart_version", "semantic-version"),
+    ("csi_driver", dict(csi_driver_chart_ref="oci://Local CSI/chart"), "csi_driver_chart_ref", "image-registry"),
+    ("csi_driver", dict(csi_driver_chart_ref="charts/local csi"), "csi_driver_chart_ref", "chart-ref"),
+    ("csi_driver", dict(csi_driver_storage_class_fstype="btrfs"), "csi_driver_storage_class_fstype", "choice"),
+    ("csi_driver", dict(csi_driver_storage_class_reclaim_policy="Recycle"), "csi_driver_storage_class_reclaim_policy",
+     "choice"),
+    ("csi_driver", dict(csi_driver_node_hosts="node1"), "csi_driver_node_hosts", "list"),
+    ("csi_driver", dict(csi_driver_wait_timeout="soon"), "csi_driver_wait_timeout", "positive-integer"),
+    ("csi_driver", dict(csi_driver_nvme_info_var="my-var"), "csi_driver_nvme_info_var", "variable-name"),
+    ("csi_driver", dict(csi_driver_state="installed"), "csi_driver_state", "choice"),
+    ("csi_driver", dict(csi_driver_k8s_auth="~/.kube/config"), "csi_driver_k8s_auth", "dict"),
+    ("csi_driver", dict(csi_driver_storage_class_default="sometimes"), "csi_driver_storage_class_default", "boolean"),
+    ("edge_volumes", dict(edge_volumes_configuration_owner="me"), "edge_volumes_configuration_owner", "choice"),
+    ("edge_volumes", dict(edge_volumes_teardown_workloads=[{"kind": "Deployment", "name": "Writer"}]),
+     "edge_volumes_teardown_workloads[0].name", "dns-subdomain"),
+    ("edge_volumes", dict(edge_volumes_teardown_workloads={"kind": "Deployment", "name": "writer"}),
+     "edge_volumes_teardown_workloads", "list"),
+    ("edge_volumes", dict(edge_volumes_api="v2"), "edge_volumes_api", "choice"),
+    ("edge_volumes", dict(edge_volumes_delete_retained_data="sure"), "edge_volumes_delete_retained_data", "boolean"),
+    ("csi_driver", dict(csi_driver_image_pull_secret_name="Pull_Secret"), "csi_driver_image_pull_secret_name",
+     "dns-subdomain"),
+    ("edge_volumes", dict(edge_volumes_wait_sleep=-1), "edge_volumes_wait_sleep", "non-negative-number"),
+    ("edge_volumes", dict(edge_volumes_workload_identity=dict(client_id=GUID, tenant_id=GUID, tenant="x")),
+     "edge_volumes_workload_identity", "choice"),
+    ("edge_volumes", dict(edge_volumes_list=volume() + volume() + cloud(sub(), sub(name="Cam"))),
+     "edge_volumes_list[2].subvolumes[1].name", "dns-label"),
+]
+
+
+class ModuleExit(Exception):
+    def __init__(self, result):
+        super().__init__(result)
+        self.result = result
+
+
+def _exit(self, **result):
+    raise ModuleExit(dict(result, failed=False))
+
+
+def _fail(self, msg, **result):
+    raise ModuleExit(dict(result, failed=True, msg=msg))
+
+
+def _no_request(*args, **kwargs):
+    raise AssertionError("bad input reached a client: %r" % (args,))
+
+
+def run_module(module, changes):
+    args = dict(BASE[module])
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = value
+    patches = {}
+    if hasattr(module, "arm_client_for_module"):
+        patches["arm_client_for_module"] = _no_request
+    with patch_module_args(args), mock.patch.multiple(basic.AnsibleModule, exit_json=_exit, fail_json=_fail), \
+            mock.patch.object(k8s_module, "objects_for", _no_request), mock.patch.multiple(module, **patches) \
+            if patches else mock.patch.object(k8s_module, "new_module", k8s_module.new_module):
+        with pytest.raises(ModuleExit) as caught:
+            module.main()
+    return caught.value.result
+
+
+def _case_id(row):
+    return "%s-%s-%s" % (row[0].__name__.rsplit(".", 1)[-1], row[2], row[3])
+
+
+def test_table_is_large_enough_and_names_every_rule():
+    assert len(TABLE) + len(ROLE_TABLE) >= 80
+    used = {row[3] for row in TABLE} | {row[3] for row in ROLE_TABLE}
+    assert set(common_inputs.RULES) - used == set(), "cluster rules without a wrong input in the table"
+
+
+@pytest.mark.parametrize("module,changes,option,rule,role,role_changes,variable", TABLE,
+                         ids=[_case_id(row) for row in TABLE])
+def test_module_refuses_before_any_request(module, changes, option, rule, role, role_changes, variable):
+    result = run_module(module, changes)
+    assert result["failed"], result
+    if rule is None:  # AnsibleModule's own type check: the option and the expected type are named
+        assert "'%s'" % option in result["msg"] and "unable to convert to" in result["msg"], result["msg"]
+    else:
+        expected = "%s: " % option
+        assert any(error.startswith(expected) and error.endswith("(rule %s)" % rule) for error in result["errors"]), \
+            result["errors"]
+        assert result["msg"].startswith("invalid input, nothing was changed: ")
+    assert str(SECRET) not in result["msg"]  # protected values are never echoed
+    if role is not None:
+        # The same input through the role variable that feeds this option: validate.yml reports it too.
+        variables = dict(ROLE_BASE[role], **role_changes)
+        errors = cluster_role_inputs.role_input_errors(role, variables)
+        assert any(error.startswith(variable + ":") or error.startswith(variable + "[") or
+                   error.startswith(variable + ".") for error in errors), errors
+        if rule is not None:
+            assert any(error.endswith("(rule %s)" % rule) or error.endswith("(rule %s)" % ROLE_RULE.get(variable))
+                       for error in errors), errors
+        assert errors == cluster_role_inputs.cluster_input_errors(variables)[:len(errors)] or all(
+            error in cluster_role_inputs.cluster_input_errors(variables) for error in errors)
+
+
+@pytest.mark.parametrize("role,variables,variable,rule", ROLE_TABLE, ids=["%s-%s" % (r[0], r[2]) for r in ROLE_TABLE])
+def test_role_variables_are_refused_with_their_name(role, variables, variable, rule):
+    errors = cluster_role_inputs.role_input_errors(role, dict(ROLE_BASE[role], **variables))
+    assert any(error.startswith(variable + ": ") and error.endswith("(rule %s)" % rule) for error in errors), errors
+    assert all(error in cluster_role_inputs.cluster_input_errors(dict(ROLE_BASE[role], **variables)) for error in errors)
+
+
+@pytest.mark.parametrize("module", sorted(BASE, key=lambda m: m.__name__), ids=lambda m: m.__name__.rsplit(".", 1)[-1])
+def test_valid_baselines_pass_validation(module):
+    """The baselines are valid: each case above fails only for its own change (the module reaches its client)."""
+    try:
+        result = run_module(module, {})
+    except AssertionError as error:  # the ARM modules: the client factory itself was reached
+        result = {"msg": str(error)}
+    assert "bad input reached a client" in result["msg"], result
+
+
+def test_every_error_is_reported_at_once():
+    variables = dict(edge_volumes_list=volume(size="0") + volume(name="Scratch") + cloud(sub(name="Cam")),
+                     edge_volumes_api="v2")
+    errors = cluster_role_inputs.role_input_errors("edge_volumes", variables)
+    assert [error.split(":", 1)[0] for error in errors] == [
+        "edge_volumes_list[0].size", "edge_volumes_list[1].name", "edge_volumes_list[2].subvolumes[0].name",
+        "edge_volumes_api"]
+
+
+def test_role_defaults_are_valid():
+    for role in cluster_role_inputs.ROLE_CHECKS:
+        assert cluster_role_inputs.role_input_errors(role, ROLE_BASE[role]) == []
+
+
+def test_inventory_plugin_options():
+    errors = arc_inventory.inventory_option_errors(["my-subscription", SUB], ["rg-edge.", "rg-edge"])
+    assert errors == [
+        "subscription_ids[0]: 'my-subscription' is not a GUID (8-4-4-4-12 hexadecimal digits) (rule guid)",
+        "resource_groups[0]: 'rg-edge.' is invalid: a resource group name is 1-90 letters, digits, '-', '_', '.', "
+        "'(' and ')', not ending in '.' (rule resource-group)"]
