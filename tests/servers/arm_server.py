@@ -184,6 +184,21 @@ class ArmState:
             "name": name, "type": "Microsoft.Kubernetes/connectedClusters", "location": location,
             "tags": tags or {}, "identity": {"type": "SystemAssigned"}, "properties": properties})
 
+    def add_identity(self, subscription, resource_group, name, location="westeurope", tags=None, federated=None):
+        """A user-assigned identity created by someone else, with federated credentials {name: properties}."""
+        identity_id = ("/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.ManagedIdentity/"
+                       "userAssignedIdentities/{2}").format(subscription, resource_group, name)
+        key = identity_id.lower()
+        principal = str(uuid.uuid5(uuid.NAMESPACE_URL, key))
+        self.known_principals.add(principal)
+        self.identities[key] = {"id": identity_id, "name": name, "location": location, "tags": dict(tags or {}),
+                                "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+                                "properties": {"principalId": principal, "tenantId": self.tenant,
+                                               "clientId": str(uuid.uuid5(uuid.NAMESPACE_DNS, key))}}
+        self.federated[key] = {fc: {"id": identity_id + "/federatedIdentityCredentials/" + fc, "name": fc,
+                                    "properties": dict(properties)} for fc, properties in (federated or {}).items()}
+        return key
+
     def add_extension(self, cluster_id, name, properties, identity=None, in_progress=None):
         """Put an extension in place as if created earlier; with in_progress ("Updating", ...) an operation is running
         on it that ends after `behaviour.lro_polls` reads."""
@@ -757,6 +772,11 @@ class ArmHandler(BaseHTTPRequestHandler):
         if self.command == "PUT":
             if not self._check_body(body, "identity"):
                 return None
+            # Tag names may not contain < > % & \ ? / (Azure Resource Manager tag limitations).
+            reserved = [name for name in body.get("tags") or {} if re.search(r"[<>%&\\?/]", name)]
+            if reserved:
+                return self._error(400, "InvalidTagNameCharacters",
+                                   "The tag names '{0}' have reserved characters '<,>,%,&,\\,?,/'".format(",".join(reserved)))
             existing = self.state.identities.get(key)
             principal = existing["properties"]["principalId"] if existing else str(uuid.uuid5(uuid.NAMESPACE_URL, key))
             self.state.known_principals.add(principal)

@@ -41,6 +41,8 @@ subscription_ids: [{0}, {1}]
 keyed_groups:
   - key: arc_tags.ring
     prefix: ring
+groups:
+  edge_clusters: true
 """.format(SUBSCRIPTION, OTHER_SUBSCRIPTION)
     process = run_inventory(playbook, tmp_path, config)
     assert process.returncode == 0, process.stderr
@@ -59,6 +61,8 @@ keyed_groups:
     assert inventory["ring_canary"]["hosts"] == ["store-0000"]
     assert inventory["connectivity_offline"]["hosts"] == ["store-0004"]
     assert inventory["distribution_aks_edge_essentials"]["hosts"] == ["store-0100"]
+    # docs/awx.md's advice: `groups: {edge_clusters: true}` puts every cluster where the entry playbooks look
+    assert sorted(inventory["edge_clusters"]["hosts"]) == sorted(hostvars)
     list_calls = [r for r in state.requests if r["path"].endswith("/connectedClusters") and r["method"] == "GET"]
     assert len(list_calls) == 3 + 1  # three pages for the first subscription, one for the second
     assert state.violations == []
@@ -71,6 +75,9 @@ def test_inventory_resource_group_filter_and_errors(arm_server, playbook, tmp_pa
     process = run_inventory(playbook, tmp_path, "plugin: acstor.edge.arc_clusters\nresource_groups: [rg-b]\n")
     assert process.returncode == 0, process.stderr
     assert sorted(process.inventory["_meta"]["hostvars"]) == ["b1"]
+    # without `groups: {edge_clusters: true}` the clusters are in arc_clusters only (docs/awx.md says so)
+    assert process.inventory["arc_clusters"]["hosts"] == ["b1"]
+    assert "b1" not in process.inventory.get("edge_clusters", {}).get("hosts", [])
 
     process = run_inventory(playbook, tmp_path, "plugin: acstor.edge.arc_clusters\n"
                                                 "subscription_ids: [00000000-0000-0000-0000-00000000dead]\n")

@@ -84,6 +84,7 @@ def test_role_keeps_existing_cert_manager_and_workload_identity_then_teardown(ar
     assert sorted(r["name"] for r in state.extensions.values()) == ["azure-arc-containerstorage", "azure-cert-management"]
     identity_key = next(iter(state.identities))
     assert identity_key.endswith("/acsa-store-0042")
+    assert state.identities[identity_key]["tags"] == {"acstor.edge.owned-by": "arc_extension"}  # ours, for teardown
     subjects = sorted(c["properties"]["subject"] for c in state.federated[identity_key].values())
     assert subjects == ["system:serviceaccount:azure-arc-containerstorage:csi-wyvern-sa",
                         "system:serviceaccount:azure-arc-containerstorage:wyvern-operator-sa",
@@ -104,6 +105,78 @@ def test_role_keeps_existing_cert_manager_and_workload_identity_then_teardown(ar
     assert [a for a in state.role_assignments.values() if a["properties"]["principalId"] == principal] == []
     assert sorted(r["name"] for r in state.extensions.values()) == ["azure-cert-management"]  # not ours: kept
     assert state.identities == {}
+    assert state.violations == []
+
+
+WORKLOAD = """    arc_extension_identity_mode: workload
+    arc_extension_oidc_issuer_url: https://oidc.example/store-0042
+    arc_extension_workload_identity_location: westeurope
+"""
+OUR_CREDENTIALS = ["acsa-csi-fed", "acsa-operator-fed", "acsa-pv-fed"]
+
+
+def test_teardown_leaves_an_identity_someone_else_created_with_its_own_credentials(arm_server, playbook):
+    state = arm_server.state
+    key = state.add_identity(SUBSCRIPTION, RG, "acsa-store-0042", tags={"team": "platform"}, federated={
+        "gitops-fed": {"issuer": "https://oidc.example/store-0042", "subject": "system:serviceaccount:flux-system:kustomize",
+                       "audiences": ["api://AzureADTokenExchange"]}})
+    principal = state.identities[key]["properties"]["principalId"]
+    rc, _results, output = playbook.run(role_task(WORKLOAD))
+    assert rc == 0, output
+    assert sorted(state.federated[key]) == sorted(OUR_CREDENTIALS + ["gitops-fed"])
+    assert state.identities[key]["tags"] == {"team": "platform"}, "an identity we did not create is not marked ours"
+    assert not [r for r in state.writes() if r["method"] == "PUT" and r["path"].lower().endswith("/acsa-store-0042")]
+
+    # check mode with --diff: says what it would remove, writes nothing
+    writes = len(state.writes())
+    rc, results, output = playbook.run(role_task(WORKLOAD, tasks_from="teardown"), check=True, diff=True)
+    assert rc == 0, output
+    assert len(state.writes()) == writes, write_paths(state)[writes:]
+    planned = next(r for name, r in results.items() if "Remove the workload identity if" in name)
+    assert planned.get("changed") and planned.get("owned") is False, planned
+    assert planned["diff"]["before"]["federated_credentials"] == sorted(OUR_CREDENTIALS + ["gitops-fed"])
+    assert planned["diff"]["after"]["federated_credentials"] == ["gitops-fed"]
+    assert not [a for a in planned["actions"] if a.startswith("delete identity")], planned["actions"]
+
+    rc, _results, output = playbook.run(role_task(WORKLOAD, tasks_from="teardown"))
+    assert rc == 0, output
+    assert key in state.identities and state.identities[key]["tags"] == {"team": "platform"}
+    assert sorted(state.federated[key]) == ["gitops-fed"]  # theirs stays, ours are gone
+    assert not [r for r in state.writes()[writes:] if r["method"] == "DELETE" and r["path"].lower().endswith("/acsa-store-0042")]
+    assert [a for a in state.role_assignments.values() if a["properties"]["principalId"] == principal] == []
+    assert state.violations == []
+
+    # a second teardown finds nothing of ours left
+    writes = len(state.writes())
+    rc, results, output = playbook.run(role_task(WORKLOAD, tasks_from="teardown"))
+    assert rc == 0, output
+    assert len(state.writes()) == writes, write_paths(state)[writes:]
+
+
+def test_teardown_deletes_the_identity_it_created_and_check_mode_only_plans_it(arm_server, playbook):
+    state = arm_server.state
+    rc, results, output = playbook.run(role_task(WORKLOAD), check=True, diff=True)
+    assert rc == 0, output
+    assert state.writes() == [] and state.identities == {}
+    planned = next(r for name, r in results.items() if "User-assigned identity with the three" in name)
+    assert planned["diff"]["before"] == {}
+    assert planned["diff"]["after"] == {"name": "acsa-store-0042", "tags": {"acstor.edge.owned-by": "arc_extension"},
+                                        "federated_credentials": OUR_CREDENTIALS}
+
+    rc, _results, output = playbook.run(role_task(WORKLOAD))
+    assert rc == 0, output
+    key = next(iter(state.identities))
+    writes = len(state.writes())
+    rc, results, output = playbook.run(role_task(WORKLOAD, tasks_from="teardown"), check=True, diff=True)
+    assert rc == 0, output
+    assert len(state.writes()) == writes and key in state.identities
+    planned = next(r for name, r in results.items() if "Remove the workload identity if" in name)
+    assert planned["owned"] is True and planned["actions"] == ["delete identity acsa-store-0042"]
+    assert planned["diff"]["after"] == {}
+
+    rc, _results, output = playbook.run(role_task(WORKLOAD, tasks_from="teardown"))
+    assert rc == 0, output
+    assert state.identities == {} and state.federated == {} and state.role_assignments == {}
     assert state.violations == []
 
 

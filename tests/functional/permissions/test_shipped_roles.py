@@ -132,11 +132,16 @@ def test_azure_roles_cover_every_arm_request_of_arc_extension(tmp_path, ansible_
               "arc_extension_storage_account_ids": ACCOUNTS, "arc_extension_kubeconfig": crd_kubeconfig}
     workload = dict(common, arc_extension_identity_mode="workload", arc_extension_workload_identity_location="westeurope",
                     arc_extension_oidc_issuer_url="https://oidc.example/store-0042")
+    # An identity someone else created: teardown removes only our federated credentials from it.
+    arm_server.state.add_identity(SUBSCRIPTION, RG, "shared-edge-identity")
+    foreign = dict(workload, arc_extension_workload_identity_name="shared-edge-identity")
     run_play(tmp_path, ansible_env, [
         role_step("arc_extension", **common), role_step("arc_extension", **common),
         role_step("arc_extension", tasks_from="teardown", **common),
         role_step("arc_extension", **workload),
-        role_step("arc_extension", tasks_from="teardown", arc_extension_teardown_cert_manager=True, **workload),
+        role_step("arc_extension", tasks_from="teardown", **workload),
+        role_step("arc_extension", **foreign),
+        role_step("arc_extension", tasks_from="teardown", arc_extension_teardown_cert_manager=True, **foreign),
     ], env_extra=arm_server.client_env(SUBSCRIPTION))
     state = arm_server.state
     # The arc_clusters inventory plugin, which fills edge_clusters from the subscription.
@@ -154,6 +159,7 @@ def test_azure_roles_cover_every_arm_request_of_arc_extension(tmp_path, ansible_
                    "microsoft.kubernetesconfiguration/extensions/delete",
                    "microsoft.authorization/roleassignments/write", "microsoft.authorization/roleassignments/delete",
                    "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/write",
+                   "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials/delete",
                    "microsoft.managedidentity/userassignedidentities/delete"):
         assert action in actions, sorted(actions)
     assert uncovered_arm_requests(requests, azure_roles()) == []
