@@ -372,9 +372,17 @@ def wait_pid_gone(pid, timeout):
     return not pid_alive(pid)
 
 
-def sync_clock(port):
+def sync_clock(port, attempts=5):
     # A restored guest wakes with the clock of the moment the golden state was saved.
-    ssh_run(port, f"date -s @{int(time.time())} >/dev/null")
+    # Right after a boot on a loaded host, an ssh that follows the first successful one can still miss the
+    # 3 s connect timeout (exit 255, nothing ran); setting the clock is idempotent, so try again.
+    for attempt in range(attempts):
+        result = ssh_run(port, f"date -s @{int(time.time())} >/dev/null", check=attempt == attempts - 1)
+        if result.returncode == 0:
+            return
+        if result.returncode != 255:
+            raise LabError(f"ssh command failed ({result.returncode}): date -s\n{result.stderr or ''}")
+        time.sleep(2)
 
 
 # ---------------------------------------------------------------- nodes
