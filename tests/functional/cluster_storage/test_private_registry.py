@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "servers"))
 
 from oci_registry import OciRegistry  # noqa: E402  pylint: disable=wrong-import-position
 
-from test_csi_driver_role import CLUSTER_VARS, NODES, driver_args  # noqa: E402  pylint: disable=wrong-import-position
+from test_csi_driver_role import CSI_RECORD, NODE, driver_args  # noqa: E402  pylint: disable=wrong-import-position
 
 CHART = Path(__file__).resolve().parent / "fixtures" / "local-csi-driver"
 TOKEN_USER = "00000000-0000-0000-0000-000000000000"  # the user name Azure Container Registry tokens log in with
@@ -51,13 +51,19 @@ def registry(helm_binary, tmp_path_factory):
 
 
 @pytest.fixture
-def csi_oci(cluster, registry):
+def csi_oci(cluster, registry, tmp_path):
+    # the node n1 (the controller, connection local) holds the driver's VG: its stripe record says so
+    stripes = tmp_path / "stripes"
+    stripes.mkdir()
+    (stripes / "csi.json").write_text(json.dumps(CSI_RECORD))
+
     def play(c, **role_vars):
+        role_vars.setdefault("csi_driver_stripe_record_dir", str(stripes))
         role_vars.setdefault("csi_driver_chart_ref", registry.chart_ref)
         role_vars.setdefault("csi_driver_chart_version", "0.3.0")
         role_vars.setdefault("csi_driver_chart_registry_ca_file", str(registry.ca_path))
         role_vars.setdefault("csi_driver_wait_timeout", 30)
-        return c.play("csi_driver", hostvars=CLUSTER_VARS, nodes=NODES, **role_vars)
+        return c.play("csi_driver", nodes={"n1": NODE}, **role_vars)
     return play
 
 
