@@ -511,62 +511,77 @@ def volume_list_errors(volumes, default_namespace="default", name="volumes", ext
         if not isinstance(volume, dict):
             errors.append(rules.message(prefix, "must be a mapping {name, size, ...}, got %r" % (volume,), "dict"))
             continue
-        unknown = sorted(str(key) for key in volume if key not in VOLUME_FIELDS)
-        if unknown:
-            errors.append(rules.message(prefix, "has unknown field(s) %s (known: %s)" % (
-                ", ".join(unknown), ", ".join(VOLUME_FIELDS)), "choice"))
-        namespace = volume.get("namespace") or default_namespace
-        namespace = namespace if isinstance(namespace, str) else "(invalid)"  # keys below must be hashable
-        kind = volume.get("kind", "local_shared")
-        if rules.check(errors, prefix + ".name", volume.get("name"), k8s.dns_subdomain):
-            key = (namespace, volume["name"])
-            if key in claims:
-                errors.append(rules.message(prefix + ".name", "%r is listed twice in namespace %s (also %s)" % (
-                    volume["name"], namespace, claims[key]), "unique"))
-            claims.setdefault(key, prefix)
-        if volume.get("namespace") is not None:
-            rules.check(errors, prefix + ".namespace", volume["namespace"], k8s.dns_label)
-        rules.check_choice(errors, prefix + ".kind", kind, VOLUME_KINDS)
-        rules.check(errors, prefix + ".size", volume.get("size"), k8s.storage_quantity)
-        if volume.get("retain") is not None and rules.check(errors, prefix + ".retain", volume["retain"], _true_or_false):
-            if volume["retain"] and kind in VOLUME_KINDS:
-                storage_class = RETAIN_STORAGE_CLASS[CLOUD_STORAGE_CLASS if kind == "cloud" else LOCAL_SHARED_STORAGE_CLASS]
-                version_error = retain_version_error(prefix + ".retain", storage_class, extension_version)
-                if version_error:
-                    errors.append(version_error + " (rule retain-classes)")
-        if "access_modes" in volume:
-            k8s.check_access_modes(errors, prefix + ".access_modes", volume["access_modes"])
-        k8s.check_labels(errors, prefix + ".labels", volume.get("labels"))
-        subvolume_list = common.nested(errors, prefix + ".subvolumes", volume.get("subvolumes"), "list")
-        if subvolume_list and kind != "cloud":
-            errors.append(rules.message(prefix + ".subvolumes", "need kind: cloud (a cloud-backed-sc volume); this "
-                                        "volume is %s" % (kind,), "unused-option"))
-            continue
-        for sub_index, item in enumerate(subvolume_list or []):
-            sub_prefix = "%s.subvolumes[%d]" % (prefix, sub_index)
-            if not isinstance(item, dict):
-                errors.append(rules.message(sub_prefix, "must be a mapping {name, type, ...}, got %r" % (item,), "dict"))
-                continue
-            unknown = sorted(str(key) for key in item if key not in SubvolumeSpec.FIELDS + SUBVOLUME_EXTRA_FIELDS
-                             or key in ("pvc", "namespace"))
-            if unknown:
-                errors.append(rules.message(sub_prefix, "has unknown field(s) %s (pvc and namespace are the volume's)"
-                                            % ", ".join(unknown), "choice"))
-            spec = SubvolumeSpec(**_subvolume_values(item, volume, namespace))
-            errors.extend(validate_subvolume(spec, sub_prefix + ".", in_volume=True))
-            for field in SUBVOLUME_EXTRA_FIELDS:
-                if field == "api" and item.get(field) is not None:
-                    rules.check_choice(errors, sub_prefix + ".api", item[field], ("auto", API_CURRENT, API_LEGACY))
-                elif field != "api" and item.get(field) is not None:
-                    rules.check(errors, "%s.%s" % (sub_prefix, field), item[field], rules.boolean)
-            if isinstance(spec.name, str):
-                key = (namespace, spec.name)
-                if key in subvolume_names:
-                    errors.append(rules.message(sub_prefix + ".name", "%r is listed twice in namespace %s (also %s); "
-                                                "the second would overwrite the first" % (
-                                                    spec.name, namespace, subvolume_names[key]), "unique"))
-                subvolume_names.setdefault(key, sub_prefix)
+        found = []
+        _volume_errors(found, prefix, volume, default_namespace, extension_version, claims, subvolume_names)
+        errors.extend(_naming_volume(error, volume.get("name")) for error in found)
     return errors
+
+
+def _naming_volume(error, volume_name):
+    """A long list is read by name, not by index: '... (volume cache) (rule storage-quantity)'."""
+    if not isinstance(volume_name, str) or not volume_name or "\n" in volume_name or not error.endswith(")"):
+        return error
+    head, marker, rule_id = error.rpartition(" (rule ")
+    return "%s (volume %s) (rule %s" % (head, volume_name, rule_id) if marker else error
+
+
+def _volume_errors(errors, prefix, volume, default_namespace, extension_version, claims, subvolume_names):
+    """The errors of one volume mapping (its subvolumes included), each naming its path."""
+    unknown = sorted(str(key) for key in volume if key not in VOLUME_FIELDS)
+    if unknown:
+        errors.append(rules.message(prefix, "has unknown field(s) %s (known: %s)" % (
+            ", ".join(unknown), ", ".join(VOLUME_FIELDS)), "choice"))
+    namespace = volume.get("namespace") or default_namespace
+    namespace = namespace if isinstance(namespace, str) else "(invalid)"  # keys below must be hashable
+    kind = volume.get("kind", "local_shared")
+    if rules.check(errors, prefix + ".name", volume.get("name"), k8s.dns_subdomain):
+        key = (namespace, volume["name"])
+        if key in claims:
+            errors.append(rules.message(prefix + ".name", "%r is listed twice in namespace %s (also %s)" % (
+                volume["name"], namespace, claims[key]), "unique"))
+        claims.setdefault(key, prefix)
+    if volume.get("namespace") is not None:
+        rules.check(errors, prefix + ".namespace", volume["namespace"], k8s.dns_label)
+    rules.check_choice(errors, prefix + ".kind", kind, VOLUME_KINDS)
+    rules.check(errors, prefix + ".size", volume.get("size"), k8s.storage_quantity)
+    if volume.get("retain") is not None and rules.check(errors, prefix + ".retain", volume["retain"], _true_or_false):
+        if volume["retain"] and kind in VOLUME_KINDS:
+            storage_class = RETAIN_STORAGE_CLASS[CLOUD_STORAGE_CLASS if kind == "cloud" else LOCAL_SHARED_STORAGE_CLASS]
+            version_error = retain_version_error(prefix + ".retain", storage_class, extension_version)
+            if version_error:
+                errors.append(version_error + " (rule retain-classes)")
+    if "access_modes" in volume:
+        k8s.check_access_modes(errors, prefix + ".access_modes", volume["access_modes"])
+    k8s.check_labels(errors, prefix + ".labels", volume.get("labels"))
+    subvolume_list = common.nested(errors, prefix + ".subvolumes", volume.get("subvolumes"), "list")
+    if subvolume_list and kind != "cloud":
+        errors.append(rules.message(prefix + ".subvolumes", "need kind: cloud (a cloud-backed-sc volume); this "
+                                    "volume is %s" % (kind,), "unused-option"))
+        return
+    for sub_index, item in enumerate(subvolume_list or []):
+        sub_prefix = "%s.subvolumes[%d]" % (prefix, sub_index)
+        if not isinstance(item, dict):
+            errors.append(rules.message(sub_prefix, "must be a mapping {name, type, ...}, got %r" % (item,), "dict"))
+            continue
+        unknown = sorted(str(key) for key in item if key not in SubvolumeSpec.FIELDS + SUBVOLUME_EXTRA_FIELDS
+                         or key in ("pvc", "namespace"))
+        if unknown:
+            errors.append(rules.message(sub_prefix, "has unknown field(s) %s (pvc and namespace are the volume's)"
+                                        % ", ".join(unknown), "choice"))
+        spec = SubvolumeSpec(**_subvolume_values(item, volume, namespace))
+        errors.extend(validate_subvolume(spec, sub_prefix + ".", in_volume=True))
+        for field in SUBVOLUME_EXTRA_FIELDS:
+            if field == "api" and item.get(field) is not None:
+                rules.check_choice(errors, sub_prefix + ".api", item[field], ("auto", API_CURRENT, API_LEGACY))
+            elif field != "api" and item.get(field) is not None:
+                rules.check(errors, "%s.%s" % (sub_prefix, field), item[field], rules.boolean)
+        if isinstance(spec.name, str):
+            key = (namespace, spec.name)
+            if key in subvolume_names:
+                errors.append(rules.message(sub_prefix + ".name", "%r is listed twice in namespace %s (also %s); "
+                                            "the second would overwrite the first" % (
+                                                spec.name, namespace, subvolume_names[key]), "unique"))
+            subvolume_names.setdefault(key, sub_prefix)
 
 
 def _subvolume_values(item, volume, namespace):

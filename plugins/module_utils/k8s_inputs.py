@@ -135,6 +135,8 @@ def quantity_value(value):
 @rule("storage-quantity", "a Kubernetes quantity greater than zero, such as 2Gi or 500M")
 def storage_quantity(value):
     """resource.Quantity syntax; a PVC storage request must be greater than zero (ValidatePersistentVolumeClaimSpec)."""
+    if value is None:
+        return "is required (not set), such as 2Gi"
     if isinstance(value, str):
         reason = single_line(value)
         if reason:

@@ -48,7 +48,7 @@ CSI_ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "a
 # The operating systems the collection supports: os-release ID → accepted VERSION_ID major/minor.
 SUPPORTED_OS = {
     "ubuntu": ("22.04", "24.04"),
-    "debian": ("12",),
+    "debian": ("12", "13"),
     "azurelinux": ("3",),
 }
 RHEL_FAMILY_IDS = ("rhel", "rocky", "almalinux", "centos", "ol", "oracle", "circle")
@@ -203,7 +203,7 @@ def _check_os(facts, options, products):
     pretty = facts.os_release.get("PRETTY_NAME", description)
     return CheckResult(
         "os_supported", "ok" if supported else "fail", pretty,
-        "Ubuntu 22.04/24.04, Debian 12, Azure Linux 3, RHEL 9", SOURCE_COLLECTION, products,
+        "Ubuntu 22.04/24.04, Debian 12/13, Azure Linux 3, RHEL 9", SOURCE_COLLECTION, products,
         "" if supported else "%s is not an operating system acstor.edge supports" % description)
 
 

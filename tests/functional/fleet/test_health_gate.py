@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[3]
 RG = "rg-edge"
 EXTENSION = "azure-arc-containerstorage"
 PHASES = ["csi_driver", "arc_extension", "edge_volumes"]
-VOLUMES = [{"name": "cache", "kind": "local_shared"}, {"name": "media", "kind": "cloud"}]
+VOLUMES = [{"name": "cache", "kind": "local_shared", "size": "2Gi"}, {"name": "media", "kind": "cloud", "size": "10Gi"}]
 NOT_MOUNTED = "/mnt/acstor-edge-gate-test-not-mounted"
 # A path mounted on this host that nvme_stripe accepts as a mount path (validate.yml refuses system
 # directories such as "/", as the module does).

@@ -134,7 +134,7 @@ CASES = {
                                  ["csi_driver_state", "installed"]),
     # ARM modules and the arc role (test server: no write may reach it)
     "extension resource group path": (arm("arc_extension", dict(EXTENSION, resource_group="rg/../x")), False,
-                                      ["resource_group 'rg/../x'"]),
+                                      ["resource_group", "rg/../x"]),
     "extension unknown cluster type": (arm("arc_extension", dict(EXTENSION, cluster_type="vmClusters")), False,
                                        ["cluster_type", "vmClusters"]),
     "role assignment scope not a resource id": (arm("arm_role_assignment", scope="rg-edge", principal_id="p1",

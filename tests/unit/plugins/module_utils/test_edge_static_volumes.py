@@ -82,7 +82,7 @@ def test_retain_classes_need_extension_2_11_2(version, refused):
                           "2.9.0, back in 2.9.1, fixed in 2.11.2); this cluster's extension is {0}".format(version)]
         assert list_errors == ["volumes[0].retain: storage class cloud-backed-retain-sc needs extension version 2.11.2 or "
                                "later (removed in 2.9.0, back in 2.9.1, fixed in 2.11.2); this cluster's extension is {0} "
-                               "(rule retain-classes)".format(version)]
+                               "(volume b) (rule retain-classes)".format(version)]
     else:
         assert errors == [] and list_errors == []
         assert pvcs[0]["spec"]["storageClassName"] == "cloud-backed-retain-sc"
@@ -93,7 +93,7 @@ def test_retain_must_be_a_boolean_and_local_retain_volumes_come_first():
                                                     {"name": "l", "size": "1Gi", "retain": True}])
     assert errors == [] and [p["spec"]["storageClassName"] for p in pvcs] == ["unbacked-retain-sc", "cloud-backed-sc"]
     _pvcs, _subs, errors = ev.normalize_volume_list([{"name": "l", "size": "1Gi", "retain": "yes"}])
-    assert errors == ["volumes[0].retain: must be true or false, got 'yes' (rule true-or-false)"]
+    assert errors == ["volumes[0].retain: must be true or false, got 'yes' (volume l) (rule true-or-false)"]
 
 
 def test_trailing_newline_names_are_refused_everywhere():
@@ -111,3 +111,12 @@ def test_binding_conflicts():
         "static volume my-static-pvc: PersistentVolume my-static-pv exists and is claimed by other/theirs"]
     moved = {"spec": dict(pv["spec"], csi=dict(pv["spec"]["csi"], volumeHandle="v2#x#my-static-pv"))}
     assert "exists with volumeHandle 'v2#x#my-static-pv'" in static.binding_conflicts(rendered, {"my-static-pv": moved})[0]
+
+
+def test_list_errors_name_the_volume_they_belong_to():
+    errors = ev.volume_list_errors([{"name": "cache", "size": "2Gi"}, {"name": "media", "size": "ten", "kind": "cloud"},
+                                    {"size": "1Gi"}, {"name": "logs"}], name="edge_volumes_list")
+    assert errors == ["edge_volumes_list[1].size: 'ten' is not a Kubernetes quantity (examples: 2Gi, 500Mi, 1T) "
+                      "(volume media) (rule storage-quantity)",
+                      "edge_volumes_list[2].name: is required (not set) (rule string)",
+                      "edge_volumes_list[3].size: is required (not set), such as 2Gi (volume logs) (rule storage-quantity)"]

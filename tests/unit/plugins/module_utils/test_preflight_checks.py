@@ -79,6 +79,8 @@ CASES = [
      {}, "local_path_separate_filesystem", "warn"),
     ("local-path not measured", dict(paths=[]), {}, "local_path_free_space", "warn"),
     ("debian 11", dict(os_release={"ID": "debian", "VERSION_ID": "11"}), {}, "os_supported", "fail"),
+    ("debian 13", dict(os_release={"ID": "debian", "VERSION_ID": "13"}), {}, "os_supported", "ok"),
+    ("debian 14", dict(os_release={"ID": "debian", "VERSION_ID": "14"}), {}, "os_supported", "fail"),
     ("ubuntu 20.04", dict(os_release={"ID": "ubuntu", "VERSION_ID": "20.04"}), {}, "os_supported", "fail"),
     ("ubuntu 24.04", dict(os_release={"ID": "ubuntu", "VERSION_ID": "24.04"}), {}, "os_supported", "ok"),
     ("rocky 9.4", dict(os_release={"ID": "rocky", "ID_LIKE": "rhel centos fedora", "VERSION_ID": "9.4"}), {},
