@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.acstor.edge.plugins.module_utils.cluster_role_inputs import (
+from ansible_collections.acstor.edge.plugins.plugin_utils.cluster_role_inputs import (
     pick_role_variables,
     role_input_errors,
 )

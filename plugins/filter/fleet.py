@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.acstor.edge.plugins.module_utils.gitops_changes import WebhookPayloadError, rollout_targets
-from ansible_collections.acstor.edge.plugins.module_utils.inventory_model import validate_inventory
-from ansible_collections.acstor.edge.plugins.module_utils.rollout_plan import (
+from ansible_collections.acstor.edge.plugins.plugin_utils.gitops_changes import WebhookPayloadError, rollout_targets
+from ansible_collections.acstor.edge.plugins.plugin_utils.inventory_model import validate_inventory
+from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import (
     RolloutPolicyError,
     batch_verdict,
     plan_batches,

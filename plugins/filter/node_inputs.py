@@ -1,11 +1,11 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters that check the node roles' variables with the rules their modules use (module_utils/node_inputs)."""
+"""Filters that check the node roles' variables with the rules their modules use (module_utils/node/inputs)."""
 
 from __future__ import annotations
 
-from ansible_collections.acstor.edge.plugins.module_utils.node_role_inputs import (
+from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import (
     pick_role_variables,
     role_input_errors,
 )

@@ -80,9 +80,9 @@ principal_ids:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils import azure_inputs
-from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import check, refuse_invalid
-from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import (
+from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure_inputs
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, refuse_invalid
+from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
     EXTENSIONS_API_VERSION,
     ExtensionSpec,
     extension_path,
@@ -90,9 +90,9 @@ from ansible_collections.acstor.edge.plugins.module_utils.arc_extension import (
     principal_id,
     validate_spec,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
-from ansible_collections.acstor.edge.plugins.module_utils.arm_module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure_auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
+from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
+from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
 
 
 def main():

@@ -92,17 +92,17 @@ progress:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import message, refuse_invalid
-from ansible_collections.acstor.edge.plugins.module_utils.arm_authorization import (
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message, refuse_invalid
+from ansible_collections.acstor.edge.plugins.module_utils.azure.authorization import (
     AUTHORIZATION_API_VERSION,
     create_role_assignment,
     existing_assignments,
     role_definition_id_by_name,
     validate_role_assignment,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
-from ansible_collections.acstor.edge.plugins.module_utils.arm_module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure_auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
+from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
+from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
 
 
 def main():

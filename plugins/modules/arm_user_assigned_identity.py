@@ -136,9 +136,9 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.common_inputs import refuse_invalid
-from ansible_collections.acstor.edge.plugins.module_utils.arm_client import ArmError
-from ansible_collections.acstor.edge.plugins.module_utils.arm_managed_identity import (
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import refuse_invalid
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
+from ansible_collections.acstor.edge.plugins.module_utils.azure.identity import (
     MANAGED_IDENTITY_API_VERSION,
     WORKLOAD_IDENTITY_AUDIENCE,
     federated_credential_body,
@@ -148,8 +148,8 @@ from ansible_collections.acstor.edge.plugins.module_utils.arm_managed_identity i
     plan_identity_removal,
     validate_identity_request,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.arm_module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure_auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
+from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
 
 
 def identity_state(identity, credential_names):

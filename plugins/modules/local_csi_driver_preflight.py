@@ -168,9 +168,9 @@ csi_driver_registered:
   type: bool
 """
 
-from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
-from ansible_collections.acstor.edge.plugins.module_utils import local_csi_driver as lcd
-from ansible_collections.acstor.edge.plugins.module_utils.local_csi_inputs import driver_option_errors
+from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import chart as lcd
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi.inputs import driver_option_errors
 
 SPEC = dict(
     release_name=dict(type="str", default="local-csi-driver"),

@@ -206,8 +206,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.node_files import read_text
-from ansible_collections.acstor.edge.plugins.module_utils.node_prep_plan import (
+from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import read_text
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import (
     describe_kernel_modules,
     plan_kernel_modules,
     plan_packages,
@@ -215,7 +215,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.node_prep_plan import 
     plan_sysctls,
     select_packages,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.node_prep_state import (
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
     describe_os,
     normalize_module_name,
     parse_dpkg_query,

@@ -290,20 +290,20 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.node_files import remove_files, stale_temp_files
-from ansible_collections.acstor.edge.plugins.module_utils.node_scan import (
+from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import remove_files, stale_temp_files
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import (
     MDADM_CONF_PATHS,
     RECORD_DIR,
     collect_snapshot,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.nvme_inventory import build_inventory
-from ansible_collections.acstor.edge.plugins.module_utils.stripe_executor import (
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import (
     StripeApplyError,
     StripeExecutor,
     device_size,
     filesystem_facts,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.stripe_planner import (
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import (
     plan_stripe,
     spec_from_options,
     stripe_option_errors,

@@ -112,14 +112,14 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.node_files import (
+from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import (
     file_mode,
     read_text,
     remove_files,
     stale_temp_files,
     write_file_atomic,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.stripe_boot import (
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot import (
     CurrentFile,
     diff_of,
     parse_unit_states,

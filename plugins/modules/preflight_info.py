@@ -210,9 +210,9 @@ node:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.node_inputs import preflight_errors
+from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import preflight_errors
 
-from ansible_collections.acstor.edge.plugins.module_utils.preflight_checks import (
+from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks import (
     KUBERNETES_DISTRIBUTIONS,
     PRODUCTS,
     addon_models_needed,
@@ -225,7 +225,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.preflight_checks impor
     summarize,
     validate_options,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.preflight_facts import gather_node_facts, path_space
+from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import gather_node_facts, path_space
 
 
 def main():

@@ -12,8 +12,10 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.acstor.edge.plugins.module_utils import arc_inventory, cluster_role_inputs, common_inputs
-from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
+from ansible_collections.acstor.edge.plugins.plugin_utils import arc_inventory
+from ansible_collections.acstor.edge.plugins.plugin_utils import cluster_role_inputs
+from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common_inputs
+from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
 from ansible_collections.acstor.edge.plugins.modules import (
     arc_extension,
     arc_extension_info,

@@ -11,8 +11,8 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
-from ansible_collections.acstor.edge.plugins.module_utils.node_prep_plan import select_packages
-from ansible_collections.acstor.edge.plugins.module_utils.node_role_inputs import ROLE_VARIABLES, role_input_errors
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import select_packages
+from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import ROLE_VARIABLES, role_input_errors
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "node_prep"
 STORAGE = ["lvm2", "mdadm", "nvme-cli", "xfsprogs", "e2fsprogs"]

@@ -3,8 +3,8 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.acstor.edge.plugins.module_utils import k8s_module
-from ansible_collections.acstor.edge.plugins.module_utils.kubernetes_objects import KubernetesObjects
+from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
+from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import KubernetesObjects
 
 
 @pytest.fixture

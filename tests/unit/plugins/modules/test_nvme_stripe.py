@@ -1,6 +1,5 @@
 """acstor.edge.nvme_stripe driven by YAML-declared run_command sequences (test_nvme_stripe.yaml)."""
 import copy
-import importlib.util
 import json
 from pathlib import Path
 from unittest import mock
@@ -10,19 +9,16 @@ import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.acstor.edge.plugins.module_utils import node_scan
-from ansible_collections.acstor.edge.plugins.module_utils.nvme_inventory import build_inventory
-from ansible_collections.acstor.edge.plugins.module_utils.stripe_planner import (
+from ansible_collections.acstor.edge.plugins.module_utils.nvme import scan as node_scan
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import (
     build_record,
     resolve_members,
     spec_from_options,
 )
 from ansible_collections.acstor.edge.plugins.modules import nvme_stripe
 
-_HELPER = Path(__file__).resolve().parents[1] / "module_utils" / "nvme_fixtures.py"
-_spec = importlib.util.spec_from_file_location("nvme_fixtures_for_modules", _HELPER)
-nvme_fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(nvme_fixtures)
+import nvme_fixtures
 
 CASES = yaml.safe_load((Path(__file__).with_suffix(".yaml")).read_text())
 
@@ -76,7 +72,7 @@ def test_module(case):
             mock.patch.multiple(basic.AnsibleModule, exit_json=_exit, fail_json=_fail, run_command=run_command,
                                 get_bin_path=lambda self, name, *a, **k: "/usr/bin/" + name), \
             mock.patch.object(node_scan, "LiveNodeFiles", lambda: nvme_fixtures.FixtureNodeFiles(snapshot)), \
-            mock.patch("ansible_collections.acstor.edge.plugins.module_utils.stripe_executor.write_file_atomic") \
+            mock.patch("ansible_collections.acstor.edge.plugins.module_utils.stripe.executor.write_file_atomic") \
             as writes:
         with pytest.raises(ModuleExit) as caught:
             nvme_stripe.main()

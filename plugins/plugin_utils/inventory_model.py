@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, acstor.edge developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The fleet inventory model and its validation.
+
+Edge nodes are hosts in group edge_nodes and name their cluster in acstor_edge_cluster; every cluster is
+one host in group edge_clusters. validate_inventory() looks only at inventory data (no facts, no
+connections) and returns every problem at once, so one run shows the whole list.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.acstor.edge.plugins.plugin_utils.cluster_role_inputs import cluster_input_errors
+from ansible_collections.acstor.edge.plugins.module_utils.k8s.inputs import dns_label
+from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import node_input_errors
+from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import RolloutPolicyError, parse_serial
+
+KNOWN_PRODUCTS = ("edge_volumes", "local_csi")
+NODE_PHASES = ("preflight", "prep", "stripe")
+CLUSTER_PHASES = ("csi_driver", "arc_extension", "edge_volumes")
+
+
+def _check_list_of(value, kind, label, errors):
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, kind) for v in value):
+        errors.append("%s must be a list of %s, got %r" % (label, "objects" if kind is dict else "strings", value))
+        return []
+    return value
+
+
+def validate_inventory(nodes, clusters, rollout=None):
+    """Every inventory error and warning, as {"errors": [...], "warnings": [...]}.
+
+    nodes: {host: {"cluster", "products", "phases", "node_vars"}}: node_vars are the node roles' variables the
+        host sets (node_role_inputs.pick_role_variables), checked with the rules the roles and modules use;
+        a "stripes" entry stands for node_vars {"nvme_stripe_list": stripes}
+    clusters: {host: {"connection", "products", "phases", "cluster_vars"}}: cluster_vars are the cluster roles'
+        variables the host sets (cluster_role_inputs.pick_role_variables), checked with the rules the modules use
+    rollout: {"serial", "max_fail_percentage"} or None
+    """
+    errors, warnings = [], []
+    if not clusters:
+        errors.append("group edge_clusters is empty: add one host per Kubernetes cluster (connection local)")
+    if not nodes:
+        warnings.append("group edge_nodes is empty: only cluster phases can run")
+    members = {name: [] for name in clusters}
+    for node, info in sorted(nodes.items()):
+        cluster = info.get("cluster")
+        if node in clusters:
+            errors.append("%s is in both edge_nodes and edge_clusters; a cluster is its own host" % node)
+        if not cluster:
+            errors.append("%s: node has no cluster; set acstor_edge_cluster to a host of edge_clusters" % node)
+        elif not isinstance(cluster, str) or cluster not in clusters:
+            errors.append("%s: acstor_edge_cluster %r is not a host of edge_clusters" % (node, cluster))
+        else:
+            members[cluster].append(node)
+        products = _check_list_of(info.get("products"), str, "%s: acstor_edge_products" % node, errors)
+        unknown = sorted(set(products) - set(KNOWN_PRODUCTS))
+        if unknown:
+            errors.append("%s: unknown product(s) %s in acstor_edge_products; choose from %s"
+                          % (node, ", ".join(unknown), ", ".join(KNOWN_PRODUCTS)))
+        phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_node_phases" % node, errors)
+        unknown = sorted(set(phases) - set(NODE_PHASES))
+        if unknown:
+            errors.append("%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
+                          % (node, ", ".join(unknown), ", ".join(NODE_PHASES)))
+        node_vars = info.get("node_vars")
+        if node_vars is None:
+            node_vars = {"nvme_stripe_list": info.get("stripes") or []}
+        errors.extend("%s: %s" % (node, error) for error in node_input_errors(node_vars))
+    for cluster, info in sorted(clusters.items()):
+        # Cluster host names become Kubernetes-facing labels and file names in reports: DNS-1123 labels.
+        if dns_label(cluster):
+            errors.append("%s: cluster host names must be lowercase RFC 1123 labels (a-z, 0-9, '-', at most 63)"
+                          % cluster)
+        if info.get("connection") not in ("local", "ansible.builtin.local"):
+            warnings.append("%s: cluster hosts normally use ansible_connection=local (got %s)"
+                            % (cluster, info.get("connection") or "ssh"))
+        phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_cluster_phases" % cluster, errors)
+        unknown = sorted(set(phases) - set(CLUSTER_PHASES))
+        if unknown:
+            errors.append("%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
+                          % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES)))
+        errors.extend("%s: %s" % (cluster, error) for error in cluster_input_errors(info.get("cluster_vars") or {}))
+        if not members.get(cluster):
+            warnings.append("%s: no edge node names this cluster; only its cluster phases run" % cluster)
+    if rollout:
+        try:
+            parse_serial(rollout.get("serial"))
+        except RolloutPolicyError as exc:
+            errors.append("rollout_serial: %s" % exc)
+        percent = rollout.get("max_fail_percentage")
+        if isinstance(percent, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", percent):
+            percent = float(percent)  # -e key=value passes strings
+        if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
+            errors.append("rollout_max_fail_percentage must be a number from 0 to 100, got %r" % (percent,))
+    return {"errors": errors, "warnings": warnings, "members": {c: sorted(n) for c, n in members.items()}}
