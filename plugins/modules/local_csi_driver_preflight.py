@@ -170,6 +170,7 @@ csi_driver_registered:
 
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import chart as lcd
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi.inputs import driver_option_errors
 
 SPEC = dict(
@@ -180,7 +181,7 @@ SPEC = dict(
     unread_nodes=dict(type="list", elements="str", default=[]),
     reported_models=dict(type="list", elements="str", default=[]),
     addon_models=dict(type="list", elements="str", default=[]),
-    volume_group=dict(type="str", default=lcd.DEFAULT_VOLUME_GROUP),
+    volume_group=dict(type="str", default=contract.VOLUME_GROUP),
     image_registry=dict(type="str"),
     image_tag=dict(type="str"),
     node_selector=dict(type="dict"),

@@ -291,11 +291,8 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import remove_files, stale_temp_files
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import (
-    MDADM_CONF_PATHS,
-    RECORD_DIR,
-    collect_snapshot,
-)
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import (
     StripeApplyError,
@@ -389,7 +386,7 @@ def main():
     for warning in plan.warnings:
         module.warn(warning)
     # a run killed inside an atomic write (SIGKILL, power cut) leaves its temporary file behind
-    leftovers = stale_temp_files(sorted({"/etc", RECORD_DIR} | {os.path.dirname(p) for p in MDADM_CONF_PATHS}))
+    leftovers = stale_temp_files(sorted({"/etc", contract.RECORD_DIR} | {os.path.dirname(p) for p in contract.MDADM_CONF_PATHS}))
     if leftovers:
         result.update(removed_temp_files=leftovers, changed=True)
         if not module.check_mode:

@@ -210,6 +210,7 @@ node:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import preflight_errors
 
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks import (
@@ -247,7 +248,7 @@ def main():
                                          choices=["auto", "none"] + list(KUBERNETES_DISTRIBUTIONS)),
             kubernetes_required=dict(type="bool", default=False),
             addon_models=dict(type="list", elements="str", default=[]),
-            csi_volume_group=dict(type="str", default="containerstorage"),
+            csi_volume_group=dict(type="str", default=contract.VOLUME_GROUP),
             skip_checks=dict(type="list", elements="str", default=[]),
             strict=dict(type="bool", default=True),
         ),

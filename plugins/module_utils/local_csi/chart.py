@@ -13,10 +13,10 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import inputs as local_csi_inputs
 
 PROVISIONER = "localdisk.csi.acstor.io"
-DEFAULT_VOLUME_GROUP = "containerstorage"
 # DaemonSet name the chart renders with its default `name: csi-local` (charts/latest/templates/daemonset.yaml).
 NODE_DAEMONSET = "csi-local-node"
 MANAGER_DEPLOYMENT = "csi-local-manager"
@@ -24,8 +24,6 @@ DRIVER_IMAGE_NAME = "local-csi-driver"
 # Azure Container Storage v1 (OpenEBS-derived) provisioner and API group.
 V1_PROVISIONER = "containerstorage.csi.azure.com"
 V1_API_GROUP = "containerstorage.azure.com"
-# internal/pkg/probe/filter.go DefaultDiskModels at v0.3.0: matched exactly after trim + lower-case.
-BUILTIN_MODELS = ("Microsoft NVMe Direct Disk", "Microsoft NVMe Direct Disk v2", "Amazon EC2 NVMe Instance Storage")
 FSTYPES = local_csi_inputs.FSTYPES
 
 
@@ -33,19 +31,14 @@ class LocalCsiDriverError(Exception):
     """Invalid settings or unsafe node state; the message names the input."""
 
 
-def _model_key(model):
-    return " ".join(str(model).split()).lower()
-
-
 def addon_models(reported_models, explicit_models=()):
     """Models to add to diskSelection.addonModels: reported ones the driver does not know, plus explicit ones."""
-    builtin = set(_model_key(model) for model in BUILTIN_MODELS)
     seen = {}
     for model in list(reported_models or []) + list(explicit_models or []):
         if not isinstance(model, str) or not model.strip():
             continue
-        key = _model_key(model)
-        if key not in builtin and key not in seen:
+        key = contract.model_key(model)
+        if not contract.is_builtin_model(model) and key not in seen:
             seen[key] = " ".join(model.split())
     return [seen[key] for key in sorted(seen)]
 
@@ -80,7 +73,7 @@ def build_values(settings, handoffs=(), reported_models=(), unread_nodes=()):
     unread_nodes: hosts of the cluster whose records could not be read (unreachable, unreadable).
     reported_models: models the nodes report. Returns (values, notes).
     """
-    volume_group = settings.get("volume_group") or DEFAULT_VOLUME_GROUP
+    volume_group = settings.get("volume_group") or contract.VOLUME_GROUP
     notes = []
     values = {}
     registry = (settings.get("image_registry") or "").rstrip("/")
@@ -96,7 +89,7 @@ def build_values(settings, handoffs=(), reported_models=(), unread_nodes=()):
         image = values.setdefault("image", {})
         image.setdefault("driver", {})["tag"] = settings["image_tag"]
         image.setdefault("manager", {})["tag"] = settings["image_tag"]
-    if volume_group != DEFAULT_VOLUME_GROUP:
+    if volume_group != contract.VOLUME_GROUP:
         values["raid"] = {"volumeGroup": volume_group}
     if settings.get("node_selector"):
         values["daemonset"] = {"nodeSelector": dict(settings["node_selector"])}
@@ -149,14 +142,14 @@ def handoffs_from_records(host, records):
     return handoffs
 
 
-def storage_class(name, fstype="ext4", volume_group=DEFAULT_VOLUME_GROUP, reclaim_policy="Delete", mount_options=None,
+def storage_class(name, fstype="ext4", volume_group=contract.VOLUME_GROUP, reclaim_policy="Delete", mount_options=None,
                   is_default=False, extra_parameters=None):
     if fstype not in FSTYPES:
         raise LocalCsiDriverError("csi_driver_storage_class_fstype must be one of {0} (got {1!r})".format(", ".join(FSTYPES), fstype))
     if reclaim_policy not in local_csi_inputs.RECLAIM_POLICIES:
         raise LocalCsiDriverError("csi_driver_storage_class_reclaim_policy must be Delete or Retain (got {0!r})".format(reclaim_policy))
     parameters = {"csi.storage.k8s.io/fstype": fstype}
-    if volume_group != DEFAULT_VOLUME_GROUP:
+    if volume_group != contract.VOLUME_GROUP:
         parameters["volumeGroup"] = volume_group
     parameters.update(extra_parameters or {})
     body = {

@@ -14,6 +14,7 @@ __metaclass__ = type
 from dataclasses import asdict, dataclass, field
 from typing import List
 
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import (
     DEFAULT_KUBELET_ROOT,
     KUBERNETES_DISTRIBUTIONS,
@@ -35,13 +36,7 @@ SOURCE_CSI_AFFINITY = "Azure/local-csi-driver v0.3.0 charts/latest/templates/_he
 SOURCE_CSI_LVM = "Azure/local-csi-driver v0.3.0 internal/csi/core/lvm/lvm.go (an existing VG is used as-is)"
 SOURCE_COLLECTION = "acstor.edge support matrix"
 
-# Models the driver takes without diskSelection.addonModels (exact match after trim + lower-case).
-CSI_DEFAULT_DISK_MODELS = (
-    "Microsoft NVMe Direct Disk",
-    "Microsoft NVMe Direct Disk v2",
-    "Amazon EC2 NVMe Instance Storage",
-)
-CSI_KERNEL_MODULES = ("dm_mod", "dm_raid", "raid0", "md_mod")
+CSI_KERNEL_MODULES = contract.KERNEL_MODULES
 FAULT_TOLERANT_KERNEL_MODULES = ("nvme_tcp",)
 CSI_ARCHITECTURES = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
 
@@ -102,7 +97,7 @@ class PreflightOptions:
     kubernetes_distribution: str = "auto"
     kubernetes_required: bool = False
     addon_models: List[str] = field(default_factory=list)
-    csi_volume_group: str = "containerstorage"
+    csi_volume_group: str = contract.VOLUME_GROUP
     skip_checks: List[str] = field(default_factory=list)
 
 
@@ -182,7 +177,6 @@ def classify_nvme(facts, addon_models):
     Returns (eligible, needs_addon_model, in_use): lists of namespace dicts. A namespace is free
     when it has no partition, holder, mount or signature other than an LVM2 PV.
     """
-    default_models = set(model.strip().lower() for model in CSI_DEFAULT_DISK_MODELS)
     extra_models = set(model.strip().lower() for model in addon_models)
     eligible, needs_addon, in_use = [], [], []
     for namespace in facts.nvme:
@@ -191,7 +185,7 @@ def classify_nvme(facts, addon_models):
         model = namespace.model.strip().lower()
         if busy:
             in_use.append(namespace)
-        elif model in default_models or model in extra_models:
+        elif contract.is_builtin_model(namespace.model) or model in extra_models:
             eligible.append(namespace)
         else:
             needs_addon.append(namespace)

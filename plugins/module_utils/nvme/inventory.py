@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
     link_basename,
     normalize_md_uuid,
@@ -27,13 +28,6 @@ from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
     sysfs_value,
 )
 
-# The local CSI driver's built-in models (Azure/local-csi-driver v0.3.0,
-# internal/pkg/probe/filter.go DefaultDiskModels); compared trimmed and case-insensitive.
-CSI_BUILTIN_MODELS = (
-    "Microsoft NVMe Direct Disk",
-    "Microsoft NVMe Direct Disk v2",
-    "Amazon EC2 NVMe Instance Storage",
-)
 OS_MOUNTPOINTS = ("/", "/boot", "/boot/efi", "/efi", "[SWAP]")
 # GPT type of the EFI system partition, and its MBR partition type.
 EFI_PARTTYPES = ("c12a7328-f81f-11d2-ba4b-00a0c93ec93b", "0xef")
@@ -41,8 +35,7 @@ _NAMESPACE_NAME = re.compile(r"^nvme[0-9]+n[0-9]+$")
 _CONTROLLER_NAME = re.compile(r"^nvme[0-9]+$")
 
 
-def model_key(model):
-    return " ".join((model or "").split()).lower()
+model_key = contract.model_key
 
 
 @dataclass
@@ -290,8 +283,8 @@ def _md_arrays(snapshot, by_id):
 def classify(disk, extra_models, os_reasons):
     if os_reasons:
         return "os"
-    local_models = {model_key(m) for m in CSI_BUILTIN_MODELS} | {model_key(m) for m in extra_models}
-    return "local" if model_key(disk.model) in local_models else "other"
+    extra = {model_key(m) for m in extra_models}
+    return "local" if contract.is_builtin_model(disk.model) or model_key(disk.model) in extra else "other"
 
 
 def csi_verdict(disk, signature_rows):
@@ -302,7 +295,7 @@ def csi_verdict(disk, signature_rows):
         reasons.append("path %s does not start with /dev/nvme" % disk.path)
     if disk.type != "disk":
         reasons.append("type is %s, not disk" % disk.type)
-    if model_key(disk.model) not in {model_key(m) for m in CSI_BUILTIN_MODELS}:
+    if not contract.is_builtin_model(disk.model):
         addon_needed = disk.model
         reasons.append(_addon_reason(disk.model))
     # the driver takes blank disks and existing LVM PVs; anything else (a partition table too) is "formatted"
@@ -374,12 +367,11 @@ def build_inventory(snapshot, extra_models=()):
 
 def addon_models_needed(inventory, extra_models=()):
     """Models the chart's diskSelection.addonModels must list for the local disks present."""
-    builtin = {model_key(m) for m in CSI_BUILTIN_MODELS}
     extra = {model_key(m) for m in extra_models}
     models = {}
     for namespace in inventory.namespaces:
         key = model_key(namespace.model)
-        if key in builtin:
+        if contract.is_builtin_model(namespace.model):
             continue
         if namespace.device_class == "local" or key in extra:
             models[key] = namespace.model

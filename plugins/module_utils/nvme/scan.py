@@ -18,13 +18,11 @@ import glob
 import json
 import os
 
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 LSBLK_ARGV = ["lsblk", "--json", "--bytes", "-O"]
 PVS_FIELDS = "pv_name,pv_uuid,vg_name,vg_uuid,vg_tags,pv_size,dev_size"
 LVS_FIELDS = "lv_name,vg_name,lv_uuid,lv_tags,segtype,stripes,stripe_size,lv_size,lv_path,lv_active,lv_health_status"
 LVM_COMMON = ["--reportformat", "json", "--units", "b", "--nosuffix"]
-RECORD_DIR = "/etc/acstor-edge/stripes"
-MDADM_CONF_PATHS = ("/etc/mdadm/mdadm.conf", "/etc/mdadm.conf")
-WATCHED_MODULES = ("dm_mod", "dm_raid", "raid0", "md_mod")
 _CONTROLLER_ATTRS = ("model", "serial", "firmware_rev", "transport")
 _MD_ATTRS = ("level", "chunk_size", "raid_disks", "array_state", "degraded")
 
@@ -141,14 +139,14 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
     snapshot["mountinfo"] = files.read("/proc/self/mountinfo")
     snapshot["swaps"] = files.read("/proc/swaps")
     snapshot["fstab"] = files.read("/etc/fstab")
-    snapshot["modules"] = sorted(m for m in WATCHED_MODULES if files.isdir("/sys/module/" + m))
+    snapshot["modules"] = sorted(m for m in contract.KERNEL_MODULES if files.isdir("/sys/module/" + m))
     conf = {}
-    for path in MDADM_CONF_PATHS:
+    for path in contract.MDADM_CONF_PATHS:
         if files.exists(path):
             conf[path] = files.read(path)
     snapshot["files"] = conf
     records = {}
-    for path in sorted(files.glob(os.path.join(RECORD_DIR, "*.json"))):
+    for path in sorted(files.glob(os.path.join(contract.RECORD_DIR, "*.json"))):
         try:
             records[os.path.basename(path)[:-len(".json")]] = json.loads(files.read(path, "{}"))
         except ValueError:

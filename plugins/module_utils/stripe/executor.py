@@ -16,7 +16,8 @@ import json
 import os
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import read_text, write_file_atomic
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import MDADM_CONF_PATHS, read_device_head
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import read_device_head
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
     mdadm_uuid_format,
     parse_mdadm_detail_export,
@@ -131,9 +132,10 @@ class StripeExecutor:
         self._daemon_reload()
 
     def _do_md_conf(self, action, plan):
-        conf = next((p for p in MDADM_CONF_PATHS if os.path.exists(p)), None)
+        conf = next((p for p in contract.MDADM_CONF_PATHS if os.path.exists(p)), None)
         if conf is None:
-            conf = MDADM_CONF_PATHS[0] if os.path.isdir(os.path.dirname(MDADM_CONF_PATHS[0])) else MDADM_CONF_PATHS[1]
+            first, second = contract.MDADM_CONF_PATHS
+            conf = first if os.path.isdir(os.path.dirname(first)) else second
         text = read_text(conf) or ""
         name = plan.spec.name
         if action.content == "absent":

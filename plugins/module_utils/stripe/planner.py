@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import model_key
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
@@ -32,10 +33,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import par
 DEFAULT_STRIPE_SIZE = 64 * 1024
 MIN_STRIPE_SIZE = 4096
 DEFAULT_SIZE_TOLERANCE = 5.0
-CSI_VOLUME_GROUP = "containerstorage"
-CSI_VG_TAG = "local-csi"
 STRIPE_TAG_PREFIX = "acstor-edge-stripe-"
-RECORD_DIR = "/etc/acstor-edge/stripes"
 RECORD_VERSION = 1
 DEFAULT_MOUNT_BEFORE = ("kubelet.service", "k3s.service", "k3s-agent.service", "rke2-server.service",
                         "rke2-agent.service")
@@ -77,7 +75,7 @@ class StripeSpec:
     def vg_name(self):
         if self.volume_group:
             return self.volume_group
-        return CSI_VOLUME_GROUP if self.mode == "csi_vg" else self.name
+        return contract.VOLUME_GROUP if self.mode == "csi_vg" else self.name
 
     @property
     def lv_name(self):
@@ -349,7 +347,7 @@ def resolve_members(spec, inventory, record=None, existing=None):
                         "missing, so the stripe and its data are unavailable until the disk is back; nothing was "
                         "changed (force: true builds a new, empty stripe on the disks present)"
                         % (spec.name, ", ".join("%s (%s)" % (m["serial"], m.get("by_id") or "no by-id link")
-                                                for m in lost), RECORD_DIR, spec.name)]
+                                                for m in lost), contract.RECORD_DIR, spec.name)]
     if spec.devices:
         seen = {}
         for entry in spec.devices:
@@ -583,7 +581,7 @@ def create_argvs(spec, member_paths):
         # an interrupted run leaves anonymous PVs behind.
         tags = ["--addtag", spec.tag]
         if spec.mode == "csi_vg":
-            tags = ["--addtag", CSI_VG_TAG] + tags
+            tags = ["--addtag", contract.VOLUME_GROUP_TAG] + tags
         commands.append(["vgcreate", "--yes"] + tags + [spec.vg_name] + list(member_paths))
         if spec.mode == "volume":
             lvcreate = ["lvcreate", "--yes", "--wipesignatures", "y", "--addtag", spec.tag, "--name", spec.lv_name,
@@ -772,7 +770,7 @@ def plan_stripe(spec, inventory):
             if want["level"] == "raid0" and existing.stripes and existing.stripes != len(members):
                 mismatches.append("%d stripes, wanted %d" % (existing.stripes, len(members)))
         if spec.backend == "lvm" and spec.tag not in existing.vg_tags and not (
-                spec.mode == "csi_vg" and CSI_VG_TAG in existing.vg_tags):
+                spec.mode == "csi_vg" and contract.VOLUME_GROUP_TAG in existing.vg_tags):
             mismatches.append("volume group %s exists but was not created by acstor.edge (no tag %s)"
                               % (existing.vg, spec.tag))
         if mismatches:
@@ -797,7 +795,7 @@ def plan_stripe(spec, inventory):
             plan.errors.append(
                 "stripe %s was recorded on this node (%s/%s.json) but is gone and its members are blank: "
                 "its data is lost; set ephemeral: true (local disks wiped by deallocation) or force: true to "
-                "build it again" % (spec.name, RECORD_DIR, spec.name))
+                "build it again" % (spec.name, contract.RECORD_DIR, spec.name))
             return plan
         reason = "ephemeral rebuild: every member is blank"
 
@@ -813,7 +811,7 @@ def plan_stripe(spec, inventory):
             # Written before the first destructive command: if the run dies half-way, the rerun knows
             # these disks were being built by us (the boot unit leaves a pending record alone).
             plan.actions.append(Action("record", "record the members of stripe %s before building it" % spec.name,
-                                       path="%s/%s.json" % (RECORD_DIR, spec.name), content="pending"))
+                                       path=contract.record_path(spec.name), content="pending"))
         for namespace in members:
             found, _hard = offences(namespace, spec, None if recreate else existing, recorded_serials)
             if found and (recreate or namespace.in_use.any):
@@ -903,8 +901,8 @@ def plan_stripe(spec, inventory):
     plan.record = build_record(spec, members, md_uuid)
     current = record or {}
     if plan.creates_stripe or _record_key(current) != _record_key(plan.record):
-        plan.actions.append(Action("record", "record stripe %s in %s/%s.json" % (spec.name, RECORD_DIR, spec.name),
-                                   path="%s/%s.json" % (RECORD_DIR, spec.name)))
+        plan.actions.append(Action("record", "record stripe %s in %s/%s.json" % (spec.name, contract.RECORD_DIR, spec.name),
+                                   path=contract.record_path(spec.name)))
     size = existing.size if existing and not recreate else 0
     plan.after = _state_view([_member_view(n) for n in members], _geometry(spec, len(members), size),
                              {"type": plan.filesystem["type"], "uuid": fsuuid, "alignment": alignment}
@@ -1012,6 +1010,6 @@ def _plan_absent(plan, spec, inventory, existing, record):
                                    path=spec.device_path, content="absent"))
     if record:
         plan.actions.append(Action("remove_file", "forget stripe %s" % spec.name,
-                                   path="%s/%s.json" % (RECORD_DIR, spec.name)))
+                                   path=contract.record_path(spec.name)))
     plan.after = {}
     return plan

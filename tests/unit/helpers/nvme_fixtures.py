@@ -8,7 +8,7 @@ import fnmatch
 import json
 from pathlib import Path
 
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import RECORD_DIR
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nvme"
@@ -30,7 +30,7 @@ class FixtureNodeFiles:
     def __init__(self, snapshot):
         self.snapshot = snapshot
         self.attrs = snapshot.get("sysfs", {})
-        self.records = {"%s/%s.json" % (RECORD_DIR, k): json.dumps(v) for k, v in snapshot.get("records", {}).items()}
+        self.records = {contract.record_path(k): json.dumps(v) for k, v in snapshot.get("records", {}).items()}
 
     def read(self, path, default=""):
         fixed = {"/proc/self/mountinfo": "mountinfo", "/proc/swaps": "swaps", "/etc/fstab": "fstab"}
