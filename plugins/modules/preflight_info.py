@@ -16,7 +16,8 @@ description:
   - Reads, in one pass, what the prerequisites of Azure Container Storage enabled by Azure Arc
     (Edge Volumes) and of the local CSI driver depend on - kernel release and build config,
     CPUs, memory, operating system, free space, Kubernetes distribution markers, kernel module
-    availability and NVMe namespaces (model, partitions, holders, mounts, C(blkid -p) signatures).
+    availability and NVMe namespaces (model, partitions, holders, mounts, signatures), read by the
+    same scan as M(acstor.edge.nvme_info) (C(lsblk), read-only C(wipefs --no-act)).
   - Evaluates every check that applies to the selected O(products) and returns each result with
     its status (V(ok), V(warn), V(fail) or V(skip)), measured value, required value and source.
   - Never fails because a check fails; the
@@ -263,13 +264,16 @@ def main():
     if errors:
         module.fail_json(msg="invalid preflight options: " + "; ".join(errors))
 
-    blkid = module.get_bin_path("blkid")
-
-    def run_blkid(argv):
-        return module.run_command([blkid] + argv[1:])
+    def run(argv):
+        # a missing tool is something the checks report (nvme_disks: warn), not a module failure
+        tool = module.get_bin_path(argv[0])
+        if not tool:
+            return 127, "", "%s not found on the node" % argv[0]
+        return module.run_command([tool] + argv[1:], environ_update={"LC_ALL": "C"})
 
     facts = gather_node_facts(
-        run_command=run_blkid if blkid else None,
+        run=run,
+        bin_path=module.get_bin_path,
         modules=required_modules(options),
         paths=[item.path for item in options.free_space],
         nvme="local_csi" in options.products,

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Atomic writes of node files, and removal of the temporary files a killed writer left behind.
+"""The one way we read node files (NodeFiles), atomic writes, and removal of the temporary files a killed
+writer left behind.
 
 Temporary files are named ``.acstor-edge-<pid>-<random>`` beside their target, so a later run can
 tell a leftover of a dead process (SIGKILL, power cut) from a write in progress.
@@ -12,19 +13,86 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import glob
+import gzip
 import os
 import tempfile
 
 TEMP_PREFIX = ".acstor-edge-"
 
 
+class NodeFiles:
+    """Reads the node's files (sysfs, /proc, /etc, /dev links) below ``root``; never writes.
+
+    Paths are given and returned as the node sees them (``/sys/block/...``); ``root`` is ``/`` on a
+    node and a fixture tree in tests. Unreadable files read as ``default``: discovery reports what
+    it could see rather than fail. Tests may swap in any object with these methods
+    (tests/unit/helpers/nvme_fixtures.FixtureNodeFiles answers from a recorded snapshot).
+    """
+
+    def __init__(self, root="/", errors="strict"):
+        # errors="replace" for readers of free-form bytes such as /proc/<pid>/cmdline; "strict" for
+        # anything read before it is rewritten, so a byte we cannot decode is never replaced on disk
+        self.root = root
+        self.errors = errors
+
+    def real(self, path):
+        return os.path.join(self.root, path.lstrip("/"))
+
+    def _node_path(self, real):
+        return "/" + os.path.relpath(real, self.root) if self.root != "/" else real
+
+    def read(self, path, default=""):
+        try:
+            with open(self.real(path), "r", errors=self.errors) as handle:
+                return handle.read()
+        except (IOError, OSError):
+            return default
+
+    def read_gzip(self, path, default=""):
+        try:
+            with gzip.open(self.real(path), "rt") as handle:
+                return handle.read()
+        except (IOError, OSError, EOFError):
+            return default
+
+    def links(self, pattern):
+        found = {}
+        for real in glob.glob(self.real(pattern)):
+            try:
+                found[self._node_path(real)] = os.readlink(real)
+            except OSError:
+                continue
+        return found
+
+    def glob(self, pattern):
+        return [self._node_path(real) for real in glob.glob(self.real(pattern))]
+
+    def isdir(self, path):
+        return os.path.isdir(self.real(path))
+
+    def exists(self, path):
+        return os.path.lexists(self.real(path))
+
+    def listdir(self, path):
+        """Sorted entries, or [] when the directory cannot be listed."""
+        try:
+            return sorted(os.listdir(self.real(path)))
+        except (IOError, OSError):
+            return []
+
+    def head(self, path, size=4096):
+        """First bytes of a block device (superblocks), or b'' when it cannot be read."""
+        try:
+            with open(self.real(path), "rb") as handle:
+                return handle.read(size)
+        except (IOError, OSError):
+            return b""
+
+
 def read_text(path):
     """The file's text, or None when it does not exist or cannot be read."""
-    try:
-        with open(path) as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return None
+    return NodeFiles().read(path, None)
 
 
 def file_mode(path):

@@ -19,6 +19,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts i
     DEFAULT_KUBELET_ROOT,
     KUBERNETES_DISTRIBUTIONS,
     KUBERNETES_MARKERS,
+    namespace_busy,
     parse_kernel_version,
 )
 
@@ -174,16 +175,14 @@ def detect_kubernetes(facts, override="auto"):
 def classify_nvme(facts, addon_models):
     """Split NVMe namespaces the way the local CSI driver's probe would.
 
-    Returns (eligible, needs_addon_model, in_use): lists of namespace dicts. A namespace is free
-    when it has no partition, holder, mount or signature other than an LVM2 PV.
+    Returns (eligible, needs_addon_model, in_use): lists of nvme/inventory namespaces. A namespace
+    is free when it has no partition, holder, mount or signature other than an LVM2 PV.
     """
     extra_models = set(model.strip().lower() for model in addon_models)
     eligible, needs_addon, in_use = [], [], []
     for namespace in facts.nvme:
-        busy = (namespace.partitions or namespace.holders or namespace.mounted
-                or namespace.signature not in (None, "LVM2_member"))
         model = namespace.model.strip().lower()
-        if busy:
+        if namespace_busy(namespace):
             in_use.append(namespace)
         elif contract.is_builtin_model(namespace.model) or model in extra_models:
             eligible.append(namespace)
@@ -333,11 +332,14 @@ def _check_nvme(facts, options):
     measured = "%d eligible, %d free with other models, %d in use, of %d NVMe" % (
         len(eligible), len(needs_addon), len(in_use), len(facts.nvme))
     required = ">= 1 free NVMe with a model the driver takes"
+    if not facts.nvme and facts.nvme_errors:
+        return CheckResult("nvme_disks", "warn", "not measured", required, SOURCE_CSI_PROBE, ["local_csi"],
+                           "could not list the NVMe namespaces: %s" % "; ".join(facts.nvme_errors))
     if eligible:
-        unknown = [namespace.name for namespace in eligible if not namespace.signature_known]
+        unknown = [namespace.name for namespace in eligible if not namespace.signatures_read]
         if unknown and len(unknown) == len(eligible):
             return CheckResult("nvme_disks", "warn", measured, required, SOURCE_CSI_PROBE, ["local_csi"],
-                               "blkid could not check %s for signatures" % ", ".join(unknown))
+                               "wipefs could not check %s for signatures" % ", ".join(unknown))
         return CheckResult("nvme_disks", "ok", measured, required, SOURCE_CSI_PROBE, ["local_csi"])
     if needs_addon:
         return CheckResult("nvme_disks", "fail", measured, required, SOURCE_CSI_PROBE, ["local_csi"],

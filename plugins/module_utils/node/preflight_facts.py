@@ -4,24 +4,27 @@
 """Discover what the preflight checks need to know about a node, in one read-only pass.
 
 Parsers (``parse_*``) take text and return data. ``gather_node_facts`` reads files below a
-root directory (``/`` on a node, a fixture tree in tests) and calls ``run_command`` only for
-``blkid -p`` on NVMe namespaces; it never changes anything.
+root directory (``/`` on a node, a fixture tree in tests) through common.node_io.NodeFiles, and
+takes its NVMe namespaces from the same scan and inventory the stripe module uses (nvme/scan.py,
+nvme/inventory.py); it never changes anything.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import gzip
 import os
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional
+from dataclasses import asdict, dataclass, field, replace
+from typing import Dict, List
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import NodeFiles
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
     parse_module_index,
     parse_os_release,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
 
 # Kubernetes distributions and the files that betray them, most specific first. The kubelet
 # root is where each one keeps kubelet state by default (microk8s and k0s move it, which the
@@ -37,23 +40,6 @@ DEFAULT_KUBELET_ROOT = "/var/lib/kubelet"
 KUBERNETES_DISTRIBUTIONS = ("aks_edge_essentials",) + tuple(name for name, _markers, _root in KUBERNETES_MARKERS)
 
 _KERNEL_RELEASE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
-_MULTIPATH_HIDDEN = re.compile(r"^nvme\d+c\d+n\d+$")
-_NAMESPACE = re.compile(r"^nvme\d+n\d+$")
-
-
-@dataclass
-class NvmeNamespace:
-    """One NVMe namespace as the local CSI driver would see it (lsblk TYPE=disk, /dev/nvme*)."""
-
-    name: str
-    path: str
-    model: str
-    size_bytes: int
-    partitions: List[str] = field(default_factory=list)
-    holders: List[str] = field(default_factory=list)
-    mounted: bool = False
-    signature: Optional[str] = None
-    signature_known: bool = True
 
 
 @dataclass
@@ -81,10 +67,43 @@ class NodeFacts:
     kubelet_root_dir_from_process: str = ""
     lvm_volume_groups: List[str] = field(default_factory=list)
     paths: List[PathSpace] = field(default_factory=list)
-    nvme: List[NvmeNamespace] = field(default_factory=list)
+    # nvme/inventory.NvmeNamespace, and what the NVMe scan could not read
+    nvme: List[object] = field(default_factory=list)
+    nvme_errors: List[str] = field(default_factory=list)
 
     def as_dict(self):
-        return asdict(self)
+        result = asdict(replace(self, nvme=[]))
+        result["nvme"] = [namespace_summary(namespace) for namespace in self.nvme]
+        return result
+
+
+def namespace_signature(namespace):
+    """The signature the namespace carries (a partition table before its protective MBR), or None."""
+    types = [signature.type for signature in namespace.in_use.signatures]
+    preferred = [kind for kind in types if kind != "PMBR"]
+    return (preferred or types or [None])[0]
+
+
+def namespace_busy(namespace):
+    """In use for the local CSI driver: partitions, holders, mounts, or any signature but an LVM2 PV."""
+    in_use = namespace.in_use
+    foreign = [signature for signature in in_use.signatures if signature.type != "LVM2_member"]
+    return bool(in_use.partitions or in_use.holders or in_use.mountpoints or foreign)
+
+
+def namespace_summary(namespace):
+    """The fields of a namespace the preflight checks read, as the module returns them."""
+    return {
+        "name": namespace.name,
+        "path": namespace.path,
+        "model": namespace.model,
+        "size_bytes": namespace.size,
+        "partitions": list(namespace.in_use.partitions),
+        "holders": [holder["name"] for holder in namespace.in_use.holders],
+        "mounted": bool(namespace.in_use.mountpoints),
+        "signature": namespace_signature(namespace),
+        "signature_known": namespace.signatures_read,
+    }
 
 
 def parse_meminfo_total(text):
@@ -134,19 +153,6 @@ def parse_kernel_config(text):
     return result
 
 
-def parse_blkid_type(stdout):
-    """``blkid -p -o export`` output → the TYPE, PTTYPE or other signature name; None if empty."""
-    values = {}
-    for line in stdout.splitlines():
-        if "=" in line:
-            key, value = line.split("=", 1)
-            values[key.strip()] = value.strip()
-    for key in ("TYPE", "PTTYPE"):
-        if values.get(key):
-            return values[key]
-    return "unknown" if values else None
-
-
 def parse_kubelet_root_dir(argv):
     """A kubelet (or k3s/rke2 embedding a kubelet) argv list → its --root-dir, '' if not given."""
     for index, arg in enumerate(argv):
@@ -162,58 +168,42 @@ def parse_kubelet_root_dir(argv):
     return ""
 
 
-def _read(root, relative, default=""):
-    try:
-        with open(os.path.join(root, relative), "r", errors="replace") as handle:
-            return handle.read()
-    except (IOError, OSError):
-        return default
-
-
-def _listdir(root, relative):
-    try:
-        return sorted(os.listdir(os.path.join(root, relative)))
-    except (IOError, OSError):
-        return []
-
-
-def _kernel_config(root, release):
-    text = _read(root, "boot/config-%s" % release)
+def _kernel_config(files, release):
+    text = files.read("/boot/config-%s" % release)
     if text:
         return parse_kernel_config(text), "/boot/config-%s" % release
-    try:
-        with gzip.open(os.path.join(root, "proc/config.gz"), "rt") as handle:
-            return parse_kernel_config(handle.read()), "/proc/config.gz"
-    except (IOError, OSError, EOFError):
+    text = files.read_gzip("/proc/config.gz", default=None)
+    if text is None:
         return {}, ""
+    return parse_kernel_config(text), "/proc/config.gz"
 
 
-def _available_modules(root, release, wanted):
-    loaded = set(name.replace("-", "_") for name in _listdir(root, "sys/module"))
-    base = "lib/modules/%s" % release
-    known = parse_module_index(_read(root, base + "/modules.dep"))
-    known |= parse_module_index(_read(root, base + "/modules.builtin"))
+def _available_modules(files, release, wanted):
+    loaded = set(name.replace("-", "_") for name in files.listdir("/sys/module"))
+    base = "/lib/modules/%s" % release
+    known = parse_module_index(files.read(base + "/modules.dep"))
+    known |= parse_module_index(files.read(base + "/modules.builtin"))
     if not known:
-        base = "usr/" + base
-        known = parse_module_index(_read(root, base + "/modules.dep"))
-        known |= parse_module_index(_read(root, base + "/modules.builtin"))
+        base = "/usr" + base
+        known = parse_module_index(files.read(base + "/modules.dep"))
+        known |= parse_module_index(files.read(base + "/modules.builtin"))
     return dict((name, name.replace("-", "_") in loaded or name.replace("-", "_") in known) for name in wanted)
 
 
-def _kubernetes_markers(root):
+def _kubernetes_markers(files):
     found = {}
     for name, markers, _kubelet_root in KUBERNETES_MARKERS:
-        present = ["/" + marker for marker in markers if os.path.exists(os.path.join(root, marker))]
+        present = ["/" + marker for marker in markers if files.exists("/" + marker)]
         if present:
             found[name] = present
     return found
 
 
-def _kubelet_root_from_processes(root):
-    for pid in _listdir(root, "proc"):
+def _kubelet_root_from_processes(files):
+    for pid in files.listdir("/proc"):
         if not pid.isdigit():
             continue
-        raw = _read(root, "proc/%s/cmdline" % pid)
+        raw = files.read("/proc/%s/cmdline" % pid)
         if "kubelet" not in raw and "k3s" not in raw and "rke2" not in raw:
             continue
         argv = [part for part in raw.split("\0") if part]
@@ -225,51 +215,6 @@ def _kubelet_root_from_processes(root):
             if found:
                 return found
     return ""
-
-
-def _mounted_sources(root):
-    sources = set()
-    for line in _read(root, "proc/mounts").splitlines():
-        parts = line.split()
-        if parts:
-            sources.add(parts[0])
-    for line in _read(root, "proc/swaps").splitlines()[1:]:
-        parts = line.split()
-        if parts:
-            sources.add(parts[0])
-    return sources
-
-
-def _nvme_namespaces(root, run_command):
-    mounted = _mounted_sources(root)
-    result = []
-    for name in _listdir(root, "sys/block"):
-        if not _NAMESPACE.match(name) or _MULTIPATH_HIDDEN.match(name):
-            continue
-        block = "sys/block/%s" % name
-        size_text = _read(root, block + "/size").strip()
-        partitions = [entry for entry in _listdir(root, block) if entry.startswith(name + "p")]
-        holders = _listdir(root, block + "/holders")
-        path = "/dev/" + name
-        namespace = NvmeNamespace(
-            name=name,
-            path=path,
-            model=_read(root, block + "/device/model").strip(),
-            size_bytes=int(size_text) * 512 if size_text.isdigit() else 0,
-            partitions=partitions,
-            holders=holders,
-            mounted=path in mounted or any("/dev/" + part in mounted for part in partitions),
-        )
-        if run_command is None:
-            namespace.signature_known = False
-        else:
-            rc, stdout, _stderr = run_command(["blkid", "-p", "-o", "export", path])
-            if rc == 0:
-                namespace.signature = parse_blkid_type(stdout)
-            elif rc != 2:  # 2 = no signature found (blkid(8)); anything else = could not look
-                namespace.signature_known = False
-        result.append(namespace)
-    return result
 
 
 def path_space(root, path):
@@ -284,25 +229,35 @@ def path_space(root, path):
                      same_filesystem_as_root=same)
 
 
-def gather_node_facts(root="/", run_command=None, modules=(), paths=(), nvme=True, machine=None):
-    """Everything the checks read, from files under ``root``; ``run_command(argv)`` runs blkid."""
+def nvme_facts(run, bin_path, files=None):
+    """(namespaces, errors) from the NVMe scan and inventory nvme_info and nvme_stripe use."""
+    snapshot = collect_snapshot(run, bin_path, files=files)
+    return build_inventory(snapshot).namespaces, list(snapshot["errors"])
+
+
+def gather_node_facts(root="/", run=None, bin_path=None, modules=(), paths=(), nvme=True, machine=None):
+    """Everything the checks read, from files under ``root``.
+
+    ``run(argv)`` and ``bin_path(name)`` run the NVMe scan (lsblk, read-only wipefs, pvs/lvs when LVM is in use).
+    """
+    files = NodeFiles(root, errors="replace")
     uname = os.uname()
-    release = _read(root, "proc/sys/kernel/osrelease").strip() or uname.release
+    release = files.read("/proc/sys/kernel/osrelease").strip() or uname.release
     facts = NodeFacts(
         kernel_release=release,
         architecture=machine or uname.machine,
-        cpu_count=parse_cpu_list(_read(root, "sys/devices/system/cpu/online")) or (os.cpu_count() or 0),
-        mem_total_bytes=parse_meminfo_total(_read(root, "proc/meminfo")),
-        os_release=parse_os_release(_read(root, "etc/os-release") or _read(root, "usr/lib/os-release")),
-        hostname=_read(root, "proc/sys/kernel/hostname").strip(),
+        cpu_count=parse_cpu_list(files.read("/sys/devices/system/cpu/online")) or (os.cpu_count() or 0),
+        mem_total_bytes=parse_meminfo_total(files.read("/proc/meminfo")),
+        os_release=parse_os_release(files.read("/etc/os-release") or files.read("/usr/lib/os-release")),
+        hostname=files.read("/proc/sys/kernel/hostname").strip(),
     )
-    facts.kernel_config, facts.kernel_config_source = _kernel_config(root, release)
-    facts.available_modules = _available_modules(root, release, modules)
-    facts.kubernetes_markers = _kubernetes_markers(root)
-    facts.kubelet_root_dir_from_process = _kubelet_root_from_processes(root)
+    facts.kernel_config, facts.kernel_config_source = _kernel_config(files, release)
+    facts.available_modules = _available_modules(files, release, modules)
+    facts.kubernetes_markers = _kubernetes_markers(files)
+    facts.kubelet_root_dir_from_process = _kubelet_root_from_processes(files)
     # Host LVM keeps a metadata backup per VG it created (lvm.conf backup/backup=1 by default).
-    facts.lvm_volume_groups = _listdir(root, "etc/lvm/backup")
+    facts.lvm_volume_groups = files.listdir("/etc/lvm/backup")
     facts.paths = [path_space(root, path) for path in paths]
     if nvme:
-        facts.nvme = _nvme_namespaces(root, run_command)
+        facts.nvme, facts.nvme_errors = nvme_facts(run, bin_path, files)
     return facts

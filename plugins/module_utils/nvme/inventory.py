@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Turn a raw node snapshot (see node_scan.collect_snapshot) into an NVMe inventory.
+"""Turn a raw node snapshot (see nvme/scan.collect_snapshot) into an NVMe inventory.
 
 Pure functions: the snapshot is a dict of recorded tool output, sysfs attribute values and
 symlink targets, so everything here runs on fixtures recorded from the lab VMs.
@@ -98,6 +98,8 @@ class NvmeNamespace:
     csi_addon_model_needed: Optional[str] = None
     csi_eligible_with_addon: bool = False
     lsblk: Optional[object] = None
+    # False when wipefs could not list signatures: in_use.signatures is then not the whole truth
+    signatures_read: bool = True
 
     @property
     def stable_id(self):
@@ -343,6 +345,7 @@ def build_inventory(snapshot, extra_models=()):
             csi_addon_model_needed=addon,
             csi_eligible_with_addon=with_addon,
             lsblk=disk,
+            signatures_read=snapshot.get("signatures_read", True),
         )
         namespaces.append(namespace)
     namespaces.sort(key=lambda n: (int(re.sub(r"\D", " ", n.name).split()[0]), int(re.sub(r"\D", " ", n.name).split()[1])))

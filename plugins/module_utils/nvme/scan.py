@@ -6,7 +6,7 @@
 Guest Python on slow nodes pays for every process, so this reads sysfs, /proc and
 /dev/disk/by-id directly and runs only: one `lsblk`, one read-only `wipefs` over all NVMe disks
 (and the stripe device when asked), and `pvs`/`lvs` only when LVM is in play. The snapshot is plain
-data (strings and dicts); nvme_inventory.build_inventory turns it into an inventory, and the
+data (strings and dicts); nvme/inventory.build_inventory turns it into an inventory, and the
 same shape is what tests/unit/fixtures/nvme/ records from the lab VMs.
 """
 
@@ -14,11 +14,12 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import glob
 import json
 import os
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import NodeFiles
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
+
 LSBLK_ARGV = ["lsblk", "--json", "--bytes", "-O"]
 PVS_FIELDS = "pv_name,pv_uuid,vg_name,vg_uuid,vg_tags,pv_size,dev_size"
 LVS_FIELDS = "lv_name,vg_name,lv_uuid,lv_tags,segtype,stripes,stripe_size,lv_size,lv_path,lv_active,lv_health_status"
@@ -27,70 +28,42 @@ _CONTROLLER_ATTRS = ("model", "serial", "firmware_rev", "transport")
 _MD_ATTRS = ("level", "chunk_size", "raid_disks", "array_state", "degraded")
 
 
-class LiveNodeFiles:
-    """How the collector reads the node: sysfs, /proc, /dev links. Tests swap in recorded ones."""
-
-    def read(self, path, default=""):
-        try:
-            with open(path, "r") as handle:
-                return handle.read()
-        except (IOError, OSError):
-            return default
-
-    def links(self, pattern):
-        found = {}
-        for path in glob.glob(pattern):
-            try:
-                found[path] = os.readlink(path)
-            except OSError:
-                continue
-        return found
-
-    def glob(self, pattern):
-        return glob.glob(pattern)
-
-    def isdir(self, path):
-        return os.path.isdir(path)
-
-    def exists(self, path):
-        return os.path.lexists(path)
-
-    def listdir(self, path):
-        return os.listdir(path)
-
-    def head(self, path):
-        return read_device_head(path)
-
-
-def read_device_head(path, size=4096):
-    """First bytes of a block device (superblocks), or b'' when it cannot be read."""
-    try:
-        with open(path, "rb") as handle:
-            return handle.read(size)
-    except (IOError, OSError):
-        return b""
-
-
 def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(), paths=(), files=None):
     """run(argv) -> (rc, stdout, stderr); bin_path(name) -> path or None.
 
     want_lvm forces the pvs/lvs reports even when lsblk shows no LVM (a stripe spec that uses
     LVM needs to see every VG name). extra_probe: more devices to list signatures of. read_heads:
     devices whose first 4 KiB are kept (hex) for superblock parsing. paths: directories whose
-    state (exists, entries) is recorded, such as a mount path.
+    state (exists, entries) is recorded, such as a mount path. files: how node files are read
+    (common.node_io.NodeFiles by default).
     """
-    files = files or LiveNodeFiles()
+    files = files or NodeFiles()
     snapshot = {"errors": []}
+    disks, uses_lvm = _read_lsblk(run, snapshot)
+    _read_signatures(run, snapshot, sorted(set(disks)) + [p for p in extra_probe if files.exists(p)])
+    _read_lvm(run, snapshot, (uses_lvm or want_lvm) and bin_path("lvm"))
+    _read_sysfs(files, snapshot)
+    snapshot["mountinfo"] = files.read("/proc/self/mountinfo")
+    snapshot["swaps"] = files.read("/proc/swaps")
+    snapshot["fstab"] = files.read("/etc/fstab")
+    snapshot["modules"] = sorted(m for m in contract.KERNEL_MODULES if files.isdir("/sys/module/" + m))
+    snapshot["files"] = dict((path, files.read(path)) for path in contract.MDADM_CONF_PATHS if files.exists(path))
+    _read_records(files, snapshot)
+    snapshot["heads"] = {p: files.head(p).hex() for p in read_heads if files.exists(p)}
+    snapshot["paths"] = dict((path, _path_state(files, path)) for path in paths)
+    return snapshot
+
+
+def _read_lsblk(run, snapshot):
+    """Record lsblk; return (NVMe disk paths, whether any LVM is in use)."""
     rc, out, err = run(LSBLK_ARGV)
     if rc != 0:
         snapshot["errors"].append("lsblk failed: %s" % err.strip())
         out = '{"blockdevices": []}'
     snapshot["lsblk"] = out
-    data = json.loads(out)
-
     disks = []
     uses_lvm = False
-    stack = list(data.get("blockdevices", []))
+    stack = list(json.loads(out).get("blockdevices", []))
     while stack:
         node = stack.pop()
         name = node.get("name") or ""
@@ -99,34 +72,40 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
         if node.get("fstype") == "LVM2_member" or node.get("type") == "lvm":
             uses_lvm = True
         stack.extend(node.get("children") or [])
+    return disks, uses_lvm
 
-    probe = sorted(set(disks)) + [p for p in extra_probe if files.exists(p)]
+
+def _read_signatures(run, snapshot, probe):
     snapshot["wipefs"] = ""
-    if probe:
-        # One read-only wipefs lists every signature of every device. `blkid -p` cannot do
-        # that in one call: util-linux 2.38 stops at the first device without a signature.
-        rc, out, err = run(["wipefs", "--no-act", "--json"] + probe)
-        if rc != 0:
-            snapshot["errors"].append("wipefs --no-act failed: %s" % err.strip())
-        snapshot["wipefs"] = out
+    if not probe:
+        return
+    # One read-only wipefs lists every signature of every device. `blkid -p` cannot do
+    # that in one call: util-linux 2.38 stops at the first device without a signature.
+    rc, out, err = run(["wipefs", "--no-act", "--json"] + probe)
+    if rc != 0:
+        snapshot["errors"].append("wipefs --no-act failed: %s" % err.strip())
+        # absent from recorded snapshots: signatures were read
+        snapshot["signatures_read"] = False
+    snapshot["wipefs"] = out
 
+
+def _read_lvm(run, snapshot, wanted):
     snapshot["pvs"] = snapshot["lvs"] = ""
-    if (uses_lvm or want_lvm) and bin_path("lvm"):
-        rc, out, err = run(["pvs"] + LVM_COMMON + ["-o", PVS_FIELDS])
-        snapshot["pvs"] = out if rc == 0 else ""
+    if not wanted:
+        return
+    for key, fields in (("pvs", PVS_FIELDS), ("lvs", LVS_FIELDS)):
+        rc, out, err = run([key] + LVM_COMMON + ["-o", fields])
+        snapshot[key] = out if rc == 0 else ""
         if rc != 0:
-            snapshot["errors"].append("pvs failed: %s" % err.strip())
-        rc, out, err = run(["lvs"] + LVM_COMMON + ["-o", LVS_FIELDS])
-        snapshot["lvs"] = out if rc == 0 else ""
-        if rc != 0:
-            snapshot["errors"].append("lvs failed: %s" % err.strip())
+            snapshot["errors"].append("%s failed: %s" % (key, err.strip()))
 
+
+def _read_sysfs(files, snapshot):
     links = {}
     for pattern in ("/dev/disk/by-id/*", "/sys/block/nvme*/device", "/sys/class/nvme-subsystem/*/nvme*",
                     "/sys/block/md*/slaves/*"):
         links.update(files.links(pattern))
     snapshot["links"] = links
-
     attrs = {}
     for controller in files.glob("/sys/class/nvme/nvme*"):
         for attr in _CONTROLLER_ATTRS:
@@ -136,15 +115,8 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
             attrs["%s/md/%s" % (md, attr)] = files.read("%s/md/%s" % (md, attr))
     snapshot["sysfs"] = attrs
 
-    snapshot["mountinfo"] = files.read("/proc/self/mountinfo")
-    snapshot["swaps"] = files.read("/proc/swaps")
-    snapshot["fstab"] = files.read("/etc/fstab")
-    snapshot["modules"] = sorted(m for m in contract.KERNEL_MODULES if files.isdir("/sys/module/" + m))
-    conf = {}
-    for path in contract.MDADM_CONF_PATHS:
-        if files.exists(path):
-            conf[path] = files.read(path)
-    snapshot["files"] = conf
+
+def _read_records(files, snapshot):
     records = {}
     for path in sorted(files.glob(os.path.join(contract.RECORD_DIR, "*.json"))):
         try:
@@ -152,12 +124,9 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
         except ValueError:
             snapshot["errors"].append("unreadable stripe record %s" % path)
     snapshot["records"] = records
-    snapshot["heads"] = {p: files.head(p).hex() for p in read_heads if files.exists(p)}
-    path_state = {}
-    for path in paths:
-        if files.isdir(path):
-            path_state[path] = {"exists": True, "is_dir": True, "entries": sorted(files.listdir(path))[:10]}
-        else:
-            path_state[path] = {"exists": files.exists(path), "is_dir": False, "entries": []}
-    snapshot["paths"] = path_state
-    return snapshot
+
+
+def _path_state(files, path):
+    if files.isdir(path):
+        return {"exists": True, "is_dir": True, "entries": sorted(files.listdir(path))[:10]}
+    return {"exists": files.exists(path), "is_dir": False, "entries": []}

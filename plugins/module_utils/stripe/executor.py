@@ -15,9 +15,8 @@ __metaclass__ = type
 import json
 import os
 
-from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import read_text, write_file_atomic
+from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import NodeFiles, read_text, write_file_atomic
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import read_device_head
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
     mdadm_uuid_format,
     parse_mdadm_detail_export,
@@ -102,7 +101,7 @@ class StripeExecutor:
             self.run(["udevadm", "settle"])
         out = self._command(["wipefs", "--no-act", "--json", action.path], "read signatures of %s" % action.path)
         found = [row.get("type") for row in (json.loads(out).get("signatures", []) if out.strip() else [])]
-        superblock = parse_superblock(read_device_head(action.path)) if found else None
+        superblock = parse_superblock(NodeFiles().head(action.path)) if found else None
         if not found:
             self._command(action.argv, action.description)
         elif superblock is not None and superblock.in_progress:
@@ -166,7 +165,7 @@ class StripeExecutor:
 
 def filesystem_facts(device):
     """Type, UUID and alignment read back from the superblock after apply (no process)."""
-    superblock = parse_superblock(read_device_head(device)) if device else None
+    superblock = parse_superblock(NodeFiles().head(device)) if device else None
     if not superblock:
         return None
     return {"type": superblock.type, "uuid": superblock.uuid,

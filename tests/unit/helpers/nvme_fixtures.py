@@ -9,7 +9,12 @@ import json
 from pathlib import Path
 
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import (
+    InUse,
+    NvmeNamespace,
+    Signature,
+    build_inventory,
+)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nvme"
 
@@ -24,8 +29,20 @@ def inventory(name, extra_models=(), **overrides):
     return build_inventory(snapshot, extra_models)
 
 
+def namespace(name, path, model, size, partitions=(), holders=(), mounted=False, signature=None,
+              signature_known=True):
+    """One nvme/inventory namespace, stated by what the preflight rules read of it."""
+    in_use = InUse(signatures=[Signature(signature)] if signature else [], partitions=list(partitions),
+                   holders=[{"name": holder, "type": "raid0", "path": "/dev/" + holder} for holder in holders],
+                   mountpoints=["/data"] if mounted else [])
+    return NvmeNamespace(name=name, path=path, by_id=[], controller=name.rsplit("n", 1)[0],
+                         model=model, serial="", firmware="", transport="pcie", size=size,
+                         logical_sector_size=512, physical_sector_size=512, device_class="local", in_use=in_use,
+                         signatures_read=signature_known)
+
+
 class FixtureNodeFiles:
-    """The LiveNodeFiles interface answered from a recorded snapshot."""
+    """The common.node_io.NodeFiles interface answered from a recorded snapshot."""
 
     def __init__(self, snapshot):
         self.snapshot = snapshot

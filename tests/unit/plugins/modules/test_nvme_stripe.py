@@ -71,7 +71,7 @@ def test_module(case):
     with patch_module_args(args), \
             mock.patch.multiple(basic.AnsibleModule, exit_json=_exit, fail_json=_fail, run_command=run_command,
                                 get_bin_path=lambda self, name, *a, **k: "/usr/bin/" + name), \
-            mock.patch.object(node_scan, "LiveNodeFiles", lambda: nvme_fixtures.FixtureNodeFiles(snapshot)), \
+            mock.patch.object(node_scan, "NodeFiles", lambda: nvme_fixtures.FixtureNodeFiles(snapshot)), \
             mock.patch("ansible_collections.acstor.edge.plugins.module_utils.stripe.executor.write_file_atomic") \
             as writes:
         with pytest.raises(ModuleExit) as caught:

@@ -1,6 +1,7 @@
 """Table tests for the preflight rules: node facts + options -> status of each check."""
 from dataclasses import replace
 
+import nvme_fixtures
 import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks import (
@@ -15,7 +16,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks 
     summarize,
     validate_options,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import NodeFacts, NvmeNamespace, PathSpace
+from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import NodeFacts, PathSpace
 
 DIRECT = "Microsoft NVMe Direct Disk"
 
@@ -35,7 +36,7 @@ def good_node(**changes):
                            "nvme_tcp": True},
         kubernetes_markers={"k3s": ["/usr/local/bin/k3s"]},
         paths=[PathSpace("/var/lib/rancher/k3s/storage", "/var/lib/rancher/k3s/storage", 200 * GIB, False)],
-        nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, 400 * GIB)],
+        nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, 400 * GIB)],
     )
     return replace(node, **changes)
 
@@ -104,24 +105,26 @@ CASES = [
     ("nvme_tcp missing", dict(available_modules={"nvfsv4": True}), dict(fault_tolerant=True),
      "kernel_modules_fault_tolerant", "fail"),
     ("no nvme", dict(nvme=[]), {}, "nvme_disks", "fail"),
-    ("only other models", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", "QEMU NVMe Ctrl", GIB)]), {},
+    ("nvme not listed", dict(nvme=[], nvme_errors=["lsblk failed: lsblk not found on the node"]), {}, "nvme_disks",
+     "warn"),
+    ("only other models", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", "QEMU NVMe Ctrl", GIB)]), {},
      "nvme_disks", "fail"),
-    ("other model listed as add-on", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", "QEMU NVMe Ctrl", GIB)]),
+    ("other model listed as add-on", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", "QEMU NVMe Ctrl", GIB)]),
      dict(addon_models=["  qemu nvme ctrl "]), "nvme_disks", "ok"),
     ("model is exact, not substring",
-     dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", "Microsoft NVMe Direct Disk v3", GIB)]), {},
+     dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", "Microsoft NVMe Direct Disk v3", GIB)]), {},
      "nvme_disks", "fail"),
-    ("formatted disk", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="ext4")]), {},
+    ("formatted disk", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="ext4")]), {},
      "nvme_disks", "fail"),
-    ("partition table", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="gpt")]), {},
+    ("partition table", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="gpt")]), {},
      "nvme_disks", "fail"),
-    ("existing PV", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="LVM2_member")]),
+    ("existing PV", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="LVM2_member")]),
      {}, "nvme_disks", "ok"),
-    ("md member", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"],
+    ("md member", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"],
                                            signature="linux_raid_member")]), {}, "nvme_disks", "fail"),
-    ("pre-created VG", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"])],
+    ("pre-created VG", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"])],
                             lvm_volume_groups=["containerstorage"]), {}, "nvme_disks", "ok"),
-    ("blkid unavailable", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature_known=False)]),
+    ("blkid unavailable", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature_known=False)]),
      {}, "nvme_disks", "warn"),
     ("skipped check", dict(mem_total_bytes=GIB), dict(skip_checks=["memory"]), "memory", "skip"),
 ]
@@ -159,9 +162,9 @@ def test_every_check_carries_measured_required_and_source():
 
 
 def test_addon_models_needed_lists_skipped_free_models():
-    node = good_node(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB),
-                           NvmeNamespace("nvme1n1", "/dev/nvme1n1", "QEMU NVMe Ctrl", GIB),
-                           NvmeNamespace("nvme2n1", "/dev/nvme2n1", "Dell NVMe", GIB, partitions=["nvme2n1p1"])])
+    node = good_node(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB),
+                           nvme_fixtures.namespace("nvme1n1", "/dev/nvme1n1", "QEMU NVMe Ctrl", GIB),
+                           nvme_fixtures.namespace("nvme2n1", "/dev/nvme2n1", "Dell NVMe", GIB, partitions=["nvme2n1p1"])])
     assert addon_models_needed(node, options()) == ["QEMU NVMe Ctrl"]
 
 

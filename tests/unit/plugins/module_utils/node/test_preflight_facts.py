@@ -1,4 +1,5 @@
 """Parsers and the one-pass gatherer of preflight_facts, on text and on a fake root tree."""
+import json
 import os
 
 import pytest
@@ -10,7 +11,6 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import
 )
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import (
     gather_node_facts,
-    parse_blkid_type,
     parse_cpu_list,
     parse_kernel_config,
     parse_kernel_version,
@@ -63,16 +63,6 @@ def test_module_index():
     assert module_name_from_path("kernel/drivers/nvme/host/nvme-tcp.ko") == "nvme_tcp"
 
 
-@pytest.mark.parametrize("stdout,expected", [
-    ("DEVNAME=/dev/nvme0n1\nUUID=abc\nTYPE=LVM2_member\n", "LVM2_member"),
-    ("DEVNAME=/dev/nvme0n1\nPTUUID=1\nPTTYPE=gpt\n", "gpt"),
-    ("DEVNAME=/dev/nvme0n1\n", "unknown"),
-    ("", None),
-])
-def test_parse_blkid_type(stdout, expected):
-    assert parse_blkid_type(stdout) == expected
-
-
 @pytest.mark.parametrize("argv,expected", [
     (["--config=/var/lib/kubelet/config.yaml", "--root-dir=/data/kubelet"], "/data/kubelet"),
     (["--root-dir", "/srv/kubelet"], "/srv/kubelet"),
@@ -108,26 +98,48 @@ def fake_root(tmp_path):
     (tmp_path / "etc/rancher/k3s").mkdir(parents=True)
     (tmp_path / "etc/lvm/backup").mkdir(parents=True)
     write(tmp_path, "etc/lvm/backup/containerstorage", "")
-    disks = {"nvme0n1": "Microsoft NVMe Direct Disk", "nvme1n1": "QEMU NVMe Ctrl", "nvme2n1": "Dell Ent NVMe"}
-    for name, model in disks.items():
-        write(tmp_path, "sys/block/%s/size" % name, "2097152\n")
-        write(tmp_path, "sys/block/%s/device/model" % name, model + "  \n")
-        (tmp_path / "sys/block" / name / "holders").mkdir()
-    (tmp_path / "sys/block/nvme2n1/nvme2n1p1").mkdir()
-    (tmp_path / "sys/block/nvme0c0n1").mkdir()  # hidden multipath node: not a disk lsblk shows
-    (tmp_path / "sys/block/vda").mkdir()
+    for name, model in DISKS.items():
+        controller = name[:-2]
+        write(tmp_path, "sys/class/nvme/%s/model" % controller, model + "  \n")
+        (tmp_path / "sys/block" / name).mkdir(parents=True)
+        os.symlink("../../class/nvme/" + controller, str(tmp_path / "sys/block" / name / "device"))
     return tmp_path
+
+
+DISKS = {"nvme0n1": "Microsoft NVMe Direct Disk", "nvme1n1": "QEMU NVMe Ctrl", "nvme2n1": "Dell Ent NVMe"}
+
+
+def fake_node_commands(calls):
+    """lsblk and wipefs answering for the fake root's disks (the NVMe scan preflight shares with nvme_stripe)."""
+    def disk(name):
+        node = {"name": name, "path": "/dev/" + name, "type": "disk", "size": 1 << 30, "model": None,
+                "mountpoints": [None], "children": []}
+        if name == "nvme2n1":
+            node["children"] = [{"name": "nvme2n1p1", "path": "/dev/nvme2n1p1", "type": "part", "size": 1 << 29,
+                                 "mountpoints": ["/data"]}]
+        return node
+
+    lsblk = {"blockdevices": [{"name": "vda", "path": "/dev/vda", "type": "disk", "size": 1 << 33,
+                               "mountpoints": ["/"]}] + [disk(name) for name in DISKS]}
+    wipefs = {"signatures": [{"device": "nvme1n1", "offset": "0x218", "type": "LVM2_member", "uuid": "pv-1"},
+                             {"device": "nvme2n1", "offset": "0x1fe", "type": "PMBR"},
+                             {"device": "nvme2n1", "offset": "0x200", "type": "gpt"}]}
+
+    def run(argv):
+        calls.append(argv)
+        if argv[0] == "lsblk":
+            return 0, json.dumps(lsblk), ""
+        if argv[0] == "wipefs":
+            return 0, json.dumps(wipefs), ""
+        return 1, "", "unexpected command"
+    return run
 
 
 def test_gather_node_facts_on_fake_root(fake_root):
     calls = []
-
-    def run_command(argv):
-        calls.append(argv)
-        return (0, "DEVNAME=%s\nTYPE=LVM2_member\n" % argv[-1], "") if argv[-1].endswith("1n1") else (2, "", "")
-
-    facts = gather_node_facts(root=str(fake_root), run_command=run_command, machine="x86_64",
-                              modules=["dm_mod", "dm_raid", "raid0", "md_mod"], paths=["/var/lib/none/deeper"])
+    facts = gather_node_facts(root=str(fake_root), run=fake_node_commands(calls), bin_path=lambda name: None,
+                              machine="x86_64", modules=["dm_mod", "dm_raid", "raid0", "md_mod"],
+                              paths=["/var/lib/none/deeper"])
     assert facts.kernel_release == RELEASE and facts.cpu_count == 2 and facts.hostname == "edge1"
     assert facts.mem_total_bytes == 996368 * 1024
     assert facts.os_release["ID"] == "debian"
@@ -137,19 +149,23 @@ def test_gather_node_facts_on_fake_root(fake_root):
     assert facts.kubelet_root_dir_from_process == "/data/kubelet"
     assert facts.lvm_volume_groups == ["containerstorage"]
     assert [n.name for n in facts.nvme] == ["nvme0n1", "nvme1n1", "nvme2n1"]
-    by_name = dict((n.name, n) for n in facts.nvme)
-    assert by_name["nvme0n1"].model == "Microsoft NVMe Direct Disk" and by_name["nvme0n1"].size_bytes == 1 << 30
-    assert by_name["nvme0n1"].signature is None and by_name["nvme1n1"].signature == "LVM2_member"
-    assert by_name["nvme2n1"].partitions == ["nvme2n1p1"] and by_name["nvme2n1"].mounted
-    assert calls[0] == ["blkid", "-p", "-o", "export", "/dev/nvme0n1"]
+    by_name = dict((n["name"], n) for n in facts.as_dict()["nvme"])
+    assert by_name["nvme0n1"]["model"] == "Microsoft NVMe Direct Disk" and by_name["nvme0n1"]["size_bytes"] == 1 << 30
+    assert by_name["nvme0n1"]["signature"] is None and by_name["nvme1n1"]["signature"] == "LVM2_member"
+    assert by_name["nvme2n1"]["partitions"] == ["nvme2n1p1"] and by_name["nvme2n1"]["mounted"]
+    # the one read-only signature listing the stripe module runs too, over every NVMe disk at once
+    assert calls[1] == ["wipefs", "--no-act", "--json", "/dev/nvme0n1", "/dev/nvme1n1", "/dev/nvme2n1"]
     space = facts.paths[0]
     assert space.existing_ancestor == "/"
     assert space.free_bytes > 0 and space.same_filesystem_as_root
 
 
-def test_gather_without_blkid_marks_signatures_unknown(fake_root):
-    facts = gather_node_facts(root=str(fake_root), run_command=None)
-    assert all(not namespace.signature_known for namespace in facts.nvme)
+def test_gather_without_wipefs_marks_signatures_unknown(fake_root):
+    def run(argv):
+        return (127, "", "wipefs not found on the node") if argv[0] == "wipefs" else fake_node_commands([])(argv)
+
+    facts = gather_node_facts(root=str(fake_root), run=run, bin_path=lambda name: None)
+    assert facts.nvme and all(not namespace["signature_known"] for namespace in facts.as_dict()["nvme"])
 
 
 def test_gather_skips_nvme_when_not_asked(fake_root):
