@@ -300,11 +300,8 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import
     device_size,
     filesystem_facts,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import (
-    plan_stripe,
-    spec_from_options,
-    stripe_option_errors,
-)
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import plan_stripe
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import spec_from_options, stripe_option_errors
 
 REQUIRED_TOOLS = {"lvm": ["lvm"], "mdadm": ["mdadm"]}
 

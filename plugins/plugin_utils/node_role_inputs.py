@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The node roles' variables checked with the rules their modules use (node_inputs, stripe_planner).
+"""The node roles' variables checked with the rules their modules use (node/inputs, stripe/spec).
 
 Each role's first task runs these over its own variables, and playbooks/validate.yml runs them over
 every node host's inventory variables, so both report the same errors, named by variable, with the
@@ -14,7 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import OPTION_NAMES, stripe_option_errors
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import OPTION_NAMES, stripe_option_errors
 
 # The options the nvme_stripe role takes from each nvme_stripe_list item; extra_models and
 # update_initramfs come from the role-wide variables below.

@@ -11,11 +11,8 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.acstor.edge.plugins.module_utils.nvme import scan as node_scan
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import (
-    build_record,
-    resolve_members,
-    spec_from_options,
-)
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import build_record, resolve_members
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import spec_from_options
 from ansible_collections.acstor.edge.plugins.modules import nvme_stripe
 
 import nvme_fixtures

@@ -4,7 +4,8 @@ import json
 import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import StripeExecutor
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import StripeSpec, plan_stripe
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import plan_stripe
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import StripeSpec
 
 from nvme_fixtures import inventory, load_snapshot
 

@@ -4,11 +4,11 @@ import json
 import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import (
-    StripeSpec,
     build_record,
     plan_stripe,
     resolve_members,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import StripeSpec
 
 from nvme_fixtures import inventory, load_snapshot
 
