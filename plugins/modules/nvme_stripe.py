@@ -306,49 +306,38 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import spe
 REQUIRED_TOOLS = {"lvm": ["lvm"], "mdadm": ["mdadm"]}
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", required=True),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            backend=dict(type="str", default="lvm", choices=["lvm", "mdadm"]),
-            mode=dict(type="str", default="volume", choices=["volume", "csi_vg"]),
-            devices=dict(type="list", elements="str"),
-            selector=dict(type="dict", options=dict(
-                **{"class": dict(type="str", default="local", choices=["local", "other", "any"])},
-                models=dict(type="list", elements="str"),
-                min_size=dict(type="str"),
-                count=dict(type="int"),
-            )),
-            stripe_size=dict(type="str"),
-            filesystem=dict(type="str", choices=["xfs", "ext4", "none"]),
-            mount_path=dict(type="str"),
-            mount_options=dict(type="str"),
-            mount_before=dict(type="list", elements="str"),
-            force=dict(type="bool", default=False),
-            ephemeral=dict(type="bool", default=False),
-            volume_group=dict(type="str"),
-            size_tolerance=dict(type="float", default=5.0),
-            extra_models=dict(type="list", elements="str"),
-            update_initramfs=dict(type="bool"),
-        ),
-        mutually_exclusive=[("devices", "selector")],
-        supports_check_mode=True,
-    )
-    # every option, before the node is read: nothing is run or written for bad input
-    errors = stripe_option_errors(module.params)
-    if errors:
-        module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
-    spec = spec_from_options(module.params)
+ARGUMENT_SPEC = dict(
+    name=dict(type="str", required=True),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    backend=dict(type="str", default="lvm", choices=["lvm", "mdadm"]),
+    mode=dict(type="str", default="volume", choices=["volume", "csi_vg"]),
+    devices=dict(type="list", elements="str"),
+    selector=dict(type="dict", options=dict(
+        **{"class": dict(type="str", default="local", choices=["local", "other", "any"])},
+        models=dict(type="list", elements="str"),
+        min_size=dict(type="str"),
+        count=dict(type="int"),
+    )),
+    stripe_size=dict(type="str"),
+    filesystem=dict(type="str", choices=["xfs", "ext4", "none"]),
+    mount_path=dict(type="str"),
+    mount_options=dict(type="str"),
+    mount_before=dict(type="list", elements="str"),
+    force=dict(type="bool", default=False),
+    ephemeral=dict(type="bool", default=False),
+    volume_group=dict(type="str"),
+    size_tolerance=dict(type="float", default=5.0),
+    extra_models=dict(type="list", elements="str"),
+    update_initramfs=dict(type="bool"),
+)
 
+
+def discover(module, spec, run):
+    """One read of the node (fails the module, changing nothing, when the node cannot be read)."""
     missing = [tool for tool in ["lsblk", "wipefs"] + REQUIRED_TOOLS[spec.backend] if not module.get_bin_path(tool)]
     if missing:
         module.fail_json(msg="missing tools on the node: %s (the node_prep role installs them)" % ", ".join(missing),
                          changed=False)
-
-    def run(argv):
-        return module.run_command(argv, environ_update={"LC_ALL": "C"})
-
     device = spec.device_path
     snapshot = collect_snapshot(run, module.get_bin_path, want_lvm=spec.backend == "lvm",
                                 extra_probe=[device] if device else [], read_heads=[device] if device else [],
@@ -356,11 +345,10 @@ def main():
     if snapshot["errors"]:
         module.fail_json(msg="could not read the node's block devices: %s" % "; ".join(snapshot["errors"]),
                          changed=False)
-    inventory = build_inventory(snapshot, spec.extra_models)
-    plan = plan_stripe(spec, inventory)
-    if plan.errors:
-        module.fail_json(msg="; ".join(plan.errors), errors=plan.errors, changed=False)
+    return build_inventory(snapshot, spec.extra_models)
 
+
+def planned_result(module, spec, plan):
     result = dict(
         changed=plan.changed,
         actions=[a.description for a in plan.actions],
@@ -375,23 +363,25 @@ def main():
         result["diff"] = {"before": plan.before, "after": after}
     if spec.state == "present":
         result.update(
-            device=device, members=plan.record.get("members", []), geometry=plan.after.get("geometry"),
+            device=spec.device_path, members=plan.record.get("members", []), geometry=plan.after.get("geometry"),
             filesystem=plan.filesystem if spec.mode == "volume" else None, mount=plan.after.get("mount"),
             record=plan.record)
         if spec.mode == "csi_vg":
             result["csi_handoff"] = plan.record.get("csi_handoff")
-    for warning in plan.warnings:
-        module.warn(warning)
-    # a run killed inside an atomic write (SIGKILL, power cut) leaves its temporary file behind
-    leftovers = stale_temp_files(sorted({"/etc", contract.RECORD_DIR} | {os.path.dirname(p) for p in contract.MDADM_CONF_PATHS}))
+    return result
+
+
+def remove_leftovers(module, result):
+    """A run killed inside an atomic write (SIGKILL, power cut) leaves its temporary file behind."""
+    directories = {"/etc", contract.RECORD_DIR} | {os.path.dirname(p) for p in contract.MDADM_CONF_PATHS}
+    leftovers = stale_temp_files(sorted(directories))
     if leftovers:
         result.update(removed_temp_files=leftovers, changed=True)
         if not module.check_mode:
             remove_files(leftovers)
 
-    if module.check_mode or not plan.changed:
-        module.exit_json(**result)
 
+def apply(module, spec, plan, run, result):
     executor = StripeExecutor(run, module.get_bin_path, update_initramfs=module.params["update_initramfs"] is not False)
     try:
         executor.apply(plan)
@@ -399,6 +389,7 @@ def main():
         result.update(actions=error.done, failed_action=str(error))
         module.fail_json(msg=str(error), **result)
     result["actions"] = executor.done
+    device = spec.device_path
     if spec.state == "present":
         result["record"] = plan.record
         if device and spec.mode == "volume":
@@ -407,6 +398,29 @@ def main():
                 result["filesystem"] = facts
             if result.get("geometry"):
                 result["geometry"] = dict(result["geometry"], size=device_size(device))
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("devices", "selector")],
+                           supports_check_mode=True)
+    # every option, before the node is read: nothing is run or written for bad input
+    errors = stripe_option_errors(module.params)
+    if errors:
+        module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
+    spec = spec_from_options(module.params)
+
+    def run(argv):
+        return module.run_command(argv, environ_update={"LC_ALL": "C"})
+
+    plan = plan_stripe(spec, discover(module, spec, run))
+    if plan.errors:
+        module.fail_json(msg="; ".join(plan.errors), errors=plan.errors, changed=False)
+    result = planned_result(module, spec, plan)
+    for warning in plan.warnings:
+        module.warn(warning)
+    remove_leftovers(module, result)
+    if not module.check_mode and plan.changed:
+        apply(module, spec, plan, run, result)
     module.exit_json(**result)
 
 

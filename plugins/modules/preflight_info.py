@@ -230,31 +230,41 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks 
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import gather_node_facts, path_space
 
 
+ARGUMENT_SPEC = dict(
+    products=dict(type="list", elements="str", choices=list(PRODUCTS), default=list(PRODUCTS)),
+    fault_tolerant=dict(type="bool", default=False),
+    kernel_min=dict(type="str", default="5.15"),
+    kernel_known_issues=dict(type="list", elements="str", default=["6.2", "6.4"]),
+    cpu_min=dict(type="int", default=4),
+    memory_min_gib=dict(type="float", default=16),
+    local_path_dir=dict(type="path", default=""),
+    local_path_min_free_gib=dict(type="float", default=10),
+    free_space=dict(type="list", elements="dict", default=[], options=dict(
+        path=dict(type="path", required=True),
+        min_free_gib=dict(type="float", required=True),
+    )),
+    kubernetes_distribution=dict(type="str", default="auto",
+                                 choices=["auto", "none"] + list(KUBERNETES_DISTRIBUTIONS)),
+    kubernetes_required=dict(type="bool", default=False),
+    addon_models=dict(type="list", elements="str", default=[]),
+    csi_volume_group=dict(type="str", default=contract.VOLUME_GROUP),
+    skip_checks=dict(type="list", elements="str", default=[]),
+    strict=dict(type="bool", default=True),
+)
+
+
+def node_runner(module):
+    """run(argv) for the NVMe scan; a missing tool is something the checks report (nvme_disks: warn), not a failure."""
+    def run(argv):
+        tool = module.get_bin_path(argv[0])
+        if not tool:
+            return 127, "", "%s not found on the node" % argv[0]
+        return module.run_command([tool] + argv[1:], environ_update={"LC_ALL": "C"})
+    return run
+
+
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            products=dict(type="list", elements="str", choices=list(PRODUCTS), default=list(PRODUCTS)),
-            fault_tolerant=dict(type="bool", default=False),
-            kernel_min=dict(type="str", default="5.15"),
-            kernel_known_issues=dict(type="list", elements="str", default=["6.2", "6.4"]),
-            cpu_min=dict(type="int", default=4),
-            memory_min_gib=dict(type="float", default=16),
-            local_path_dir=dict(type="path", default=""),
-            local_path_min_free_gib=dict(type="float", default=10),
-            free_space=dict(type="list", elements="dict", default=[], options=dict(
-                path=dict(type="path", required=True),
-                min_free_gib=dict(type="float", required=True),
-            )),
-            kubernetes_distribution=dict(type="str", default="auto",
-                                         choices=["auto", "none"] + list(KUBERNETES_DISTRIBUTIONS)),
-            kubernetes_required=dict(type="bool", default=False),
-            addon_models=dict(type="list", elements="str", default=[]),
-            csi_volume_group=dict(type="str", default=contract.VOLUME_GROUP),
-            skip_checks=dict(type="list", elements="str", default=[]),
-            strict=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     # values that reach a node command, and options the products do not use: refused before any read
     errors = preflight_errors(module.params)
     if errors:
@@ -264,15 +274,8 @@ def main():
     if errors:
         module.fail_json(msg="invalid preflight options: " + "; ".join(errors))
 
-    def run(argv):
-        # a missing tool is something the checks report (nvme_disks: warn), not a module failure
-        tool = module.get_bin_path(argv[0])
-        if not tool:
-            return 127, "", "%s not found on the node" % argv[0]
-        return module.run_command([tool] + argv[1:], environ_update={"LC_ALL": "C"})
-
     facts = gather_node_facts(
-        run=run,
+        run=node_runner(module),
         bin_path=module.get_bin_path,
         modules=required_modules(options),
         paths=[item.path for item in options.free_space],

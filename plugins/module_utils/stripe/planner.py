@@ -605,12 +605,10 @@ class _PresentPlan:
                                        path=contract.record_path(spec.name)))
         _fstype, fsuuid, alignment = self.fs
         volume = spec.mode == "volume"
-        plan.after = _state_view([_member_view(n) for n in members], _geometry(spec, len(members),
-                                                                              kept.size if kept else 0),
-                                 {"type": plan.filesystem["type"], "uuid": fsuuid, "alignment": alignment}
-                                 if volume else None,
-                                 {"path": spec.mount_path, "options": spec.mount_options}
-                                 if spec.mount_path and volume else None)
+        filesystem = {"type": plan.filesystem["type"], "uuid": fsuuid, "alignment": alignment} if volume else None
+        mount = {"path": spec.mount_path, "options": spec.mount_options} if spec.mount_path and volume else None
+        geometry = _geometry(spec, len(members), kept.size if kept else 0)
+        plan.after = _state_view([_member_view(n) for n in members], geometry, filesystem, mount)
         return True
 
 

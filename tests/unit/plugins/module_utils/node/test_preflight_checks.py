@@ -121,7 +121,7 @@ CASES = [
     ("existing PV", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="LVM2_member")]),
      {}, "nvme_disks", "ok"),
     ("md member", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"],
-                                           signature="linux_raid_member")]), {}, "nvme_disks", "fail"),
+                                                     signature="linux_raid_member")]), {}, "nvme_disks", "fail"),
     ("pre-created VG", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"])],
                             lvm_volume_groups=["containerstorage"]), {}, "nvme_disks", "ok"),
     ("blkid unavailable", dict(nvme=[nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature_known=False)]),
