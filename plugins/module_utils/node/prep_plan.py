@@ -85,8 +85,8 @@ def sysctl_errors(products, minimums, live):
     instances = minimums.get(INOTIFY_INSTANCES, INOTIFY_INSTANCES_FLOOR)
     if ("edge_volumes" in (products or []) and re.fullmatch("[0-9]+", str(instances))
             and int(instances) < INOTIFY_INSTANCES_FLOOR):
-        errors.append("%s %s is below the %d Edge Volumes needs" % (INOTIFY_INSTANCES, instances,
-                                                                  INOTIFY_INSTANCES_FLOOR))
+        floor = INOTIFY_INSTANCES_FLOOR
+        errors.append("%s %s is below the %d Edge Volumes needs" % (INOTIFY_INSTANCES, instances, floor))
     return errors
 
 

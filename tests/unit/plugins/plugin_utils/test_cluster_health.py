@@ -18,8 +18,8 @@ ROLLED_OUT = {"observedGeneration": 1, "desiredNumberScheduled": 2, "numberReady
 @pytest.mark.parametrize("objects,expected", [
     ([daemonset(**ROLLED_OUT)], []),
     ([], []),
-    ([daemonset(**dict(ROLLED_OUT, numberReady=1))], ["csi-local-node 1/2 pods ready"]),
-    ([daemonset(**dict(ROLLED_OUT, updatedNumberScheduled=1))], ["csi-local-node 2/2 pods ready, 1 updated"]),
+    ([daemonset(**{**ROLLED_OUT, "numberReady": 1})], ["csi-local-node 1/2 pods ready"]),
+    ([daemonset(**{**ROLLED_OUT, "updatedNumberScheduled": 1})], ["csi-local-node 2/2 pods ready, 1 updated"]),
     ([daemonset(generation=2, **ROLLED_OUT)], ["csi-local-node 2/2 pods ready, spec not yet observed"]),
     # no pod scheduled anywhere: no node would serve volumes
     ([daemonset(observedGeneration=1, desiredNumberScheduled=0, numberReady=0, updatedNumberScheduled=0)],
@@ -27,7 +27,7 @@ ROLLED_OUT = {"observedGeneration": 1, "desiredNumberScheduled": 2, "numberReady
     # a DaemonSet the controller has not looked at yet has no status
     ([{"metadata": {"name": "new", "generation": 1}}], ["new 0/0 pods ready, spec not yet observed"]),
     ([{"metadata": {"name": "nulls", "generation": 1}, "status": None}], ["nulls 0/0 pods ready, spec not yet observed"]),
-    ([daemonset("a", **ROLLED_OUT), daemonset("b", **dict(ROLLED_OUT, numberReady=0, updatedNumberScheduled=0))],
+    ([daemonset("a", **ROLLED_OUT), daemonset("b", **{**ROLLED_OUT, "numberReady": 0, "updatedNumberScheduled": 0})],
      ["b 0/2 pods ready, 0 updated"]),
     # metadata.generation missing counts as 1
     ([{"metadata": {"name": "x"}, "status": dict(ROLLED_OUT, observedGeneration=0)}],
