@@ -22,6 +22,9 @@ description:
     must change - the sysctls below their minimum,
     the kernel modules not loaded or not listed for boot, the packages not installed - so that a
     node already prepared costs this one module call and nothing else.
+  - Checks the node_prep role's inputs against the node (supported OS, products, sysctls the kernel
+    has, the Edge Volumes inotify floor, kernel modules the kernel knows) and returns every problem in
+    RV(input_errors).
   - Changes nothing on the node. Never fails because of what it finds; the role validates.
 author:
   - acstor.edge contributors (@acstor)
@@ -59,6 +62,20 @@ options:
     description: Read C(activation/auto_activation_volume_list) from the merged LVM configuration.
     type: bool
     default: false
+  products:
+    description:
+      - The products the node is prepared for (V(edge_volumes), V(local_csi)), checked into RV(input_errors);
+        V(edge_volumes) also makes a O(sysctls) minimum of C(fs.inotify.max_user_instances) below 1024 an error.
+      - When not given, the product checks are skipped.
+    type: list
+    elements: str
+  os_facts:
+    description:
+      - OS facts the play already gathered (C(distribution), C(distribution_version),
+        C(distribution_major_version), C(os_family) as in C(ansible_facts)). When they name a distribution and
+        a major version they win over C(/etc/os-release) for RV(input_errors) and RV(package_manager).
+    type: dict
+    default: {}
 notes:
   - Every name and value is checked before the node is read (sysctl keys, kernel module and package names may not
     hold newlines, control characters, C(=) or white space); an error names the option and the rule it breaks.
@@ -200,6 +217,21 @@ lvmconfig_found:
   returned: always
   type: bool
   sample: true
+package_manager:
+  description: The supported OS's package manager (V(apt), V(dnf), V(tdnf)), empty when the OS is not supported.
+  returned: always
+  type: str
+  sample: apt
+input_errors:
+  description:
+    - Every input the node cannot take, empty when all is well - an unsupported OS (supported are Ubuntu
+      22.04/24.04, Debian 12/13, Azure Linux 3 and the RHEL 9 family), no or unknown O(products), O(sysctls)
+      names the kernel does not have, an inotify instances minimum below 1024 for Edge Volumes, O(kernel_modules)
+      the running kernel does not know (except those the OS's packages bring).
+  returned: always
+  type: list
+  elements: str
+  sample: ["sysctl fs.nope does not exist on this kernel"]
 """
 
 import os
@@ -209,6 +241,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import read_text
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import (
     describe_kernel_modules,
+    input_errors,
+    node_os,
+    os_support,
     plan_kernel_modules,
     plan_packages,
     option_errors,
@@ -299,6 +334,8 @@ def main():
             kernel_modules=dict(type="list", elements="str", default=[]),
             packages=dict(type="dict", default={}),
             lvm_autoactivation=dict(type="bool", default=False),
+            products=dict(type="list", elements="str"),
+            os_facts=dict(type="dict", default={}),
         ),
         supports_check_mode=True,
     )
@@ -315,6 +352,8 @@ def main():
     packages_key, wanted_packages, invalid_packages = select_packages(params["packages"], os_info, release)
     packages_query, installed = query_packages(module, wanted_packages, os_info)
     lvmconfig_found, volume_list = read_lvm_autoactivation(module) if params["lvm_autoactivation"] else (False, None)
+    unknown_modules = [name for name, state in modules.items() if state["valid"] and not state["known"]]
+    decided_os = node_os(os_info, params["os_facts"])
 
     module.exit_json(
         changed=False,
@@ -324,7 +363,7 @@ def main():
         sysctls_to_raise=plan_sysctls(params["sysctls"], live),
         kernel_modules=modules,
         kernel_modules_to_load=plan_kernel_modules(modules),
-        kernel_modules_unknown=[name for name, state in modules.items() if state["valid"] and not state["known"]],
+        kernel_modules_unknown=unknown_modules,
         packages_key=packages_key,
         packages_query=packages_query,
         packages_installed=dict((name, installed[name]) for name in wanted_packages if name in installed),
@@ -332,6 +371,8 @@ def main():
         packages_invalid=invalid_packages,
         lvm_auto_activation_volume_list=volume_list,
         lvmconfig_found=lvmconfig_found,
+        package_manager=(os_support(decided_os) or {}).get("package_manager", ""),
+        input_errors=input_errors(decided_os, params["products"], params["sysctls"], live, unknown_modules, release),
     )
 
 

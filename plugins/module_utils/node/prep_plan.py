@@ -6,12 +6,15 @@
 Pure: (state, wanted) -> what must change. The rules of the node_prep role live here:
 a sysctl is only ever raised (a live value already at or above the minimum is left alone),
 a kernel module is only touched when it is not loaded or not listed for boot, a package
-only when it is not installed.
+only when it is not installed. The role's input checks against the node (supported OS,
+products, sysctls the kernel has, the inotify floor, kernel modules the kernel knows) too.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
+
+import re
 
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
@@ -20,6 +23,90 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import
     PACKAGE_NAME,
     normalize_module_name,
 )
+
+KNOWN_PRODUCTS = ("edge_volumes", "local_csi")
+SUPPORTED_OS = "Ubuntu 22.04/24.04, Debian 12/13, Azure Linux 3, RHEL 9 family"
+# The Edge Volumes docs require fs.inotify.max_user_instances >= 1024 on every platform.
+INOTIFY_INSTANCES = "fs.inotify.max_user_instances"
+INOTIFY_INSTANCES_FLOOR = 1024
+
+# Supported OSes, keyed by distribution or OS family as ansible_facts names them (the distribution's
+# entry wins). modules_from_packages: kernel modules that only exist once the packages are installed
+# (Ubuntu cloud kernels ship nvme_tcp in linux-modules-extra).
+OS_SUPPORT = {
+    "Debian": {"name": "Debian", "major_versions": ("12", "13"), "package_manager": "apt",
+               "modules_from_packages": ()},
+    "Ubuntu": {"name": "Ubuntu", "major_versions": ("22", "24"), "package_manager": "apt",
+               "modules_from_packages": ("nvme_tcp",)},
+    "RedHat": {"name": "RHEL 9 family", "major_versions": ("9",), "package_manager": "dnf",
+               "modules_from_packages": ()},
+    # ansible-core reports Azure Linux (os-release ID=azurelinux) as distribution and os_family "Azurelinux".
+    "Azurelinux": {"name": "Azure Linux", "major_versions": ("3",), "package_manager": "tdnf",
+                   "modules_from_packages": ()},
+}
+OS_FACT_NAMES = ("distribution", "distribution_version", "distribution_major_version", "os_family")
+
+
+def node_os(read_os, gathered_facts):
+    """The OS node_prep decides on: facts the play gathered win (same os-release), else what was read."""
+    facts = gathered_facts or {}
+    if facts.get("distribution") is not None and facts.get("distribution_major_version") is not None:
+        return dict((name, str(facts.get(name, ""))) for name in OS_FACT_NAMES)
+    return read_os
+
+
+def os_support(os_info):
+    """The OS_SUPPORT entry for the node's distribution, else its OS family, else None."""
+    return OS_SUPPORT.get(os_info.get("distribution")) or OS_SUPPORT.get(os_info.get("os_family"))
+
+
+def os_errors(os_info):
+    support = os_support(os_info)
+    if support and os_info.get("distribution_major_version") in support["major_versions"]:
+        return []
+    return ["unsupported OS %s %s (supported: %s)" % (os_info.get("distribution"), os_info.get("distribution_version"),
+                                                      SUPPORTED_OS)]
+
+
+def product_errors(products):
+    choices = ", ".join(KNOWN_PRODUCTS)
+    if not products:
+        return ["node_prep_products is empty; choose from " + choices]
+    unknown = [name for index, name in enumerate(products)
+               if name not in KNOWN_PRODUCTS and name not in products[:index]]
+    if unknown:
+        return ["unknown product(s) %s in node_prep_products; choose from %s" % (", ".join(unknown), choices)]
+    return []
+
+
+def sysctl_errors(products, minimums, live):
+    """Names the kernel lacks, and an inotify instances minimum below the Edge Volumes floor."""
+    errors = ["sysctl %s does not exist on this kernel" % name for name in minimums if name not in live]
+    instances = minimums.get(INOTIFY_INSTANCES, INOTIFY_INSTANCES_FLOOR)
+    if ("edge_volumes" in (products or []) and re.fullmatch("[0-9]+", str(instances))
+            and int(instances) < INOTIFY_INSTANCES_FLOOR):
+        floor = INOTIFY_INSTANCES_FLOOR
+        errors.append("%s %s is below the %d Edge Volumes needs" % (INOTIFY_INSTANCES, instances, floor))
+    return errors
+
+
+def kernel_module_errors(os_info, unknown, kernel_release):
+    """Modules the running kernel lacks, except those the OS's packages bring (installed in this run)."""
+    from_packages = (os_support(os_info) or {}).get("modules_from_packages", ())
+    return ["kernel module %s is unknown to kernel %s" % (name, kernel_release)
+            for name in unknown if name not in from_packages]
+
+
+def input_errors(os_info, products, minimums, live, modules_unknown, kernel_release):
+    """Every node_prep input the node cannot take, all at once, in the role's order.
+
+    ``products`` None skips the product checks (node_prep_info used on its own).
+    """
+    errors = os_errors(os_info)
+    if products is not None:
+        errors += product_errors(products)
+    errors += sysctl_errors(products, minimums, live)
+    return errors + kernel_module_errors(os_info, modules_unknown, kernel_release)
 
 
 def option_errors(sysctls, kernel_modules, packages):

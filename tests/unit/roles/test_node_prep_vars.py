@@ -2,7 +2,8 @@
 
 The lab can only boot Debian 12; these tests cover the Ubuntu, RHEL 9 family and Azure Linux
 branches by rendering the role's variables the way a play would, for each OS as
-acstor.edge.node_prep_info reports it (``__node_prep_state``).
+acstor.edge.node_prep_info reports it (``__node_prep_state``). The input checks against the node are
+the planner's (prep_plan.input_errors, as node_prep_info applies them), fed with what the role passes.
 """
 from pathlib import Path
 
@@ -11,7 +12,13 @@ import yaml
 from ansible.parsing.dataloader import DataLoader
 from ansible.template import Templar, trust_as_template
 
-from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import select_packages
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import (
+    OS_SUPPORT,
+    input_errors,
+    node_os,
+    os_support,
+    select_packages,
+)
 from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import ROLE_VARIABLES, role_input_errors
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "node_prep"
@@ -21,7 +28,7 @@ LIVE_SYSCTLS = {"fs.inotify.max_user_instances": "128", "fs.inotify.max_user_wat
 KERNEL = "6.8.0-1015-azure"
 
 OSES = {
-    # key in __node_prep_os_support: (os as node_prep_info reports it, package manager, NFS client package)
+    # key in prep_plan.OS_SUPPORT: (os as node_prep_info reports it, package manager, NFS client package)
     "Debian": ({"distribution": "Debian", "os_family": "Debian", "distribution_major_version": "12",
                 "distribution_version": "12"}, "apt", "nfs-common"),
     "Ubuntu": ({"distribution": "Ubuntu", "os_family": "Debian", "distribution_major_version": "24",
@@ -79,16 +86,30 @@ def packages_for(os_info, **overrides):
     return select_packages(by_os, os_info, KERNEL)[1]
 
 
+def errors(os_info, facts=None, state=None, **overrides):
+    """prep_plan.input_errors joined as the role reports them, on what the role passes node_prep_info."""
+    values = variables(os_info, facts, state, **overrides)
+    node_state = values["__node_prep_state"]
+    templar = Templar(loader=DataLoader(), variables=values)
+    passed = dict((name, templar.template(trust_as_template("{{ %s }}" % name)))
+                  for name in ("node_prep_products", "__node_prep_sysctls", "__node_prep_os_facts"))
+    # node_prep_info reads and reports only what it was asked for
+    live = dict((name, value) for name, value in node_state["sysctls"].items() if name in passed["__node_prep_sysctls"])
+    unknown = [name for name in node_state["kernel_modules"] if name in node_state["kernel_modules_unknown"]]
+    return " | ".join(input_errors(node_os(node_state["os"], passed["__node_prep_os_facts"]),
+                                   passed["node_prep_products"], passed["__node_prep_sysctls"], live, unknown,
+                                   node_state["kernel_release"]))
+
+
 @pytest.mark.parametrize("key", sorted(OSES))
 def test_os_support_entry_is_found(key):
-    assert render("__node_prep_os_vars['name']", OSES[key][0]) == render(
-        "__node_prep_os_support['%s']['name']" % key, OSES[key][0])
+    assert os_support(OSES[key][0])["name"] == OS_SUPPORT[key]["name"]
 
 
 @pytest.mark.parametrize("key", sorted(OSES))
 def test_packages_per_os(key):
     os_info, manager, nfs = OSES[key]
-    assert render("__node_prep_package_manager", os_info) == manager
+    assert os_support(os_info)["package_manager"] == manager
     assert packages_for(os_info, acstor_edge_products=["edge_volumes", "local_csi"]) == STORAGE + [nfs]
     assert packages_for(os_info, acstor_edge_products=["local_csi"]) == STORAGE
     assert packages_for(os_info, node_prep_packages_extra=["jq", "lvm2"])[-1] == "jq"
@@ -103,14 +124,15 @@ def test_ubuntu_fault_tolerant_adds_modules_extra_for_the_running_kernel():
 
 @pytest.mark.parametrize("key", sorted(OSES))
 def test_supported_os_has_no_input_errors(key):
-    assert render("__node_prep_input_errors", OSES[key][0]).strip() == ""
+    assert errors(OSES[key][0]).strip() == ""
 
 
 def test_facts_the_play_gathered_win_over_node_prep_info():
     gentoo = {"distribution": "Gentoo", "os_family": "Gentoo", "distribution_major_version": "2",
               "distribution_version": "2.15"}
-    errors = render("__node_prep_input_errors", OSES["Debian"][0], facts=gentoo)
-    assert "unsupported OS Gentoo 2.15" in errors
+    assert render("__node_prep_os_facts", OSES["Debian"][0], facts=dict(gentoo, kernel="6.1.0-fake")) == gentoo
+    assert render("__node_prep_os_facts", OSES["Debian"][0]) == {}
+    assert "unsupported OS Gentoo 2.15" in errors(OSES["Debian"][0], facts=gentoo)
 
 
 def test_products_follow_the_shared_variable():
@@ -144,23 +166,21 @@ GENTOO = {"distribution": "Gentoo", "os_family": "Gentoo", "distribution_major_v
     (OSES["Debian"][0], {}, {"node_prep_products": []}, "node_prep_products is empty"),
 ])
 def test_bad_input_is_named(os_info, state, overrides, expected):
-    errors = render("__node_prep_input_errors", os_info, state=state, **overrides)
-    assert expected in errors
+    assert expected in errors(os_info, state=state, **overrides)
 
 
 def test_all_bad_inputs_are_reported_together():
-    errors = render("__node_prep_input_errors", OSES["Debian"][0], state={"kernel_modules_unknown": ["zz"]},
-                    node_prep_sysctls={"fs.nope": 1}, node_prep_kernel_modules_extra=["zz"])
-    assert "sysctl fs.nope does not exist" in errors and "kernel module zz is unknown" in errors and " | " in errors
+    reported = errors(OSES["Debian"][0], state={"kernel_modules_unknown": ["zz"]},
+                      node_prep_sysctls={"fs.nope": 1}, node_prep_kernel_modules_extra=["zz"])
+    assert "sysctl fs.nope does not exist" in reported and "kernel module zz is unknown" in reported
+    assert " | " in reported
 
 
 def test_module_from_a_package_not_yet_installed_is_not_unknown():
-    errors = render("__node_prep_input_errors", OSES["Ubuntu"][0], state={"kernel_modules_unknown": ["nvme_tcp"]},
-                    node_prep_fault_tolerant=True)
-    assert errors.strip() == ""
-    errors = render("__node_prep_input_errors", OSES["Debian"][0], state={"kernel_modules_unknown": ["nvme_tcp"]},
-                    node_prep_fault_tolerant=True)
-    assert "kernel module nvme_tcp is unknown" in errors
+    reported = errors(OSES["Ubuntu"][0], state={"kernel_modules_unknown": ["nvme_tcp"]}, node_prep_fault_tolerant=True)
+    assert reported.strip() == ""
+    reported = errors(OSES["Debian"][0], state={"kernel_modules_unknown": ["nvme_tcp"]}, node_prep_fault_tolerant=True)
+    assert "kernel module nvme_tcp is unknown" in reported
 
 
 # Names, values and types are checked before node_prep_info reads the node, by the rules the module and
@@ -177,8 +197,8 @@ def test_module_from_a_package_not_yet_installed_is_not_unknown():
     ({"node_prep_sysctl_file": "/etc/sysctl.d/99-x.txt"}, "node_prep_sysctl_file: '/etc/sysctl.d/99-x.txt' is not a"),
 ])
 def test_wrong_values_are_named_before_the_node_is_read(overrides, expected):
-    errors = role_input_errors("node_prep", role_variables(OSES["Debian"][0], **overrides))
-    assert any(expected in error for error in errors), errors
+    found = role_input_errors("node_prep", role_variables(OSES["Debian"][0], **overrides))
+    assert any(expected in error for error in found), found
 
 
 def test_defaults_pass_the_input_rules():

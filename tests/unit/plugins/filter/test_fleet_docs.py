@@ -62,3 +62,29 @@ def test_the_inventory_example_is_clean():
                                                {"c1": {"connection": "local"}},
                                                {"serial": [1, "100%"], "max_fail_percentage": 0})
     assert result["errors"] == [] and result["members"] == {"c1": ["node1"]}
+
+
+def test_the_rollout_examples_are_true():
+    hostvars = {"c1": {"group_names": ["edge_clusters", "site_a"]}, "n1": {"group_names": ["edge_nodes", "rack_1"]},
+                "n2": {"rollout_node_result": {"status": "failed", "phase": "stripe", "reason": "device not found"}}}
+    hostvars["n1"]["rollout_node_result"] = {"status": "ok"}
+    hostvars["n1"]["acstor_edge_products"] = ["local_csi", "edge_volumes"]
+    assert FILTERS["fleet_cluster_model"](["c1"], {"c1": ["n1"]}, hostvars) == \
+        {"c1": {"groups": ["edge_clusters", "site_a"], "nodes": {"n1": ["edge_nodes", "rack_1"]}}}
+    assert FILTERS["fleet_node_outcomes"](["n1", "n2"], hostvars) == \
+        {"ok": ["n1"], "failed": ["n2"], "failures": ["n2 (stripe: device not found)"]}
+    assert FILTERS["fleet_cluster_phases"](["n1"], hostvars, None) == ["csi_driver", "arc_extension", "edge_volumes"]
+    assert [s["name"] for s in FILTERS["fleet_present_stripes"](
+        [{"name": "a", "mount_path": "/mnt/a"}, {"name": "b", "state": "absent"}])] == ["a"]
+    assert FILTERS["fleet_stripe_problems"](["a", "b"], {"b": {"degraded": True, "problem": "1 of 2 PVs missing"}}) == \
+        ["stripe b: 1 of 2 PVs missing"]
+
+
+def test_the_cluster_health_examples_are_true():
+    assert FILTERS["cluster_daemonsets_not_ready"]([{
+        "metadata": {"name": "csi-local-node", "generation": 1},
+        "status": {"observedGeneration": 1, "desiredNumberScheduled": 2, "numberReady": 1,
+                   "updatedNumberScheduled": 2}}]) == ["csi-local-node 1/2 pods ready"]
+    assert FILTERS["cluster_volumes_not_ready"](
+        [{"item": {"name": "cache"}, "resources": [{"status": {"phase": "Pending"}}]}],
+        [{"item": {"name": "media"}, "resources": []}]) == ["cache claim Pending", "media EdgeVolume absent"]

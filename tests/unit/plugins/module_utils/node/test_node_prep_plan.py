@@ -3,6 +3,9 @@ import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import (
     describe_kernel_modules,
+    input_errors,
+    node_os,
+    os_support,
     plan_kernel_modules,
     plan_packages,
     plan_sysctls,
@@ -103,3 +106,81 @@ def test_package_names_are_checked_and_deduplicated():
 
 def test_missing_packages_in_order():
     assert plan_packages(["lvm2", "mdadm", "nfs-common"], {"mdadm": "4.2-5"}) == ["lvm2", "nfs-common"]
+
+
+# The role's input checks against the node (node_prep_info returns them as input_errors).
+DEBIAN12 = {"distribution": "Debian", "os_family": "Debian", "distribution_major_version": "12",
+            "distribution_version": "12"}
+GENTOO = {"distribution": "Gentoo", "os_family": "Gentoo", "distribution_major_version": "2",
+          "distribution_version": "2.15"}
+SUPPORTED = "(supported: Ubuntu 22.04/24.04, Debian 12/13, Azure Linux 3, RHEL 9 family)"
+LIVE = {"fs.inotify.max_user_instances": "128", "fs.inotify.max_user_watches": "8192", "fs.file-max": "1"}
+BOTH = ["edge_volumes", "local_csi"]
+
+
+def os_named(distribution, family, version):
+    return {"distribution": distribution, "os_family": family, "distribution_major_version": version.split(".")[0],
+            "distribution_version": version}
+
+
+@pytest.mark.parametrize("os_info,manager", [
+    (os_named("Debian", "Debian", "12"), "apt"),
+    (os_named("Debian", "Debian", "13"), "apt"),
+    (os_named("Ubuntu", "Debian", "22.04"), "apt"),
+    (os_named("Ubuntu", "Debian", "24.04"), "apt"),
+    (os_named("Rocky", "RedHat", "9.4"), "dnf"),
+    (os_named("RedHat", "RedHat", "9.5"), "dnf"),
+    (os_named("AlmaLinux", "RedHat", "9.4"), "dnf"),
+    (os_named("Azurelinux", "Azurelinux", "3.0"), "tdnf"),
+])
+def test_supported_os(os_info, manager):
+    assert os_support(os_info)["package_manager"] == manager
+    assert input_errors(os_info, BOTH, MINIMUMS, LIVE, [], "6.1") == []
+
+
+@pytest.mark.parametrize("os_info", [
+    GENTOO,
+    os_named("Debian", "Debian", "11"),
+    os_named("Ubuntu", "Debian", "20.04"),
+    os_named("Rocky", "RedHat", "8.9"),
+    os_named("Azurelinux", "Azurelinux", "2.0"),
+    {"distribution": "Linux", "os_family": "Linux", "distribution_major_version": "", "distribution_version": ""},
+])
+def test_unsupported_os_is_named_with_the_supported_list(os_info):
+    message = "unsupported OS %s %s %s" % (os_info["distribution"], os_info["distribution_version"], SUPPORTED)
+    assert input_errors(os_info, BOTH, {}, {}, [], "6.1") == [message]
+
+
+@pytest.mark.parametrize("products,minimums,live,unknown,expected", [
+    ([], {}, {}, [], ["node_prep_products is empty; choose from edge_volumes, local_csi"]),
+    (["edge_volumes", "ceph", "nfs", "ceph"], {}, {}, [],
+     ["unknown product(s) ceph, nfs in node_prep_products; choose from edge_volumes, local_csi"]),
+    (None, {}, {}, [], []),
+    (BOTH, {"fs.nope": 1, "fs.file-max": 5}, {"fs.file-max": "1"}, [], ["sysctl fs.nope does not exist on this kernel"]),
+    (BOTH, {"fs.inotify.max_user_instances": 512}, LIVE, [],
+     ["fs.inotify.max_user_instances 512 is below the 1024 Edge Volumes needs"]),
+    (BOTH, {"fs.inotify.max_user_instances": "1023"}, LIVE, [],
+     ["fs.inotify.max_user_instances 1023 is below the 1024 Edge Volumes needs"]),
+    (BOTH, {"fs.inotify.max_user_instances": 1024}, LIVE, [], []),
+    (BOTH, {"fs.inotify.max_user_instances": "lots"}, LIVE, [], []),  # the value rules name this one
+    (["local_csi"], {"fs.inotify.max_user_instances": 512}, LIVE, [], []),
+    (BOTH, {}, {}, ["nope_mod", "nvme_tcp"],
+     ["kernel module nope_mod is unknown to kernel 6.1", "kernel module nvme_tcp is unknown to kernel 6.1"]),
+    ([], {"fs.nope": 1}, {}, ["zz"], ["node_prep_products is empty; choose from edge_volumes, local_csi",
+                                      "sysctl fs.nope does not exist on this kernel",
+                                      "kernel module zz is unknown to kernel 6.1"]),
+])
+def test_input_errors(products, minimums, live, unknown, expected):
+    assert input_errors(DEBIAN12, products, minimums, live, unknown, "6.1") == expected
+
+
+def test_a_module_the_os_packages_bring_is_not_unknown():
+    ubuntu = os_named("Ubuntu", "Debian", "24.04")
+    assert input_errors(ubuntu, BOTH, {}, {}, ["nvme_tcp"], "6.8") == []
+    assert input_errors(ubuntu, BOTH, {}, {}, ["nope"], "6.8") == ["kernel module nope is unknown to kernel 6.8"]
+
+
+def test_facts_the_play_gathered_win_over_the_os_release_read():
+    assert node_os(DEBIAN12, dict(GENTOO, kernel="6.1.0-fake")) == GENTOO
+    assert node_os(DEBIAN12, {}) == DEBIAN12
+    assert node_os(DEBIAN12, {"distribution": "Gentoo"}) == DEBIAN12  # without a major version they do not count

@@ -1,0 +1,38 @@
+# Copyright (c) 2026, acstor.edge developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters for the rollout role: the cluster model, node outcomes, cluster phases and the stripes' gate."""
+
+from __future__ import annotations
+
+from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model
+
+
+def fleet_cluster_model(requested, members, hostvars):
+    return rollout_model.cluster_model(requested or [], members or {}, hostvars)
+
+
+def fleet_node_outcomes(nodes, hostvars):
+    return rollout_model.node_outcomes(nodes or [], hostvars)
+
+
+def fleet_cluster_phases(nodes, hostvars, phases=None):
+    return rollout_model.cluster_phases(nodes or [], hostvars, phases)
+
+
+def fleet_present_stripes(stripes):
+    return rollout_model.present_stripes(stripes)
+
+
+def fleet_stripe_problems(names, health):
+    return rollout_model.stripe_problems(names or [], health)
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            "fleet_cluster_model": fleet_cluster_model,
+            "fleet_node_outcomes": fleet_node_outcomes,
+            "fleet_cluster_phases": fleet_cluster_phases,
+            "fleet_present_stripes": fleet_present_stripes,
+            "fleet_stripe_problems": fleet_stripe_problems,
+        }
