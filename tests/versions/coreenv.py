@@ -298,7 +298,8 @@ def sanity(version):
 
 def run_pytest(version, paths, junit=None):
     venv = prepare(version)
-    tree = collections_for(version)
+    # a tree of this run's own: run_all runs a version's unit tests and its lab suite at the same time
+    tree = collections_for(version, HOME / "coreenv" / f"collections-{version}-{os.getpid()}")
     argv = [f"{venv}/bin/pytest", "-q", "-rs", "-p", "no:cacheprovider"]
     if junit:
         argv += ["--junitxml", str(Path(junit).resolve())]
@@ -313,6 +314,7 @@ def run_pytest(version, paths, junit=None):
     finally:
         if broker:
             broker.close()
+        shutil.rmtree(tree, ignore_errors=True)
     left = leftover_mounts() if VERSIONS[version]["root"] else []
     if left:
         log(f"mounts left under the root after the run: {' '.join(left)}")
