@@ -13,6 +13,7 @@ stage prints its tail. Each pytest test and each Molecule scenario counts as one
 one each.
 The last line is `N passed, N failed` (CI reads it). Lab VMs and fleet hosts are stopped at the end.
 """
+import collections
 import os
 import re
 import shutil
@@ -33,11 +34,12 @@ EDGELAB = [sys.executable, str(REPO / "tests" / "lab" / "edgelab.py")]
 COREENV = [sys.executable, str(REPO / "tests" / "versions" / "coreenv.py")]
 # ansible-core versions besides the main venv's 2.19, and the pytest paths each runs (sanity always).
 # The whole functional suite runs on 2.19 only (CI budget); the entry-playbook suite on the newest too.
-# The lab-VM part of the e2e suite does not run in the 2.21 root yet (no QEMU or ssh client there, and mitogen is
-# not installed for 2.21); its validate.yml part (host only) does.
-OTHER_CORE_VERSIONS = {"2.17": ["tests/unit"], "2.21": ["tests/unit", "tests/functional/e2e/test_validate_rules.py"]}
-# pytest paths of OTHER_CORE_VERSIONS whose tests start lab VMs: they run in the lab lane.
-LAB_PYTEST_PATHS = set()
+# On 2.21 the controller runs in a Debian 13 root and its lab VMs on the host (coreenv.py LabBroker), with Ansible's
+# linear strategy (no mitogen there).
+OTHER_CORE_VERSIONS = {"2.17": ["tests/unit"], "2.21": ["tests/unit", "tests/functional/e2e"]}
+# pytest paths of OTHER_CORE_VERSIONS whose tests start lab VMs: they run in the lab lane, under the lock of the
+# same suite on 2.19 (they use the same VM name), once the versions lane has that version's environment ready.
+LAB_PYTEST_PATHS = {"tests/functional/e2e": "e2e"}
 
 # VM scenarios, in order. Each one creates and destroys its own VMs. "NAME@SUITE" runs scenario NAME on lab
 # VMs of that Debian release (edgelab --suite, through EDGELAB_SUITE); a bare name runs on Debian 12.
@@ -171,26 +173,71 @@ def core_versions():
     return os.environ.get("ACSTOR_CORE_VERSIONS", "").split() or sorted(OTHER_CORE_VERSIONS)
 
 
-def versions_stage(tally, env):
-    """Each other ansible-core version: its environment, ansible-test sanity and its pytest paths."""
-    for version in core_versions():
-        if not single_stage(tally, f"ansible-core {version}: environment (cached by recipe hash)",
-                            [*COREENV, "prepare", version], env):
-            continue
-        single_stage(tally, f"ansible-core {version}: ansible-test sanity", [*COREENV, "sanity", version], env)
-        for path in OTHER_CORE_VERSIONS.get(version, ["tests/unit"]):
-            name = f"{version}-{path.replace('/', '-')}"
-            if not (REPO / path).exists():
-                tally.add(f"ansible-core {version}: pytest {path}", 0, 0, 1, 0, f"{path} does not exist yet")
+class VersionEnvs:
+    """Which other ansible-core environments the versions lane has prepared (the lab lane's stages wait for them)."""
+
+    def __init__(self):
+        self.ready = collections.defaultdict(threading.Event)
+        self.ok = {}
+
+    def done(self, version, ok):
+        self.ok[version] = ok
+        self.ready[version].set()
+
+    def wait(self, version):
+        self.ready[version].wait()
+        return self.ok.get(version, False)
+
+
+def versions_stage(tally, env, envs):
+    """Each other ansible-core version: its environment, ansible-test sanity and its pytest paths without lab VMs."""
+    try:
+        for version in core_versions():
+            ok = single_stage(tally, f"ansible-core {version}: environment (cached by recipe hash)",
+                              [*COREENV, "prepare", version], env)
+            envs.done(version, ok)
+            if not ok:
                 continue
-            banner(f"ansible-core {version}: pytest {path}")
-            xml = OUTPUT / f"junit-{name}.xml"
-            xml.unlink(missing_ok=True)
-            rc, seconds = run_stage([*COREENV, "pytest", version, "--junitxml", str(xml), path], env=env)
-            passed, failed, skipped = junit_counts(xml) if xml.exists() else (0, 1, 0)
-            if rc not in (0, 1, 5) and failed == 0:
-                failed = 1
-            tally.add(f"ansible-core {version}: pytest {path}", passed, failed, skipped, seconds)
+            single_stage(tally, f"ansible-core {version}: ansible-test sanity", [*COREENV, "sanity", version], env)
+            for path in OTHER_CORE_VERSIONS.get(version, ["tests/unit"]):
+                if path not in LAB_PYTEST_PATHS:
+                    version_pytest_stage(tally, env, version, path)
+    finally:
+        for version in core_versions():  # nobody in the lab queue waits for an environment that never came
+            if not envs.ready[version].is_set():
+                envs.done(version, False)
+
+
+def version_pytest_stage(tally, env, version, path):
+    name = f"{version}-{path.replace('/', '-')}"
+    if not (REPO / path).exists():
+        tally.add(f"ansible-core {version}: pytest {path}", 0, 0, 1, 0, f"{path} does not exist yet")
+        return
+    banner(f"ansible-core {version}: pytest {path}")
+    xml = OUTPUT / f"junit-{name}.xml"
+    xml.unlink(missing_ok=True)
+    rc, seconds = run_stage([*COREENV, "pytest", version, "--junitxml", str(xml), path], env=env)
+    passed, failed, skipped = junit_counts(xml) if xml.exists() else (0, 1, 0)
+    if rc not in (0, 1, 5) and failed == 0:
+        failed = 1
+    tally.add(f"ansible-core {version}: pytest {path}", passed, failed, skipped, seconds)
+
+
+def version_lab_items(tally, env, envs):
+    """The LAB_PYTEST_PATHS of the other versions, as lab queue items (after that version's environment)."""
+    items = []
+    for version in core_versions():
+        for path in OTHER_CORE_VERSIONS.get(version, []):
+            if path not in LAB_PYTEST_PATHS:
+                continue
+
+            def run(version=version, path=path):
+                if not envs.wait(version):
+                    tally.add(f"ansible-core {version}: pytest {path}", 0, 1, 0, 0, f"no ansible-core {version} environment")
+                    return
+                version_pytest_stage(tally, env, version, path)
+            items.append((f"ansible-core {version}: pytest {path}", [LAB_PYTEST_PATHS[path]], run))
+    return items
 
 
 class LabQueue:
@@ -247,7 +294,9 @@ def main():
         return finish(tally, started)
     installed = collections / "ansible_collections" / "acstor" / "edge"
     lab_ok = {}
-    queue = LabQueue(lab_items(tally, env, wanted, scenarios, lab_ok) if wanted("functional") or wanted("molecule") else [])
+    envs = VersionEnvs()
+    uses_lab = wanted("functional") or wanted("molecule") or wanted("versions")
+    queue = LabQueue(lab_items(tally, env, wanted, scenarios, lab_ok, envs) if uses_lab else [])
 
     def host_lane():
         """Stages that need no lab VM, then lab stages from the queue."""
@@ -269,13 +318,13 @@ def main():
     def versions_lane():
         """The other ansible-core versions: at first mostly downloads (a Debian root, venvs), then sanity."""
         if wanted("versions"):
-            versions_stage(tally, env)
+            versions_stage(tally, env, envs)
         queue.work()
 
     def lab_lane():
         """The lab images, then lab stages from the queue."""
         try:
-            if wanted("functional") or wanted("molecule"):
+            if uses_lab:
                 lab_ok["bookworm"] = single_stage(tally, "lab image (cached by recipe hash)",
                                                   [*EDGELAB, "image", "--suite", "bookworm"], env)
             for suite in sorted({scenario_suite(s) for s in scenarios} - {"bookworm"}) if wanted("molecule") else []:
@@ -293,18 +342,20 @@ def main():
         for lane in lanes:
             lane.join()
     finally:
-        if wanted("functional") or wanted("molecule"):  # only lab stages start the lab
+        if uses_lab:  # only lab stages start the lab
             subprocess.run([*EDGELAB, "down", "--all"], capture_output=True, check=False)
             subprocess.run([*EDGELAB, "fleet", "down"], capture_output=True, check=False)
     return finish(tally, started)
 
 
-def lab_items(tally, env, wanted, scenarios, lab_ok):
+def lab_items(tally, env, wanted, scenarios, lab_ok, envs):
     """The lab queue's stages, longest first (measured on the 2-core CI machine)."""
     items = []
     if wanted("functional"):
         items.append(("pytest functional (lab: e2e)", ["e2e"],
                       lambda: pytest_stage(tally, "functional (lab: e2e)", ["tests/functional/e2e"], env, marker="lab")))
+    if wanted("versions"):
+        items += version_lab_items(tally, env, envs)
         items.append(("pytest functional (lab: rest)", ["fleet"],
                       lambda: pytest_stage(tally, "functional (lab: rest)", ["tests/functional"], env,
                                            marker="lab", ignore=["tests/functional/e2e"])))

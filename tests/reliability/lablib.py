@@ -16,6 +16,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -54,6 +55,17 @@ def mitogen_strategy_dir():
     return str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy")
 
 
+def _brokered_edgelab(path, args, timeout):
+    """edgelab run by the host for tests in a root without QEMU (tests/versions/coreenv.py LabBroker)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.settimeout(timeout)
+        conn.connect(path)
+        conn.sendall(json.dumps([str(a) for a in args]).encode() + b"\n")
+        with conn.makefile("rb") as reply:
+            answer = json.loads(reply.readline())
+    return subprocess.CompletedProcess(["edgelab"] + list(args), answer["returncode"], answer["stdout"], answer["stderr"])
+
+
 class LabNode:
     """One edgelab VM, created by this process and stopped by it."""
 
@@ -72,8 +84,11 @@ class LabNode:
 
     @staticmethod
     def edgelab(*args, check=True, timeout=900):
-        proc = subprocess.run([sys.executable, str(REPO_ROOT / "tests" / "lab" / "edgelab.py")] + list(args),
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        if os.environ.get("ACSTOR_LAB_BROKER"):
+            proc = _brokered_edgelab(os.environ["ACSTOR_LAB_BROKER"], args, timeout)
+        else:
+            proc = subprocess.run([sys.executable, str(REPO_ROOT / "tests" / "lab" / "edgelab.py")] + list(args),
+                                  capture_output=True, text=True, timeout=timeout, check=False)
         if check and proc.returncode != 0:
             raise AssertionError("edgelab %s failed: %s" % (" ".join(args), proc.stderr[-2000:]))
         return proc

@@ -4,8 +4,11 @@ The main venv (.venv) carries ansible-core 2.19. This tool makes one more enviro
 
 - ``2.17``: a venv from the host's Python 3.11 (ansible-core 2.17 runs on 3.10-3.12).
 - ``2.21``: ansible-core 2.21 needs Python >= 3.12 and the host has 3.11, so the venv lives in a
-  Debian 13 (trixie) root made with mmdebstrap, whose python3 is 3.13; commands run there with chroot.
-  The work tree is bind-mounted at the same path inside, so paths (and helm under .lab/tools) still hold.
+  Debian 13 (trixie) root made with mmdebstrap, whose python3 is 3.13; commands run there with chroot
+  in a mount namespace of their own. The work tree is bind-mounted at the same path inside, so paths (helm
+  under .lab/tools, the lab's key and node files) still hold, and the network is the host's (127.0.0.1).
+  Lab VMs stay on the host: tests in the root ask the host's edgelab for them (LabBroker), and only the
+  controller (pytest, ansible-playbook, ssh) runs inside.
 
 Roots and venvs are cached under .lab/ by a hash of their recipe (like the lab image): a clean clone
 pays once (measured in README.md), later runs reuse them.
@@ -16,12 +19,15 @@ pays once (measured in README.md), later runs reuse them.
 """
 import argparse
 import hashlib
+import json
 import os
 import re
 import shutil
+import socketserver
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -42,9 +48,10 @@ VERSIONS = {
     "2.21": {"core": "ansible-core==2.21.5", "ansible": "ansible==14.5.0", "python": "3.13", "root": "trixie"},
 }
 
-# Debian 13 root: only what a venv with the test requirements needs.
+# Debian 13 root: what a venv with the test requirements needs (ansible-test needs git), and the ssh client the
+# controller reaches lab VMs with. No QEMU: lab VMs run on the host (see LabBroker).
 ROOT_SUITE = "trixie"
-ROOT_PACKAGES = ["python3", "python3-venv", "ca-certificates", "git"]  # ansible-test needs git
+ROOT_PACKAGES = ["python3", "python3-venv", "ca-certificates", "git", "openssh-client"]
 
 # The test requirements minus what only the main venv needs (linters, docs, Molecule, plots).
 MAIN_ONLY = ("ansible==", "ansible-core==", "ansible-lint", "ansible-builder", "molecule", "matplotlib",
@@ -119,6 +126,57 @@ def build_root():
     return root
 
 
+class LabBroker(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    """The host's edgelab for tests that run in the root (lablib.LabNode.edgelab sends it its arguments).
+
+    The VMs must be the host lab's: its cached image and golden RAM state are saved by the host's QEMU, which
+    a root with another QEMU could not restore, and run_all's "e2e" lock and `edgelab down --all` cover them.
+    One request per connection: a JSON list of edgelab arguments in, a JSON {returncode, stdout, stderr} out.
+    Every node brought up through the broker is stopped when it closes, whatever the tests did.
+    """
+
+    daemon_threads = True
+    COMMANDS = frozenset({"up", "down", "reboot", "wipe-nvme", "replug", "unplug", "inventory", "status"})  # no fleet
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.unlink(missing_ok=True)
+        self.started_nodes = []
+        super().__init__(str(self.path), LabBrokerRequest)
+        threading.Thread(target=self.serve_forever, name="lab-broker", daemon=True).start()
+
+    def edgelab(self, args):
+        if not args or args[0] not in self.COMMANDS:
+            return {"returncode": 2, "stdout": "", "stderr": f"coreenv lab broker: edgelab {args[:1]} is not served"}
+        if args[0] == "up" and len(args) > 1:
+            self.started_nodes.append(args[1])
+        proc = subprocess.run([sys.executable, str(REPO / "tests" / "lab" / "edgelab.py"), *args],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+        return {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
+
+    def close(self):
+        self.shutdown()
+        self.server_close()
+        self.path.unlink(missing_ok=True)
+        for name in dict.fromkeys(self.started_nodes):
+            subprocess.run([sys.executable, str(REPO / "tests" / "lab" / "edgelab.py"), "down", name],
+                           stdin=subprocess.DEVNULL, capture_output=True, check=False)
+
+
+class LabBrokerRequest(socketserver.StreamRequestHandler):
+    def handle(self):
+        args = json.loads(self.rfile.readline())
+        self.wfile.write(json.dumps(self.server.edgelab([str(a) for a in args])).encode() + b"\n")
+
+
+def leftover_mounts():
+    """Mounts under the root seen from the host: none may outlive a run (they live in the run's namespace)."""
+    root = str(root_dir())
+    with open("/proc/self/mountinfo", encoding="utf-8") as mountinfo:
+        return [line.split()[4] for line in mountinfo if line.split()[4].startswith(root)]
+
+
 def in_env(version, argv, cwd=REPO, env=None, check=False):
     """Run argv in the version's environment: directly for host venvs, through chroot for rooted ones."""
     env = dict(env or os.environ)
@@ -136,15 +194,22 @@ def in_env(version, argv, cwd=REPO, env=None, check=False):
         mounts.append(shared)  # ../shared/reference, read by tests at run time
     extra = [Path(p) for p in os.environ.get("ACSTOR_COREENV_MOUNTS", "").split(os.pathsep) if p]
     mounts += [p.resolve() for p in extra]
-    # Symlinked caches (.lab/tools, images in other work trees) must resolve inside too.
-    for link in (REPO / ".lab").glob("*"):
-        if link.is_symlink() and link.resolve().is_dir():
-            mounts.append(link.resolve())
+    # Symlinked caches and files (.lab/tools, images and the lab key of another work tree) must resolve inside too.
+    files = [link.resolve() for link in (REPO / ".lab").glob("*") if link.is_symlink() and link.resolve().is_file()]
+    mounts += [link.resolve() for link in (REPO / ".lab").glob("*") if link.is_symlink() and link.resolve().is_dir()]
     script = ["set -e", f'root="{root}"',
               'mount -t proc proc "$root/proc"', 'mount --rbind /dev "$root/dev"', 'mount -t tmpfs tmpfs "$root/tmp"']
     for path in dict.fromkeys(mounts):
         script += [f'mkdir -p "$root{path}"', f'mount --bind "{path}" "$root{path}"']
-    script.append('dir="$1"; shift; exec chroot "$root" /usr/bin/env --chdir="$dir" "$@"')
+    for path in dict.fromkeys(files):
+        script += [f'mkdir -p "$root{path.parent}"', f'touch "$root{path}"', f'mount --bind "{path}" "$root{path}"']
+    # No exec: once the command ends, whatever it left running in this mount namespace (ssh ControlPersist
+    # masters, a server a test did not stop) is ended too, so the namespace and its mounts go with it.
+    script += ['dir="$1"; shift; set +e', 'chroot "$root" /usr/bin/env --chdir="$dir" "$@"; rc=$?',
+               'own=$(readlink /proc/self/ns/mnt)',
+               'for p in /proc/[0-9]*; do pid=${p#/proc/}; [ "$pid" != $$ ] || continue',
+               '  [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$own" ] && kill -KILL "$pid" 2>/dev/null; done',
+               'exit $rc']
     return subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "bash", "-c",
                            "\n".join(script), "bash", str(cwd), *map(str, argv)],
                           env=env, stdin=subprocess.DEVNULL, check=check).returncode
@@ -233,11 +298,28 @@ def sanity(version):
 
 def run_pytest(version, paths, junit=None):
     venv = prepare(version)
-    tree = collections_for(version)
+    # a tree of this run's own: run_all runs a version's unit tests and its lab suite at the same time
+    tree = collections_for(version, HOME / "coreenv" / f"collections-{version}-{os.getpid()}")
     argv = [f"{venv}/bin/pytest", "-q", "-rs", "-p", "no:cacheprovider"]
     if junit:
         argv += ["--junitxml", str(Path(junit).resolve())]
-    return in_env(version, [*argv, *[str((REPO / p).resolve()) for p in paths]], env=base_env(version, tree))
+    env = base_env(version, tree)
+    env["ACSTOR_CORE_VERSION"] = version  # lab suites name their outputs after it (e2e-timings-2.21.json)
+    broker = None
+    if VERSIONS[version]["root"]:
+        broker = LabBroker(HOME / "coreenv" / f"lab-{os.getpid()}.sock")
+        env["ACSTOR_LAB_BROKER"] = str(broker.path)
+    try:
+        rc = in_env(version, [*argv, *[str((REPO / p).resolve()) for p in paths]], env=env)
+    finally:
+        if broker:
+            broker.close()
+        shutil.rmtree(tree, ignore_errors=True)
+    left = leftover_mounts() if VERSIONS[version]["root"] else []
+    if left:
+        log(f"mounts left under the root after the run: {' '.join(left)}")
+        return rc or 1
+    return rc
 
 
 def main():

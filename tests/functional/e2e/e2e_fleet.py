@@ -35,8 +35,10 @@ NODES = {"store-0042-n1": "site_store_0042", "gpu-0007-n1": "site_gpu_0007", "pl
 RG = "rg-edge-stores"
 ACCOUNT = "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Storage/storageAccounts/acmeedge".format(SUBSCRIPTION, RG)
 MODELS = ["local", "local", "local", "data", "data"]
-TIMINGS = REPO_ROOT / "tests" / "output" / "e2e-timings.json"
-LOGS = REPO_ROOT / "tests" / "output" / "e2e-logs"
+# Runs on other ansible-core versions (tests/versions/coreenv.py sets ACSTOR_CORE_VERSION) keep their own outputs.
+_VERSION = "-" + os.environ["ACSTOR_CORE_VERSION"] if os.environ.get("ACSTOR_CORE_VERSION") else ""
+TIMINGS = REPO_ROOT / "tests" / "output" / f"e2e-timings{_VERSION}.json"
+LOGS = REPO_ROOT / "tests" / "output" / f"e2e-logs{_VERSION}"
 
 # The example inventory's sites, with what the lab VM and the test doubles need and nothing a role would be fed.
 GROUP_VARS = {
@@ -127,6 +129,7 @@ class Fleet:
         if strategy:
             # as the lab reliability suites do: the TCG VM runs each module several times faster under mitogen
             env.update(ANSIBLE_STRATEGY_PLUGINS=strategy, ANSIBLE_STRATEGY="mitogen_linear")
+        # else Ansible's own linear strategy: the ansible-core 2.21 root has no mitogen (coreenv.py MAIN_ONLY)
         env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.timer,ansible.posix.profile_tasks"
         env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = "25"
         started = time.monotonic()
