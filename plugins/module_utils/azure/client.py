@@ -21,6 +21,8 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
+
 try:
     from urllib.parse import urlencode, urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, the import only keeps sanity quiet
@@ -62,12 +64,11 @@ class ArmResponse:
     url: str = ""
 
 
-class ArmError(Exception):
+class ArmError(AcstorError):
     """An ARM request failed: HTTP status, ARM error code/message and the correlation id for support tickets."""
 
     def __init__(self, message, status=None, code=None, correlation_id=None, request_id=None, details=None, method=None, url=None):
         super(ArmError, self).__init__(message)
-        self.message = message
         self.status = status
         self.code = code
         self.correlation_id = correlation_id
@@ -94,6 +95,9 @@ class ArmError(Exception):
     def as_dict(self):
         return dict(status=self.status, code=self.code, message=self.message, details=self.details,
                     correlation_id=self.correlation_id, request_id=self.request_id)
+
+    def fields(self):
+        return self.as_dict()
 
 
 class ArmTimeoutError(ArmError):

@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import inputs as local_csi_inputs
 
 PROVISIONER = "localdisk.csi.acstor.io"
@@ -29,7 +30,7 @@ BUILTIN_MODELS = ("Microsoft NVMe Direct Disk", "Microsoft NVMe Direct Disk v2",
 FSTYPES = local_csi_inputs.FSTYPES
 
 
-class LocalCsiDriverError(Exception):
+class LocalCsiDriverError(AcstorError):
     """Invalid settings or unsafe node state; the message names the input."""
 
 
