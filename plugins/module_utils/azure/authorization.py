@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Azure RBAC role assignments (Microsoft.Authorization, api-version 2022-04-01) through ArmClient.
 
-Pure helpers (assignment naming, matching) plus `ensure_role_assignment`, which retries while a freshly created
-principal (an extension's system-assigned identity) has not yet replicated to the directory.
+discover (`existing_assignments`) -> plan (`plan_role_assignment`, pure) -> apply (`apply_role_assignment_plan`), the
+way arc_extension works. Creating retries while a freshly created principal (an extension's system-assigned identity)
+has not yet replicated to the directory.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import uuid
+from dataclasses import dataclass, field
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
@@ -100,3 +102,36 @@ def create_role_assignment(client, scope, role_definition_id, principal_id, prin
                 raise ArmTimeoutError("principal {0} still unknown to the directory after {1:.0f}s: {2}".format(
                     principal_id, elapsed, exc.message), code=exc.code, correlation_id=exc.correlation_id)
             client.sleep(PRINCIPAL_RETRY_SECONDS)
+
+
+@dataclass
+class RoleAssignmentPlan:
+    create: bool = False
+    delete: list = field(default_factory=list)  # assignments (as ARM returned them) to delete
+
+    @property
+    def changed(self):
+        return self.create or bool(self.delete)
+
+
+def plan_role_assignment(found, state):
+    """What to do given the assignments of this role to this principal at this scope (`found`)."""
+    if state == "present":
+        return RoleAssignmentPlan(create=not found)
+    return RoleAssignmentPlan(delete=list(found))
+
+
+def apply_role_assignment_plan(client, plan, request):
+    """Send the plan's requests; returns the matching assignments afterwards.
+
+    request: scope, role_definition_id, principal_id, principal_type, principal_wait_timeout.
+    """
+    if plan.create:
+        created = create_role_assignment(client, request["scope"], request["role_definition_id"], request["principal_id"],
+                                         request["principal_type"], request["principal_wait_timeout"])
+        if created:
+            return [created]
+        return existing_assignments(client, request["scope"], request["role_definition_id"], request["principal_id"])
+    for assignment in plan.delete:
+        client.request("DELETE", assignment["id"], AUTHORIZATION_API_VERSION)
+    return []

@@ -76,6 +76,8 @@ class ArmError(AcstorError):
         self.details = details or []
         self.method = method
         self.url = url
+        # What the caller found out after the failure (for example the extension's own error), said last.
+        self.note = ""
 
     def __str__(self):
         parts = []
@@ -90,14 +92,15 @@ class ArmError(AcstorError):
             parts.append("[{0}: {1}]".format(detail.get("code", ""), detail.get("message", "")))
         if self.correlation_id:
             parts.append("(correlation id {0})".format(self.correlation_id))
-        return " ".join(parts)
+        return " ".join(parts) + ("; " + self.note if self.note else "")
 
     def as_dict(self):
         return dict(status=self.status, code=self.code, message=self.message, details=self.details,
                     correlation_id=self.correlation_id, request_id=self.request_id)
 
-    def fields(self):
-        return self.as_dict()
+    def as_result(self):
+        """ARM's details stay under `error`, as the modules have always returned them."""
+        return dict(msg=str(self), error=self.as_dict())
 
 
 class ArmTimeoutError(ArmError):

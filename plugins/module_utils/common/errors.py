@@ -26,9 +26,5 @@ class AcstorError(Exception):
         return dict(self._fields)
 
     def as_result(self):
-        """What a module fails with: `msg`, plus `error` with the structured details when there are any."""
-        result = dict(msg=str(self))
-        fields = self.fields()
-        if fields:
-            result["error"] = fields
-        return result
+        """What a module fails with: `msg` plus the structured details (`fail_json(**error.as_result())`)."""
+        return dict(self.fields(), msg=str(self))

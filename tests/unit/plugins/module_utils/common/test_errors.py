@@ -21,9 +21,9 @@ def test_plain_error_fails_with_its_message_only():
     assert AcstorError("pvc data is mounted").as_result() == {"msg": "pvc data is mounted"}
 
 
-def test_structured_fields_go_under_error_and_unset_ones_are_dropped():
-    error = AcstorError("timed out", waited=30, last_status=None)
-    assert error.as_result() == {"msg": "timed out", "error": {"waited": 30}}
+def test_structured_fields_go_beside_msg_and_unset_ones_are_dropped():
+    error = AcstorError("2 volumes are invalid", errors=["a", "b"], last_status=None)
+    assert error.as_result() == {"msg": "2 volumes are invalid", "errors": ["a", "b"]}
 
 
 def test_arm_error_result_carries_status_code_and_correlation_id():
