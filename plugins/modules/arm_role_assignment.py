@@ -58,6 +58,14 @@ options:
     description: Seconds to keep retrying while the principal is not yet replicated.
     type: int
     default: 300
+  ownership_marker:
+    description:
+      - Text that says the caller created the assignment. It is written as the assignment's C(description) when the
+        module creates it, and never added to an assignment that already exists (someone else created it).
+      - With O(state=absent), only assignments whose description is this text are removed; the others are kept and
+        returned in RV(kept). Empty means no ownership check (every matching assignment is removed).
+    type: str
+    default: ""
   state:
     description: Whether the assignment should exist.
     type: str
@@ -71,6 +79,15 @@ EXAMPLES = r"""
     scope: /subscriptions/xxx/resourceGroups/rg-edge/providers/Microsoft.Storage/storageAccounts/edgeingest
     role_definition_name: Storage Blob Data Owner
     principal_id: "{{ acsa.principal_id }}"
+    ownership_marker: acstor.edge.owned-by=arc_extension
+
+- name: Remove it again, unless someone else made that assignment
+  acstor.edge.arm_role_assignment:
+    scope: /subscriptions/xxx/resourceGroups/rg-edge/providers/Microsoft.Storage/storageAccounts/edgeingest
+    role_definition_name: Storage Blob Data Owner
+    principal_id: "{{ acsa.principal_id }}"
+    ownership_marker: acstor.edge.owned-by=arc_extension
+    state: absent
 """
 
 RETURN = r"""
@@ -79,7 +96,14 @@ role_definition_id:
   returned: always
   type: str
 assignments:
-  description: The matching assignments after the task (empty after removal or in check mode before creation).
+  description:
+    - The matching assignments after the task (in check mode before creation: none).
+    - After removal, only those kept because they lack O(ownership_marker).
+  returned: always
+  type: list
+  elements: dict
+kept:
+  description: With O(state=absent), the matching assignments left in place because they lack O(ownership_marker).
   returned: always
   type: list
   elements: dict
@@ -107,6 +131,7 @@ SPEC = dict(
     principal_id=dict(type="str", required=True),
     principal_type=dict(type="str", default="ServicePrincipal", choices=["ServicePrincipal", "User", "Group", "ForeignGroup", "Device"]),
     principal_wait_timeout=dict(type="int", default=300),
+    ownership_marker=dict(type="str", default=""),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
@@ -120,13 +145,13 @@ def validate(params):
 
 def ensure_assignment(module, client, result):
     request = dict(module.params, scope=module.params["scope"].rstrip("/"))
-    result["assignments"] = []
+    result.update(assignments=[], kept=[])
     request["role_definition_id"] = request["role_definition_id"] or role_definition_id_by_name(
         client, request["scope"], request["role_definition_name"])
     result["role_definition_id"] = request["role_definition_id"]
     found = existing_assignments(client, request["scope"], request["role_definition_id"], request["principal_id"])
-    plan = plan_role_assignment(found, request["state"])
-    result.update(changed=plan.changed, assignments=found)
+    plan = plan_role_assignment(found, request["state"], request["ownership_marker"])
+    result.update(changed=plan.changed, assignments=found, kept=plan.kept)
     if plan.changed and not module.check_mode:
         result["assignments"] = apply_role_assignment_plan(client, plan, request)
 
