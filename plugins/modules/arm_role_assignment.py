@@ -97,7 +97,7 @@ role_definition_id:
   type: str
 assignments:
   description:
-    - The matching assignments after the task (in check mode before creation: none).
+    - The matching assignments after the task (none in check mode before creation).
     - After removal, only those kept because they lack O(ownership_marker).
   returned: always
   type: list
