@@ -215,28 +215,33 @@ progress:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.acstor.edge.plugins.module_utils.azure import module as arm_module
+from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import ExtensionSpec, validate_spec
+from ansible_collections.acstor.edge.plugins.module_utils.azure.extension_runner import run_extension
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
 
-from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
-    EXTENSIONS_API_VERSION,
-    ExtensionConflict,
-    ExtensionSpec,
-    desired_view,
-    extension_failure,
-    extension_path,
-    owned_view,
-    plan_extension,
-    principal_id,
-    validate_spec,
-)
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
-from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message, refuse_invalid
-from ansible_collections.acstor.edge.plugins.module_utils.azure.extension_runner import (
-    settle_extension,
-    wait_for_principal,
-    write_extension,
+SPEC = dict(
+    resource_group=dict(type="str", required=True),
+    cluster_name=dict(type="str", required=True),
+    cluster_type=dict(type="str", default="connectedClusters",
+                      choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
+    name=dict(type="str", required=True),
+    extension_type=dict(type="str"),
+    version=dict(type="str"),
+    release_train=dict(type="str"),
+    auto_upgrade_minor_version=dict(type="bool"),
+    auto_upgrade_mode=dict(type="str", choices=["none", "patch", "compatible"]),
+    scope=dict(type="str", choices=["cluster", "namespace"]),
+    release_namespace=dict(type="str"),
+    target_namespace=dict(type="str"),
+    configuration_settings=dict(type="dict", default={}),
+    configuration_protected_settings=dict(type="dict", no_log=True),
+    protected_settings_policy=dict(type="str", default="create_only", choices=["create_only", "always"]),
+    identity=dict(type="str", choices=["SystemAssigned"]),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    force_delete=dict(type="bool", default=False),
+    wait=dict(type="bool", default=True),
+    wait_timeout=dict(type="int", default=1800),
 )
 
 
@@ -253,90 +258,20 @@ def spec_from_params(params):
         protected_settings_policy=params["protected_settings_policy"], identity=params["identity"])
 
 
-def main():
-    argument_spec = azure_auth_argument_spec()
-    argument_spec.update(
-        resource_group=dict(type="str", required=True),
-        cluster_name=dict(type="str", required=True),
-        cluster_type=dict(type="str", default="connectedClusters",
-                          choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
-        name=dict(type="str", required=True),
-        extension_type=dict(type="str"),
-        version=dict(type="str"),
-        release_train=dict(type="str"),
-        auto_upgrade_minor_version=dict(type="bool"),
-        auto_upgrade_mode=dict(type="str", choices=["none", "patch", "compatible"]),
-        scope=dict(type="str", choices=["cluster", "namespace"]),
-        release_namespace=dict(type="str"),
-        target_namespace=dict(type="str"),
-        configuration_settings=dict(type="dict", default={}),
-        configuration_protected_settings=dict(type="dict", no_log=True),
-        protected_settings_policy=dict(type="str", default="create_only", choices=["create_only", "always"]),
-        identity=dict(type="str", choices=["SystemAssigned"]),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-        force_delete=dict(type="bool", default=False),
-        wait=dict(type="bool", default=True),
-        wait_timeout=dict(type="int", default=1800),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_if=[("state", "present", ["extension_type"])])
-    params = module.params
-    spec = spec_from_params(params)
-    errors = validate_spec(spec, params["state"])
+def validate(params):
+    errors = validate_spec(spec_from_params(params), params["state"])
     if params["wait_timeout"] <= 0:
         errors.append(message("wait_timeout", "must be a positive number of seconds", "positive-integer"))
-    refuse_invalid(module, argument_spec, errors)
+    return errors
 
-    progress = []
-    result = dict(changed=False, extension={}, provisioning_state="", actions=[], progress=progress, settle_wait_seconds=0.0)
-    client = arm_client_for_module(module, progress, params["wait_timeout"])
-    path = extension_path(client.subscription_id, spec)
-    try:
-        current, result["settle_wait_seconds"] = settle_extension(client, path, spec.name, params["wait_timeout"])
-        plan = plan_extension(current, spec, params["state"])
-    except ExtensionConflict as exc:
-        module.fail_json(msg=str(exc), **result)
-    except ArmError as exc:
-        module.fail_json(msg=str(exc), error=exc.as_dict(), **result)
 
-    result.update(changed=plan.changed, actions=plan.describe() if plan.action != "delete" else ["delete " + spec.name])
-    if module._diff:
-        if params["state"] == "absent":
-            result["diff"] = dict(before=owned_view(current, spec), after={})
-        else:
-            result["diff"] = dict(before=owned_view(current, spec), after=desired_view(spec))
-    final = current
-    if plan.changed and not module.check_mode:
-        try:
-            final = write_extension(client, path, plan, spec.name, params["wait"], params["wait_timeout"],
-                                    params["force_delete"])
-        except ArmError as exc:
-            resource = client.get(path, EXTENSIONS_API_VERSION) if params["state"] == "present" else None
-            details = extension_failure(resource) if resource else ""
-            msg = str(exc) + ("; extension reports: " + details if resource else "")
-            module.fail_json(msg=msg, error=exc.as_dict(), extension=resource or {},
-                             provisioning_state=((resource or {}).get("properties") or {}).get("provisioningState", ""),
-                             changed=True, actions=result["actions"], progress=progress,
-                             settle_wait_seconds=result["settle_wait_seconds"])
-    if params["state"] == "present" and params["wait"] and not module.check_mode and final is not None:
-        wants_identity = spec.identity or ((final.get("identity") or {}).get("type") == "SystemAssigned")
-        wait_seconds = max(1, params["wait_timeout"] - int(result["settle_wait_seconds"]))
-        if wants_identity and not principal_id(final):
-            try:
-                final = wait_for_principal(client, path, spec.name, wait_seconds)
-            except ArmError as exc:
-                module.fail_json(msg=str(exc), extension=final, changed=result["changed"], progress=progress)
-        state = ((final or {}).get("properties") or {}).get("provisioningState", "")
-        if state.lower() == "failed":
-            module.fail_json(msg="extension {0} is Failed: {1}".format(spec.name, extension_failure(final)),
-                             extension=final, provisioning_state=state, changed=result["changed"], progress=progress)
-    if params["state"] == "absent" and not module.check_mode:
-        final = None
-    result["extension"] = final or {}
-    result["provisioning_state"] = ((final or {}).get("properties") or {}).get("provisioningState", "")
-    if principal_id(final):
-        result["principal_id"] = principal_id(final)
-    module.exit_json(**result)
+def apply_extension(module, client, result):
+    run_extension(client, spec_from_params(module.params), module.params, module.check_mode, module._diff, result)
+
+
+def main():
+    arm_module.run_module(SPEC, validate, apply_extension, timeout_option="wait_timeout",
+                          required_if=[("state", "present", ["extension_type"])])
 
 
 if __name__ == "__main__":

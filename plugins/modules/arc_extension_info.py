@@ -78,10 +78,9 @@ principal_ids:
   sample: {azure-arc-containerstorage: 2f0c0a3e-0000-0000-0000-000000000000}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure_inputs
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, refuse_invalid
+from ansible_collections.acstor.edge.plugins.module_utils.azure import module as arm_module
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
     EXTENSIONS_API_VERSION,
     ExtensionSpec,
@@ -90,44 +89,45 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import
     principal_id,
     validate_spec,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
-from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
+
+SPEC = dict(
+    resource_group=dict(type="str", required=True),
+    cluster_name=dict(type="str", required=True),
+    cluster_type=dict(type="str", default="connectedClusters",
+                      choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
+    name=dict(type="str"),
+    extension_type=dict(type="str"),
+)
 
 
-def main():
-    argument_spec = azure_auth_argument_spec()
-    argument_spec.update(
-        resource_group=dict(type="str", required=True),
-        cluster_name=dict(type="str", required=True),
-        cluster_type=dict(type="str", default="connectedClusters",
-                          choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
-        name=dict(type="str"),
-        extension_type=dict(type="str"),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    spec = ExtensionSpec(resource_group=params["resource_group"], cluster_name=params["cluster_name"],
+def cluster_spec(params):
+    return ExtensionSpec(resource_group=params["resource_group"], cluster_name=params["cluster_name"],
                          name=params["name"], cluster_type=params["cluster_type"])
-    errors = validate_spec(spec, state="info")
+
+
+def validate(params):
+    errors = validate_spec(cluster_spec(params), state="info")
     if params["extension_type"] is not None:
         check(errors, "extension_type", params["extension_type"], azure_inputs.extension_type)
-    refuse_invalid(module, argument_spec, errors)
-    progress = []
-    client = arm_client_for_module(module, progress)
-    try:
-        if params["name"]:
-            found = client.get(extension_path(client.subscription_id, spec), EXTENSIONS_API_VERSION)
-            extensions = [found] if found else []
-        else:
-            extensions = client.list(extensions_path(client.subscription_id, spec), EXTENSIONS_API_VERSION)
-    except ArmError as exc:
-        module.fail_json(msg=str(exc), error=exc.as_dict(), progress=progress)
+    return errors
+
+
+def read_extensions(module, client, result):
+    params, spec = module.params, cluster_spec(module.params)
+    if params["name"]:
+        found = client.get(extension_path(client.subscription_id, spec), EXTENSIONS_API_VERSION)
+        extensions = [found] if found else []
+    else:
+        extensions = client.list(extensions_path(client.subscription_id, spec), EXTENSIONS_API_VERSION)
     if params["extension_type"]:
         wanted = params["extension_type"].lower()
         extensions = [e for e in extensions if ((e.get("properties") or {}).get("extensionType") or "").lower() == wanted]
-    module.exit_json(changed=False, extensions=extensions, progress=progress,
-                     principal_ids=dict((e.get("name"), principal_id(e)) for e in extensions if principal_id(e)))
+    result.update(extensions=extensions,
+                  principal_ids=dict((e.get("name"), principal_id(e)) for e in extensions if principal_id(e)))
+
+
+def main():
+    arm_module.run_module(SPEC, validate, read_extensions)
 
 
 if __name__ == "__main__":

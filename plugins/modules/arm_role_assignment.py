@@ -58,6 +58,14 @@ options:
     description: Seconds to keep retrying while the principal is not yet replicated.
     type: int
     default: 300
+  ownership_marker:
+    description:
+      - Text that says the caller created the assignment. It is written as the assignment's C(description) when the
+        module creates it, and never added to an assignment that already exists (someone else created it).
+      - With O(state=absent), only assignments whose description is this text are removed; the others are kept and
+        returned in RV(kept). Empty means no ownership check (every matching assignment is removed).
+    type: str
+    default: ""
   state:
     description: Whether the assignment should exist.
     type: str
@@ -71,6 +79,15 @@ EXAMPLES = r"""
     scope: /subscriptions/xxx/resourceGroups/rg-edge/providers/Microsoft.Storage/storageAccounts/edgeingest
     role_definition_name: Storage Blob Data Owner
     principal_id: "{{ acsa.principal_id }}"
+    ownership_marker: acstor.edge.owned-by=arc_extension
+
+- name: Remove it again, unless someone else made that assignment
+  acstor.edge.arm_role_assignment:
+    scope: /subscriptions/xxx/resourceGroups/rg-edge/providers/Microsoft.Storage/storageAccounts/edgeingest
+    role_definition_name: Storage Blob Data Owner
+    principal_id: "{{ acsa.principal_id }}"
+    ownership_marker: acstor.edge.owned-by=arc_extension
+    state: absent
 """
 
 RETURN = r"""
@@ -79,7 +96,14 @@ role_definition_id:
   returned: always
   type: str
 assignments:
-  description: The matching assignments after the task (empty after removal or in check mode before creation).
+  description:
+    - The matching assignments after the task (none in check mode before creation).
+    - After removal, only those kept because they lack O(ownership_marker).
+  returned: always
+  type: list
+  elements: dict
+kept:
+  description: With O(state=absent), the matching assignments left in place because they lack O(ownership_marker).
   returned: always
   type: list
   elements: dict
@@ -90,64 +114,52 @@ progress:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message, refuse_invalid
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
+from ansible_collections.acstor.edge.plugins.module_utils.azure import module as arm_module
 from ansible_collections.acstor.edge.plugins.module_utils.azure.authorization import (
-    AUTHORIZATION_API_VERSION,
-    create_role_assignment,
+    apply_role_assignment_plan,
     existing_assignments,
+    plan_role_assignment,
     role_definition_id_by_name,
     validate_role_assignment,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
-from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
+
+SPEC = dict(
+    scope=dict(type="str", required=True),
+    role_definition_name=dict(type="str"),
+    role_definition_id=dict(type="str"),
+    principal_id=dict(type="str", required=True),
+    principal_type=dict(type="str", default="ServicePrincipal", choices=["ServicePrincipal", "User", "Group", "ForeignGroup", "Device"]),
+    principal_wait_timeout=dict(type="int", default=300),
+    ownership_marker=dict(type="str", default=""),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
 
 
-def main():
-    argument_spec = azure_auth_argument_spec()
-    argument_spec.update(
-        scope=dict(type="str", required=True),
-        role_definition_name=dict(type="str"),
-        role_definition_id=dict(type="str"),
-        principal_id=dict(type="str", required=True),
-        principal_type=dict(type="str", default="ServicePrincipal", choices=["ServicePrincipal", "User", "Group", "ForeignGroup", "Device"]),
-        principal_wait_timeout=dict(type="int", default=300),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[("role_definition_name", "role_definition_id")],
-                           required_one_of=[("role_definition_name", "role_definition_id")])
-    params = module.params
+def validate(params):
     errors = validate_role_assignment(params)
     if params["principal_wait_timeout"] <= 0:
         errors.append(message("principal_wait_timeout", "must be a positive number of seconds", "positive-integer"))
-    refuse_invalid(module, argument_spec, errors)
-    scope = params["scope"].rstrip("/")
-    progress = []
-    client = arm_client_for_module(module, progress, params["principal_wait_timeout"])
-    result = dict(changed=False, assignments=[], progress=progress)
-    try:
-        role_id = params["role_definition_id"] or role_definition_id_by_name(client, scope, params["role_definition_name"])
-        result["role_definition_id"] = role_id
-        found = existing_assignments(client, scope, role_id, params["principal_id"])
-        if params["state"] == "present" and not found:
-            result["changed"] = True
-            if not module.check_mode:
-                created = create_role_assignment(client, scope, role_id, params["principal_id"], params["principal_type"],
-                                                 params["principal_wait_timeout"])
-                found = [created] if created else existing_assignments(client, scope, role_id, params["principal_id"])
-        elif params["state"] == "absent" and found:
-            result["changed"] = True
-            if not module.check_mode:
-                for assignment in found:
-                    client.request("DELETE", assignment["id"], AUTHORIZATION_API_VERSION)
-                found = []
-    except ArmError as exc:
-        module.fail_json(msg=str(exc), error=exc.as_dict(), **result)
-    result["assignments"] = found
-    module.exit_json(**result)
+    return errors
+
+
+def ensure_assignment(module, client, result):
+    request = dict(module.params, scope=module.params["scope"].rstrip("/"))
+    result.update(assignments=[], kept=[])
+    request["role_definition_id"] = request["role_definition_id"] or role_definition_id_by_name(
+        client, request["scope"], request["role_definition_name"])
+    result["role_definition_id"] = request["role_definition_id"]
+    found = existing_assignments(client, request["scope"], request["role_definition_id"], request["principal_id"])
+    plan = plan_role_assignment(found, request["state"], request["ownership_marker"])
+    result.update(changed=plan.changed, assignments=found, kept=plan.kept)
+    if plan.changed and not module.check_mode:
+        result["assignments"] = apply_role_assignment_plan(client, plan, request)
+
+
+def main():
+    arm_module.run_module(SPEC, validate, ensure_assignment, timeout_option="principal_wait_timeout",
+                          mutually_exclusive=[("role_definition_name", "role_definition_id")],
+                          required_one_of=[("role_definition_name", "role_definition_id")])
 
 
 if __name__ == "__main__":

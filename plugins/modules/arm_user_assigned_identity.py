@@ -134,121 +134,48 @@ actions:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import refuse_invalid
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
+from ansible_collections.acstor.edge.plugins.module_utils.azure import module as arm_module
 from ansible_collections.acstor.edge.plugins.module_utils.azure.identity import (
-    MANAGED_IDENTITY_API_VERSION,
     WORKLOAD_IDENTITY_AUDIENCE,
-    federated_credential_body,
-    federated_credential_differs,
-    identity_is_owned,
+    apply_identity_plan,
     identity_path,
-    plan_identity_removal,
+    plan_identity,
+    read_identity,
     validate_identity_request,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
+
+SPEC = dict(
+    resource_group=dict(type="str", required=True),
+    name=dict(type="str", required=True),
+    location=dict(type="str"),
+    tags=dict(type="dict"),
+    ownership_tags=dict(type="dict", default={}),
+    federated_credentials=dict(type="list", elements="dict", default=[], options=dict(
+        name=dict(type="str", required=True),
+        issuer=dict(type="str"),
+        subject=dict(type="str"),
+        audiences=dict(type="list", elements="str", default=[WORKLOAD_IDENTITY_AUDIENCE]),
+    )),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+)
 
 
-def identity_state(identity, credential_names):
-    """What --diff shows of an identity."""
-    if identity is None:
-        return {}
-    return {"name": identity.get("name"), "tags": dict(identity.get("tags") or {}),
-            "federated_credentials": sorted(credential_names)}
-
-
-def credential_names(client, path, identity):
-    if identity is None:
-        return []
-    listed = client.get(path + "/federatedIdentityCredentials", MANAGED_IDENTITY_API_VERSION) or {}
-    return [credential.get("name") for credential in listed.get("value") or []]
-
-
-def remove(module, client, path, identity, actions):
-    """state=absent: the identity when we own it, else only our federated credentials."""
+def ensure_identity(module, client, result):
     params = module.params
-    before_names = credential_names(client, path, identity)
-    wanted = [credential["name"] for credential in params["federated_credentials"]]
-    plan = plan_identity_removal(identity, params["ownership_tags"], wanted, before_names)
-    after = identity_state(identity, before_names)
-    for kind, name in plan:
-        if kind == "delete_identity":
-            actions.append("delete identity " + name)
-            after = {}
-            if not module.check_mode:
-                client.request("DELETE", path, MANAGED_IDENTITY_API_VERSION)
-        else:
-            actions.append("delete federated credential {0} from identity {1} (kept: it lacks the ownership tags)".format(
-                name, params["name"]))
-            after["federated_credentials"] = [n for n in after["federated_credentials"] if n != name]
-            if not module.check_mode:
-                client.request("DELETE", path + "/federatedIdentityCredentials/" + name, MANAGED_IDENTITY_API_VERSION)
-    return identity_state(identity, before_names), after
+    path = identity_path(client.subscription_id, params["resource_group"], params["name"])
+    identity, credentials = read_identity(client, path)
+    plan = plan_identity(identity, credentials, params)
+    result.update(changed=bool(plan.actions), actions=plan.describe(), owned=plan.owned,
+                  diff=dict(before=plan.before, after=plan.after), identity=identity or {})
+    if not module.check_mode:
+        applied = apply_identity_plan(client, path, plan, identity)
+        # After state=absent: the identity as it was (teardown reads its principal to remove its role assignments).
+        if params["state"] == "present":
+            result["identity"] = applied or {}
 
 
 def main():
-    argument_spec = azure_auth_argument_spec()
-    argument_spec.update(
-        resource_group=dict(type="str", required=True),
-        name=dict(type="str", required=True),
-        location=dict(type="str"),
-        tags=dict(type="dict"),
-        ownership_tags=dict(type="dict", default={}),
-        federated_credentials=dict(type="list", elements="dict", default=[], options=dict(
-            name=dict(type="str", required=True),
-            issuer=dict(type="str"),
-            subject=dict(type="str"),
-            audiences=dict(type="list", elements="str", default=[WORKLOAD_IDENTITY_AUDIENCE]),
-        )),
-        state=dict(type="str", default="present", choices=["present", "absent"]),
-    )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    params = module.params
-    refuse_invalid(module, argument_spec, validate_identity_request(params))
-    progress = []
-    client = arm_client_for_module(module, progress)
-    path = identity_path(client.subscription_id, params["resource_group"], params["name"])
-    actions = []
-    planned = None
-    try:
-        identity = client.get(path, MANAGED_IDENTITY_API_VERSION)
-        owned = identity is None or identity_is_owned(identity, params["ownership_tags"])
-        if params["state"] == "absent":
-            before, after = remove(module, client, path, identity, actions)
-            # The identity as it was (what was deleted): teardown reads its principal to remove its role assignments.
-            module.exit_json(changed=bool(actions), actions=actions, identity=identity or {}, owned=owned and identity is not None,
-                             diff=dict(before=before, after=after), progress=progress)
-        before = identity_state(identity, credential_names(client, path, identity))
-        if identity is None:
-            if not params["location"]:
-                module.fail_json(msg="location is required to create identity {0}".format(params["name"]))
-            actions.append("create identity " + params["name"])
-            body = {"location": params["location"], "tags": dict(params["tags"] or {}, **params["ownership_tags"])}
-            if module.check_mode:
-                planned = {"name": params["name"], "tags": body["tags"]}
-            else:
-                identity = client.request("PUT", path, MANAGED_IDENTITY_API_VERSION, body=body).body
-        elif params["location"] and identity.get("location", "").replace(" ", "").lower() != params["location"].replace(" ", "").lower():
-            module.fail_json(msg="identity {0} exists in {1}, not {2}; the location cannot change".format(
-                params["name"], identity.get("location"), params["location"]))
-        names = set(before.get("federated_credentials") or [])
-        for credential in params["federated_credentials"]:
-            credential_path = path + "/federatedIdentityCredentials/" + credential["name"]
-            current = client.get(credential_path, MANAGED_IDENTITY_API_VERSION) if identity else None
-            if federated_credential_differs(current, credential):
-                actions.append("{0} federated credential {1} ({2})".format(
-                    "create" if current is None else "update", credential["name"], credential["subject"]))
-                names.add(credential["name"])
-                if not module.check_mode:
-                    client.request("PUT", credential_path, MANAGED_IDENTITY_API_VERSION, body=federated_credential_body(credential))
-    except ArmError as exc:
-        module.fail_json(msg=str(exc), error=exc.as_dict(), actions=actions, progress=progress)
-    after = identity_state(identity or planned, names)
-    module.exit_json(changed=bool(actions), actions=actions, identity=identity or {}, owned=owned,
-                     diff=dict(before=before, after=after), progress=progress)
+    arm_module.run_module(SPEC, validate_identity_request, ensure_identity)
 
 
 if __name__ == "__main__":

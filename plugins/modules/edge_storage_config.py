@@ -125,30 +125,27 @@ SPEC = dict(
 )
 
 
-def main():
-    module = k8s_module.new_module(SPEC)
-    params = module.params
+def validate(params):
     errors = ev.validate_configuration(params["name"], params["default_disk_storage_classes"], params["workload_identity"])
     if params["state"] == "present" and params["owner"] == "ansible" and not params["default_disk_storage_classes"]:
         errors.append(message("default_disk_storage_classes", "is required when owner is ansible", "required"))
-    k8s_module.refuse_invalid(module, SPEC, errors)
-    try:
-        objects = k8s_module.objects_for(module)
-        if not objects.serves(ev.API_VERSION, ev.KIND_CONFIGURATION):
-            raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_CONFIGURATION))
-        if params["state"] == "present":
-            desired = ev.render_configuration(params["name"], params["default_disk_storage_classes"], params["workload_identity"])
-            options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
-            result = apply.ensure_configuration(objects, desired, params["owner"], options, module.check_mode)
-        else:
-            result = apply.remove_configuration(objects, params["name"], params["owner"], module.check_mode)
-    except Exception as error:  # pylint: disable=broad-except
-        module.fail_json(msg=k8s_module.describe_error(error))
-    for warning in result.pop("warnings", []):
-        module.warn(warning)
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    return errors
+
+
+def apply_configuration(module, objects, result):
+    params = module.params
+    if not objects.serves(ev.API_VERSION, ev.KIND_CONFIGURATION):
+        raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_CONFIGURATION))
+    if params["state"] == "present":
+        desired = ev.render_configuration(params["name"], params["default_disk_storage_classes"], params["workload_identity"])
+        options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
+        result.update(apply.ensure_configuration(objects, desired, params["owner"], options, module.check_mode))
+    else:
+        result.update(apply.remove_configuration(objects, params["name"], params["owner"], module.check_mode))
+
+
+def main():
+    k8s_module.run_module(SPEC, validate, apply_configuration)
 
 
 if __name__ == "__main__":

@@ -234,10 +234,12 @@ SPEC = dict(
 )
 
 
-def main():
-    module = k8s_module.new_module(SPEC)
-    params = module.params
-    spec = ev.SubvolumeSpec(**dict((field, params.get(field)) for field in ev.SubvolumeSpec.FIELDS))
+def subvolume_spec(params):
+    return ev.SubvolumeSpec(**dict((field, params.get(field)) for field in ev.SubvolumeSpec.FIELDS))
+
+
+def validate(params):
+    spec = subvolume_spec(params)
     if params["state"] == "present":
         errors = ev.validate_subvolume(spec)
         if params["resync"] and spec.type != "mirror":
@@ -249,24 +251,24 @@ def main():
         check(errors, "pvc", spec.pvc, k8s_inputs.dns_subdomain)
     if params["extension_version"] is not None:
         check(errors, "extension_version", params["extension_version"], semantic_version)
-    k8s_module.refuse_invalid(module, SPEC, errors)
-    try:
-        objects = k8s_module.objects_for(module)
-        served = apply.served_edge_kinds(objects)
-        api = ev.choose_api(params["api"], served, params["extension_version"])
-        if params["state"] == "present":
-            errors = ev.validate_subvolume_for_api(spec, api)
-            if errors:
-                module.fail_json(msg="invalid input, nothing was changed: " + "; ".join(errors), errors=errors, api=api)
-            options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
-            result = apply.ensure_subvolume(objects, spec, api, options, module.check_mode, params["resync"])
-        else:
-            result = apply.remove_subvolume(objects, spec, api, params["allow_data_loss"], module.check_mode)
-    except Exception as error:  # pylint: disable=broad-except
-        module.fail_json(msg=k8s_module.describe_error(error))
-    if not module._diff:
-        result.pop("diff", None)
-    module.exit_json(**result)
+    return errors
+
+
+def apply_subvolume(module, objects, result):
+    params, spec = module.params, subvolume_spec(module.params)
+    api = ev.choose_api(params["api"], apply.served_edge_kinds(objects), params["extension_version"])
+    if params["state"] == "present":
+        errors = ev.validate_subvolume_for_api(spec, api)
+        if errors:
+            raise ev.EdgeVolumesError("invalid input, nothing was changed: " + "; ".join(errors), errors=errors, api=api)
+        options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
+        result.update(apply.ensure_subvolume(objects, spec, api, options, module.check_mode, params["resync"]))
+    else:
+        result.update(apply.remove_subvolume(objects, spec, api, params["allow_data_loss"], module.check_mode))
+
+
+def main():
+    k8s_module.run_module(SPEC, validate, apply_subvolume)
 
 
 if __name__ == "__main__":

@@ -87,7 +87,10 @@ OWN_SCHEMAS = {
                 "version": {"type": ["string", "null"]},
                 "configurationSettings": _SETTINGS, "configurationProtectedSettings": _SETTINGS}}}},
     # Role assignments 2022-04-01 (RoleAssignmentCreateParameters) and managed identities 2023-01-31: not in the
-    # copied reference, so always our schema of what the ARM docs list as required.
+    # copied reference, so always our schema of what the ARM docs list as required. The role assignment's writable
+    # properties are those of RoleAssignmentProperties in azure-rest-api-specs specification/authorization/
+    # resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleAssignmentsCalls.json (scope and the
+    # created/updated fields are readOnly there); `description` is a free string ARM stores and returns.
     "role_assignment": {
         "type": "object", "additionalProperties": False, "required": ["properties"], "properties": {
             "properties": {"type": "object", "additionalProperties": False,
@@ -95,7 +98,10 @@ OWN_SCHEMAS = {
                                "roleDefinitionId": {"type": "string", "pattern": "/providers/Microsoft.Authorization/roleDefinitions/"},
                                "principalId": {"type": "string", "minLength": 1},
                                "principalType": {"enum": ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"]},
-                               "description": {"type": "string"}}}}},
+                               "description": {"type": "string"},
+                               "condition": {"type": "string"},
+                               "conditionVersion": {"type": "string"},
+                               "delegatedManagedIdentityResourceId": {"type": "string"}}}}},
     "identity": {
         "type": "object", "additionalProperties": False, "required": ["location"], "properties": {
             "location": {"type": "string", "minLength": 1}, "tags": {"type": "object"}}},
@@ -218,6 +224,19 @@ class ArmState:
             resource["_op"] = op_id
         self.extensions[path.lower()] = resource
         return resource
+
+    def add_role_assignment(self, scope, role_name, principal_id, description=None):
+        """A role assignment someone else created (a random name, as the portal and the CLI pick one)."""
+        role_id = self.role_definitions.get(role_name) or self.add_role_definition(role_name)
+        name = str(uuid.uuid4())
+        properties = {"roleDefinitionId": "/providers/Microsoft.Authorization/roleDefinitions/" + role_id,
+                      "principalId": principal_id, "principalType": "ServicePrincipal", "scope": scope}
+        if description is not None:
+            properties["description"] = description
+        self.role_assignments["{0}/{1}".format(scope.lower(), name)] = {
+            "id": "{0}/providers/Microsoft.Authorization/roleAssignments/{1}".format(scope, name), "name": name,
+            "type": "Microsoft.Authorization/roleAssignments", "properties": properties}
+        return name
 
     def add_role_definition(self, name):
         role_id = str(uuid.uuid5(uuid.NAMESPACE_URL, name))

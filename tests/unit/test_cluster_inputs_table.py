@@ -15,6 +15,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.acstor.edge.plugins.plugin_utils import arc_inventory
 from ansible_collections.acstor.edge.plugins.plugin_utils import cluster_role_inputs
 from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common_inputs
+from ansible_collections.acstor.edge.plugins.module_utils.azure import module as arm_module
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
 from ansible_collections.acstor.edge.plugins.modules import (
     arc_extension,
@@ -465,12 +466,9 @@ def run_module(module, changes):
             args.pop(key, None)
         else:
             args[key] = value
-    patches = {}
-    if hasattr(module, "arm_client_for_module"):
-        patches["arm_client_for_module"] = _no_request
     with patch_module_args(args), mock.patch.multiple(basic.AnsibleModule, exit_json=_exit, fail_json=_fail), \
-            mock.patch.object(k8s_module, "objects_for", _no_request), mock.patch.multiple(module, **patches) \
-            if patches else mock.patch.object(k8s_module, "new_module", k8s_module.new_module):
+            mock.patch.object(k8s_module, "objects_for", _no_request), \
+            mock.patch.object(arm_module, "arm_client_for_module", _no_request):
         with pytest.raises(ModuleExit) as caught:
             module.main()
     return caught.value.result

@@ -19,6 +19,8 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
+
 AUTH_SOURCES = ("auto", "cli", "credential_file", "env", "msi", "workload_identity")
 
 # Same names as azure.azcollection (module_utils/azure_rm_common.py AZURE_CREDENTIAL_ENV_MAPPING), which is what
@@ -75,7 +77,7 @@ def azure_auth_argument_spec():
     )
 
 
-class AzureAuthError(Exception):
+class AzureAuthError(AcstorError):
     """Credentials or cloud settings are missing or inconsistent; the message says what to set."""
 
 

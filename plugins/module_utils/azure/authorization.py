@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Azure RBAC role assignments (Microsoft.Authorization, api-version 2022-04-01) through ArmClient.
 
-Pure helpers (assignment naming, matching) plus `ensure_role_assignment`, which retries while a freshly created
-principal (an extension's system-assigned identity) has not yet replicated to the directory.
+discover (`existing_assignments`) -> plan (`plan_role_assignment`, pure) -> apply (`apply_role_assignment_plan`), the
+way arc_extension works. Creating retries while a freshly created principal (an extension's system-assigned identity)
+has not yet replicated to the directory.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -12,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import uuid
+from dataclasses import dataclass, field
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
@@ -80,11 +82,27 @@ def existing_assignments(client, scope, role_definition_id, principal_id):
     return matching_assignments(items, scope, role_definition_id, principal_id)
 
 
-def create_role_assignment(client, scope, role_definition_id, principal_id, principal_type, timeout):
+def assignment_body(role_definition_id, principal_id, principal_type, ownership_marker=""):
+    """RoleAssignmentCreateParameters; the ownership marker goes in `description`, the one free-text property ARM
+    keeps on an assignment (role assignments carry no tags)."""
+    properties = {"roleDefinitionId": role_definition_id, "principalId": principal_id, "principalType": principal_type}
+    if ownership_marker:
+        properties["description"] = ownership_marker
+    return {"properties": properties}
+
+
+def assignment_is_owned(assignment, ownership_marker):
+    """True when the assignment's description is the marker; no marker means no ownership check."""
+    if not ownership_marker:
+        return True
+    return ((assignment.get("properties") or {}).get("description") or "").strip() == ownership_marker.strip()
+
+
+def create_role_assignment(client, scope, role_definition_id, principal_id, principal_type, timeout, ownership_marker=""):
     """PUT the assignment; retry while the principal is not yet known to the directory (up to `timeout` s)."""
     path = "{0}/providers/Microsoft.Authorization/roleAssignments/{1}".format(
         scope, assignment_name(scope, role_definition_id, principal_id))
-    body = {"properties": {"roleDefinitionId": role_definition_id, "principalId": principal_id, "principalType": principal_type}}
+    body = assignment_body(role_definition_id, principal_id, principal_type, ownership_marker)
     start = client.clock()
     while True:
         try:
@@ -100,3 +118,43 @@ def create_role_assignment(client, scope, role_definition_id, principal_id, prin
                 raise ArmTimeoutError("principal {0} still unknown to the directory after {1:.0f}s: {2}".format(
                     principal_id, elapsed, exc.message), code=exc.code, correlation_id=exc.correlation_id)
             client.sleep(PRINCIPAL_RETRY_SECONDS)
+
+
+@dataclass
+class RoleAssignmentPlan:
+    create: bool = False
+    delete: list = field(default_factory=list)  # assignments (as ARM returned them) to delete
+    kept: list = field(default_factory=list)  # state=absent: matching assignments without our marker, left alone
+
+    @property
+    def changed(self):
+        return self.create or bool(self.delete)
+
+
+def plan_role_assignment(found, state, ownership_marker=""):
+    """What to do given the assignments of this role to this principal at this scope (`found`).
+
+    present: create one when there is none (an existing one, ours or not, is enough and is never re-marked).
+    absent: delete only the assignments that carry `ownership_marker` (all of them without a marker).
+    """
+    if state == "present":
+        return RoleAssignmentPlan(create=not found)
+    owned = [assignment for assignment in found if assignment_is_owned(assignment, ownership_marker)]
+    return RoleAssignmentPlan(delete=owned, kept=[assignment for assignment in found if assignment not in owned])
+
+
+def apply_role_assignment_plan(client, plan, request):
+    """Send the plan's requests; returns the matching assignments afterwards.
+
+    request: scope, role_definition_id, principal_id, principal_type, principal_wait_timeout, ownership_marker.
+    """
+    if plan.create:
+        created = create_role_assignment(client, request["scope"], request["role_definition_id"], request["principal_id"],
+                                         request["principal_type"], request["principal_wait_timeout"],
+                                         request.get("ownership_marker") or "")
+        if created:
+            return [created]
+        return existing_assignments(client, request["scope"], request["role_definition_id"], request["principal_id"])
+    for assignment in plan.delete:
+        client.request("DELETE", assignment["id"], AUTHORIZATION_API_VERSION)
+    return list(plan.kept)

@@ -21,6 +21,8 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
+
 try:
     from urllib.parse import urlencode, urlsplit
 except ImportError:  # pragma: no cover - Python 2 is not supported, the import only keeps sanity quiet
@@ -62,12 +64,11 @@ class ArmResponse:
     url: str = ""
 
 
-class ArmError(Exception):
+class ArmError(AcstorError):
     """An ARM request failed: HTTP status, ARM error code/message and the correlation id for support tickets."""
 
     def __init__(self, message, status=None, code=None, correlation_id=None, request_id=None, details=None, method=None, url=None):
         super(ArmError, self).__init__(message)
-        self.message = message
         self.status = status
         self.code = code
         self.correlation_id = correlation_id
@@ -75,6 +76,8 @@ class ArmError(Exception):
         self.details = details or []
         self.method = method
         self.url = url
+        # What the caller found out after the failure (for example the extension's own error), said last.
+        self.note = ""
 
     def __str__(self):
         parts = []
@@ -89,11 +92,15 @@ class ArmError(Exception):
             parts.append("[{0}: {1}]".format(detail.get("code", ""), detail.get("message", "")))
         if self.correlation_id:
             parts.append("(correlation id {0})".format(self.correlation_id))
-        return " ".join(parts)
+        return " ".join(parts) + ("; " + self.note if self.note else "")
 
     def as_dict(self):
         return dict(status=self.status, code=self.code, message=self.message, details=self.details,
                     correlation_id=self.correlation_id, request_id=self.request_id)
+
+    def as_result(self):
+        """ARM's details stay under `error`, as the modules have always returned them."""
+        return dict(msg=str(self), error=self.as_dict())
 
 
 class ArmTimeoutError(ArmError):

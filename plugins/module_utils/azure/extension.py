@@ -15,6 +15,7 @@ __metaclass__ = type
 
 from dataclasses import dataclass, field
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
 from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import inputs as k8s
@@ -258,7 +259,7 @@ def _same_scope(current_scope, wanted_scope):
     return wanted_namespace is None or (current_scope.get("cluster") or {}).get("releaseNamespace") == wanted_namespace
 
 
-class ExtensionConflict(Exception):
+class ExtensionConflict(AcstorError):
     """The requested extension differs in a field ARM cannot change in place."""
 
 

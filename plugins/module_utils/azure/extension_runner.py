@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Apply an ExtensionPlan through ArmClient (the "apply" step of arc_extension)."""
+"""Discover, plan and apply an Arc extension through ArmClient (everything arc_extension does after its inputs)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -9,11 +9,16 @@ __metaclass__ = type
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
     EXTENSIONS_API_VERSION,
+    desired_view,
     extension_failure,
+    extension_path,
     operation_in_progress,
+    owned_view,
+    plan_extension,
     principal_id,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError, ArmTimeoutError
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 
 PRINCIPAL_POLL_SECONDS = 3.0
 SETTLE_POLL_MAX_SECONDS = 10.0
@@ -86,3 +91,57 @@ def wait_for_principal(client, path, name, timeout):
             raise ArmTimeoutError("timed out after {0:.0f}s waiting for the principal id (identity.principalId or "
                                   "properties.aksAssignedIdentity.principalId) of extension {1}".format(elapsed, name))
         client.sleep(PRINCIPAL_POLL_SECONDS)
+
+
+def provisioning_state(resource):
+    return ((resource or {}).get("properties") or {}).get("provisioningState", "")
+
+
+def write_reporting_failure(client, path, plan, spec, options, result):
+    """write_extension; on failure the result and the error say what the extension itself reports."""
+    try:
+        return write_extension(client, path, plan, spec.name, options["wait"], options["wait_timeout"],
+                               options["force_delete"])
+    except ArmError as exc:
+        resource = client.get(path, EXTENSIONS_API_VERSION) if options["state"] == "present" else None
+        if resource:
+            exc.note = "extension reports: " + extension_failure(resource)
+        result.update(extension=resource or {}, provisioning_state=provisioning_state(resource), changed=True)
+        raise
+
+
+def settle_principal(client, path, spec, final, wait_seconds, result):
+    """After a write: wait for the principal id of an extension with an identity; refuse a Failed extension."""
+    wants_identity = spec.identity or ((final.get("identity") or {}).get("type") == "SystemAssigned")
+    if wants_identity and not principal_id(final):
+        result["extension"] = final
+        final = wait_for_principal(client, path, spec.name, wait_seconds)
+    state = provisioning_state(final)
+    if state.lower() == "failed":
+        result.update(extension=final, provisioning_state=state)
+        raise AcstorError("extension {0} is Failed: {1}".format(spec.name, extension_failure(final)))
+    return final
+
+
+def run_extension(client, spec, options, check_mode, diff, result):
+    """discover -> plan -> apply for one extension; fills `result` (extension, provisioning_state, actions, diff,
+    settle_wait_seconds, principal_id). options: state, wait, wait_timeout, force_delete."""
+    result.update(extension={}, provisioning_state="", actions=[], settle_wait_seconds=0.0)
+    path = extension_path(client.subscription_id, spec)
+    current, result["settle_wait_seconds"] = settle_extension(client, path, spec.name, options["wait_timeout"])
+    plan = plan_extension(current, spec, options["state"])
+    result.update(changed=plan.changed, actions=plan.describe() if plan.action != "delete" else ["delete " + spec.name])
+    if diff:
+        result["diff"] = dict(before=owned_view(current, spec),
+                              after=desired_view(spec) if options["state"] == "present" else {})
+    final = current
+    if plan.changed and not check_mode:
+        final = write_reporting_failure(client, path, plan, spec, options, result)
+    if options["state"] == "present" and options["wait"] and not check_mode and final is not None:
+        wait_seconds = max(1, options["wait_timeout"] - int(result["settle_wait_seconds"]))
+        final = settle_principal(client, path, spec, final, wait_seconds, result)
+    if options["state"] == "absent" and not check_mode:
+        final = None
+    result.update(extension=final or {}, provisioning_state=provisioning_state(final))
+    if principal_id(final):
+        result["principal_id"] = principal_id(final)

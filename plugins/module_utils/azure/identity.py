@@ -1,13 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""User-assigned managed identities and their federated identity credentials (Microsoft.ManagedIdentity)."""
+"""User-assigned managed identities and their federated identity credentials (Microsoft.ManagedIdentity).
+
+discover (`read_identity`: the identity and its credentials) -> plan (`plan_identity`, pure) -> apply
+(`apply_identity_plan`), the way arc_extension works.
+"""
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from dataclasses import dataclass, field
+
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 
 MANAGED_IDENTITY_API_VERSION = "2023-01-31"
@@ -78,3 +85,111 @@ def federated_credential_differs(current, credential):
     properties = current.get("properties") or {}
     return (properties.get("issuer") != wanted["issuer"] or properties.get("subject") != wanted["subject"]
             or sorted(properties.get("audiences") or []) != sorted(wanted["audiences"]))
+
+
+class IdentityConflict(AcstorError):
+    """The identity cannot be made to match the request (no location to create it, or another location)."""
+
+
+@dataclass
+class IdentityAction:
+    kind: str  # create_identity, put_credential, delete_identity, delete_credential
+    name: str
+    description: str
+    body: dict = None
+
+
+@dataclass
+class IdentityPlan:
+    actions: list = field(default_factory=list)
+    before: dict = field(default_factory=dict)
+    after: dict = field(default_factory=dict)
+    owned: bool = False
+
+    def describe(self):
+        return [action.description for action in self.actions]
+
+
+def identity_state(identity, credential_names):
+    """What --diff shows of an identity."""
+    if identity is None:
+        return {}
+    return {"name": identity.get("name"), "tags": dict(identity.get("tags") or {}),
+            "federated_credentials": sorted(credential_names)}
+
+
+def same_location(left, right):
+    return (left or "").replace(" ", "").lower() == (right or "").replace(" ", "").lower()
+
+
+def plan_identity_absent(identity, credentials, request):
+    """state=absent: the identity when we own it, else only the listed federated credentials."""
+    wanted = [credential["name"] for credential in request["federated_credentials"]]
+    removal = plan_identity_removal(identity, request["ownership_tags"], wanted, list(credentials))
+    plan = IdentityPlan(before=identity_state(identity, credentials), owned=identity is not None and identity_is_owned(
+        identity, request["ownership_tags"]))
+    plan.after = dict(plan.before)
+    for kind, name in removal:
+        if kind == "delete_identity":
+            plan.actions.append(IdentityAction(kind, name, "delete identity " + name))
+            plan.after = {}
+        else:
+            plan.actions.append(IdentityAction(kind, name, "delete federated credential {0} from identity {1} (kept: it lacks "
+                                                           "the ownership tags)".format(name, request["name"])))
+            plan.after["federated_credentials"] = [n for n in plan.after["federated_credentials"] if n != name]
+    return plan
+
+
+def plan_identity(identity, credentials, request):
+    """What to do to get from `identity` (GET result or None) and `credentials` (name -> credential) to `request`.
+
+    request: name, location, tags, ownership_tags, federated_credentials, state. Raises IdentityConflict.
+    """
+    if request["state"] == "absent":
+        return plan_identity_absent(identity, credentials, request)
+    plan = IdentityPlan(before=identity_state(identity, credentials),
+                        owned=identity is None or identity_is_owned(identity, request["ownership_tags"]))
+    planned = identity
+    if identity is None:
+        if not request["location"]:
+            raise IdentityConflict("location is required to create identity {0}".format(request["name"]))
+        body = {"location": request["location"], "tags": dict(request["tags"] or {}, **request["ownership_tags"])}
+        plan.actions.append(IdentityAction("create_identity", request["name"], "create identity " + request["name"], body))
+        planned = {"name": request["name"], "tags": body["tags"]}
+    elif request["location"] and not same_location(identity.get("location"), request["location"]):
+        raise IdentityConflict("identity {0} exists in {1}, not {2}; the location cannot change".format(
+            request["name"], identity.get("location"), request["location"]))
+    names = set(credentials)
+    for credential in request["federated_credentials"]:
+        current = credentials.get(credential["name"])
+        if federated_credential_differs(current, credential):
+            plan.actions.append(IdentityAction("put_credential", credential["name"], "{0} federated credential {1} ({2})".format(
+                "create" if current is None else "update", credential["name"], credential["subject"]),
+                federated_credential_body(credential)))
+            names.add(credential["name"])
+    plan.after = identity_state(planned, names)
+    return plan
+
+
+def read_identity(client, path):
+    """(identity or None, name -> federated credential) as ARM returns them."""
+    identity = client.get(path, MANAGED_IDENTITY_API_VERSION)
+    if identity is None:
+        return None, {}
+    listed = client.get(path + "/federatedIdentityCredentials", MANAGED_IDENTITY_API_VERSION) or {}
+    return identity, dict((credential.get("name"), credential) for credential in listed.get("value") or [])
+
+
+def apply_identity_plan(client, path, plan, identity):
+    """Send the plan's requests in order; returns the identity as it is afterwards (None once deleted)."""
+    for action in plan.actions:
+        if action.kind == "create_identity":
+            identity = client.request("PUT", path, MANAGED_IDENTITY_API_VERSION, body=action.body).body
+        elif action.kind == "put_credential":
+            client.request("PUT", path + "/federatedIdentityCredentials/" + action.name, MANAGED_IDENTITY_API_VERSION,
+                           body=action.body)
+        elif action.kind == "delete_identity":
+            client.request("DELETE", path, MANAGED_IDENTITY_API_VERSION)
+        else:
+            client.request("DELETE", path + "/federatedIdentityCredentials/" + action.name, MANAGED_IDENTITY_API_VERSION)
+    return identity

@@ -1,7 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Glue between AnsibleModule and the ARM client: credentials from options/environment/files, clear failures."""
+"""The wrapper of the acstor.edge ARM modules: credentials from options/environment/files, input refusal, the client,
+progress and failure reporting.
+
+`run_module(spec, validate, apply)` is each ARM module's whole `main()`: bad input is refused before the first
+request, then `apply(module, client, result)` fills `result` (which carries the client's `progress` lines); an
+AcstorError (ARM, auth, conflicts) fails the module with its `as_result()` and what was done so far.
+"""
 
 from __future__ import absolute_import, division, print_function
 
@@ -10,20 +16,20 @@ __metaclass__ = type
 import os
 import shutil
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
     AZURE_CORE_IMPORT_ERROR,
     HAS_AZURE_CORE,
-    ArmError,
     arm_client_from_settings,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import (
-    AzureAuthError,
     azure_auth_argument_spec,
     read_local_azure_files,
     resolve_auth_settings,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import refuse_invalid
 
 try:
     import azure.identity  # noqa: F401 pylint: disable=unused-import
@@ -54,5 +60,30 @@ def arm_client_for_module(module, progress, timeout=None):
     try:
         settings = auth_settings_from_options(module.params)
         return arm_client_from_settings(settings, log=progress.append, timeout=timeout)
-    except (AzureAuthError, ArmError) as exc:
-        module.fail_json(msg=str(exc))
+    except AcstorError as error:
+        module.fail_json(msg=str(error))
+
+
+def argument_spec(own_spec):
+    """The module's own options plus the Azure auth options (azure.azcollection's names)."""
+    spec = azure_auth_argument_spec()
+    spec.update(own_spec)
+    return spec
+
+
+def run_module(own_spec, validate, apply, timeout_option=None, **module_kwargs):
+    """An ARM module's main(): parse, refuse bad input, build the client, then `apply(module, client, result)`.
+
+    validate(params) -> list of input errors (each naming the option); `timeout_option` names the option that bounds
+    Retry-After waits. `result` starts as {"changed": False, "progress": [...]} and is filled in place by `apply`.
+    """
+    spec = argument_spec(own_spec)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
+    refuse_invalid(module, spec, validate(module.params))
+    result = dict(changed=False, progress=[])
+    client = arm_client_for_module(module, result["progress"], module.params[timeout_option] if timeout_option else None)
+    try:
+        apply(module, client, result)
+    except AcstorError as error:
+        module.fail_json(**dict(result, **error.as_result()))
+    module.exit_json(**result)

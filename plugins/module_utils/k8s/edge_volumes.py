@@ -20,6 +20,7 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported, kept for the sanity import test
     urlsplit = None
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import inputs as k8s
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
@@ -68,7 +69,7 @@ SUBVOLUME_EXTRA_FIELDS = ("resync", "api", "allow_data_loss")
 QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?\Z")
 
 
-class EdgeVolumesError(Exception):
+class EdgeVolumesError(AcstorError):
     """Invalid input or an unusable cluster state; the message names what is wrong."""
 
 

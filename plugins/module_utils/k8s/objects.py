@@ -14,6 +14,8 @@ __metaclass__ = type
 
 import time
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
+
 try:
     from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, ResourceNotFoundError
 except ImportError:  # kubernetes.core's module setup reports the missing library
@@ -94,7 +96,7 @@ class KubernetesObjects(object):
             self.sleep(interval)
 
 
-class WaitTimeout(Exception):
+class WaitTimeout(AcstorError):
     pass
 
 

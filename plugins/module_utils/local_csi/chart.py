@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import inputs as local_csi_inputs
 
@@ -27,7 +28,7 @@ V1_API_GROUP = "containerstorage.azure.com"
 FSTYPES = local_csi_inputs.FSTYPES
 
 
-class LocalCsiDriverError(Exception):
+class LocalCsiDriverError(AcstorError):
     """Invalid settings or unsafe node state; the message names the input."""
 
 
@@ -62,19 +63,8 @@ def nodes_with_precreated_vg(handoffs, volume_group):
     return sorted(hosts)
 
 
-def build_values(settings, handoffs=(), reported_models=(), unread_nodes=()):
-    """Helm values for the local-csi-driver chart: the complete intended values, every time.
-
-    kubernetes.core.helm upgrades with reset_values (its default): a key left out goes back to the chart default,
-    so cleanup.enabled is always set, never left to the chart (cleanup true removes every VG tagged local-csi when
-    the driver pod stops with no volumes).
-    settings keys: volume_group, image_registry, image_tag, node_selector, addon_models, cleanup_enabled (None = decide),
-    extra_values. handoffs: [{host, volume_group, cleanup_enabled, models}] read from the nodes' stripe records.
-    unread_nodes: hosts of the cluster whose records could not be read (unreachable, unreadable).
-    reported_models: models the nodes report. Returns (values, notes).
-    """
-    volume_group = settings.get("volume_group") or contract.VOLUME_GROUP
-    notes = []
+def chart_settings_values(settings, handoffs, reported_models, volume_group):
+    """Values for the image, volume group, node selector and add-on disk models (before extra_values)."""
     values = {}
     registry = (settings.get("image_registry") or "").rstrip("/")
     if registry:
@@ -99,14 +89,20 @@ def build_values(settings, handoffs=(), reported_models=(), unread_nodes=()):
     extra_models = addon_models(models, settings.get("addon_models") or [])
     if extra_models:
         values["diskSelection"] = {"addonModels": extra_models}
-    values = deep_merge(values, settings.get("extra_values") or {})
+    return values
 
+
+def set_cleanup(values, requested, handoffs, unread_nodes, volume_group):
+    """Set cleanup.enabled in `values` (always: see build_values); returns the notes that say why it is false.
+
+    Raises LocalCsiDriverError when cleanup is asked for while a node holds a pre-created VG or cannot be read.
+    """
     precreated = nodes_with_precreated_vg(handoffs, volume_group)
     asked_off = sorted((h or {}).get("host") or "(unnamed host)" for h in handoffs or [] if (h or {}).get("cleanup_enabled") is False)
     unread = sorted(set(str(host) for host in unread_nodes or []))
-    requested = settings.get("cleanup_enabled")
     merged_cleanup = (values.get("cleanup") or {}).get("enabled")
     wants_cleanup = requested is True or merged_cleanup is True
+    notes = []
     if precreated or asked_off:
         if wants_cleanup:
             raise LocalCsiDriverError(
@@ -129,6 +125,24 @@ def build_values(settings, handoffs=(), reported_models=(), unread_nodes=()):
     elif merged_cleanup is None:
         # The chart default, sent explicitly so an upgrade never depends on what the release held before.
         values.setdefault("cleanup", {})["enabled"] = True
+    return notes
+
+
+def build_values(settings, handoffs=(), reported_models=(), unread_nodes=()):
+    """Helm values for the local-csi-driver chart: the complete intended values, every time.
+
+    kubernetes.core.helm upgrades with reset_values (its default): a key left out goes back to the chart default,
+    so cleanup.enabled is always set, never left to the chart (cleanup true removes every VG tagged local-csi when
+    the driver pod stops with no volumes).
+    settings keys: volume_group, image_registry, image_tag, node_selector, addon_models, cleanup_enabled (None = decide),
+    extra_values. handoffs: [{host, volume_group, cleanup_enabled, models}] read from the nodes' stripe records.
+    unread_nodes: hosts of the cluster whose records could not be read (unreachable, unreadable).
+    reported_models: models the nodes report. Returns (values, notes).
+    """
+    volume_group = settings.get("volume_group") or contract.VOLUME_GROUP
+    values = deep_merge(chart_settings_values(settings, handoffs, reported_models, volume_group),
+                        settings.get("extra_values") or {})
+    notes = set_cleanup(values, settings.get("cleanup_enabled"), handoffs, unread_nodes, volume_group)
     return values, notes
 
 

@@ -239,3 +239,28 @@ def test_role_on_a_managed_cluster_uses_the_aks_assigned_principal(arm_server, p
     assigned = [r for r in state.requests if r["method"] == "PUT" and "roleAssignments" in r["path"]]
     principals = {json.loads(r["body"])["properties"]["principalId"] for r in assigned if r["body"]}
     assert len(principals) == 1 and principals <= state.known_principals
+
+
+def test_teardown_keeps_a_role_assignment_someone_else_made_for_a_foreign_identity(arm_server, playbook):
+    """Issue 21: teardown removed every Blob role assignment of the workload identity on the listed accounts, also one
+    that was there before the role ran. Only the assignments the role created (their description carries the
+    ownership marker) go."""
+    state = arm_server.state
+    key = state.add_identity(SUBSCRIPTION, RG, "acsa-store-0042", tags={"team": "platform"})
+    principal = state.identities[key]["properties"]["principalId"]
+    theirs = state.add_role_assignment(ACCOUNTS[0], "Storage Blob Data Owner", principal, description="platform team: ingest")
+    rc, _results, output = playbook.run(role_task(WORKLOAD))
+    assert rc == 0, output
+    mine = [a for a in state.role_assignments.values() if a["properties"]["principalId"] == principal and a["name"] != theirs]
+    # The existing assignment on the first account is enough there and is not re-marked; the second is ours, marked.
+    assert [a["properties"]["scope"] for a in mine] == [ACCOUNTS[1]]
+    assert mine[0]["properties"]["description"] == "acstor.edge.owned-by=arc_extension"
+    theirs_key = "{0}/{1}".format(ACCOUNTS[0].lower(), theirs)
+    assert state.role_assignments[theirs_key]["properties"]["description"] == "platform team: ingest"
+
+    rc, results, output = playbook.run(role_task(WORKLOAD, tasks_from="teardown"))
+    assert rc == 0, output
+    left = [a for a in state.role_assignments.values() if a["properties"]["principalId"] == principal]
+    assert [a["name"] for a in left] == [theirs], left
+    assert key in state.identities and state.identities[key]["tags"] == {"team": "platform"}
+    assert state.violations == []

@@ -1,5 +1,8 @@
 """edge_subvolume and edge_storage_config modules against a fake dynamic client."""
+import types
+
 import pytest
+from kubernetes.dynamic.exceptions import ForbiddenError
 
 from ansible_collections.acstor.edge.plugins.modules import edge_storage_config, edge_subvolume, edge_volumes_plan
 
@@ -141,3 +144,31 @@ def test_plan_refuses_mounted_pvc_and_invalid_lists(run_module):
     assert failed and "volume default/cam: PVC is mounted by running pod(s) writer" in result["msg"]
     failed, result = run_module(edge_volumes_plan, {"volumes": volumes + [{"name": "x", "size": "lots"}]}, fake)
     assert failed and "volumes[1].size: 'lots' is not a Kubernetes quantity" in result["msg"] and fake.calls == []
+
+
+class _Forbidding(FakeClient):
+    def create(self, resource, body=None, **params):
+        raise _forbidden()
+
+
+def _forbidden():
+    return ForbiddenError(types.SimpleNamespace(status=403, reason="Forbidden", headers={},
+                                                body='{"message": "ingestsubvolumes is forbidden"}'))
+
+
+def test_an_api_error_fails_the_module_with_status_and_message(run_module):
+    fake = _Forbidding(CURRENT + CORE, [PVC, EDGE_VOLUME])
+    failed, result = run_module(edge_subvolume, INGEST_ARGS, fake)
+    assert failed and result["msg"].startswith("Kubernetes API error 403"), result["msg"]
+    assert "ingestsubvolumes is forbidden" in result["msg"]
+
+
+class _Broken(FakeClient):
+    def create(self, resource, body=None, **params):
+        raise KeyError("spec")
+
+
+def test_a_bug_is_not_reported_as_an_input_or_cluster_problem(run_module):
+    """The wrapper catches our errors and the Kubernetes client's, not Exception: a bug keeps its traceback."""
+    with pytest.raises(KeyError):
+        run_module(edge_subvolume, INGEST_ARGS, _Broken(CURRENT + CORE, [PVC, EDGE_VOLUME]))
