@@ -43,7 +43,8 @@ def test_the_example_has_one_site_per_kind():
     assert any(products == ("local_csi",) and modes == ("volume",) for products, modes in kinds.values())
     assert any(products == ("local_csi",) and "csi_vg" in modes for products, modes in kinds.values())
     # the bare-metal site: a model that is not an Azure/AWS local NVMe model, listed for the node roles and the driver
-    assert any("SAMSUNG" in path.read_text() for path in (EXAMPLE / "group_vars").glob("site_*.yml"))
+    assert any("acstor_edge_nvme_models_extra" in yaml.safe_load(path.read_text())
+               for path in (EXAMPLE / "group_vars").glob("site_*.yml"))
 
 
 def test_validate_passes_as_written():

@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, acstor.edge developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""validate.yml checks acstor_edge_nvme_models_extra where the roles read it: as the default of
+nvme_stripe_extra_models, of preflight_local_csi_addon_models (local_csi only) and of csi_driver_addon_models."""
+from ansible_collections.acstor.edge.plugins.plugin_utils import cluster_role_inputs, node_role_inputs
+
+MODELS = ["SAMSUNG MZQL21T9HCJR-00A07"]
+
+
+def test_a_bad_list_is_named_once_by_its_own_name():
+    errors = node_role_inputs.node_input_errors({"acstor_edge_nvme_models_extra": "SAMSUNG"})
+    assert len(errors) == 1 and errors[0].startswith("acstor_edge_nvme_models_extra:"), errors
+    errors = node_role_inputs.node_input_errors({"acstor_edge_nvme_models_extra": ["one\ntwo"]})
+    assert len(errors) == 1 and errors[0].startswith("acstor_edge_nvme_models_extra[0]:"), errors
+
+
+def test_an_edge_volumes_node_may_carry_the_fleet_list():
+    # preflight_local_csi_addon_models is an error without local_csi; its default then leaves the list out
+    assert node_role_inputs.node_input_errors({"acstor_edge_nvme_models_extra": MODELS,
+                                               "acstor_edge_products": ["edge_volumes"]}) == []
+    errors = node_role_inputs.node_input_errors({"preflight_local_csi_addon_models": MODELS,
+                                                 "acstor_edge_products": ["edge_volumes"]})
+    assert [e for e in errors if e.startswith("preflight_local_csi_addon_models")], errors
+
+
+def test_a_bad_fleet_list_is_not_reported_again_by_the_stripes():
+    stripes = [{"name": "csi", "mode": "csi_vg", "filesystem": "none", "selector": {"class": "local"}}]
+    errors = node_role_inputs.node_input_errors({"nvme_stripe_list": stripes, "acstor_edge_nvme_models_extra": ["a\nb"]})
+    assert len(errors) == 1 and errors[0].startswith("acstor_edge_nvme_models_extra[0]:"), errors
+    # the role variable overrides it: its own value is what the stripes get
+    errors = node_role_inputs.node_input_errors({"nvme_stripe_list": stripes, "nvme_stripe_extra_models": ["a\nb"]})
+    assert [e for e in errors if e.startswith("nvme_stripe_list[0].extra_models")], errors
+
+
+def test_a_cluster_host_list_is_checked_as_the_drivers_addon_models():
+    picked = cluster_role_inputs.pick_role_variables({"acstor_edge_nvme_models_extra": MODELS})
+    assert picked == {"csi_driver_addon_models": MODELS}
+    picked = cluster_role_inputs.pick_role_variables({"acstor_edge_nvme_models_extra": MODELS,
+                                                      "csi_driver_addon_models": ["Other"]})
+    assert picked == {"csi_driver_addon_models": ["Other"]}
