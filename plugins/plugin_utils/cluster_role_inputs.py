@@ -39,8 +39,9 @@ ARC_HOST_DEFAULTS = {
     "arc_extension_workload_identity_location": "arc_location",
     "arc_extension_oidc_issuer_url": "arc_oidc_issuer_url",
 }
-# csi_driver_addon_models defaults to the fleet-wide list of local NVMe models (also read from the nodes).
-SHARED_DEFAULTS = {"csi_driver_addon_models": "acstor_edge_nvme_models_extra"}
+# csi_driver variables whose role default is a fleet-wide acstor_edge_* variable (the models also come from the nodes).
+SHARED_DEFAULTS = {"csi_driver_addon_models": "acstor_edge_nvme_models_extra",
+                   "csi_driver_volume_group": "acstor_edge_csi_volume_group"}
 # Host variables of the arc_clusters inventory that the arc_extension role reads as they are.
 ARC_HOST_VARIABLES = ["arc_workload_identity_enabled"]
 

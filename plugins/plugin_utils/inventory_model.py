@@ -18,6 +18,19 @@ from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs impor
 from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import RolloutPolicyError, parse_serial
 
 KNOWN_PRODUCTS = ("edge_volumes", "local_csi")
+# Renamed variables (docs/fleet.md#variables): old name -> new name. The old name still works until the version below.
+DEPRECATED_VARIABLES = {
+    "acstor_edge_teardown_clusters": "acstor_edge_cluster_hosts",
+    "acstor_edge_serial": "acstor_edge_node_serial",
+    "acstor_edge_max_fail_percentage": "acstor_edge_node_max_fail_percentage",
+}
+DEPRECATED_VARIABLES_REMOVED_IN = "0.3.0"  # deprecated in 0.2.0: kept for one release
+
+
+def deprecated_variable_messages(variables):
+    """One message per deprecated variable name set in ``variables`` (a mapping read by name, e.g. hostvars[host])."""
+    return ["%s is deprecated; use %s (it takes precedence when both are set)" % (old, new)
+            for old, new in sorted(DEPRECATED_VARIABLES.items()) if old in variables]
 NODE_PHASES = ("preflight", "prep", "stripe")
 CLUSTER_PHASES = ("csi_driver", "arc_extension", "edge_volumes")
 

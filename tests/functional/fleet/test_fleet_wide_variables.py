@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""One list of local NVMe models, acstor_edge_nvme_models_extra, reaches nvme_stripe, preflight and csi_driver.
+"""One list of local NVMe models, acstor_edge_nvme_models_extra, reaches nvme_stripe, preflight and csi_driver;
+one volume group name, acstor_edge_csi_volume_group, reaches preflight and csi_driver.
 
 The installed roles' defaults/main.yml files, as they are, sit at the bottom of the variable precedence (an
 inventory's group_vars/all, just above where role defaults would be), so Ansible resolves them against a site's
@@ -17,7 +18,8 @@ from acstor_testlib import COLLECTIONS_DIR, ansible_environment
 
 ROLES = COLLECTIONS_DIR / "ansible_collections" / "acstor" / "edge" / "roles"
 BARE_METAL = ["SAMSUNG MZQL21T9HCJR-00A07"]
-MODEL_VARIABLES = ("nvme_stripe_extra_models", "preflight_local_csi_addon_models", "csi_driver_addon_models")
+MODEL_VARIABLES = ("nvme_stripe_extra_models", "preflight_local_csi_addon_models", "csi_driver_addon_models",
+                   "preflight_local_csi_volume_group", "csi_driver_volume_group")
 
 
 def _resolve(tmp_path, inventory):
@@ -59,11 +61,21 @@ def test_one_setting_reaches_all_three_roles(tmp_path):
     assert resolved["depot"]["csi_driver_addon_models"] == BARE_METAL
 
 
+def test_one_volume_group_name_reaches_preflight_and_the_driver(tmp_path):
+    inventory = _inventory({})
+    inventory["all"]["vars"]["acstor_edge_csi_volume_group"] = "localnvme"
+    resolved = _resolve(tmp_path, inventory)
+    assert resolved["depot-n1"]["preflight_local_csi_volume_group"] == "localnvme"
+    assert resolved["depot"]["csi_driver_volume_group"] == "localnvme"
+
+
 def test_unset_means_no_extra_models(tmp_path):
     resolved = _resolve(tmp_path, _inventory({}))
     assert resolved["depot-n1"]["nvme_stripe_extra_models"] == []
     assert resolved["depot-n1"]["preflight_local_csi_addon_models"] == []
     assert resolved["depot"]["csi_driver_addon_models"] == []
+    assert resolved["depot-n1"]["preflight_local_csi_volume_group"] == "containerstorage"
+    assert resolved["depot"]["csi_driver_volume_group"] == "containerstorage"
 
 
 def test_role_variables_override_for_their_role_only(tmp_path):
