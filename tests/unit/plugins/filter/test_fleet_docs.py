@@ -62,3 +62,8 @@ def test_the_inventory_example_is_clean():
                                                {"c1": {"connection": "local"}},
                                                {"serial": [1, "100%"], "max_fail_percentage": 0})
     assert result["errors"] == [] and result["members"] == {"c1": ["node1"]}
+
+
+def test_the_deprecated_variables_example_is_true():
+    assert FILTERS["deprecated_variables"]({"acstor_edge_serial": 1}) == [
+        "acstor_edge_serial is deprecated; use acstor_edge_node_serial (it takes precedence when both are set)"]
