@@ -31,6 +31,8 @@ def deprecated_variable_messages(variables):
     """One message per deprecated variable name set in ``variables`` (a mapping read by name, e.g. hostvars[host])."""
     return ["%s is deprecated; use %s (it takes precedence when both are set)" % (old, new)
             for old, new in sorted(DEPRECATED_VARIABLES.items()) if old in variables]
+
+
 NODE_PHASES = ("preflight", "prep", "stripe")
 CLUSTER_PHASES = ("csi_driver", "arc_extension", "edge_volumes")
 

@@ -39,7 +39,7 @@ def test_the_example_has_one_site_per_kind():
         group_vars = yaml.safe_load((EXAMPLE / "group_vars" / (site + ".yml")).read_text())
         kinds[site] = (tuple(group_vars["acstor_edge_products"]),
                        tuple(s.get("mode", "volume") for s in group_vars.get("nvme_stripe_list", [])))
-    assert ("edge_volumes",) in [products for products, _ in kinds.values()]
+    assert ("edge_volumes",) in [kind[0] for kind in kinds.values()]
     assert any(products == ("local_csi",) and modes == ("volume",) for products, modes in kinds.values())
     assert any(products == ("local_csi",) and "csi_vg" in modes for products, modes in kinds.values())
     # the bare-metal site: a model that is not an Azure/AWS local NVMe model, listed for the node roles and the driver

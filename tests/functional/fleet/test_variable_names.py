@@ -90,8 +90,8 @@ def test_teardown_picks_clusters_with_the_one_name_and_the_old_one_still_works(i
     assert clusters == ["c-both"]
     assert "acstor_edge_teardown_clusters is deprecated; use acstor_edge_cluster_hosts" in output
     assert "DEPRECATION WARNING" in output
-    clusters, _ = _teardown_clusters(inventory, acstor_edge_teardown_clusters="c-both", acstor_edge_cluster_hosts="c-csi")
-    assert clusters == ["c-csi"]
+    assert _teardown_clusters(inventory, acstor_edge_teardown_clusters="c-both",
+                              acstor_edge_cluster_hosts="c-csi")[0] == ["c-csi"]
 
 
 def _node_batches(inventory, **variables):

@@ -57,3 +57,11 @@ def test_deprecated_names_are_named_with_their_replacement():
     assert deprecated_variable_messages({"acstor_edge_teardown_clusters": "c1", "acstor_edge_cluster_hosts": "c2"}) == [
         "acstor_edge_teardown_clusters is deprecated; use acstor_edge_cluster_hosts (it takes precedence when both are set)"]
     assert deprecated_variable_messages({"acstor_edge_node_serial": 1}) == []
+
+
+def test_the_filter_warns_with_the_removal_version_of_the_table():
+    from pathlib import Path
+    from ansible_collections.acstor.edge.plugins.filter import deprecated_variables
+    from ansible_collections.acstor.edge.plugins.plugin_utils.inventory_model import DEPRECATED_VARIABLES_REMOVED_IN
+    source = Path(deprecated_variables.__file__).read_text()
+    assert 'version="%s"' % DEPRECATED_VARIABLES_REMOVED_IN in source
