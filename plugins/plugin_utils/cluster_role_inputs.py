@@ -39,6 +39,9 @@ ARC_HOST_DEFAULTS = {
     "arc_extension_workload_identity_location": "arc_location",
     "arc_extension_oidc_issuer_url": "arc_oidc_issuer_url",
 }
+# csi_driver variables whose role default is a fleet-wide acstor_edge_* variable (the models also come from the nodes).
+SHARED_DEFAULTS = {"csi_driver_addon_models": "acstor_edge_nvme_models_extra",
+                   "csi_driver_volume_group": "acstor_edge_csi_volume_group"}
 # Host variables of the arc_clusters inventory that the arc_extension role reads as they are.
 ARC_HOST_VARIABLES = ["arc_workload_identity_enabled"]
 
@@ -312,7 +315,7 @@ def pick_role_variables(hostvars):
     The arc_* host variables of the arc_clusters inventory stand in for the arc_extension variables they default.
     """
     picked = dict((name, hostvars[name]) for name in ROLE_VARIABLE_NAMES + ARC_HOST_VARIABLES if name in hostvars)
-    for name, host_variable in ARC_HOST_DEFAULTS.items():
+    for name, host_variable in list(ARC_HOST_DEFAULTS.items()) + list(SHARED_DEFAULTS.items()):
         if name not in picked and host_variable in hostvars:
             picked[name] = hostvars[host_variable]
     return picked

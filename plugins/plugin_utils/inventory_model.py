@@ -18,6 +18,21 @@ from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs impor
 from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import RolloutPolicyError, parse_serial
 
 KNOWN_PRODUCTS = ("edge_volumes", "local_csi")
+# Renamed variables (docs/fleet.md#variables): old name -> new name. The old name still works until the version below.
+DEPRECATED_VARIABLES = {
+    "acstor_edge_teardown_clusters": "acstor_edge_cluster_hosts",
+    "acstor_edge_serial": "acstor_edge_node_serial",
+    "acstor_edge_max_fail_percentage": "acstor_edge_node_max_fail_percentage",
+}
+DEPRECATED_VARIABLES_REMOVED_IN = "0.3.0"  # deprecated in 0.2.0: kept for one release
+
+
+def deprecated_variable_messages(variables):
+    """One message per deprecated variable name set in ``variables`` (a mapping read by name, e.g. hostvars[host])."""
+    return ["%s is deprecated; use %s (it takes precedence when both are set)" % (old, new)
+            for old, new in sorted(DEPRECATED_VARIABLES.items()) if old in variables]
+
+
 NODE_PHASES = ("preflight", "prep", "stripe")
 CLUSTER_PHASES = ("csi_driver", "arc_extension", "edge_volumes")
 
@@ -29,6 +44,46 @@ def _check_list_of(value, kind, label, errors):
         errors.append("%s must be a list of %s, got %r" % (label, "objects" if kind is dict else "strings", value))
         return []
     return value
+
+
+def _stripe_takes_every_local_disk(stripe):
+    if not isinstance(stripe, dict) or stripe.get("state", "present") != "present" or stripe.get("mode") == "csi_vg":
+        return False
+    selector = stripe.get("selector")
+    return (isinstance(selector, dict) and selector.get("class", "local") in ("local", "any", "", None)
+            and selector.get("count") is None and not selector.get("models"))
+
+
+def local_csi_disk_errors(node, products, phases, stripes):
+    """A node that runs the local CSI driver needs local disks left for it, or a csi_vg stripe handing it a VG.
+
+    A stripe whose selector takes every local disk (no count, no models) leaves the driver none: preflight's
+    nvme_disks check fails from the second run on and the driver never gets a disk.
+    """
+    products = KNOWN_PRODUCTS if products is None else products
+    phases = NODE_PHASES if phases is None else phases
+    if not all(isinstance(v, (list, tuple)) for v in (products, phases, stripes)):
+        return []  # reported as malformed above
+    if "local_csi" not in products or "stripe" not in phases:
+        return []
+    if any(isinstance(s, dict) and s.get("mode") == "csi_vg" and s.get("state", "present") == "present"
+           for s in stripes):
+        return []
+    return ["%s: runs local_csi but stripe %r takes every local NVMe disk (selector without count or models), so "
+            "the local CSI driver gets none; set selector.count to leave disks free, add a mode csi_vg stripe, or "
+            "drop local_csi from acstor_edge_products" % (node, stripe.get("name"))
+            for stripe in stripes if _stripe_takes_every_local_disk(stripe)]
+
+
+def ingest_without_storage_account_warnings(cluster, cluster_vars):
+    """Cloud volumes write to Blob storage with the extension's identity: it needs a role on the account."""
+    volumes = cluster_vars.get("edge_volumes_list")
+    if not isinstance(volumes, list) or cluster_vars.get("arc_extension_storage_account_ids"):
+        return []
+    cloud = [v.get("name") for v in volumes if isinstance(v, dict) and v.get("kind") == "cloud"]
+    return ["%s: cloud volume(s) %s but no arc_extension_storage_account_ids: the extension's identity gets no Blob "
+            "role and ingest fails unless the role is assigned elsewhere" % (cluster, ", ".join(map(str, cloud)))
+            ] if cloud else []
 
 
 def validate_inventory(nodes, clusters, rollout=None):
@@ -71,6 +126,8 @@ def validate_inventory(nodes, clusters, rollout=None):
         if node_vars is None:
             node_vars = {"nvme_stripe_list": info.get("stripes") or []}
         errors.extend("%s: %s" % (node, error) for error in node_input_errors(node_vars))
+        errors.extend(local_csi_disk_errors(node, info.get("products"), info.get("phases"),
+                                            node_vars.get("nvme_stripe_list")))
     for cluster, info in sorted(clusters.items()):
         # Cluster host names become Kubernetes-facing labels and file names in reports: DNS-1123 labels.
         if dns_label(cluster):
@@ -85,6 +142,7 @@ def validate_inventory(nodes, clusters, rollout=None):
             errors.append("%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
                           % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES)))
         errors.extend("%s: %s" % (cluster, error) for error in cluster_input_errors(info.get("cluster_vars") or {}))
+        warnings.extend(ingest_without_storage_account_warnings(cluster, info.get("cluster_vars") or {}))
         if not members.get(cluster):
             warnings.append("%s: no edge node names this cluster; only its cluster phases run" % cluster)
     if rollout:

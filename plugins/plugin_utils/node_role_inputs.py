@@ -127,6 +127,8 @@ def _single(rule):
 ROLE_VARIABLES = {
     "nvme_stripe": {
         "nvme_stripe_extra_models": _list_of(rules.single_line),
+        "acstor_edge_nvme_models_extra": _list_of(rules.single_line),
+        "acstor_edge_csi_volume_group": _single(rules.lvm_name),
         "nvme_stripe_update_initramfs": _check_bool,
         "nvme_stripe_boot_unit": _check_bool,
         "nvme_stripe_boot_script": _single(rules.absolute_path),
@@ -162,21 +164,59 @@ PREFLIGHT_OPTIONS = {
     "preflight_local_csi_volume_group": "csi_volume_group",
     "preflight_local_csi_addon_models": "addon_models",
 }
+# The fleet-wide list of local NVMe models: the default of nvme_stripe_extra_models and (for local_csi)
+# preflight_local_csi_addon_models; csi_driver_addon_models reads it from the cluster's nodes.
+NVME_MODELS_VARIABLE = "acstor_edge_nvme_models_extra"
+# The local CSI driver's volume group, named once: csi_vg stripes, preflight_local_csi_volume_group, csi_driver.
+CSI_VOLUME_GROUP_VARIABLE = "acstor_edge_csi_volume_group"
 ROLE_VARIABLE_NAMES = tuple(["nvme_stripe_list", "acstor_edge_products"] + list(PREFLIGHT_OPTIONS)
                             + [name for table in ROLE_VARIABLES.values() for name in table])
+
+
+def _fleet_models(variables):
+    """acstor_edge_nvme_models_extra when it is a valid list (else None: its own check names the error once)."""
+    value, errors = variables.get(NVME_MODELS_VARIABLE), []
+    if value is not None:
+        _list_of(rules.single_line)(errors, NVME_MODELS_VARIABLE, value)
+    return None if errors else value
+
+
+def _fleet_volume_group(variables):
+    """acstor_edge_csi_volume_group when it is a valid LVM name (else None: its own check names the error once)."""
+    value, errors = variables.get(CSI_VOLUME_GROUP_VARIABLE), []
+    if value is not None:
+        _single(rules.lvm_name)(errors, CSI_VOLUME_GROUP_VARIABLE, value)
+    return None if errors else value
+
+
+def _with_fleet_volume_group(stripes, volume_group):
+    """The stripes as the role passes them: a csi_vg item without volume_group gets the fleet-wide one."""
+    if volume_group is None or not isinstance(stripes, list):
+        return stripes
+    return [dict(item, volume_group=volume_group)
+            if isinstance(item, dict) and item.get("mode") == "csi_vg" and "volume_group" not in item else item
+            for item in stripes]
 
 
 def role_input_errors(role, variables):
     """Errors of one node role's variables (only those present in ``variables``), each naming the variable."""
     errors = []
     if role == "nvme_stripe" and "nvme_stripe_list" in variables:
-        errors.extend(stripe_list_errors(variables["nvme_stripe_list"], variables.get("nvme_stripe_extra_models"),
+        extra_models = variables.get("nvme_stripe_extra_models", _fleet_models(variables))
+        stripes = _with_fleet_volume_group(variables["nvme_stripe_list"], _fleet_volume_group(variables))
+        errors.extend(stripe_list_errors(stripes, extra_models,
                                          variables.get("nvme_stripe_update_initramfs")))
     if role == "preflight":
         options = dict((option, variables[variable]) for variable, option in PREFLIGHT_OPTIONS.items()
                        if variables.get(variable) is not None)
         if "products" not in options and variables.get("acstor_edge_products") is not None:
             options["products"] = variables["acstor_edge_products"]  # the role's default for preflight_products
+        if "csi_volume_group" not in options and _fleet_volume_group(variables) is not None:
+            options["csi_volume_group"] = _fleet_volume_group(variables)  # the role's default
+        products = options.get("products", rules.PREFLIGHT_PRODUCTS)
+        if ("addon_models" not in options and _fleet_models(variables) is not None
+                and isinstance(products, (list, tuple)) and "local_csi" in products):
+            options["addon_models"] = _fleet_models(variables)  # the role's default, for local_csi only
         by_option = dict((option, variable) for variable, option in PREFLIGHT_OPTIONS.items())
         errors.extend(rules.preflight_errors(options, by_option.get))
     for name, check in ROLE_VARIABLES[role].items():

@@ -11,6 +11,8 @@ from __future__ import annotations
 # The cluster phases in the order they run, and the ones each product needs.
 CLUSTER_PHASES = ("csi_driver", "arc_extension", "edge_volumes")
 PRODUCT_PHASES = {"local_csi": ("csi_driver",), "edge_volumes": ("arc_extension", "edge_volumes")}
+# An unset acstor_edge_products means both products, to the cluster phases as to the node roles.
+ALL_PRODUCTS = ("edge_volumes", "local_csi")
 NODE_NO_RESULT = "unreachable or stopped before the end of its phases"
 
 
@@ -47,12 +49,16 @@ def node_outcomes(nodes, hostvars):
 
 
 def cluster_phases(nodes, hostvars, configured=None):
-    """The configured cluster phases, else the ones the products of the cluster's nodes need, in phase order."""
+    """The configured cluster phases, else the ones the products of the cluster's nodes need, in phase order.
+
+    A node without acstor_edge_products counts as running both products.
+    """
     if configured is not None:
         return configured
     needed = set()
     for node in nodes:
-        for product in host_variable(hostvars, node, "acstor_edge_products") or []:
+        products = host_variable(hostvars, node, "acstor_edge_products", ALL_PRODUCTS)
+        for product in ALL_PRODUCTS if products is None else products:
             needed.update(PRODUCT_PHASES.get(product, ()))
     return [phase for phase in CLUSTER_PHASES if phase in needed]
 

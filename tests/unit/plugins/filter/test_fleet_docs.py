@@ -88,3 +88,8 @@ def test_the_cluster_health_examples_are_true():
     assert FILTERS["cluster_volumes_not_ready"](
         [{"item": {"name": "cache"}, "resources": [{"status": {"phase": "Pending"}}]}],
         [{"item": {"name": "media"}, "resources": []}]) == ["cache claim Pending", "media EdgeVolume absent"]
+
+
+def test_the_deprecated_variables_example_is_true():
+    assert FILTERS["deprecated_variables"]({"acstor_edge_serial": 1}) == [
+        "acstor_edge_serial is deprecated; use acstor_edge_node_serial (it takes precedence when both are set)"]

@@ -49,7 +49,7 @@ def test_node_outcomes(nodes, expected):
     (["n1"], None, ["csi_driver"]),
     (["n2"], None, ["arc_extension", "edge_volumes"]),
     (["n2", "n1"], None, ["csi_driver", "arc_extension", "edge_volumes"]),  # phase order, not node order
-    (["n3"], None, []),
+    (["n3"], None, ["csi_driver", "arc_extension", "edge_volumes"]),  # no acstor_edge_products: both products
     ([], None, []),
     (["n1"], ["edge_volumes"], ["edge_volumes"]),  # the inventory's list wins as given
     (["n1"], [], []),
