@@ -15,6 +15,8 @@ description:
   - Writes C(rollout-report.json) and C(rollout-report.md) into O(report_dir) when the playbook ends, and
     refreshes them at the start of every play, so a run that stops early still leaves a report.
   - Unlike a final play, a callback sees unreachable hosts and runs that Ansible ended early.
+  - Records, per cluster, what a version change did (from the facts C(csi_driver_release) and
+    C(arc_extension_release) the roles set) - version before, version after, rolled back and why.
   - Lists, per host, every task that changed something (in check mode, that would change something) with one line
     saying what, and gives each site (a cluster and its nodes) a verdict - in_sync, drifted, unreachable or failed -
     in the report's C(drift) section. C(playbooks/drift.yml) reads that section.
@@ -54,6 +56,8 @@ _PHASE_OF_ROLE = {
 }
 _MESSAGE_LIMIT = 600
 _CHANGES_LIMIT = 100
+# Facts the cluster roles set to say what a version change did (version_before, version_after, rolled_back, reason).
+_RELEASE_FACTS = {"csi_driver_release": "csi_driver", "arc_extension_release": "arc_extension"}
 
 
 def _phase_of(task):
@@ -104,6 +108,11 @@ class CallbackModule(CallbackBase):
             # A loop's own result only sums its items; each changed item is recorded by v2_runner_item_on_ok.
             if "results" not in result._result:
                 self._change(host, task, result._result)
+        if outcome == "ok":
+            facts = result._result.get("ansible_facts") or {}
+            for fact, name in _RELEASE_FACTS.items():
+                if isinstance(facts.get(fact), dict):
+                    self._host(host).setdefault("releases", {})[name] = dict(facts[fact])
         return host, task
 
     def _change(self, host, task, data, item=None):
