@@ -15,6 +15,11 @@ description:
   - Writes C(rollout-report.json) and C(rollout-report.md) into O(report_dir) when the playbook ends, and
     refreshes them at the start of every play, so a run that stops early still leaves a report.
   - Unlike a final play, a callback sees unreachable hosts and runs that Ansible ended early.
+  - Records, per cluster, what a version change did (from the facts C(csi_driver_release) and
+    C(arc_extension_release) the roles set) - version before, version after, rolled back and why.
+  - Lists, per host, every task that changed something (in check mode, that would change something) with one line
+    saying what, and gives each site (a cluster and its nodes) a verdict - in_sync, drifted, unreachable or failed -
+    in the report's C(drift) section. C(playbooks/drift.yml) reads that section.
 requirements:
   - Enable it, for example C(ANSIBLE_CALLBACKS_ENABLED=acstor.edge.rollout_report).
 options:
@@ -37,6 +42,8 @@ import time
 from ansible.plugins.callback import CallbackBase
 from ansible.template import Templar
 
+from ansible_collections.acstor.edge.plugins.plugin_utils.drift_report import change_entry, fleet_summary
+
 # Role names (without the collection prefix) shown as phases; other tasks count under "rollout".
 _PHASE_OF_ROLE = {
     "preflight": "preflight",
@@ -48,6 +55,9 @@ _PHASE_OF_ROLE = {
     "inventory_validation": "validate",
 }
 _MESSAGE_LIMIT = 600
+_CHANGES_LIMIT = 100
+# Facts the cluster roles set to say what a version change did (version_before, version_after, rolled_back, reason).
+_RELEASE_FACTS = {"csi_driver_release": "csi_driver", "arc_extension_release": "arc_extension"}
 
 
 def _phase_of(task):
@@ -79,7 +89,7 @@ class CallbackModule(CallbackBase):
 
     # ------------------------------------------------------------------ bookkeeping
     def _host(self, name):
-        return self.hosts.setdefault(name, {"status": "ok", "phases": {}, "failures": [], "unreachable": None})
+        return self.hosts.setdefault(name, {"status": "ok", "phases": {}, "failures": [], "unreachable": None, "changes": []})
 
     def _phase(self, host, phase):
         return self._host(host)["phases"].setdefault(
@@ -95,7 +105,20 @@ class CallbackModule(CallbackBase):
         phase[outcome] += 1
         if outcome == "ok" and result._result.get("changed"):
             phase["changed"] += 1
+            # A loop's own result only sums its items; each changed item is recorded by v2_runner_item_on_ok.
+            if "results" not in result._result:
+                self._change(host, task, result._result)
+        if outcome == "ok":
+            facts = result._result.get("ansible_facts") or {}
+            for fact, name in _RELEASE_FACTS.items():
+                if isinstance(facts.get(fact), dict):
+                    self._host(host).setdefault("releases", {})[name] = dict(facts[fact])
         return host, task
+
+    def _change(self, host, task, data, item=None):
+        changes = self._host(host)["changes"]
+        if len(changes) < _CHANGES_LIMIT:
+            changes.append(change_entry(_phase_of(task), task.get_name(), data, item))
 
     # ------------------------------------------------------------------ events
     def v2_playbook_on_start(self, playbook):
@@ -144,6 +167,12 @@ class CallbackModule(CallbackBase):
         entry["status"] = "unreachable"
         entry["unreachable"] = {"phase": _phase_of(task), "task": task.get_name(), "message": _message(result)}
 
+    def v2_runner_item_on_ok(self, result):
+        data = result._result
+        if data.get("changed"):
+            label = self._get_item_label(data)
+            self._change(result._host.get_name(), result._task, data, label)
+
     def v2_runner_item_on_failed(self, result):
         # The task's own failed event follows; it carries the summary message.
         return
@@ -180,6 +209,7 @@ class CallbackModule(CallbackBase):
             "unreachable_hosts": unreachable,
             "controller": self.hosts.get("localhost"),
             "clusters": clusters,
+            "drift": fleet_summary(clusters),
         }
 
     @staticmethod
@@ -203,7 +233,24 @@ class CallbackModule(CallbackBase):
                 lines.append(row(cluster, cluster, data["host"]))
             for node, entry in sorted(data["nodes"].items()):
                 lines.append(row(cluster, node, entry))
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines + CallbackModule.markdown_changes(report["drift"])) + "\n"
+
+    @staticmethod
+    def markdown_changes(drift):
+        summary = drift["summary"]
+        lines = ["", "## Changes per site (in check mode: what would change)", "",
+                 "Sites in sync: %d. Drifted: %d. Unreachable: %d. Failed: %d." % tuple(
+                     len(summary[status]) for status in ("in_sync", "drifted", "unreachable", "failed")), ""]
+        for name, site in drift["sites"].items():
+            if site["status"] == "in_sync":
+                continue
+            lines.append("- **%s**: %s" % (name, site["status"]))
+            for change in site["changes"]:
+                item = " [%s]" % change["item"] if "item" in change else ""
+                lines.append("  - %s %s: %s%s: %s" % (change["host"], change["phase"], change["task"], item, change["what"]))
+            for problem in site["problems"]:
+                lines.append("  - %s" % problem.replace("\n", " "))
+        return lines
 
     def _write(self, final):
         directory = os.path.abspath(os.path.expanduser(self.get_option("report_dir")))
