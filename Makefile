@@ -41,7 +41,7 @@ dev: $(VENV)/.done ## link the work tree as the collection for quick iteration (
 	mkdir -p .collections-dev/ansible_collections/acstor
 	ln -sfn $(CURDIR) .collections-dev/ansible_collections/acstor/edge
 
-lint: install ## ansible-lint, changelog fragments, galaxy-importer and antsibull-docs lint on the tarball
+lint: install ## ruff check + ruff format --check, ansible-lint, changelog fragments, galaxy-importer and antsibull-docs lint on the tarball
 	ACSTOR_STAGES=lint $(BIN)/python tests/run_all.py
 
 sanity: install ## ansible-test sanity on the installed collection (local, python 3.11)

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Run every test stage `make test` promises, keep going after a failure, and summarise.
 
-Stages: collection build+install, lint (ansible-lint, changelog fragments, galaxy-importer and antsibull-docs
-on the tarball), ansible-test sanity, docs site, lab image, pytest unit, pytest functional, Molecule scenarios,
+Stages: collection build+install, lint (ruff check and ruff format --check on the work tree; ansible-lint,
+changelog fragments, galaxy-importer and antsibull-docs on the tarball), ansible-test sanity, docs site, lab image, pytest unit, pytest functional, Molecule scenarios,
 integration targets (skip themselves without credentials), and the other ansible-core versions (versions:
 sanity + unit on 2.17 and 2.21, the e2e suite on 2.21; tests/versions/coreenv.py).
 Three lanes run at once on the 2 cores: the lab lane (lab images, then the lab queue: the functional tests marked
@@ -385,6 +385,9 @@ def _guarded(tally, lane):
 
 
 def lint_stages(tally, installed, env):
+    # ruff (ruff.toml) on the work tree: the rules, then the formatter in check mode.
+    single_stage(tally, "ruff check", [str(VENV_BIN / "ruff"), "check", "."], env)
+    single_stage(tally, "ruff format --check", [str(VENV_BIN / "ruff"), "format", "--check", "."], env)
     single_stage(tally, "ansible-lint (production profile)",
                  [str(VENV_BIN / "ansible-lint"), "--profile", "production", "--offline", "-q"], env, cwd=installed)
     single_stage(tally, "antsibull-changelog lint (fragments)", [str(VENV_BIN / "antsibull-changelog"), "lint"], env)

@@ -103,7 +103,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
                     clusters.extend(client.list(connected_clusters_path(subscription_id, resource_group),
                                                 CONNECTED_CLUSTERS_API_VERSION))
         except (AzureAuthError, ArmError) as exc:
-            raise AnsibleError("acstor.edge.arc_clusters: {0}".format(exc))
+            raise AnsibleError("acstor.edge.arc_clusters: {0}".format(exc)) from exc
         if self.get_option("connected_only"):
             clusters = [c for c in clusters if (c.get("properties") or {}).get("connectivityStatus") == "Connected"]
         strict = self.get_option("strict")

@@ -33,7 +33,7 @@ def main():
     rows = json.loads(RESULTS.read_text())
     print("| Fault | Kill point (seen on the guest) | What happened | Rerun | Result | Reproduce |")
     print("|---|---|---|---|---|---|")
-    for key, row in sorted(rows.items()):
+    for _key, row in sorted(rows.items()):
         if row.get("kind") != "interrupted converge":
             continue
         outcome = "PASS" if row["passed"] else "FAIL: " + cell("; ".join(row.get("problems", [])))[:300]
@@ -44,7 +44,7 @@ def main():
     print()
     print("| Disk state / reboot | Refused | Message (shortened) | Result | Reproduce |")
     print("|---|---|---|---|---|")
-    for key, row in sorted(rows.items()):
+    for _key, row in sorted(rows.items()):
         if row.get("kind") not in ("disk state", "reboot"):
             continue
         refused = "yes" if row.get("refused", True) else "no"

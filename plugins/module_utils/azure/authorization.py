@@ -116,7 +116,7 @@ def create_role_assignment(client, scope, role_definition_id, principal_id, prin
             client.log("role assignment for {0}: principal not replicated yet ({1:.0f}s)".format(principal_id, elapsed))
             if elapsed + PRINCIPAL_RETRY_SECONDS > timeout:
                 raise ArmTimeoutError("principal {0} still unknown to the directory after {1:.0f}s: {2}".format(
-                    principal_id, elapsed, exc.message), code=exc.code, correlation_id=exc.correlation_id)
+                    principal_id, elapsed, exc.message), code=exc.code, correlation_id=exc.correlation_id) from exc
             client.sleep(PRINCIPAL_RETRY_SECONDS)
 
 

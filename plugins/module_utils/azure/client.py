@@ -324,9 +324,10 @@ class ArmClient(object):
         try:
             response = self._client.send_request(request)
         except ClientAuthenticationError as exc:
-            raise ArmError("authentication failed: {0}".format(getattr(exc, "message", None) or exc), method=method, url=url)
+            raise ArmError("authentication failed: {0}".format(getattr(exc, "message", None) or exc), method=method,
+                           url=url) from exc
         except (ServiceRequestError, ServiceResponseError) as exc:
-            raise ArmError(unreachable_message(self.endpoint, exc, os.environ), method=method, url=url)
+            raise ArmError(unreachable_message(self.endpoint, exc, os.environ), method=method, url=url) from exc
         text = response.text()
         headers = dict(response.headers)
         if response.status_code >= 400:
@@ -434,7 +435,7 @@ def fetch_cloud_metadata(url):
     try:
         response = client.send_request(HttpRequest("GET", url))
     except (ServiceRequestError, ServiceResponseError) as exc:
-        raise ArmError(unreachable_message(url, exc, os.environ))
+        raise ArmError(unreachable_message(url, exc, os.environ)) from exc
     if response.status_code != 200:
         raise ArmError("cloud metadata {0} returned HTTP {1}".format(strip_query(url), response.status_code))
     return response.json()

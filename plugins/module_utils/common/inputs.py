@@ -79,7 +79,7 @@ def https_url(value):
         return "%r contains white space" % (value,)
     parts = urlsplit(value)
     try:
-        parts.port  # pylint: disable=pointless-statement
+        parts.port  # noqa: B018  pylint: disable=pointless-statement  (reading .port is the check: it raises ValueError)
     except ValueError:
         return "%r has a port that is not a number from 0 to 65535" % (value,)
     if parts.scheme != "https":

@@ -2,6 +2,7 @@
 import copy
 import types
 
+from kube_double.patches import merge_patch
 from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, ResourceNotFoundError
 
 NAMESPACED = {"PersistentVolumeClaim", "Pod", "EdgeVolume", "IngestSubvolume", "MirrorSubvolume", "EdgeSubvolume",
@@ -13,18 +14,6 @@ CORE = ["PersistentVolumeClaim", "Pod", "PersistentVolume", "DaemonSet", "CSIDri
 
 def _api_error(cls, status, reason):
     return cls(types.SimpleNamespace(status=status, reason=reason, body='{"message": "%s"}' % reason, headers={}))
-
-
-def merge(target, patch):
-    if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge(result.get(key), value)
-    return result
 
 
 class Instance(dict):
@@ -83,7 +72,7 @@ class FakeClient:
         wanted = (body.get("metadata") or {}).get("resourceVersion")
         if wanted and wanted != current["metadata"]["resourceVersion"]:
             raise _api_error(ConflictError, 409, "Conflict")
-        self.put(merge(current, body))
+        self.put(merge_patch(current, body))
         return Instance(copy.deepcopy(self.objects[key]))
 
     def delete(self, resource, name=None, namespace=None, **params):

@@ -1,13 +1,10 @@
-"""acstor.edge.nvme_stripe driven by YAML-declared run_command sequences (test_nvme_stripe.yaml)."""
+"""acstor.edge.nvme_stripe driven by YAML-declared run_command sequences (test_nvme_stripe.yaml, in the
+format of tests/unit/helpers/module_harness.py) on recorded node snapshots."""
 import copy
 import json
-from pathlib import Path
 from unittest import mock
 
 import pytest
-import yaml
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.acstor.edge.plugins.module_utils.nvme import scan as node_scan
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
@@ -16,24 +13,9 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import spe
 from ansible_collections.acstor.edge.plugins.modules import nvme_stripe
 
 import nvme_fixtures
+from module_harness import case_ids, load_cases, run_case
 
-CASES = yaml.safe_load((Path(__file__).with_suffix(".yaml")).read_text())
-
-
-class ModuleExit(Exception):
-    def __init__(self, result):
-        super().__init__(result)
-        self.result = result
-
-
-def _exit(self, **result):
-    result.setdefault("failed", False)
-    raise ModuleExit(result)
-
-
-def _fail(self, msg, **result):
-    result.update(failed=True, msg=msg)
-    raise ModuleExit(result)
+CASES = load_cases(__file__, extra_keys=("snapshot", "record_from_spec", "mdadm_conf"))
 
 
 def _snapshot_for(case):
@@ -49,40 +31,17 @@ def _snapshot_for(case):
     return snapshot
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_module(case):
     snapshot = _snapshot_for(case)
-    expected_calls = list(case["calls"])
-    seen = []
-
-    def run_command(self, argv, **kwargs):
-        assert expected_calls, "unexpected command %s" % argv
-        command, rc, out, err = expected_calls.pop(0)
-        assert argv == command
-        seen.append(argv)
-        if isinstance(out, dict):
-            out = snapshot.get(out["from"], "")
-        return rc, out, err
-
-    args = dict(case["input"], _ansible_check_mode=case.get("check_mode", False), _ansible_diff=True)
-    with patch_module_args(args), \
-            mock.patch.multiple(basic.AnsibleModule, exit_json=_exit, fail_json=_fail, run_command=run_command,
-                                get_bin_path=lambda self, name, *a, **k: "/usr/bin/" + name), \
-            mock.patch.object(node_scan, "NodeFiles", lambda: nvme_fixtures.FixtureNodeFiles(snapshot)), \
-            mock.patch("ansible_collections.acstor.edge.plugins.module_utils.stripe.executor.write_file_atomic") \
-            as writes:
-        with pytest.raises(ModuleExit) as caught:
-            nvme_stripe.main()
-    result = caught.value.result
-    assert expected_calls == [], "commands expected but not run: %s" % expected_calls
-    expect = dict(case["expect"])
-    for fragment in expect.pop("msg_contains", []):
-        assert fragment in result["msg"]
-    for key, value in expect.items():
-        assert result.get(key) == value, key
+    writes = mock.patch("ansible_collections.acstor.edge.plugins.module_utils.stripe.executor.write_file_atomic")
+    node_files = mock.patch.object(node_scan, "NodeFiles", lambda: nvme_fixtures.FixtureNodeFiles(snapshot))
+    with writes as written:
+        result = run_case(nvme_stripe, case, resolve=lambda value: snapshot.get(value["from"], ""),
+                          patches=[node_files])
     if case.get("check_mode") or not case["calls"]:
-        writes.assert_not_called()
+        written.assert_not_called()
     elif result.get("failed"):
         # a failed apply may only have left the pending record it writes before building
-        assert all('"pending": true' in call.args[1] for call in writes.call_args_list), writes.call_args_list
+        assert all('"pending": true' in call.args[1] for call in written.call_args_list), written.call_args_list
     assert json.dumps(result)

@@ -180,7 +180,7 @@ VOLUME_LIST_CASES = [
 def test_normalize_volume_list(case_id, volumes, expected):
     pvcs, subvolumes, errors = ev.normalize_volume_list(volumes)
     assert len(errors) == len(expected), errors
-    for fragment, error in zip(expected, errors):
+    for fragment, error in zip(expected, errors, strict=True):
         assert error.startswith(fragment), error
     if not expected:
         assert [p["spec"]["storageClassName"] for p in pvcs] == ["unbacked-sc", "cloud-backed-sc"]

@@ -130,7 +130,7 @@ def _daemonset(name, namespace, release=None, labels=None, image="mcr.microsoft.
 def test_find_conflicts(cluster, reasons):
     conflicts = lcd.find_conflicts(cluster, "local-csi-driver", "kube-system")
     assert len(conflicts) == len(reasons)
-    for conflict, reason in zip(conflicts, reasons):
+    for conflict, reason in zip(conflicts, reasons, strict=True):
         assert reason in conflict["reason"]
         assert conflict["fix"]
 
