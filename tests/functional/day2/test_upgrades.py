@@ -24,7 +24,7 @@ from acstor_testlib import helm_release
 from arm_server import SUBSCRIPTION, ExtensionBehaviour
 from oci_registry import OciRegistry
 
-from conftest import CHART, HELM_DIR
+from day2_fleet import CHART, HELM_DIR
 
 NEW = "v0.3.1"
 OLD_EXT, NEW_EXT = "2.12.0", "2.12.3"
@@ -101,33 +101,6 @@ class FailingOperations(ExtensionBehaviour):
     @lro_result.setter
     def lro_result(self, _value):
         pass
-
-
-def extension(arm, cluster):
-    key = ("/subscriptions/{0}/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/{1}/providers/"
-           "Microsoft.KubernetesConfiguration/extensions/azure-arc-containerstorage").format(SUBSCRIPTION, cluster).lower()
-    return arm.state.extensions[key]["properties"]
-
-
-def never_ready_on(server, image_tag):
-    """From now on a DaemonSet written with `image_tag` never gets ready (the other writes behave as before)."""
-    state = server.state
-    original = state.on_write
-
-    def on_write(resource, obj):
-        containers = ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
-        if resource.kind == "DaemonSet" and any(c.get("image", "").endswith(":" + image_tag) for c in containers):
-            obj["status"] = {"desiredNumberScheduled": state.nodes, "currentNumberScheduled": state.nodes,
-                             "updatedNumberScheduled": 1, "numberReady": state.nodes - 1, "numberAvailable": state.nodes - 1,
-                             "numberUnavailable": 1, "observedGeneration": obj["metadata"].get("generation", 1)}
-            return None
-        return original(resource, obj)
-    state.on_write = on_write
-
-
-def driver_image(server):
-    daemonset = server.find("apps/v1", "DaemonSet", "csi-local-node", "kube-system")
-    return daemonset["spec"]["template"]["spec"]["containers"][0]["image"]
 
 
 def extension(arm, cluster):
