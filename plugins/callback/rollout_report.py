@@ -89,11 +89,14 @@ class CallbackModule(CallbackBase):
 
     # ------------------------------------------------------------------ bookkeeping
     def _host(self, name):
-        return self.hosts.setdefault(name, {"status": "ok", "phases": {}, "failures": [], "unreachable": None, "changes": []})
+        return self.hosts.setdefault(
+            name, {"status": "ok", "phases": {}, "failures": [], "unreachable": None, "changes": []}
+        )
 
     def _phase(self, host, phase):
         return self._host(host)["phases"].setdefault(
-            phase, {"ok": 0, "changed": 0, "failed": 0, "skipped": 0, "seconds": 0.0})
+            phase, {"ok": 0, "changed": 0, "failed": 0, "skipped": 0, "seconds": 0.0}
+        )
 
     def _record(self, result, outcome):
         host = result._host.get_name()
@@ -214,15 +217,27 @@ class CallbackModule(CallbackBase):
 
     @staticmethod
     def markdown(report):
-        lines = ["# acstor.edge run report: %s" % report["playbook"], "",
-                 "Started %s, %s s%s. Failed: %s. Unreachable: %s." % (
-                     report["started"], report["seconds"], "" if report["complete"] else " (still running)",
-                     ", ".join(report["failed_hosts"]) or "none", ", ".join(report["unreachable_hosts"]) or "none"),
-                 "", "| Cluster | Host | Status | Phases (changed/failed, seconds) | Message |", "|---|---|---|---|---|"]
+        lines = [
+            "# acstor.edge run report: %s" % report["playbook"],
+            "",
+            "Started %s, %s s%s. Failed: %s. Unreachable: %s."
+            % (
+                report["started"],
+                report["seconds"],
+                "" if report["complete"] else " (still running)",
+                ", ".join(report["failed_hosts"]) or "none",
+                ", ".join(report["unreachable_hosts"]) or "none",
+            ),
+            "",
+            "| Cluster | Host | Status | Phases (changed/failed, seconds) | Message |",
+            "|---|---|---|---|---|",
+        ]
 
         def row(cluster, host, entry):
-            phases = ", ".join("%s %d/%d %.1fs" % (name, p["changed"], p["failed"], p["seconds"])
-                               for name, p in entry["phases"].items())
+            phases = ", ".join(
+                "%s %d/%d %.1fs" % (name, p["changed"], p["failed"], p["seconds"])
+                for name, p in entry["phases"].items()
+            )
             problem = entry["unreachable"] or (entry["failures"][-1] if entry["failures"] else None)
             message = "" if problem is None else "%s: %s" % (problem["task"], problem["message"])
             message = message.replace("|", "\\|").replace("\n", " ")
@@ -238,16 +253,23 @@ class CallbackModule(CallbackBase):
     @staticmethod
     def markdown_changes(drift):
         summary = drift["summary"]
-        lines = ["", "## Changes per site (in check mode: what would change)", "",
-                 "Sites in sync: %d. Drifted: %d. Unreachable: %d. Failed: %d." % tuple(
-                     len(summary[status]) for status in ("in_sync", "drifted", "unreachable", "failed")), ""]
+        lines = [
+            "",
+            "## Changes per site (in check mode: what would change)",
+            "",
+            "Sites in sync: %d. Drifted: %d. Unreachable: %d. Failed: %d."
+            % tuple(len(summary[status]) for status in ("in_sync", "drifted", "unreachable", "failed")),
+            "",
+        ]
         for name, site in drift["sites"].items():
             if site["status"] == "in_sync":
                 continue
             lines.append("- **%s**: %s" % (name, site["status"]))
             for change in site["changes"]:
                 item = " [%s]" % change["item"] if "item" in change else ""
-                lines.append("  - %s %s: %s%s: %s" % (change["host"], change["phase"], change["task"], item, change["what"]))
+                lines.append(
+                    "  - %s %s: %s%s: %s" % (change["host"], change["phase"], change["task"], item, change["what"])
+                )
             for problem in site["problems"]:
                 lines.append("  - %s" % problem.replace("\n", " "))
         return lines
@@ -257,8 +279,10 @@ class CallbackModule(CallbackBase):
         report = self.report(final)
         try:
             os.makedirs(directory, exist_ok=True)
-            for name, text in (("rollout-report.json", json.dumps(report, indent=2, sort_keys=True) + "\n"),
-                               ("rollout-report.md", self.markdown(report))):
+            for name, text in (
+                ("rollout-report.json", json.dumps(report, indent=2, sort_keys=True) + "\n"),
+                ("rollout-report.md", self.markdown(report)),
+            ):
                 partial = os.path.join(directory, "." + name + ".tmp")
                 with open(partial, "w") as handle:
                     handle.write(text)

@@ -2,13 +2,8 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 
 class ModuleDocFragment(object):
-
     # Option names and environment variables follow azure.azcollection so AWX's "Microsoft Azure Resource Manager"
     # credential and existing module_defaults work unchanged.
     DOCUMENTATION = r"""

@@ -2,10 +2,6 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 name: arc_clusters
 short_description: Azure Arc-enabled Kubernetes clusters as inventory hosts
@@ -65,6 +61,16 @@ keyed_groups:
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 
+from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import AzureAuthError, azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
+    HAS_AZURE_CORE,
+    ArmError,
+    arm_client_from_settings,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.azure.module import (
+    HAS_AZURE_IDENTITY,
+    auth_settings_from_options,
+)
 from ansible_collections.acstor.edge.plugins.plugin_utils.arc_inventory import (
     CONNECTED_CLUSTERS_API_VERSION,
     cluster_groups,
@@ -73,17 +79,15 @@ from ansible_collections.acstor.edge.plugins.plugin_utils.arc_inventory import (
     host_names,
     inventory_option_errors,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import HAS_AZURE_CORE, ArmError, arm_client_from_settings
-from ansible_collections.acstor.edge.plugins.module_utils.azure.module import HAS_AZURE_IDENTITY, auth_settings_from_options
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import AzureAuthError, azure_auth_argument_spec
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable):
-
     NAME = "acstor.edge.arc_clusters"
 
     def verify_file(self, path):
-        return super(InventoryModule, self).verify_file(path) and path.endswith(("arc_clusters.yml", "arc_clusters.yaml"))
+        return super(InventoryModule, self).verify_file(path) and path.endswith(
+            ("arc_clusters.yml", "arc_clusters.yaml")
+        )
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
@@ -100,8 +104,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             clusters = []
             for subscription_id in self.get_option("subscription_ids") or [settings.subscription_id]:
                 for resource_group in self.get_option("resource_groups") or [None]:
-                    clusters.extend(client.list(connected_clusters_path(subscription_id, resource_group),
-                                                CONNECTED_CLUSTERS_API_VERSION))
+                    clusters.extend(
+                        client.list(
+                            connected_clusters_path(subscription_id, resource_group), CONNECTED_CLUSTERS_API_VERSION
+                        )
+                    )
         except (AzureAuthError, ArmError) as exc:
             raise AnsibleError("acstor.edge.arc_clusters: {0}".format(exc)) from exc
         if self.get_option("connected_only"):

@@ -3,10 +3,6 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: arc_extension
 short_description: Create, update or delete an Azure Arc cluster extension
@@ -223,8 +219,11 @@ from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import m
 SPEC = dict(
     resource_group=dict(type="str", required=True),
     cluster_name=dict(type="str", required=True),
-    cluster_type=dict(type="str", default="connectedClusters",
-                      choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
+    cluster_type=dict(
+        type="str",
+        default="connectedClusters",
+        choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"],
+    ),
     name=dict(type="str", required=True),
     extension_type=dict(type="str"),
     version=dict(type="str"),
@@ -247,15 +246,23 @@ SPEC = dict(
 
 def spec_from_params(params):
     return ExtensionSpec(
-        resource_group=params["resource_group"], cluster_name=params["cluster_name"], name=params["name"],
-        cluster_type=params["cluster_type"], extension_type=params["extension_type"] or "",
-        version=params["version"], release_train=params["release_train"],
-        auto_upgrade_minor_version=params["auto_upgrade_minor_version"], auto_upgrade_mode=params["auto_upgrade_mode"],
+        resource_group=params["resource_group"],
+        cluster_name=params["cluster_name"],
+        name=params["name"],
+        cluster_type=params["cluster_type"],
+        extension_type=params["extension_type"] or "",
+        version=params["version"],
+        release_train=params["release_train"],
+        auto_upgrade_minor_version=params["auto_upgrade_minor_version"],
+        auto_upgrade_mode=params["auto_upgrade_mode"],
         scope=params["scope"],
-        release_namespace=params["release_namespace"], target_namespace=params["target_namespace"],
+        release_namespace=params["release_namespace"],
+        target_namespace=params["target_namespace"],
         configuration_settings=params["configuration_settings"] or {},
         configuration_protected_settings=params["configuration_protected_settings"],
-        protected_settings_policy=params["protected_settings_policy"], identity=params["identity"])
+        protected_settings_policy=params["protected_settings_policy"],
+        identity=params["identity"],
+    )
 
 
 def validate(params):
@@ -270,8 +277,13 @@ def apply_extension(module, client, result):
 
 
 def main():
-    arm_module.run_module(SPEC, validate, apply_extension, timeout_option="wait_timeout",
-                          required_if=[("state", "present", ["extension_type"])])
+    arm_module.run_module(
+        SPEC,
+        validate,
+        apply_extension,
+        timeout_option="wait_timeout",
+        required_if=[("state", "present", ["extension_type"])],
+    )
 
 
 if __name__ == "__main__":

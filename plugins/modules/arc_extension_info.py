@@ -3,10 +3,6 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: arc_extension_info
 short_description: Read Azure Arc cluster extensions
@@ -80,7 +76,6 @@ principal_ids:
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure_inputs
 from ansible_collections.acstor.edge.plugins.module_utils.azure import module as arm_module
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
     EXTENSIONS_API_VERSION,
     ExtensionSpec,
@@ -89,20 +84,28 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import
     principal_id,
     validate_spec,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check
 
 SPEC = dict(
     resource_group=dict(type="str", required=True),
     cluster_name=dict(type="str", required=True),
-    cluster_type=dict(type="str", default="connectedClusters",
-                      choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
+    cluster_type=dict(
+        type="str",
+        default="connectedClusters",
+        choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"],
+    ),
     name=dict(type="str"),
     extension_type=dict(type="str"),
 )
 
 
 def cluster_spec(params):
-    return ExtensionSpec(resource_group=params["resource_group"], cluster_name=params["cluster_name"],
-                         name=params["name"], cluster_type=params["cluster_type"])
+    return ExtensionSpec(
+        resource_group=params["resource_group"],
+        cluster_name=params["cluster_name"],
+        name=params["name"],
+        cluster_type=params["cluster_type"],
+    )
 
 
 def validate(params):
@@ -121,9 +124,13 @@ def read_extensions(module, client, result):
         extensions = client.list(extensions_path(client.subscription_id, spec), EXTENSIONS_API_VERSION)
     if params["extension_type"]:
         wanted = params["extension_type"].lower()
-        extensions = [e for e in extensions if ((e.get("properties") or {}).get("extensionType") or "").lower() == wanted]
-    result.update(extensions=extensions,
-                  principal_ids=dict((e.get("name"), principal_id(e)) for e in extensions if principal_id(e)))
+        extensions = [
+            e for e in extensions if ((e.get("properties") or {}).get("extensionType") or "").lower() == wanted
+        ]
+    result.update(
+        extensions=extensions,
+        principal_ids=dict((e.get("name"), principal_id(e)) for e in extensions if principal_id(e)),
+    )
 
 
 def main():

@@ -3,10 +3,6 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 # Why not azure.azcollection.azure_rm_roleassignment: it needs azure-mgmt-authorization, msrestazure and the rest of
 # azure.azcollection's requirements (dozens of SDK packages, not in our execution environment), and it cannot wait
 # for a principal that is still replicating. This module reuses our ARM client: same credentials, retries, clouds
@@ -114,7 +110,6 @@ progress:
   elements: str
 """
 
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
 from ansible_collections.acstor.edge.plugins.module_utils.azure import module as arm_module
 from ansible_collections.acstor.edge.plugins.module_utils.azure.authorization import (
     apply_role_assignment_plan,
@@ -123,13 +118,16 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.authorization im
     role_definition_id_by_name,
     validate_role_assignment,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
 
 SPEC = dict(
     scope=dict(type="str", required=True),
     role_definition_name=dict(type="str"),
     role_definition_id=dict(type="str"),
     principal_id=dict(type="str", required=True),
-    principal_type=dict(type="str", default="ServicePrincipal", choices=["ServicePrincipal", "User", "Group", "ForeignGroup", "Device"]),
+    principal_type=dict(
+        type="str", default="ServicePrincipal", choices=["ServicePrincipal", "User", "Group", "ForeignGroup", "Device"]
+    ),
     principal_wait_timeout=dict(type="int", default=300),
     ownership_marker=dict(type="str", default=""),
     state=dict(type="str", default="present", choices=["present", "absent"]),
@@ -147,7 +145,8 @@ def ensure_assignment(module, client, result):
     request = dict(module.params, scope=module.params["scope"].rstrip("/"))
     result.update(assignments=[], kept=[])
     request["role_definition_id"] = request["role_definition_id"] or role_definition_id_by_name(
-        client, request["scope"], request["role_definition_name"])
+        client, request["scope"], request["role_definition_name"]
+    )
     result["role_definition_id"] = request["role_definition_id"]
     found = existing_assignments(client, request["scope"], request["role_definition_id"], request["principal_id"])
     plan = plan_role_assignment(found, request["state"], request["ownership_marker"])
@@ -157,9 +156,14 @@ def ensure_assignment(module, client, result):
 
 
 def main():
-    arm_module.run_module(SPEC, validate, ensure_assignment, timeout_option="principal_wait_timeout",
-                          mutually_exclusive=[("role_definition_name", "role_definition_id")],
-                          required_one_of=[("role_definition_name", "role_definition_id")])
+    arm_module.run_module(
+        SPEC,
+        validate,
+        ensure_assignment,
+        timeout_option="principal_wait_timeout",
+        mutually_exclusive=[("role_definition_name", "role_definition_id")],
+        required_one_of=[("role_definition_name", "role_definition_id")],
+    )
 
 
 if __name__ == "__main__":

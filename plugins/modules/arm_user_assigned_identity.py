@@ -3,10 +3,6 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 # azure.azcollection has user-assigned identity modules, but they need azure-mgmt-msi and the collection's full SDK
 # requirement set; this one shares our ARM client (credentials, retries, clouds, test server) with arc_extension.
 
@@ -150,12 +146,17 @@ SPEC = dict(
     location=dict(type="str"),
     tags=dict(type="dict"),
     ownership_tags=dict(type="dict", default={}),
-    federated_credentials=dict(type="list", elements="dict", default=[], options=dict(
-        name=dict(type="str", required=True),
-        issuer=dict(type="str"),
-        subject=dict(type="str"),
-        audiences=dict(type="list", elements="str", default=[WORKLOAD_IDENTITY_AUDIENCE]),
-    )),
+    federated_credentials=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(
+            name=dict(type="str", required=True),
+            issuer=dict(type="str"),
+            subject=dict(type="str"),
+            audiences=dict(type="list", elements="str", default=[WORKLOAD_IDENTITY_AUDIENCE]),
+        ),
+    ),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
@@ -165,8 +166,13 @@ def ensure_identity(module, client, result):
     path = identity_path(client.subscription_id, params["resource_group"], params["name"])
     identity, credentials = read_identity(client, path)
     plan = plan_identity(identity, credentials, params)
-    result.update(changed=bool(plan.actions), actions=plan.describe(), owned=plan.owned,
-                  diff=dict(before=plan.before, after=plan.after), identity=identity or {})
+    result.update(
+        changed=bool(plan.actions),
+        actions=plan.describe(),
+        owned=plan.owned,
+        diff=dict(before=plan.before, after=plan.after),
+        identity=identity or {},
+    )
     if not module.check_mode:
         applied = apply_identity_plan(client, path, plan, identity)
         # After state=absent: the identity as it was (teardown reads its principal to remove its role assignments).

@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: edge_storage_config
 short_description: Manage the Edge Volumes EdgeStorageConfiguration
@@ -111,22 +107,26 @@ elapsed:
   type: dict
 """
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
 
 SPEC = dict(
     name=dict(type="str", default=ev.DEFAULT_CONFIGURATION_NAME),
     default_disk_storage_classes=dict(type="list", elements="str"),
-    workload_identity=dict(type="dict", options=dict(client_id=dict(type="str", required=True), tenant_id=dict(type="str", required=True))),
+    workload_identity=dict(
+        type="dict", options=dict(client_id=dict(type="str", required=True), tenant_id=dict(type="str", required=True))
+    ),
     owner=dict(type="str", default="ansible", choices=["ansible", "extension"]),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
 
 def validate(params):
-    errors = ev.validate_configuration(params["name"], params["default_disk_storage_classes"], params["workload_identity"])
+    errors = ev.validate_configuration(
+        params["name"], params["default_disk_storage_classes"], params["workload_identity"]
+    )
     if params["state"] == "present" and params["owner"] == "ansible" and not params["default_disk_storage_classes"]:
         errors.append(message("default_disk_storage_classes", "is required when owner is ansible", "required"))
     return errors
@@ -137,7 +137,9 @@ def apply_configuration(module, objects, result):
     if not objects.serves(ev.API_VERSION, ev.KIND_CONFIGURATION):
         raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_CONFIGURATION))
     if params["state"] == "present":
-        desired = ev.render_configuration(params["name"], params["default_disk_storage_classes"], params["workload_identity"])
+        desired = ev.render_configuration(
+            params["name"], params["default_disk_storage_classes"], params["workload_identity"]
+        )
         options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
         result.update(apply.ensure_configuration(objects, desired, params["owner"], options, module.check_mode))
     else:

@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: edge_subvolume
 short_description: Manage an Edge Volumes cloud ingest or cloud mirror subvolume
@@ -201,11 +197,11 @@ elapsed:
   sample: {"pvc_bound": 0.0, "edge_volume_deployed": 4.2}
 """
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, message, semantic_version
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import inputs as k8s_inputs
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, message, semantic_version
 
 SPEC = dict(
     name=dict(type="str", required=True),
@@ -260,7 +256,9 @@ def apply_subvolume(module, objects, result):
     if params["state"] == "present":
         errors = ev.validate_subvolume_for_api(spec, api)
         if errors:
-            raise ev.EdgeVolumesError("invalid input, nothing was changed: " + "; ".join(errors), errors=errors, api=api)
+            raise ev.EdgeVolumesError(
+                "invalid input, nothing was changed: " + "; ".join(errors), errors=errors, api=api
+            )
         options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
         result.update(apply.ensure_subvolume(objects, spec, api, options, module.check_mode, params["resync"]))
     else:

@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: edge_volumes_plan
 short_description: Validate a list of Edge Volumes and plan their objects, writing nothing
@@ -130,11 +126,11 @@ pods_using:
   type: dict
 """
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, semantic_version
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_static_volumes as static
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, semantic_version
 
 SPEC = dict(
     volumes=dict(type="list", elements="dict", required=True),
@@ -150,9 +146,12 @@ SPEC = dict(
 
 def normalize(params):
     """(pvcs, subvolumes, static volumes, input errors) of the lists as given."""
-    pvcs, subvolumes, errors = ev.normalize_volume_list(params["volumes"], params["default_namespace"], params["extension_version"])
-    statics, static_errors = static.normalize_static_volume_list(params["static_volumes"], params["default_namespace"],
-                                                                 params["extension_version"])
+    pvcs, subvolumes, errors = ev.normalize_volume_list(
+        params["volumes"], params["default_namespace"], params["extension_version"]
+    )
+    statics, static_errors = static.normalize_static_volume_list(
+        params["static_volumes"], params["default_namespace"], params["extension_version"]
+    )
     errors.extend(static_errors)
     if params["extension_version"] is not None:
         check(errors, "extension_version", params["extension_version"], semantic_version)
@@ -164,15 +163,22 @@ def validate(params):
 
 
 def missing_retain_classes(objects, claims):
-    retain_classes = sorted(set(pvc["spec"]["storageClassName"] for pvc in claims) & set(ev.RETAIN_STORAGE_CLASS.values()))
-    return ["storage class {0} is not on the cluster: the extension creates it from version 2.11.2 (static-retain.md); "
-            "upgrade the extension or drop retain".format(name)
-            for name in retain_classes if objects.get("storage.k8s.io/v1", "StorageClass", name) is None]
+    retain_classes = sorted(
+        set(pvc["spec"]["storageClassName"] for pvc in claims) & set(ev.RETAIN_STORAGE_CLASS.values())
+    )
+    return [
+        "storage class {0} is not on the cluster: the extension creates it from version 2.11.2 (static-retain.md); "
+        "upgrade the extension or drop retain".format(name)
+        for name in retain_classes
+        if objects.get("storage.k8s.io/v1", "StorageClass", name) is None
+    ]
 
 
 def static_binding_conflicts(objects, statics):
     names = [item["persistent_volume"]["metadata"]["name"] for item in statics]
-    return static.binding_conflicts(statics, dict((name, objects.get("v1", "PersistentVolume", name)) for name in names))
+    return static.binding_conflicts(
+        statics, dict((name, objects.get("v1", "PersistentVolume", name)) for name in names)
+    )
 
 
 def subvolume_errors(objects, params, subvolumes, api):
@@ -183,11 +189,17 @@ def subvolume_errors(objects, params, subvolumes, api):
         owner = "volume {0} subvolume {1}".format(item["pvc"], item.get("name"))
         if params["state"] == "present":
             errors.extend(ev.validate_subvolume_for_api(spec, api, owner + " "))
-        elif api == ev.API_CURRENT and spec.type == "ingest" and not (params["allow_data_loss"] or item.get("allow_data_loss")):
+        elif (
+            api == ev.API_CURRENT
+            and spec.type == "ingest"
+            and not (params["allow_data_loss"] or item.get("allow_data_loss"))
+        ):
             current = objects.get(ev.API_VERSION, ev.KIND_INGEST, spec.name, spec.namespace)
             if ((current or {}).get("spec") or {}).get("onDelete") == "abandon":
-                errors.append("{0}: onDelete is abandon on the cluster, so deleting it drops files not yet uploaded; "
-                              "set on_delete: trigger-immediate-ingest and converge first, or allow_data_loss: true".format(owner))
+                errors.append(
+                    "{0}: onDelete is abandon on the cluster, so deleting it drops files not yet uploaded; "
+                    "set on_delete: trigger-immediate-ingest and converge first, or allow_data_loss: true".format(owner)
+                )
     return errors
 
 
@@ -206,7 +218,9 @@ def plan_volumes(module, objects, result):
     pvcs, subvolumes, statics, errors = normalize(params)
     claims = pvcs + [item["persistent_volume_claim"] for item in statics]
     served = apply.served_edge_kinds(objects)
-    result.update(pvcs=pvcs, subvolumes=subvolumes, static_volumes=statics, api="", served_kinds=sorted(served), pods_using={})
+    result.update(
+        pvcs=pvcs, subvolumes=subvolumes, static_volumes=statics, api="", served_kinds=sorted(served), pods_using={}
+    )
     if params["state"] == "present":
         if ev.KIND_EDGE_VOLUME not in served:
             raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_EDGE_VOLUME))
@@ -217,11 +231,16 @@ def plan_volumes(module, objects, result):
     if params["state"] == "absent":
         result["pods_using"] = pods_using(objects, claims)
         if params["refuse_mounted"]:
-            errors.extend("volume {0}: PVC is mounted by running pod(s) {1}; stop the workloads first (or list them in "
-                          "edge_volumes_teardown_workloads)".format(claim, ", ".join(pods)) for claim, pods in sorted(result["pods_using"].items()))
+            errors.extend(
+                "volume {0}: PVC is mounted by running pod(s) {1}; stop the workloads first (or list them in "
+                "edge_volumes_teardown_workloads)".format(claim, ", ".join(pods))
+                for claim, pods in sorted(result["pods_using"].items())
+            )
     if errors:
         result.pop("changed")
-        raise ev.EdgeVolumesError("Edge Volumes list cannot be applied, nothing was changed: " + "; ".join(errors), errors=errors)
+        raise ev.EdgeVolumesError(
+            "Edge Volumes list cannot be applied, nothing was changed: " + "; ".join(errors), errors=errors
+        )
 
 
 def main():

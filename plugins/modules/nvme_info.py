@@ -3,10 +3,6 @@
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 ---
 module: nvme_info
@@ -138,8 +134,8 @@ stripes:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import nvme_info_errors
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import addon_models_needed, build_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
 
 
 def main():
@@ -168,8 +164,13 @@ def main():
         summary[namespace["class"]].append(namespace["path"])
         if namespace["csi"]["eligible"]:
             summary["csi_eligible"].append(namespace["path"])
-    module.exit_json(changed=False, namespaces=namespaces, addon_models_needed=addon_models_needed(inventory, extra),
-                     summary=summary, stripes=inventory.records)
+    module.exit_json(
+        changed=False,
+        namespaces=namespaces,
+        addon_models_needed=addon_models_needed(inventory, extra),
+        summary=summary,
+        stripes=inventory.records,
+    )
 
 
 if __name__ == "__main__":

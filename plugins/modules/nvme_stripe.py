@@ -3,10 +3,6 @@
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 ---
 module: nvme_stripe
@@ -292,8 +288,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import remove_files, stale_temp_files
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import (
     StripeApplyError,
     StripeExecutor,
@@ -312,12 +308,15 @@ ARGUMENT_SPEC = dict(
     backend=dict(type="str", default="lvm", choices=["lvm", "mdadm"]),
     mode=dict(type="str", default="volume", choices=["volume", "csi_vg"]),
     devices=dict(type="list", elements="str"),
-    selector=dict(type="dict", options=dict(
-        **{"class": dict(type="str", default="local", choices=["local", "other", "any"])},
-        models=dict(type="list", elements="str"),
-        min_size=dict(type="str"),
-        count=dict(type="int"),
-    )),
+    selector=dict(
+        type="dict",
+        options=dict(
+            **{"class": dict(type="str", default="local", choices=["local", "other", "any"])},
+            models=dict(type="list", elements="str"),
+            min_size=dict(type="str"),
+            count=dict(type="int"),
+        ),
+    ),
     stripe_size=dict(type="str"),
     filesystem=dict(type="str", choices=["xfs", "ext4", "none"]),
     mount_path=dict(type="str"),
@@ -336,15 +335,22 @@ def discover(module, spec, run):
     """One read of the node (fails the module, changing nothing, when the node cannot be read)."""
     missing = [tool for tool in ["lsblk", "wipefs"] + REQUIRED_TOOLS[spec.backend] if not module.get_bin_path(tool)]
     if missing:
-        module.fail_json(msg="missing tools on the node: %s (the node_prep role installs them)" % ", ".join(missing),
-                         changed=False)
+        module.fail_json(
+            msg="missing tools on the node: %s (the node_prep role installs them)" % ", ".join(missing), changed=False
+        )
     device = spec.device_path
-    snapshot = collect_snapshot(run, module.get_bin_path, want_lvm=spec.backend == "lvm",
-                                extra_probe=[device] if device else [], read_heads=[device] if device else [],
-                                paths=[spec.mount_path] if spec.mount_path.startswith("/") else [])
+    snapshot = collect_snapshot(
+        run,
+        module.get_bin_path,
+        want_lvm=spec.backend == "lvm",
+        extra_probe=[device] if device else [],
+        read_heads=[device] if device else [],
+        paths=[spec.mount_path] if spec.mount_path.startswith("/") else [],
+    )
     if snapshot["errors"]:
-        module.fail_json(msg="could not read the node's block devices: %s" % "; ".join(snapshot["errors"]),
-                         changed=False)
+        module.fail_json(
+            msg="could not read the node's block devices: %s" % "; ".join(snapshot["errors"]), changed=False
+        )
     return build_inventory(snapshot, spec.extra_models)
 
 
@@ -363,9 +369,13 @@ def planned_result(module, spec, plan):
         result["diff"] = {"before": plan.before, "after": after}
     if spec.state == "present":
         result.update(
-            device=spec.device_path, members=plan.record.get("members", []), geometry=plan.after.get("geometry"),
-            filesystem=plan.filesystem if spec.mode == "volume" else None, mount=plan.after.get("mount"),
-            record=plan.record)
+            device=spec.device_path,
+            members=plan.record.get("members", []),
+            geometry=plan.after.get("geometry"),
+            filesystem=plan.filesystem if spec.mode == "volume" else None,
+            mount=plan.after.get("mount"),
+            record=plan.record,
+        )
         if spec.mode == "csi_vg":
             result["csi_handoff"] = plan.record.get("csi_handoff")
     return result
@@ -401,8 +411,9 @@ def apply(module, spec, plan, run, result):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("devices", "selector")],
-                           supports_check_mode=True)
+    module = AnsibleModule(
+        argument_spec=ARGUMENT_SPEC, mutually_exclusive=[("devices", "selector")], supports_check_mode=True
+    )
     # every option, before the node is read: nothing is run or written for bad input
     errors = stripe_option_errors(module.params)
     if errors:

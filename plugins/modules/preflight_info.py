@@ -3,10 +3,6 @@
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 ---
 module: preflight_info
@@ -213,7 +209,6 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import preflight_errors
-
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks import (
     KUBERNETES_DISTRIBUTIONS,
     PRODUCTS,
@@ -229,7 +224,6 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks 
 )
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import gather_node_facts, path_space
 
-
 ARGUMENT_SPEC = dict(
     products=dict(type="list", elements="str", choices=list(PRODUCTS), default=list(PRODUCTS)),
     fault_tolerant=dict(type="bool", default=False),
@@ -239,12 +233,16 @@ ARGUMENT_SPEC = dict(
     memory_min_gib=dict(type="float", default=16),
     local_path_dir=dict(type="path", default=""),
     local_path_min_free_gib=dict(type="float", default=10),
-    free_space=dict(type="list", elements="dict", default=[], options=dict(
-        path=dict(type="path", required=True),
-        min_free_gib=dict(type="float", required=True),
-    )),
-    kubernetes_distribution=dict(type="str", default="auto",
-                                 choices=["auto", "none"] + list(KUBERNETES_DISTRIBUTIONS)),
+    free_space=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(
+            path=dict(type="path", required=True),
+            min_free_gib=dict(type="float", required=True),
+        ),
+    ),
+    kubernetes_distribution=dict(type="str", default="auto", choices=["auto", "none"] + list(KUBERNETES_DISTRIBUTIONS)),
     kubernetes_required=dict(type="bool", default=False),
     addon_models=dict(type="list", elements="str", default=[]),
     csi_volume_group=dict(type="str", default=contract.VOLUME_GROUP),
@@ -255,11 +253,13 @@ ARGUMENT_SPEC = dict(
 
 def node_runner(module):
     """run(argv) for the NVMe scan; a missing tool is something the checks report (nvme_disks: warn), not a failure."""
+
     def run(argv):
         tool = module.get_bin_path(argv[0])
         if not tool:
             return 127, "", "%s not found on the node" % argv[0]
         return module.run_command([tool] + argv[1:], environ_update={"LC_ALL": "C"})
+
     return run
 
 

@@ -15,9 +15,15 @@ from __future__ import annotations
 _WHAT_LIMIT = 300
 _PATH_LIMIT = 8
 # Fields the API server or a controller writes: a difference there is not drift.
-_IGNORED_PATHS = ("metadata.managedFields", "metadata.resourceVersion", "metadata.generation", "metadata.uid",
-                  "metadata.creationTimestamp", "metadata.annotations.kubectl.kubernetes.io/last-applied-configuration",
-                  "status")
+_IGNORED_PATHS = (
+    "metadata.managedFields",
+    "metadata.resourceVersion",
+    "metadata.generation",
+    "metadata.uid",
+    "metadata.creationTimestamp",
+    "metadata.annotations.kubectl.kubernetes.io/last-applied-configuration",
+    "status",
+)
 SITE_STATUSES = ("in_sync", "drifted", "unreachable", "failed")
 
 
@@ -71,7 +77,7 @@ def describe_change(result):
     else:
         text = _describe_diff(result.get("diff")) or str(result.get("msg") or "").strip() or "changed"
     text = " ".join(text.split())
-    return text if len(text) <= _WHAT_LIMIT else text[:_WHAT_LIMIT - 3] + "..."
+    return text if len(text) <= _WHAT_LIMIT else text[: _WHAT_LIMIT - 3] + "..."
 
 
 def change_entry(phase, task, result, item=None):
@@ -96,8 +102,12 @@ def site_status(site):
     hosts = ([(None, site["host"])] if site.get("host") is not None else []) + sorted(site.get("nodes", {}).items())
     statuses = [host_status(entry) for _name, entry in hosts]
     changes = [dict(change, host=name or "cluster") for name, entry in hosts for change in entry.get("changes", [])]
-    problems = ["%s: %s" % (name or "cluster", (entry.get("unreachable") or (entry.get("failures") or [{}])[-1]).get("message", ""))
-                for (name, entry), status in zip(hosts, statuses) if status in ("unreachable", "failed")]
+    problems = [
+        "%s: %s"
+        % (name or "cluster", (entry.get("unreachable") or (entry.get("failures") or [{}])[-1]).get("message", ""))
+        for (name, entry), status in zip(hosts, statuses, strict=True)
+        if status in ("unreachable", "failed")
+    ]
     for status in ("unreachable", "failed", "drifted"):
         if status in statuses:
             return {"status": status, "changes": changes, "problems": problems}
@@ -107,5 +117,7 @@ def site_status(site):
 def fleet_summary(clusters):
     """Per-site verdicts and the sites grouped by verdict, from the callback's clusters section."""
     sites = {name: site_status(site) for name, site in sorted(clusters.items())}
-    summary = {status: sorted(name for name, site in sites.items() if site["status"] == status) for status in SITE_STATUSES}
+    summary = {
+        status: sorted(name for name, site in sites.items() if site["status"] == status) for status in SITE_STATUSES
+    }
     return {"sites": sites, "summary": summary, "drifted": bool(summary["drifted"])}

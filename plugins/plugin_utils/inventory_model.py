@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.acstor.edge.plugins.plugin_utils.cluster_role_inputs import cluster_input_errors
 from ansible_collections.acstor.edge.plugins.module_utils.k8s.inputs import dns_label
+from ansible_collections.acstor.edge.plugins.plugin_utils.cluster_role_inputs import cluster_input_errors
 from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import node_input_errors
 from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import RolloutPolicyError, parse_serial
 
@@ -29,8 +29,11 @@ DEPRECATED_VARIABLES_REMOVED_IN = "0.3.0"  # deprecated in 0.2.0: kept for one r
 
 def deprecated_variable_messages(variables):
     """One message per deprecated variable name set in ``variables`` (a mapping read by name, e.g. hostvars[host])."""
-    return ["%s is deprecated; use %s (it takes precedence when both are set)" % (old, new)
-            for old, new in sorted(DEPRECATED_VARIABLES.items()) if old in variables]
+    return [
+        "%s is deprecated; use %s (it takes precedence when both are set)" % (old, new)
+        for old, new in sorted(DEPRECATED_VARIABLES.items())
+        if old in variables
+    ]
 
 
 NODE_PHASES = ("preflight", "prep", "stripe")
@@ -50,8 +53,12 @@ def _stripe_takes_every_local_disk(stripe):
     if not isinstance(stripe, dict) or stripe.get("state", "present") != "present" or stripe.get("mode") == "csi_vg":
         return False
     selector = stripe.get("selector")
-    return (isinstance(selector, dict) and selector.get("class", "local") in ("local", "any", "", None)
-            and selector.get("count") is None and not selector.get("models"))
+    return (
+        isinstance(selector, dict)
+        and selector.get("class", "local") in ("local", "any", "", None)
+        and selector.get("count") is None
+        and not selector.get("models")
+    )
 
 
 def local_csi_disk_errors(node, products, phases, stripes):
@@ -66,13 +73,17 @@ def local_csi_disk_errors(node, products, phases, stripes):
         return []  # reported as malformed above
     if "local_csi" not in products or "stripe" not in phases:
         return []
-    if any(isinstance(s, dict) and s.get("mode") == "csi_vg" and s.get("state", "present") == "present"
-           for s in stripes):
+    if any(
+        isinstance(s, dict) and s.get("mode") == "csi_vg" and s.get("state", "present") == "present" for s in stripes
+    ):
         return []
-    return ["%s: runs local_csi but stripe %r takes every local NVMe disk (selector without count or models), so "
-            "the local CSI driver gets none; set selector.count to leave disks free, add a mode csi_vg stripe, or "
-            "drop local_csi from acstor_edge_products" % (node, stripe.get("name"))
-            for stripe in stripes if _stripe_takes_every_local_disk(stripe)]
+    return [
+        "%s: runs local_csi but stripe %r takes every local NVMe disk (selector without count or models), so "
+        "the local CSI driver gets none; set selector.count to leave disks free, add a mode csi_vg stripe, or "
+        "drop local_csi from acstor_edge_products" % (node, stripe.get("name"))
+        for stripe in stripes
+        if _stripe_takes_every_local_disk(stripe)
+    ]
 
 
 def ingest_without_storage_account_warnings(cluster, cluster_vars):
@@ -81,9 +92,14 @@ def ingest_without_storage_account_warnings(cluster, cluster_vars):
     if not isinstance(volumes, list) or cluster_vars.get("arc_extension_storage_account_ids"):
         return []
     cloud = [v.get("name") for v in volumes if isinstance(v, dict) and v.get("kind") == "cloud"]
-    return ["%s: cloud volume(s) %s but no arc_extension_storage_account_ids: the extension's identity gets no Blob "
+    return (
+        [
+            "%s: cloud volume(s) %s but no arc_extension_storage_account_ids: the extension's identity gets no Blob "
             "role and ingest fails unless the role is assigned elsewhere" % (cluster, ", ".join(map(str, cloud)))
-            ] if cloud else []
+        ]
+        if cloud
+        else []
+    )
 
 
 def validate_inventory(nodes, clusters, rollout=None):
@@ -115,32 +131,42 @@ def validate_inventory(nodes, clusters, rollout=None):
         products = _check_list_of(info.get("products"), str, "%s: acstor_edge_products" % node, errors)
         unknown = sorted(set(products) - set(KNOWN_PRODUCTS))
         if unknown:
-            errors.append("%s: unknown product(s) %s in acstor_edge_products; choose from %s"
-                          % (node, ", ".join(unknown), ", ".join(KNOWN_PRODUCTS)))
+            errors.append(
+                "%s: unknown product(s) %s in acstor_edge_products; choose from %s"
+                % (node, ", ".join(unknown), ", ".join(KNOWN_PRODUCTS))
+            )
         phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_node_phases" % node, errors)
         unknown = sorted(set(phases) - set(NODE_PHASES))
         if unknown:
-            errors.append("%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
-                          % (node, ", ".join(unknown), ", ".join(NODE_PHASES)))
+            errors.append(
+                "%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
+                % (node, ", ".join(unknown), ", ".join(NODE_PHASES))
+            )
         node_vars = info.get("node_vars")
         if node_vars is None:
             node_vars = {"nvme_stripe_list": info.get("stripes") or []}
         errors.extend("%s: %s" % (node, error) for error in node_input_errors(node_vars))
-        errors.extend(local_csi_disk_errors(node, info.get("products"), info.get("phases"),
-                                            node_vars.get("nvme_stripe_list")))
+        errors.extend(
+            local_csi_disk_errors(node, info.get("products"), info.get("phases"), node_vars.get("nvme_stripe_list"))
+        )
     for cluster, info in sorted(clusters.items()):
         # Cluster host names become Kubernetes-facing labels and file names in reports: DNS-1123 labels.
         if dns_label(cluster):
-            errors.append("%s: cluster host names must be lowercase RFC 1123 labels (a-z, 0-9, '-', at most 63)"
-                          % cluster)
+            errors.append(
+                "%s: cluster host names must be lowercase RFC 1123 labels (a-z, 0-9, '-', at most 63)" % cluster
+            )
         if info.get("connection") not in ("local", "ansible.builtin.local"):
-            warnings.append("%s: cluster hosts normally use ansible_connection=local (got %s)"
-                            % (cluster, info.get("connection") or "ssh"))
+            warnings.append(
+                "%s: cluster hosts normally use ansible_connection=local (got %s)"
+                % (cluster, info.get("connection") or "ssh")
+            )
         phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_cluster_phases" % cluster, errors)
         unknown = sorted(set(phases) - set(CLUSTER_PHASES))
         if unknown:
-            errors.append("%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
-                          % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES)))
+            errors.append(
+                "%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
+                % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES))
+            )
         errors.extend("%s: %s" % (cluster, error) for error in cluster_input_errors(info.get("cluster_vars") or {}))
         warnings.extend(ingest_without_storage_account_warnings(cluster, info.get("cluster_vars") or {}))
         if not members.get(cluster):

@@ -9,10 +9,6 @@ same rule ids as the module that would receive the value. Only variables that ar
 role's defaults are known good, and hostvars hold only what the inventory sets.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import OPTION_NAMES, stripe_option_errors
 
@@ -28,7 +24,7 @@ def _device_key(ref):
     """A comparable key for one device reference: a path, a by-id name or a serial."""
     text = str(ref).strip()
     if text.startswith(_BY_ID):
-        return "by-id:" + text[len(_BY_ID):]
+        return "by-id:" + text[len(_BY_ID) :]
     if text.startswith("/dev/"):
         return "path:" + text
     return "serial:" + text.lower()
@@ -60,23 +56,37 @@ def stripe_list_errors(stripes, extra_models=None, update_initramfs=None, name="
             continue
         unknown = sorted(str(key) for key in item if key not in STRIPE_ITEM_OPTIONS)
         if unknown:
-            errors.append(rules.message(prefix, "has option(s) the role does not pass: %s (extra_models and "
-                                        "update_initramfs are the role variables nvme_stripe_extra_models and "
-                                        "nvme_stripe_update_initramfs)" % ", ".join(unknown), "choice"))
+            errors.append(
+                rules.message(
+                    prefix,
+                    "has option(s) the role does not pass: %s (extra_models and "
+                    "update_initramfs are the role variables nvme_stripe_extra_models and "
+                    "nvme_stripe_update_initramfs)" % ", ".join(unknown),
+                    "choice",
+                )
+            )
         errors.extend(stripe_option_errors(stripe_item_options(item, extra_models, update_initramfs), prefix + "."))
         stripe = item.get("name")
         if isinstance(stripe, str):
             if stripe in seen:
-                errors.append(rules.message(prefix + ".name", "%r is listed twice (also %s[%d])"
-                                            % (stripe, name, seen[stripe]), "unique"))
+                errors.append(
+                    rules.message(
+                        prefix + ".name", "%r is listed twice (also %s[%d])" % (stripe, name, seen[stripe]), "unique"
+                    )
+                )
             seen.setdefault(stripe, index)
         if item.get("state", "present") == "absent" or not isinstance(item.get("devices"), list):
             continue
         for position, ref in enumerate(item["devices"]):
             key = _device_key(ref)
             if key in claims and claims[key][0] != stripe:
-                errors.append(rules.message("%s.devices[%d]" % (prefix, position), "%s is already claimed by stripe "
-                                            "%s" % (ref, claims[key][0]), "unique"))
+                errors.append(
+                    rules.message(
+                        "%s.devices[%d]" % (prefix, position),
+                        "%s is already claimed by stripe %s" % (ref, claims[key][0]),
+                        "unique",
+                    )
+                )
             claims.setdefault(key, (stripe, index))
     return errors
 
@@ -169,8 +179,11 @@ PREFLIGHT_OPTIONS = {
 NVME_MODELS_VARIABLE = "acstor_edge_nvme_models_extra"
 # The local CSI driver's volume group, named once: csi_vg stripes, preflight_local_csi_volume_group, csi_driver.
 CSI_VOLUME_GROUP_VARIABLE = "acstor_edge_csi_volume_group"
-ROLE_VARIABLE_NAMES = tuple(["nvme_stripe_list", "acstor_edge_products"] + list(PREFLIGHT_OPTIONS)
-                            + [name for table in ROLE_VARIABLES.values() for name in table])
+ROLE_VARIABLE_NAMES = tuple(
+    ["nvme_stripe_list", "acstor_edge_products"]
+    + list(PREFLIGHT_OPTIONS)
+    + [name for table in ROLE_VARIABLES.values() for name in table]
+)
 
 
 def _fleet_models(variables):
@@ -193,9 +206,12 @@ def _with_fleet_volume_group(stripes, volume_group):
     """The stripes as the role passes them: a csi_vg item without volume_group gets the fleet-wide one."""
     if volume_group is None or not isinstance(stripes, list):
         return stripes
-    return [dict(item, volume_group=volume_group)
-            if isinstance(item, dict) and item.get("mode") == "csi_vg" and "volume_group" not in item else item
-            for item in stripes]
+    return [
+        dict(item, volume_group=volume_group)
+        if isinstance(item, dict) and item.get("mode") == "csi_vg" and "volume_group" not in item
+        else item
+        for item in stripes
+    ]
 
 
 def role_input_errors(role, variables):
@@ -204,18 +220,24 @@ def role_input_errors(role, variables):
     if role == "nvme_stripe" and "nvme_stripe_list" in variables:
         extra_models = variables.get("nvme_stripe_extra_models", _fleet_models(variables))
         stripes = _with_fleet_volume_group(variables["nvme_stripe_list"], _fleet_volume_group(variables))
-        errors.extend(stripe_list_errors(stripes, extra_models,
-                                         variables.get("nvme_stripe_update_initramfs")))
+        errors.extend(stripe_list_errors(stripes, extra_models, variables.get("nvme_stripe_update_initramfs")))
     if role == "preflight":
-        options = dict((option, variables[variable]) for variable, option in PREFLIGHT_OPTIONS.items()
-                       if variables.get(variable) is not None)
+        options = dict(
+            (option, variables[variable])
+            for variable, option in PREFLIGHT_OPTIONS.items()
+            if variables.get(variable) is not None
+        )
         if "products" not in options and variables.get("acstor_edge_products") is not None:
             options["products"] = variables["acstor_edge_products"]  # the role's default for preflight_products
         if "csi_volume_group" not in options and _fleet_volume_group(variables) is not None:
             options["csi_volume_group"] = _fleet_volume_group(variables)  # the role's default
         products = options.get("products", rules.PREFLIGHT_PRODUCTS)
-        if ("addon_models" not in options and _fleet_models(variables) is not None
-                and isinstance(products, (list, tuple)) and "local_csi" in products):
+        if (
+            "addon_models" not in options
+            and _fleet_models(variables) is not None
+            and isinstance(products, (list, tuple))
+            and "local_csi" in products
+        ):
             options["addon_models"] = _fleet_models(variables)  # the role's default, for local_csi only
         by_option = dict((option, variable) for variable, option in PREFLIGHT_OPTIONS.items())
         errors.extend(rules.preflight_errors(options, by_option.get))

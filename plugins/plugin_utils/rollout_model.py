@@ -30,8 +30,10 @@ def cluster_model(requested, members, hostvars):
     model = {}
     for cluster in requested:
         nodes = (members or {}).get(cluster) or []
-        model[cluster] = {"groups": host_variable(hostvars, cluster, "group_names", []),
-                          "nodes": {node: host_variable(hostvars, node, "group_names", []) for node in nodes}}
+        model[cluster] = {
+            "groups": host_variable(hostvars, cluster, "group_names", []),
+            "nodes": {node: host_variable(hostvars, node, "group_names", []) for node in nodes},
+        }
     return model
 
 

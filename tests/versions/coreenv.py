@@ -17,6 +17,7 @@ pays once (measured in README.md), later runs reuse them.
     coreenv.py sanity VERSION           ansible-test sanity on the installed collection
     coreenv.py pytest VERSION PATH...   pytest on the given paths (unit, functional, e2e...)
 """
+
 import argparse
 import hashlib
 import json
@@ -43,8 +44,13 @@ MIRROR = os.environ.get("EDGELAB_MIRROR", "http://deb.debian.org/debian")
 # collections (the minimums themselves, as on 2.19), installed without its ansible-core requirement:
 # what a 2.17 user gets from `ansible-galaxy collection install acstor.edge`.
 VERSIONS = {
-    "2.17": {"core": "ansible-core==2.17.14", "ansible": "ansible==12.3.0", "no_deps": True, "python": "3.11",
-             "root": None},
+    "2.17": {
+        "core": "ansible-core==2.17.14",
+        "ansible": "ansible==12.3.0",
+        "no_deps": True,
+        "python": "3.11",
+        "root": None,
+    },
     "2.21": {"core": "ansible-core==2.21.5", "ansible": "ansible==14.5.0", "python": "3.13", "root": "trixie"},
 }
 
@@ -54,9 +60,21 @@ ROOT_SUITE = "trixie"
 ROOT_PACKAGES = ["python3", "python3-venv", "ca-certificates", "git", "openssh-client"]
 
 # The test requirements minus what only the main venv needs (linters, docs, Molecule, plots).
-MAIN_ONLY = ("ansible==", "ansible-core==", "ansible-lint", "ansible-builder", "molecule", "matplotlib",
-             "galaxy-importer", "antsibull-docs", "sphinx", "myst-parser", "pytest-testinfra", "mitogen",
-             "ansible-runner")
+MAIN_ONLY = (
+    "ansible==",
+    "ansible-core==",
+    "ansible-lint",
+    "ansible-builder",
+    "molecule",
+    "matplotlib",
+    "galaxy-importer",
+    "antsibull-docs",
+    "sphinx",
+    "myst-parser",
+    "pytest-testinfra",
+    "mitogen",
+    "ansible-runner",
+)
 
 
 def log(message):
@@ -90,8 +108,10 @@ def root_dir():
 
 def venv_dir(version):
     """The venv path as seen by the environment's own Python (inside the root for rooted versions)."""
-    return Path("/opt/acstor-venvs" if VERSIONS[version]["root"] else HOME / "venvs") / \
-        f"core-{version}-{digest(*recipe(version))}"
+    return (
+        Path("/opt/acstor-venvs" if VERSIONS[version]["root"] else HOME / "venvs")
+        / f"core-{version}-{digest(*recipe(version))}"
+    )
 
 
 def host_path(version, path):
@@ -109,11 +129,23 @@ def build_root():
     staging.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     log(f"building a {ROOT_SUITE} root with mmdebstrap in {root} (about a minute)")
-    subprocess.run(["mmdebstrap", "--mode=root", "--variant=minbase", "--quiet",
-                    "--include=" + ",".join(ROOT_PACKAGES),
-                    "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
-                    "--dpkgopt=path-exclude=/usr/share/doc/*", '--aptopt=Acquire::Languages "none"',
-                    ROOT_SUITE, str(staging), MIRROR], check=True)
+    subprocess.run(
+        [
+            "mmdebstrap",
+            "--mode=root",
+            "--variant=minbase",
+            "--quiet",
+            "--include=" + ",".join(ROOT_PACKAGES),
+            "--dpkgopt=path-exclude=/usr/share/man/*",
+            "--dpkgopt=path-exclude=/usr/share/locale/*",
+            "--dpkgopt=path-exclude=/usr/share/doc/*",
+            '--aptopt=Acquire::Languages "none"',
+            ROOT_SUITE,
+            str(staging),
+            MIRROR,
+        ],
+        check=True,
+    )
     # pip inside reaches PyPI through the same TLS path the host uses; its CA bundle may include
     # anchors Debian's store lacks (an intercepting proxy), so the host's bundle replaces the root's.
     host_bundle = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -151,8 +183,13 @@ class LabBroker(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             return {"returncode": 2, "stdout": "", "stderr": f"coreenv lab broker: edgelab {args[:1]} is not served"}
         if args[0] == "up" and len(args) > 1:
             self.started_nodes.append(args[1])
-        proc = subprocess.run([sys.executable, str(REPO / "tests" / "lab" / "edgelab.py"), *args],
-                              stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, str(REPO / "tests" / "lab" / "edgelab.py"), *args],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         return {"returncode": proc.returncode, "stdout": proc.stdout, "stderr": proc.stderr}
 
     def close(self):
@@ -160,8 +197,12 @@ class LabBroker(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
         self.server_close()
         self.path.unlink(missing_ok=True)
         for name in dict.fromkeys(self.started_nodes):
-            subprocess.run([sys.executable, str(REPO / "tests" / "lab" / "edgelab.py"), "down", name],
-                           stdin=subprocess.DEVNULL, capture_output=True, check=False)
+            subprocess.run(
+                [sys.executable, str(REPO / "tests" / "lab" / "edgelab.py"), "down", name],
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                check=False,
+            )
 
 
 class LabBrokerRequest(socketserver.StreamRequestHandler):
@@ -197,22 +238,45 @@ def in_env(version, argv, cwd=REPO, env=None, check=False):
     # Symlinked caches and files (.lab/tools, images and the lab key of another work tree) must resolve inside too.
     files = [link.resolve() for link in (REPO / ".lab").glob("*") if link.is_symlink() and link.resolve().is_file()]
     mounts += [link.resolve() for link in (REPO / ".lab").glob("*") if link.is_symlink() and link.resolve().is_dir()]
-    script = ["set -e", f'root="{root}"',
-              'mount -t proc proc "$root/proc"', 'mount --rbind /dev "$root/dev"', 'mount -t tmpfs tmpfs "$root/tmp"']
+    script = [
+        "set -e",
+        f'root="{root}"',
+        'mount -t proc proc "$root/proc"',
+        'mount --rbind /dev "$root/dev"',
+        'mount -t tmpfs tmpfs "$root/tmp"',
+    ]
     for path in dict.fromkeys(mounts):
         script += [f'mkdir -p "$root{path}"', f'mount --bind "{path}" "$root{path}"']
     for path in dict.fromkeys(files):
         script += [f'mkdir -p "$root{path.parent}"', f'touch "$root{path}"', f'mount --bind "{path}" "$root{path}"']
     # No exec: once the command ends, whatever it left running in this mount namespace (ssh ControlPersist
     # masters, a server a test did not stop) is ended too, so the namespace and its mounts go with it.
-    script += ['dir="$1"; shift; set +e', 'chroot "$root" /usr/bin/env --chdir="$dir" "$@"; rc=$?',
-               'own=$(readlink /proc/self/ns/mnt)',
-               'for p in /proc/[0-9]*; do pid=${p#/proc/}; [ "$pid" != $$ ] || continue',
-               '  [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$own" ] && kill -KILL "$pid" 2>/dev/null; done',
-               'exit $rc']
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "bash", "-c",
-                           "\n".join(script), "bash", str(cwd), *map(str, argv)],
-                          env=env, stdin=subprocess.DEVNULL, check=check).returncode
+    script += [
+        'dir="$1"; shift; set +e',
+        'chroot "$root" /usr/bin/env --chdir="$dir" "$@"; rc=$?',
+        "own=$(readlink /proc/self/ns/mnt)",
+        'for p in /proc/[0-9]*; do pid=${p#/proc/}; [ "$pid" != $$ ] || continue',
+        '  [ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$own" ] && kill -KILL "$pid" 2>/dev/null; done',
+        "exit $rc",
+    ]
+    return subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "bash",
+            "-c",
+            "\n".join(script),
+            "bash",
+            str(cwd),
+            *map(str, argv),
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=check,
+    ).returncode
 
 
 def prepare(version):
@@ -265,8 +329,15 @@ def collections_for(version, tree=None):
 
 def base_env(version, tree):
     env = dict(os.environ)
-    env.update({"ANSIBLE_COLLECTIONS_PATH": str(tree), "ACSTOR_COLLECTIONS_DIR": str(tree),
-                "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "PY_COLORS": "0"})
+    env.update(
+        {
+            "ANSIBLE_COLLECTIONS_PATH": str(tree),
+            "ACSTOR_COLLECTIONS_DIR": str(tree),
+            "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+            "ANSIBLE_NOCOLOR": "1",
+            "PY_COLORS": "0",
+        }
+    )
     return env
 
 
@@ -282,16 +353,23 @@ def sanity(version):
     home = root_dir() / "root" if VERSIONS[version]["root"] else Path.home()
     # Each ansible-test release pins its own pip (get_venv_packages) and names the script after it.
     sources = host_path(version, venv).glob("lib/python3*/site-packages/ansible_test/_internal/python_requirements.py")
-    names = {"get_pip_%s.py" % pip.replace(".", "_") for source in sources
-             for pip in re.findall(r"pip='(\d+(?:\.\d+)+)'", source.read_text())}
+    names = {
+        "get_pip_%s.py" % pip.replace(".", "_")
+        for source in sources
+        for pip in re.findall(r"pip='(\d+(?:\.\d+)+)'", source.read_text())
+    }
     cache = home / ".ansible" / "test" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     for name in names or {"get_pip_24_2.py"}:
         shutil.copy(REPO / "tests" / "sanity" / "get_pip_offline.py", cache / name)
     python = VERSIONS[version]["python"]
     try:
-        return in_env(version, [f"{venv}/bin/ansible-test", "sanity", "--local", "--python", python, "--color", "no"],
-                      cwd=inside / "ansible_collections" / "acstor" / "edge", env=base_env(version, inside))
+        return in_env(
+            version,
+            [f"{venv}/bin/ansible-test", "sanity", "--local", "--python", python, "--color", "no"],
+            cwd=inside / "ansible_collections" / "acstor" / "edge",
+            env=base_env(version, inside),
+        )
     finally:
         shutil.rmtree(tree, ignore_errors=True)
 

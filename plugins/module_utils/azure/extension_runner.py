@@ -3,10 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Discover, plan and apply an Arc extension through ArmClient (everything arc_extension does after its inputs)."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError, ArmTimeoutError
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
     EXTENSIONS_API_VERSION,
     desired_view,
@@ -17,7 +14,6 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import
     plan_extension,
     principal_id,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError, ArmTimeoutError
 from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 
 PRINCIPAL_POLL_SECONDS = 3.0
@@ -36,28 +32,39 @@ def settle_extension(client, path, name, timeout):
     state, polls = operation_in_progress(resource), 0
     if state is None:
         return resource, 0.0
-    client.log("extension {0} is {1} (an operation in progress); waiting for it to finish before planning".format(name, state))
+    client.log(
+        "extension {0} is {1} (an operation in progress); waiting for it to finish before planning".format(name, state)
+    )
     while state is not None:
         elapsed = client.clock() - start
-        delay = min(SETTLE_POLL_MAX_SECONDS, 2.0 ** polls)
+        delay = min(SETTLE_POLL_MAX_SECONDS, 2.0**polls)
         if elapsed + delay > timeout:
-            raise ArmTimeoutError("extension {0} is still {1} after waiting {2:.0f}s (wait_timeout {3}s) for the operation in "
-                                  "progress to finish; nothing was changed, rerun when it has settled".format(
-                                      name, state, elapsed, timeout), code="OperationInProgress")
+            raise ArmTimeoutError(
+                "extension {0} is still {1} after waiting {2:.0f}s (wait_timeout {3}s) for the operation in "
+                "progress to finish; nothing was changed, rerun when it has settled".format(
+                    name, state, elapsed, timeout
+                ),
+                code="OperationInProgress",
+            )
         client.sleep(delay)
         polls += 1
         resource = client.get(path, EXTENSIONS_API_VERSION)
         state = operation_in_progress(resource)
     waited = client.clock() - start
-    client.log("extension {0}: operation in progress ended after {1:.0f}s, now {2}".format(
-        name, waited, ((resource or {}).get("properties") or {}).get("provisioningState", "deleted")))
+    client.log(
+        "extension {0}: operation in progress ended after {1:.0f}s, now {2}".format(
+            name, waited, ((resource or {}).get("properties") or {}).get("provisioningState", "deleted")
+        )
+    )
     return resource, waited
 
 
 def write_extension(client, path, plan, name, wait, timeout, force_delete=False):
     """Send the plan's request; with `wait`, follow the operation and return the extension as ARM then shows it."""
     if plan.action == "delete":
-        response = client.request("DELETE", path, EXTENSIONS_API_VERSION, query={"forceDelete": "true"} if force_delete else None)
+        response = client.request(
+            "DELETE", path, EXTENSIONS_API_VERSION, query={"forceDelete": "true"} if force_delete else None
+        )
         if wait and response.status == 202:
             client.wait(response, timeout, "delete extension " + name, path, EXTENSIONS_API_VERSION, deleting=True)
         return None
@@ -88,8 +95,10 @@ def wait_for_principal(client, path, name, timeout):
         elapsed = client.clock() - start
         client.log("extension {0}: waiting for its principal id ({1:.0f}s)".format(name, elapsed))
         if elapsed + PRINCIPAL_POLL_SECONDS > timeout:
-            raise ArmTimeoutError("timed out after {0:.0f}s waiting for the principal id (identity.principalId or "
-                                  "properties.aksAssignedIdentity.principalId) of extension {1}".format(elapsed, name))
+            raise ArmTimeoutError(
+                "timed out after {0:.0f}s waiting for the principal id (identity.principalId or "
+                "properties.aksAssignedIdentity.principalId) of extension {1}".format(elapsed, name)
+            )
         client.sleep(PRINCIPAL_POLL_SECONDS)
 
 
@@ -100,8 +109,9 @@ def provisioning_state(resource):
 def write_reporting_failure(client, path, plan, spec, options, result):
     """write_extension; on failure the result and the error say what the extension itself reports."""
     try:
-        return write_extension(client, path, plan, spec.name, options["wait"], options["wait_timeout"],
-                               options["force_delete"])
+        return write_extension(
+            client, path, plan, spec.name, options["wait"], options["wait_timeout"], options["force_delete"]
+        )
     except ArmError as exc:
         resource = client.get(path, EXTENSIONS_API_VERSION) if options["state"] == "present" else None
         if resource:
@@ -132,8 +142,9 @@ def run_extension(client, spec, options, check_mode, diff, result):
     plan = plan_extension(current, spec, options["state"])
     result.update(changed=plan.changed, actions=plan.describe() if plan.action != "delete" else ["delete " + spec.name])
     if diff:
-        result["diff"] = dict(before=owned_view(current, spec),
-                              after=desired_view(spec) if options["state"] == "present" else {})
+        result["diff"] = dict(
+            before=owned_view(current, spec), after=desired_view(spec) if options["state"] == "present" else {}
+        )
     final = current
     if plan.changed and not check_mode:
         final = write_reporting_failure(client, path, plan, spec, options, result)

@@ -7,10 +7,6 @@ discover (`read_identity`: the identity and its credentials) -> plan (`plan_iden
 (`apply_identity_plan`), the way arc_extension works.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from dataclasses import dataclass, field
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
@@ -23,8 +19,11 @@ WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
 
 
 def identity_path(subscription_id, resource_group, name):
-    return "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{2}".format(
-        subscription_id, resource_group, name)
+    return (
+        "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{2}".format(
+            subscription_id, resource_group, name
+        )
+    )
 
 
 def validate_identity_request(params, name=None):
@@ -45,8 +44,12 @@ def validate_identity_request(params, name=None):
     if params.get("state") == "absent":
         for index, credential in enumerate(params.get("federated_credentials") or []):
             option = name("federated_credentials") + "[%d].name" % index
-            rules.check(errors, option, (credential or {}).get("name") if isinstance(credential, dict) else credential,
-                        azure.federated_credential_name)
+            rules.check(
+                errors,
+                option,
+                (credential or {}).get("name") if isinstance(credential, dict) else credential,
+                azure.federated_credential_name,
+            )
     else:
         azure.check_federated_credentials(errors, name("federated_credentials"), params.get("federated_credentials"))
     return errors
@@ -73,8 +76,13 @@ def plan_identity_removal(identity, ownership_tags, credential_names, existing_c
 
 
 def federated_credential_body(credential):
-    return {"properties": {"issuer": credential["issuer"], "subject": credential["subject"],
-                           "audiences": list(credential.get("audiences") or [WORKLOAD_IDENTITY_AUDIENCE])}}
+    return {
+        "properties": {
+            "issuer": credential["issuer"],
+            "subject": credential["subject"],
+            "audiences": list(credential.get("audiences") or [WORKLOAD_IDENTITY_AUDIENCE]),
+        }
+    }
 
 
 def federated_credential_differs(current, credential):
@@ -83,8 +91,11 @@ def federated_credential_differs(current, credential):
         return True
     wanted = federated_credential_body(credential)["properties"]
     properties = current.get("properties") or {}
-    return (properties.get("issuer") != wanted["issuer"] or properties.get("subject") != wanted["subject"]
-            or sorted(properties.get("audiences") or []) != sorted(wanted["audiences"]))
+    return (
+        properties.get("issuer") != wanted["issuer"]
+        or properties.get("subject") != wanted["subject"]
+        or sorted(properties.get("audiences") or []) != sorted(wanted["audiences"])
+    )
 
 
 class IdentityConflict(AcstorError):
@@ -114,8 +125,11 @@ def identity_state(identity, credential_names):
     """What --diff shows of an identity."""
     if identity is None:
         return {}
-    return {"name": identity.get("name"), "tags": dict(identity.get("tags") or {}),
-            "federated_credentials": sorted(credential_names)}
+    return {
+        "name": identity.get("name"),
+        "tags": dict(identity.get("tags") or {}),
+        "federated_credentials": sorted(credential_names),
+    }
 
 
 def same_location(left, right):
@@ -126,16 +140,25 @@ def plan_identity_absent(identity, credentials, request):
     """state=absent: the identity when we own it, else only the listed federated credentials."""
     wanted = [credential["name"] for credential in request["federated_credentials"]]
     removal = plan_identity_removal(identity, request["ownership_tags"], wanted, list(credentials))
-    plan = IdentityPlan(before=identity_state(identity, credentials), owned=identity is not None and identity_is_owned(
-        identity, request["ownership_tags"]))
+    plan = IdentityPlan(
+        before=identity_state(identity, credentials),
+        owned=identity is not None and identity_is_owned(identity, request["ownership_tags"]),
+    )
     plan.after = dict(plan.before)
     for kind, name in removal:
         if kind == "delete_identity":
             plan.actions.append(IdentityAction(kind, name, "delete identity " + name))
             plan.after = {}
         else:
-            plan.actions.append(IdentityAction(kind, name, "delete federated credential {0} from identity {1} (kept: it lacks "
-                                                           "the ownership tags)".format(name, request["name"])))
+            plan.actions.append(
+                IdentityAction(
+                    kind,
+                    name,
+                    "delete federated credential {0} from identity {1} (kept: it lacks the ownership tags)".format(
+                        name, request["name"]
+                    ),
+                )
+            )
             plan.after["federated_credentials"] = [n for n in plan.after["federated_credentials"] if n != name]
     return plan
 
@@ -147,25 +170,39 @@ def plan_identity(identity, credentials, request):
     """
     if request["state"] == "absent":
         return plan_identity_absent(identity, credentials, request)
-    plan = IdentityPlan(before=identity_state(identity, credentials),
-                        owned=identity is None or identity_is_owned(identity, request["ownership_tags"]))
+    plan = IdentityPlan(
+        before=identity_state(identity, credentials),
+        owned=identity is None or identity_is_owned(identity, request["ownership_tags"]),
+    )
     planned = identity
     if identity is None:
         if not request["location"]:
             raise IdentityConflict("location is required to create identity {0}".format(request["name"]))
         body = {"location": request["location"], "tags": dict(request["tags"] or {}, **request["ownership_tags"])}
-        plan.actions.append(IdentityAction("create_identity", request["name"], "create identity " + request["name"], body))
+        plan.actions.append(
+            IdentityAction("create_identity", request["name"], "create identity " + request["name"], body)
+        )
         planned = {"name": request["name"], "tags": body["tags"]}
     elif request["location"] and not same_location(identity.get("location"), request["location"]):
-        raise IdentityConflict("identity {0} exists in {1}, not {2}; the location cannot change".format(
-            request["name"], identity.get("location"), request["location"]))
+        raise IdentityConflict(
+            "identity {0} exists in {1}, not {2}; the location cannot change".format(
+                request["name"], identity.get("location"), request["location"]
+            )
+        )
     names = set(credentials)
     for credential in request["federated_credentials"]:
         current = credentials.get(credential["name"])
         if federated_credential_differs(current, credential):
-            plan.actions.append(IdentityAction("put_credential", credential["name"], "{0} federated credential {1} ({2})".format(
-                "create" if current is None else "update", credential["name"], credential["subject"]),
-                federated_credential_body(credential)))
+            plan.actions.append(
+                IdentityAction(
+                    "put_credential",
+                    credential["name"],
+                    "{0} federated credential {1} ({2})".format(
+                        "create" if current is None else "update", credential["name"], credential["subject"]
+                    ),
+                    federated_credential_body(credential),
+                )
+            )
             names.add(credential["name"])
     plan.after = identity_state(planned, names)
     return plan
@@ -186,10 +223,16 @@ def apply_identity_plan(client, path, plan, identity):
         if action.kind == "create_identity":
             identity = client.request("PUT", path, MANAGED_IDENTITY_API_VERSION, body=action.body).body
         elif action.kind == "put_credential":
-            client.request("PUT", path + "/federatedIdentityCredentials/" + action.name, MANAGED_IDENTITY_API_VERSION,
-                           body=action.body)
+            client.request(
+                "PUT",
+                path + "/federatedIdentityCredentials/" + action.name,
+                MANAGED_IDENTITY_API_VERSION,
+                body=action.body,
+            )
         elif action.kind == "delete_identity":
             client.request("DELETE", path, MANAGED_IDENTITY_API_VERSION)
         else:
-            client.request("DELETE", path + "/federatedIdentityCredentials/" + action.name, MANAGED_IDENTITY_API_VERSION)
+            client.request(
+                "DELETE", path + "/federatedIdentityCredentials/" + action.name, MANAGED_IDENTITY_API_VERSION
+            )
     return identity

@@ -9,30 +9,27 @@ request, then `apply(module, client, result)` fills `result` (which carries the 
 AcstorError (ARM, auth, conflicts) fails the module with its `as_result()` and what was done so far.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import shutil
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
-    AZURE_CORE_IMPORT_ERROR,
-    HAS_AZURE_CORE,
-    arm_client_from_settings,
-)
 from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import (
     azure_auth_argument_spec,
     read_local_azure_files,
     resolve_auth_settings,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
+    AZURE_CORE_IMPORT_ERROR,
+    HAS_AZURE_CORE,
+    arm_client_from_settings,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import refuse_invalid
 
 try:
     import azure.identity  # noqa: F401 pylint: disable=unused-import
+
     HAS_AZURE_IDENTITY = True
     AZURE_IDENTITY_IMPORT_ERROR = None
 except ImportError as exc:
@@ -44,8 +41,9 @@ def auth_settings_from_options(options, env=None):
     """AuthSettings from module/plugin options plus the environment and ~/.azure files (raises AzureAuthError)."""
     profiles, cli_subscription = read_local_azure_files()
     params = {key: options.get(key) for key in azure_auth_argument_spec()}
-    return resolve_auth_settings(params, os.environ if env is None else env, profiles, cli_subscription,
-                                 cli_available=bool(shutil.which("az")))
+    return resolve_auth_settings(
+        params, os.environ if env is None else env, profiles, cli_subscription, cli_available=bool(shutil.which("az"))
+    )
 
 
 def arm_client_for_module(module, progress, timeout=None):
@@ -81,7 +79,9 @@ def run_module(own_spec, validate, apply, timeout_option=None, **module_kwargs):
     module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **module_kwargs)
     refuse_invalid(module, spec, validate(module.params))
     result = dict(changed=False, progress=[])
-    client = arm_client_for_module(module, result["progress"], module.params[timeout_option] if timeout_option else None)
+    client = arm_client_for_module(
+        module, result["progress"], module.params[timeout_option] if timeout_option else None
+    )
     try:
         apply(module, client, result)
     except AcstorError as error:

@@ -8,10 +8,6 @@ request that failed, a wait that ran out) derives from AcstorError, so a module 
 reports it the same way: `module.fail_json(**error.as_result())`. Anything else is a bug and keeps its traceback.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 
 class AcstorError(Exception):
     """An expected failure: the message says what is wrong; `fields()` carries the structured details."""

@@ -8,10 +8,6 @@ Temporary files are named ``.acstor-edge-<pid>-<random>`` beside their target, s
 tell a leftover of a dead process (SIGKILL, power cut) from a write in progress.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import glob
 import gzip
@@ -125,7 +121,7 @@ def write_file_atomic(path, content, mode=0o644):
 
 def _writer_alive(name):
     """Is the process that owns this temporary file still running? (False for the old pid-less names.)"""
-    pid_text = name[len(TEMP_PREFIX):].split("-", 1)[0]
+    pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
     if not pid_text.isdigit():
         return False
     try:

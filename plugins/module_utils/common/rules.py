@@ -10,10 +10,6 @@ The generic rules (types, one line of text, booleans, numbers) live here; the no
 theirs in their own registries (node/inputs.py, common/inputs.py).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import math
 import re
 
@@ -35,6 +31,7 @@ class Refusal(str):
 
 def registering(registry):
     """A decorator factory: @rule(id, meaning) registers a rule in `registry` and tags its refusals with the id."""
+
     def rule(rule_id, meaning):
         def register(func):
             def apply(value):
@@ -51,7 +48,9 @@ def registering(registry):
             apply.meaning = meaning
             registry[rule_id] = apply
             return apply
+
         return register
+
     return rule
 
 

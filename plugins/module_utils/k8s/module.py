@@ -11,27 +11,24 @@ then `apply(module, objects, result)` fills `result`; our own errors (AcstorErro
 else is a bug and keeps its traceback.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import copy
 
 try:
     from kubernetes.client.exceptions import ApiException
     from kubernetes.dynamic.exceptions import ResourceNotFoundError
     from urllib3.exceptions import HTTPError as TransportError
+
     KUBERNETES_ERRORS = (ApiException, ResourceNotFoundError, TransportError)
 except ImportError:  # kubernetes.core's module setup reports the missing library
     KUBERNETES_ERRORS = ()
 
+from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common_inputs
+from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
+from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import KubernetesObjects
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import CoreException
-from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
-from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common_inputs
-from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import KubernetesObjects
 
 WAIT_SPEC = dict(
     wait=dict(type="bool", default=True),

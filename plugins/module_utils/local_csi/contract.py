@@ -8,10 +8,6 @@ them equal to this file: the standalone boot script (roles/nvme_stripe/files/acs
 which runs on the node without the collection) and the role defaults that repeat a value.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 # The models the driver takes without diskSelection.addonModels, compared trimmed and case-insensitive
 # (internal/pkg/probe/filter.go DefaultDiskModels).
 DISK_MODELS = (

@@ -10,10 +10,6 @@ only when it is not installed. The role's input checks against the node (support
 products, sysctls the kernel has, the inotify floor, kernel modules the kernel knows) too.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
@@ -34,15 +30,26 @@ INOTIFY_INSTANCES_FLOOR = 1024
 # entry wins). modules_from_packages: kernel modules that only exist once the packages are installed
 # (Ubuntu cloud kernels ship nvme_tcp in linux-modules-extra).
 OS_SUPPORT = {
-    "Debian": {"name": "Debian", "major_versions": ("12", "13"), "package_manager": "apt",
-               "modules_from_packages": ()},
-    "Ubuntu": {"name": "Ubuntu", "major_versions": ("22", "24"), "package_manager": "apt",
-               "modules_from_packages": ("nvme_tcp",)},
-    "RedHat": {"name": "RHEL 9 family", "major_versions": ("9",), "package_manager": "dnf",
-               "modules_from_packages": ()},
+    "Debian": {"name": "Debian", "major_versions": ("12", "13"), "package_manager": "apt", "modules_from_packages": ()},
+    "Ubuntu": {
+        "name": "Ubuntu",
+        "major_versions": ("22", "24"),
+        "package_manager": "apt",
+        "modules_from_packages": ("nvme_tcp",),
+    },
+    "RedHat": {
+        "name": "RHEL 9 family",
+        "major_versions": ("9",),
+        "package_manager": "dnf",
+        "modules_from_packages": (),
+    },
     # ansible-core reports Azure Linux (os-release ID=azurelinux) as distribution and os_family "Azurelinux".
-    "Azurelinux": {"name": "Azure Linux", "major_versions": ("3",), "package_manager": "tdnf",
-                   "modules_from_packages": ()},
+    "Azurelinux": {
+        "name": "Azure Linux",
+        "major_versions": ("3",),
+        "package_manager": "tdnf",
+        "modules_from_packages": (),
+    },
 }
 OS_FACT_NAMES = ("distribution", "distribution_version", "distribution_major_version", "os_family")
 
@@ -64,16 +71,19 @@ def os_errors(os_info):
     support = os_support(os_info)
     if support and os_info.get("distribution_major_version") in support["major_versions"]:
         return []
-    return ["unsupported OS %s %s (supported: %s)" % (os_info.get("distribution"), os_info.get("distribution_version"),
-                                                      SUPPORTED_OS)]
+    return [
+        "unsupported OS %s %s (supported: %s)"
+        % (os_info.get("distribution"), os_info.get("distribution_version"), SUPPORTED_OS)
+    ]
 
 
 def product_errors(products):
     choices = ", ".join(KNOWN_PRODUCTS)
     if not products:
         return ["node_prep_products is empty; choose from " + choices]
-    unknown = [name for index, name in enumerate(products)
-               if name not in KNOWN_PRODUCTS and name not in products[:index]]
+    unknown = [
+        name for index, name in enumerate(products) if name not in KNOWN_PRODUCTS and name not in products[:index]
+    ]
     if unknown:
         return ["unknown product(s) %s in node_prep_products; choose from %s" % (", ".join(unknown), choices)]
     return []
@@ -83,8 +93,11 @@ def sysctl_errors(products, minimums, live):
     """Names the kernel lacks, and an inotify instances minimum below the Edge Volumes floor."""
     errors = ["sysctl %s does not exist on this kernel" % name for name in minimums if name not in live]
     instances = minimums.get(INOTIFY_INSTANCES, INOTIFY_INSTANCES_FLOOR)
-    if ("edge_volumes" in (products or []) and re.fullmatch("[0-9]+", str(instances))
-            and int(instances) < INOTIFY_INSTANCES_FLOOR):
+    if (
+        "edge_volumes" in (products or [])
+        and re.fullmatch("[0-9]+", str(instances))
+        and int(instances) < INOTIFY_INSTANCES_FLOOR
+    ):
         floor = INOTIFY_INSTANCES_FLOOR
         errors.append("%s %s is below the %d Edge Volumes needs" % (INOTIFY_INSTANCES, instances, floor))
     return errors
@@ -93,8 +106,11 @@ def sysctl_errors(products, minimums, live):
 def kernel_module_errors(os_info, unknown, kernel_release):
     """Modules the running kernel lacks, except those the OS's packages bring (installed in this run)."""
     from_packages = (os_support(os_info) or {}).get("modules_from_packages", ())
-    return ["kernel module %s is unknown to kernel %s" % (name, kernel_release)
-            for name in unknown if name not in from_packages]
+    return [
+        "kernel module %s is unknown to kernel %s" % (name, kernel_release)
+        for name in unknown
+        if name not in from_packages
+    ]
 
 
 def input_errors(os_info, products, minimums, live, modules_unknown, kernel_release):
@@ -169,8 +185,14 @@ def describe_kernel_modules(wanted, loaded, builtin, available, aliases, persist
     result = {}
     for name in wanted:
         if not isinstance(name, str) or not KERNEL_MODULE_NAME.fullmatch(name):
-            result[name] = {"valid": False, "known": False, "loaded": False, "builtin": False, "persisted": False,
-                            "module": None}
+            result[name] = {
+                "valid": False,
+                "known": False,
+                "loaded": False,
+                "builtin": False,
+                "persisted": False,
+                "module": None,
+            }
             continue
         module = normalize_module_name(name)
         if module not in available and module not in builtin and module not in loaded:
@@ -190,8 +212,7 @@ def describe_kernel_modules(wanted, loaded, builtin, available, aliases, persist
 
 def plan_kernel_modules(modules):
     """Valid module names that are not loaded now or not listed for boot, in the order given."""
-    return [name for name, state in modules.items()
-            if state["valid"] and not (state["loaded"] and state["persisted"])]
+    return [name for name, state in modules.items() if state["valid"] and not (state["loaded"] and state["persisted"])]
 
 
 def select_packages(packages_by_os, os_info, kernel_release):

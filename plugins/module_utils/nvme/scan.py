@@ -10,10 +10,6 @@ data (strings and dicts); nvme/inventory.build_inventory turns it into an invent
 same shape is what tests/unit/fixtures/nvme/ records from the lab VMs.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import os
 
@@ -102,8 +98,12 @@ def _read_lvm(run, snapshot, wanted):
 
 def _read_sysfs(files, snapshot):
     links = {}
-    for pattern in ("/dev/disk/by-id/*", "/sys/block/nvme*/device", "/sys/class/nvme-subsystem/*/nvme*",
-                    "/sys/block/md*/slaves/*"):
+    for pattern in (
+        "/dev/disk/by-id/*",
+        "/sys/block/nvme*/device",
+        "/sys/class/nvme-subsystem/*/nvme*",
+        "/sys/block/md*/slaves/*",
+    ):
         links.update(files.links(pattern))
     snapshot["links"] = links
     attrs = {}
@@ -120,7 +120,7 @@ def _read_records(files, snapshot):
     records = {}
     for path in sorted(files.glob(os.path.join(contract.RECORD_DIR, "*.json"))):
         try:
-            records[os.path.basename(path)[:-len(".json")]] = json.loads(files.read(path, "{}"))
+            records[os.path.basename(path)[: -len(".json")]] = json.loads(files.read(path, "{}"))
         except ValueError:
             snapshot["errors"].append("unreadable stripe record %s" % path)
     snapshot["records"] = records

@@ -12,10 +12,6 @@ its stripe, create, activate and destroy it, and which kernel modules it needs; 
 Pure: no commands, no files.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import mdadm_uuid_format, normalize_md_uuid
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import Action, ExistingStripe
@@ -71,7 +67,7 @@ class LvmBackend:
             return None
         tagged = [vg for vg, entry in by_vg.items() if spec.tag in entry["tags"]]
         vg = tagged[0] if tagged else spec.vg_name
-        members = sorted(path[len("/dev/"):] for path in by_vg[vg]["pvs"])
+        members = sorted(path[len("/dev/") :] for path in by_vg[vg]["pvs"])
         existing = ExistingStripe(backend="lvm", device="", members=members, vg=vg, vg_tags=by_vg[vg]["tags"])
         for row in inventory.lvs:
             if row.get("vg_name") != vg:
@@ -97,8 +93,13 @@ class LvmBackend:
 
     def can_resume(self, spec, existing, member_names):
         """Our tagged VG over exactly these members with no LV yet: a build interrupted after vgcreate."""
-        return (spec.mode == "volume" and not existing.lv and not existing.other_lvs and spec.tag in existing.vg_tags
-                and sorted(existing.members) == member_names)
+        return (
+            spec.mode == "volume"
+            and not existing.lv
+            and not existing.other_lvs
+            and spec.tag in existing.vg_tags
+            and sorted(existing.members) == member_names
+        )
 
     def missing_volume(self, spec, existing):
         return "" if existing.lv else "volume group %s has no LV %s" % (existing.vg, spec.lv_name)
@@ -120,11 +121,27 @@ class LvmBackend:
             commands.append(["vgcreate", "--yes"] + tags + [spec.vg_name] + list(member_paths))
         if spec.mode == "volume":
             count = len(member_paths)
-            lvcreate = ["lvcreate", "--yes", "--wipesignatures", "y", "--addtag", spec.tag, "--name", spec.lv_name,
-                        "--extents", "100%FREE"]
+            lvcreate = [
+                "lvcreate",
+                "--yes",
+                "--wipesignatures",
+                "y",
+                "--addtag",
+                spec.tag,
+                "--name",
+                spec.lv_name,
+                "--extents",
+                "100%FREE",
+            ]
             if count > 1:
-                lvcreate += ["--type", "raid0", "--stripes", str(count), "--stripesize",
-                             "%dk" % (spec.stripe_bytes // 1024)]
+                lvcreate += [
+                    "--type",
+                    "raid0",
+                    "--stripes",
+                    str(count),
+                    "--stripesize",
+                    "%dk" % (spec.stripe_bytes // 1024),
+                ]
             commands.append(lvcreate + [spec.vg_name])
         return commands
 
@@ -136,8 +153,13 @@ class LvmBackend:
 
     def reused_actions(self, spec, existing, inventory):
         if spec.mode == "csi_vg" and spec.tag not in existing.vg_tags:
-            return [Action("command", "tag volume group %s as %s" % (existing.vg, spec.tag),
-                           ["vgchange", "--addtag", spec.tag, existing.vg])]
+            return [
+                Action(
+                    "command",
+                    "tag volume group %s as %s" % (existing.vg, spec.tag),
+                    ["vgchange", "--addtag", spec.tag, existing.vg],
+                )
+            ]
         return []
 
     def destroy_actions(self, spec, existing, inventory):
@@ -145,20 +167,29 @@ class LvmBackend:
         labels = ", ".join(device_label(inventory, m) for m in existing.members)
         lvs = ([existing.lv] if existing.lv else []) + existing.other_lvs
         return [
-            Action("command", "remove volume group %s%s" % (existing.vg, " and its LVs " + ", ".join(lvs) if lvs else ""),
-                   ["vgremove", "--yes", "--force", existing.vg],
-                   destroys=["volume group %s with LVs %s" % (existing.vg, ", ".join(lvs) or "none")]),
-            Action("command", "remove LVM labels from %s" % names,
-                   ["pvremove", "--yes", "--force", "--force"] + _member_paths(existing),
-                   destroys=["LVM physical volumes %s" % labels]),
+            Action(
+                "command",
+                "remove volume group %s%s" % (existing.vg, " and its LVs " + ", ".join(lvs) if lvs else ""),
+                ["vgremove", "--yes", "--force", existing.vg],
+                destroys=["volume group %s with LVs %s" % (existing.vg, ", ".join(lvs) or "none")],
+            ),
+            Action(
+                "command",
+                "remove LVM labels from %s" % names,
+                ["pvremove", "--yes", "--force", "--force"] + _member_paths(existing),
+                destroys=["LVM physical volumes %s" % labels],
+            ),
         ]
 
     def forgotten_actions(self, spec, existing, inventory):
         return []
 
     def record_fields(self, spec):
-        return {"volume_group": spec.vg_name, "logical_volume": spec.lv_name if spec.mode == "volume" else "",
-                "rebuilds": True}
+        return {
+            "volume_group": spec.vg_name,
+            "logical_volume": spec.lv_name if spec.mode == "volume" else "",
+            "rebuilds": True,
+        }
 
 
 class MdadmBackend:
@@ -174,8 +205,10 @@ class MdadmBackend:
     def member_count_error(self, members):
         if len(members) != 1:
             return ""
-        return ("backend mdadm needs at least 2 devices for RAID0, got 1 (%s); use backend lvm for a single disk"
-                % members[0].path)
+        return (
+            "backend mdadm needs at least 2 devices for RAID0, got 1 (%s); use backend lvm for a single disk"
+            % members[0].path
+        )
 
     def find_existing(self, spec, inventory, record):
         """The array named for this stripe or with its recorded UUID; when not assembled, its members' superblocks."""
@@ -183,21 +216,40 @@ class MdadmBackend:
         for md in inventory.md_arrays.values():
             if md.array_name == spec.name or (recorded_uuid and md.uuid == recorded_uuid):
                 return ExistingStripe(
-                    backend="mdadm", device="/dev/md/%s" % spec.name, members=list(md.members), level=md.level,
-                    stripes=md.raid_disks, stripe_size=md.chunk_size, active=md.array_state not in ("", "inactive"),
-                    uuid=md.uuid, size=_device_size(inventory, md.name))
+                    backend="mdadm",
+                    device="/dev/md/%s" % spec.name,
+                    members=list(md.members),
+                    level=md.level,
+                    stripes=md.raid_disks,
+                    stripe_size=md.chunk_size,
+                    active=md.array_state not in ("", "inactive"),
+                    uuid=md.uuid,
+                    size=_device_size(inventory, md.name),
+                )
         # not assembled: the superblocks on the disks still name the array
-        members = [n for n in inventory.namespaces if n.in_use.md and (
-            n.in_use.md["name"] == spec.name or (recorded_uuid and n.in_use.md["uuid"] == recorded_uuid))]
+        members = [
+            n
+            for n in inventory.namespaces
+            if n.in_use.md
+            and (n.in_use.md["name"] == spec.name or (recorded_uuid and n.in_use.md["uuid"] == recorded_uuid))
+        ]
         if members:
-            return ExistingStripe(backend="mdadm", device="/dev/md/%s" % spec.name,
-                                  members=[n.name for n in members], level="raid0", active=False,
-                                  uuid=members[0].in_use.md["uuid"])
+            return ExistingStripe(
+                backend="mdadm",
+                device="/dev/md/%s" % spec.name,
+                members=[n.name for n in members],
+                level="raid0",
+                active=False,
+                uuid=members[0].in_use.md["uuid"],
+            )
         return None
 
     def _arrays(self, inventory, spec, existing):
-        return [md for md in inventory.md_arrays.values()
-                if md.array_name == spec.name or (existing.uuid and md.uuid == existing.uuid)]
+        return [
+            md
+            for md in inventory.md_arrays.values()
+            if md.array_name == spec.name or (existing.uuid and md.uuid == existing.uuid)
+        ]
 
     def stripe_node(self, inventory, spec, existing):
         arrays = self._arrays(inventory, spec, existing)
@@ -217,16 +269,29 @@ class MdadmBackend:
         return []
 
     def create_argvs(self, spec, member_paths, resume=False):
-        return [["mdadm", "--create", spec.device_path, "--run", "--level=0", "--metadata=1.2",
-                 "--raid-devices=%d" % len(member_paths), "--chunk=%d" % (spec.stripe_bytes // 1024),
-                 "--name=%s" % spec.name, "--homehost=any"] + list(member_paths)]
+        return [
+            [
+                "mdadm",
+                "--create",
+                spec.device_path,
+                "--run",
+                "--level=0",
+                "--metadata=1.2",
+                "--raid-devices=%d" % len(member_paths),
+                "--chunk=%d" % (spec.stripe_bytes // 1024),
+                "--name=%s" % spec.name,
+                "--homehost=any",
+            ]
+            + list(member_paths)
+        ]
 
     def built_actions(self, spec):
         return [Action("md_conf", "record array %s in mdadm.conf" % spec.device_path, path=spec.device_path)]
 
     def activate_argv(self, spec, existing):
-        return ["mdadm", "--assemble", spec.device_path, "--uuid", mdadm_uuid_format(existing.uuid)] + \
-            _member_paths(existing)
+        return ["mdadm", "--assemble", spec.device_path, "--uuid", mdadm_uuid_format(existing.uuid)] + _member_paths(
+            existing
+        )
 
     def reused_actions(self, spec, existing, inventory):
         if md_conf_has(inventory, existing.uuid):
@@ -240,18 +305,32 @@ class MdadmBackend:
         arrays = [a for a in inventory.md_arrays.values() if a.uuid == existing.uuid or a.array_name == spec.name]
         if arrays:
             device = arrays[0].path
-            actions.append(Action("command", "stop md array %s" % device, ["mdadm", "--stop", device],
-                                  destroys=["md array %s (%s)" % (device, labels)]))
-        actions.append(Action("command", "erase md superblocks on %s" % names,
-                              ["mdadm", "--zero-superblock", "--force"] + _member_paths(existing),
-                              destroys=["md superblocks on %s" % labels]))
+            actions.append(
+                Action(
+                    "command",
+                    "stop md array %s" % device,
+                    ["mdadm", "--stop", device],
+                    destroys=["md array %s (%s)" % (device, labels)],
+                )
+            )
+        actions.append(
+            Action(
+                "command",
+                "erase md superblocks on %s" % names,
+                ["mdadm", "--zero-superblock", "--force"] + _member_paths(existing),
+                destroys=["md superblocks on %s" % labels],
+            )
+        )
         return actions
 
     def forgotten_actions(self, spec, existing, inventory):
         if existing is None or not existing.uuid or not md_conf_has(inventory, existing.uuid):
             return []
-        return [Action("md_conf", "remove array %s from mdadm.conf" % spec.device_path, path=spec.device_path,
-                       content="absent")]
+        return [
+            Action(
+                "md_conf", "remove array %s from mdadm.conf" % spec.device_path, path=spec.device_path, content="absent"
+            )
+        ]
 
     def record_fields(self, spec):
         return {"volume_group": "", "logical_volume": "", "rebuilds": spec.mode == "volume"}

@@ -8,10 +8,6 @@ that it is unit tested as a table of current state x spec -> plan/error. What di
 LVM and mdadm is stated in stripe/backends.py; the spec and the plan types are in stripe/spec.py.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import os
 
@@ -46,7 +42,7 @@ def _resolve_entry(entry, inventory):
             return None, "device %s is unknown: no such /dev/disk/by-id link" % text
         target_name = inventory.by_id[text].rstrip("/").rsplit("/", 1)[-1]
     elif text.startswith("/dev/"):
-        target_name = text[len("/dev/"):]
+        target_name = text[len("/dev/") :]
     if target_name is not None:
         namespace = inventory.namespace(target_name)
         if namespace:
@@ -61,8 +57,10 @@ def _resolve_entry(entry, inventory):
     if len(matches) == 1:
         return matches[0], None
     if len(matches) > 1:
-        return None, ("serial %s names %d namespaces of one controller (%s): give their /dev/disk/by-id links"
-                      % (text, len(matches), ", ".join(n.path for n in matches)))
+        return None, (
+            "serial %s names %d namespaces of one controller (%s): give their /dev/disk/by-id links"
+            % (text, len(matches), ", ".join(n.path for n in matches))
+        )
     return None, "device %s is unknown: no NVMe namespace has that serial or path" % text
 
 
@@ -78,11 +76,16 @@ def _lost_members_error(spec, inventory, record):
     lost = [m for m in record.get("members", []) if m.get("serial") and m["serial"] not in present]
     if not lost:
         return ""
-    return ("stripe %s is missing member(s) %s (recorded in %s): RAID0 cannot run with a member missing, so the "
-            "stripe and its data are unavailable until the disk is back; nothing was changed (force: true builds a "
-            "new, empty stripe on the disks present)"
-            % (spec.name, ", ".join("%s (%s)" % (m["serial"], m.get("by_id") or "no by-id link") for m in lost),
-               contract.record_path(spec.name)))
+    return (
+        "stripe %s is missing member(s) %s (recorded in %s): RAID0 cannot run with a member missing, so the "
+        "stripe and its data are unavailable until the disk is back; nothing was changed (force: true builds a "
+        "new, empty stripe on the disks present)"
+        % (
+            spec.name,
+            ", ".join("%s (%s)" % (m["serial"], m.get("by_id") or "no by-id link") for m in lost),
+            contract.record_path(spec.name),
+        )
+    )
 
 
 def _members_from_devices(spec, inventory, errors):
@@ -94,12 +97,16 @@ def _members_from_devices(spec, inventory, errors):
             errors.append(error)
             continue
         if namespace.name in seen:
-            errors.append("device %s is a duplicate: it is the same namespace (%s) as %s"
-                          % (entry, namespace.path, seen[namespace.name]))
+            errors.append(
+                "device %s is a duplicate: it is the same namespace (%s) as %s"
+                % (entry, namespace.path, seen[namespace.name])
+            )
             continue
         seen[namespace.name] = entry
         if namespace.device_class == "os":
-            errors.append("device %s is the OS disk (%s): refusing to use it" % (entry, "; ".join(namespace.os_reasons)))
+            errors.append(
+                "device %s is the OS disk (%s): refusing to use it" % (entry, "; ".join(namespace.os_reasons))
+            )
             continue
         members.append(namespace)
     return members
@@ -115,7 +122,8 @@ def _members_from_selector(spec, inventory, record, existing, errors):
         min_size = 0
     count = selector.get("count")
     candidates = [
-        n for n in inventory.namespaces
+        n
+        for n in inventory.namespaces
         if n.device_class != "os"
         and (wanted_class in (None, "", "any") or n.device_class == wanted_class)
         and (not models or model_key(n.model) in models)
@@ -124,19 +132,26 @@ def _members_from_selector(spec, inventory, record, existing, errors):
     recorded = set(_recorded_serials(record))
     existing_names = set(existing.members) if existing else set()
     # prefer this stripe's own members, then blank disks; serial order makes the choice stable
-    candidates.sort(key=lambda n: (
-        0 if (n.serial in recorded or n.name in existing_names) else 1,
-        1 if n.in_use.any else 0,
-        n.serial,
-    ))
+    candidates.sort(
+        key=lambda n: (
+            0 if (n.serial in recorded or n.name in existing_names) else 1,
+            1 if n.in_use.any else 0,
+            n.serial,
+        )
+    )
     needed = int(count) if count is not None else max(len(candidates), 1)
     if count is not None and int(count) < 1:
         errors.append("selector count %r must be at least 1" % (count,))
     elif len(candidates) < needed or not candidates:
         errors.append(
             "selector %s matches %d disk(s) (%s), fewer than the %d needed"
-            % (json.dumps(selector, sort_keys=True), len(candidates),
-               ", ".join("%s %s %s" % (n.path, n.serial, n.model) for n in candidates) or "none", needed))
+            % (
+                json.dumps(selector, sort_keys=True),
+                len(candidates),
+                ", ".join("%s %s %s" % (n.path, n.serial, n.model) for n in candidates) or "none",
+                needed,
+            )
+        )
     return candidates[:needed]
 
 
@@ -145,10 +160,15 @@ def _size_spread_error(spec, members):
     spread = (max(sizes) - min(sizes)) * 100.0 / max(sizes) if max(sizes) else 0.0
     if spread <= spec.size_tolerance:
         return ""
-    return ("devices have mixed sizes (%s): they differ by %.1f%%, more than size_tolerance %s%% "
-            "(RAID0 uses the smallest size on every member)"
-            % (", ".join("%s (serial %s)=%s" % (n.path, n.serial, human_size(n.size)) for n in members), spread,
-               spec.size_tolerance))
+    return (
+        "devices have mixed sizes (%s): they differ by %.1f%%, more than size_tolerance %s%% "
+        "(RAID0 uses the smallest size on every member)"
+        % (
+            ", ".join("%s (serial %s)=%s" % (n.path, n.serial, human_size(n.size)) for n in members),
+            spread,
+            spec.size_tolerance,
+        )
+    )
 
 
 def resolve_members(spec, inventory, record=None, existing=None):
@@ -213,8 +233,13 @@ def offences(namespace, spec, existing, recorded_serials=()):
 
 
 def _member_view(namespace):
-    return {"serial": namespace.serial, "path": namespace.path, "by_id": namespace.stable_id,
-            "model": namespace.model, "size": namespace.size}
+    return {
+        "serial": namespace.serial,
+        "path": namespace.path,
+        "by_id": namespace.stable_id,
+        "model": namespace.model,
+        "size": namespace.size,
+    }
 
 
 def _geometry(spec, count, size=0):
@@ -222,16 +247,24 @@ def _geometry(spec, count, size=0):
         return {"level": "csi_vg", "stripes": count, "stripe_size": 0, "size": size}
     level = backend_for(spec.backend).level(count)
     stripe_size = spec.stripe_bytes if level == "raid0" else 0
-    return {"level": level, "stripes": count, "stripe_size": stripe_size,
-            "stripe_size_human": human_size(stripe_size) if stripe_size else "", "size": size}
+    return {
+        "level": level,
+        "stripes": count,
+        "stripe_size": stripe_size,
+        "stripe_size_human": human_size(stripe_size) if stripe_size else "",
+        "size": size,
+    }
 
 
 def _existing_geometry(spec, existing):
     if not existing:
         return None
-    return {"level": existing.level or ("csi_vg" if spec.mode == "csi_vg" else ""),
-            "stripes": existing.stripes or len(existing.members), "stripe_size": existing.stripe_size,
-            "size": existing.size}
+    return {
+        "level": existing.level or ("csi_vg" if spec.mode == "csi_vg" else ""),
+        "stripes": existing.stripes or len(existing.members),
+        "stripe_size": existing.stripe_size,
+        "size": existing.size,
+    }
 
 
 def mkfs_argv(spec, count, overwrite):
@@ -334,14 +367,19 @@ def _half_made_fs(inventory, spec):
 
 
 def _state_view(members, geometry, filesystem, mount):
-    return {"members": [m["serial"] + " " + m["by_id"] for m in members], "geometry": geometry,
-            "filesystem": filesystem, "mount": mount}
+    return {
+        "members": [m["serial"] + " " + m["by_id"] for m in members],
+        "geometry": geometry,
+        "filesystem": filesystem,
+        "mount": mount,
+    }
 
 
 def _existing_members_view(inventory, existing):
     names = existing.members if existing else []
-    return sorted((_member_view(inventory.namespace(m)) for m in names if inventory.namespace(m)),
-                  key=lambda m: m["serial"])
+    return sorted(
+        (_member_view(inventory.namespace(m)) for m in names if inventory.namespace(m)), key=lambda m: m["serial"]
+    )
 
 
 def _destroy_existing(plan, spec, existing, inventory, unmount):
@@ -363,8 +401,13 @@ def _layout_mismatches(spec, existing, members, inventory):
     backend = backend_for(spec.backend)
     mismatches = []
     if sorted(existing.members) != sorted(n.name for n in members):
-        mismatches.append("members %s, wanted %s" % (
-            ", ".join(sorted(_serial_of(inventory, m) for m in existing.members)), ", ".join(n.serial for n in members)))
+        mismatches.append(
+            "members %s, wanted %s"
+            % (
+                ", ".join(sorted(_serial_of(inventory, m) for m in existing.members)),
+                ", ".join(n.serial for n in members),
+            )
+        )
     want = _geometry(spec, len(members))
     if spec.mode == "volume" and existing.active:
         missing = backend.missing_volume(spec, existing)
@@ -373,8 +416,9 @@ def _layout_mismatches(spec, existing, members, inventory):
         elif existing.level and not backend.same_level(existing.level, want["level"]):
             mismatches.append("level %s, wanted %s" % (existing.level, want["level"]))
         if want["level"] == "raid0" and existing.stripe_size and existing.stripe_size != want["stripe_size"]:
-            mismatches.append("stripe size %s, wanted %s" % (human_size(existing.stripe_size),
-                                                             human_size(want["stripe_size"])))
+            mismatches.append(
+                "stripe size %s, wanted %s" % (human_size(existing.stripe_size), human_size(want["stripe_size"]))
+            )
         if want["level"] == "raid0" and existing.stripes and existing.stripes != len(members):
             mismatches.append("%d stripes, wanted %d" % (existing.stripes, len(members)))
     return mismatches + backend.foreign(spec, existing)
@@ -416,8 +460,16 @@ class _PresentPlan:
         self.fs = ("", "", None)  # type, uuid, alignment
 
     def run(self):
-        steps = (self.choose_members, self.describe_before, self.check_layout, self.check_disks, self.check_record,
-                 self.build_or_reuse, self.mount, self.record_stripe)
+        steps = (
+            self.choose_members,
+            self.describe_before,
+            self.check_layout,
+            self.check_disks,
+            self.check_record,
+            self.build_or_reuse,
+            self.mount,
+            self.record_stripe,
+        )
         for step in steps:
             if not step():
                 self.plan.actions = []
@@ -435,10 +487,12 @@ class _PresentPlan:
         self.mounted_at = list(stripe_node.mountpoints) if stripe_node else []
         self.fs = _fs_state(self.inventory, self.spec, existing)
         fstype, fsuuid, alignment = self.fs
-        self.plan.before = _state_view(_existing_members_view(self.inventory, existing),
-                                       _existing_geometry(self.spec, existing),
-                                       {"type": fstype, "uuid": fsuuid, "alignment": alignment} if existing else None,
-                                       {"path": self.mounted_at[0]} if self.mounted_at else None)
+        self.plan.before = _state_view(
+            _existing_members_view(self.inventory, existing),
+            _existing_geometry(self.spec, existing),
+            {"type": fstype, "uuid": fsuuid, "alignment": alignment} if existing else None,
+            {"path": self.mounted_at[0]} if self.mounted_at else None,
+        )
         return True
 
     def check_layout(self):
@@ -449,8 +503,10 @@ class _PresentPlan:
             return True
         mismatches = _layout_mismatches(spec, existing, self.members, self.inventory)
         if mismatches and not spec.force:
-            self.plan.errors.append("stripe %s exists with different layout (%s): reshaping is not supported; "
-                                    "force: true destroys it and builds it again" % (spec.name, "; ".join(mismatches)))
+            self.plan.errors.append(
+                "stripe %s exists with different layout (%s): reshaping is not supported; "
+                "force: true destroys it and builds it again" % (spec.name, "; ".join(mismatches))
+            )
             return False
         self.recreate = bool(mismatches)
         self.reason = "; ".join(mismatches)
@@ -462,17 +518,21 @@ class _PresentPlan:
         for namespace in self.members:
             found, hard_found = offences(namespace, self.spec, self.existing, self.recorded_serials)
             if found:
-                offending.append("%s (%s, serial %s): %s"
-                                 % (namespace.path, namespace.stable_id, namespace.serial, "; ".join(found)))
+                offending.append(
+                    "%s (%s, serial %s): %s" % (namespace.path, namespace.stable_id, namespace.serial, "; ".join(found))
+                )
             if hard_found:
                 hard.append("%s (serial %s): %s" % (namespace.path, namespace.serial, "; ".join(hard_found)))
         if offending and not self.spec.force:
-            self.plan.errors.append("refusing to touch devices that hold data this stripe did not create (set force: "
-                                    "true to wipe them): " + " | ".join(offending))
+            self.plan.errors.append(
+                "refusing to touch devices that hold data this stripe did not create (set force: "
+                "true to wipe them): " + " | ".join(offending)
+            )
             return False
         if hard:
-            self.plan.errors.append("devices are in use and force cannot clear that (unmount or stop them first): "
-                                    + " | ".join(hard))
+            self.plan.errors.append(
+                "devices are in use and force cannot clear that (unmount or stop them first): " + " | ".join(hard)
+            )
             return False
         return True
 
@@ -485,7 +545,8 @@ class _PresentPlan:
             self.plan.errors.append(
                 "stripe %s was recorded on this node (%s) but is gone and its members are blank: its data is lost; "
                 "set ephemeral: true (local disks wiped by deallocation) or force: true to build it again"
-                % (spec.name, contract.record_path(spec.name)))
+                % (spec.name, contract.record_path(spec.name))
+            )
             return False
         self.reason = "ephemeral rebuild: every member is blank"
         return True
@@ -510,34 +571,53 @@ class _PresentPlan:
         if not self.record or self.record.get("pending"):
             # Written before the first destructive command: if the run dies half-way, the rerun knows
             # these disks were being built by us (the boot unit leaves a pending record alone).
-            plan.actions.append(Action("record", "record the members of stripe %s before building it" % spec.name,
-                                       path=contract.record_path(spec.name), content="pending"))
+            plan.actions.append(
+                Action(
+                    "record",
+                    "record the members of stripe %s before building it" % spec.name,
+                    path=contract.record_path(spec.name),
+                    content="pending",
+                )
+            )
         for namespace in members:
             self._clear_member(namespace)
         for argv in create_argvs(spec, [n.path for n in members], resume=self.resume):
             plan.actions.append(Action("command", _describe(argv, spec, self.reason), argv))
         plan.actions.extend(self.backend.built_actions(spec))
         made = spec.mode == "volume" and spec.filesystem != "none"
-        self.fs = (spec.filesystem if spec.mode == "volume" else "", "",
-                   expected_alignment(spec, len(members)) if made else None)
+        self.fs = (
+            spec.filesystem if spec.mode == "volume" else "",
+            "",
+            expected_alignment(spec, len(members)) if made else None,
+        )
 
     def _clear_member(self, namespace):
         found, _hard = offences(namespace, self.spec, None if self.recreate else self.existing, self.recorded_serials)
         if found and (self.recreate or namespace.in_use.any):
-            self.plan.actions.append(Action("command", "wipe %s (serial %s)" % (namespace.path, namespace.serial),
-                                            ["wipefs", "--all", namespace.path],
-                                            destroys=["%s: %s" % (device_label(self.inventory, namespace.name),
-                                                                  "; ".join(found))]))
+            self.plan.actions.append(
+                Action(
+                    "command",
+                    "wipe %s (serial %s)" % (namespace.path, namespace.serial),
+                    ["wipefs", "--all", namespace.path],
+                    destroys=["%s: %s" % (device_label(self.inventory, namespace.name), "; ".join(found))],
+                )
+            )
         elif _our_orphan_pv(namespace, self.recorded_serials):
-            self.plan.actions.append(Action("command", "remove the PV an interrupted run left on %s (serial %s)"
-                                            % (namespace.path, namespace.serial), ["pvremove", "--yes", namespace.path]))
+            self.plan.actions.append(
+                Action(
+                    "command",
+                    "remove the PV an interrupted run left on %s (serial %s)" % (namespace.path, namespace.serial),
+                    ["pvremove", "--yes", namespace.path],
+                )
+            )
 
     def reuse(self):
         spec, existing = self.spec, self.existing
         if not existing.active:
             self._load_modules()
-            self.plan.actions.append(Action("command", "activate stripe %s" % spec.name,
-                                            self.backend.activate_argv(spec, existing)))
+            self.plan.actions.append(
+                Action("command", "activate stripe %s" % spec.name, self.backend.activate_argv(spec, existing))
+            )
         if spec.mode == "volume" and spec.filesystem != "none" and not self.ensure_filesystem():
             return False
         self.plan.actions.extend(self.backend.reused_actions(spec, existing, self.inventory))
@@ -550,39 +630,66 @@ class _PresentPlan:
         expected = expected_alignment(spec, count)
         if not self.existing.active:
             # what the device holds is only visible once it is active: decide at apply time
-            plan.actions.append(Action("ensure_fs", "create %s on %s unless it holds a filesystem already"
-                                       % (spec.filesystem, spec.device_path), mkfs_argv(spec, count, overwrite=False),
-                                       path=spec.device_path, content=spec.filesystem))
+            plan.actions.append(
+                Action(
+                    "ensure_fs",
+                    "create %s on %s unless it holds a filesystem already" % (spec.filesystem, spec.device_path),
+                    mkfs_argv(spec, count, overwrite=False),
+                    path=spec.device_path,
+                    content=spec.filesystem,
+                )
+            )
             self.fs = (spec.filesystem, fsuuid, None)
         elif _half_made_fs(self.inventory, spec):
-            plan.warnings.append("%s holds an xfs an interrupted mkfs left half-made (the kernel cannot mount it, so "
-                                 "it holds no data): making the filesystem again" % spec.device_path)
-            plan.actions.append(Action("command", "make %s on %s again (half-made by an interrupted mkfs)"
-                                       % (spec.filesystem, spec.device_path), mkfs_argv(spec, count, overwrite=True)))
+            plan.warnings.append(
+                "%s holds an xfs an interrupted mkfs left half-made (the kernel cannot mount it, so "
+                "it holds no data): making the filesystem again" % spec.device_path
+            )
+            plan.actions.append(
+                Action(
+                    "command",
+                    "make %s on %s again (half-made by an interrupted mkfs)" % (spec.filesystem, spec.device_path),
+                    mkfs_argv(spec, count, overwrite=True),
+                )
+            )
             self.fs = (spec.filesystem, "", expected)
         elif not fstype:
-            plan.actions.append(Action("command", "create %s on %s" % (spec.filesystem, spec.device_path),
-                                       mkfs_argv(spec, count, overwrite=False)))
+            plan.actions.append(
+                Action(
+                    "command",
+                    "create %s on %s" % (spec.filesystem, spec.device_path),
+                    mkfs_argv(spec, count, overwrite=False),
+                )
+            )
             self.fs = (spec.filesystem, fsuuid, expected)
         elif fstype != spec.filesystem:
             return self._reformat(fstype)
         elif alignment is not None and alignment != expected:
-            plan.warnings.append("filesystem on %s is aligned to %s, not to the stripe geometry %s; only a "
-                                 "reformat changes that" % (spec.device_path, alignment, expected))
+            plan.warnings.append(
+                "filesystem on %s is aligned to %s, not to the stripe geometry %s; only a "
+                "reformat changes that" % (spec.device_path, alignment, expected)
+            )
         return True
 
     def _reformat(self, fstype):
         plan, spec = self.plan, self.spec
         if not spec.force:
-            plan.errors.append("stripe device %s holds %s, not %s: force: true reformats it (its data is lost)"
-                               % (spec.device_path, fstype, spec.filesystem))
+            plan.errors.append(
+                "stripe device %s holds %s, not %s: force: true reformats it (its data is lost)"
+                % (spec.device_path, fstype, spec.filesystem)
+            )
             return False
         if self.mounted_at:
             plan.actions.append(Action("command", "unmount %s" % self.mounted_at[0], ["umount", self.mounted_at[0]]))
             self.mounted_at = []
-        plan.actions.append(Action("command", "reformat %s as %s" % (spec.device_path, spec.filesystem),
-                                   mkfs_argv(spec, len(self.members), overwrite=True),
-                                   destroys=["%s filesystem on %s" % (fstype, spec.device_path)]))
+        plan.actions.append(
+            Action(
+                "command",
+                "reformat %s as %s" % (spec.device_path, spec.filesystem),
+                mkfs_argv(spec, len(self.members), overwrite=True),
+                destroys=["%s filesystem on %s" % (fstype, spec.device_path)],
+            )
+        )
         self.fs = (spec.filesystem, "", expected_alignment(spec, len(self.members)))
         return True
 
@@ -593,16 +700,26 @@ class _PresentPlan:
         if not (spec.mount_path and spec.mode == "volume"):
             return True
         # a rebuild unmounts the stripe first: its mount is then neither in place nor someone else's
-        return _plan_mount(self.plan, spec, self.inventory, [] if self.recreate else self.mounted_at,
-                           released=self.mounted_at if self.recreate else [])
+        return _plan_mount(
+            self.plan,
+            spec,
+            self.inventory,
+            [] if self.recreate else self.mounted_at,
+            released=self.mounted_at if self.recreate else [],
+        )
 
     def record_stripe(self):
         plan, spec, members = self.plan, self.spec, self.members
         kept = self.existing if self.existing is not None and not self.recreate else None
         plan.record = build_record(spec, members, kept.uuid if kept else "")
         if plan.creates_stripe or _record_key(self.record or {}) != _record_key(plan.record):
-            plan.actions.append(Action("record", "record stripe %s in %s" % (spec.name, contract.record_path(spec.name)),
-                                       path=contract.record_path(spec.name)))
+            plan.actions.append(
+                Action(
+                    "record",
+                    "record stripe %s in %s" % (spec.name, contract.record_path(spec.name)),
+                    path=contract.record_path(spec.name),
+                )
+            )
         _fstype, fsuuid, alignment = self.fs
         volume = spec.mode == "volume"
         filesystem = {"type": plan.filesystem["type"], "uuid": fsuuid, "alignment": alignment} if volume else None
@@ -648,14 +765,17 @@ def _plan_mount(plan, spec, inventory, mounted_at, released=()):
     entry_lines = [e for e in inventory.fstab if os.path.normpath(e.mountpoint) == path]
     for entry in entry_lines:
         if entry.source not in ours:
-            plan.errors.append("mount path %s is already used by %s in /etc/fstab (line %d)"
-                               % (path, entry.source, entry.line_number))
+            plan.errors.append(
+                "mount path %s is already used by %s in /etc/fstab (line %d)" % (path, entry.source, entry.line_number)
+            )
             return False
     state = inventory.paths.get(path)
     # the entries of a released mount are the stripe's own files, not what the mount would hide
     if path not in mounted_at and path not in released and state and state.get("entries"):
-        plan.errors.append("mount path %s is a non-empty directory (%s): mounting would hide those files"
-                           % (path, ", ".join(state["entries"][:5])))
+        plan.errors.append(
+            "mount path %s is a non-empty directory (%s): mounting would hide those files"
+            % (path, ", ".join(state["entries"][:5]))
+        )
         return False
     current_lines = [ln for ln in inventory.fstab_text.splitlines() if _fstab_path(ln) == path]
     if current_lines != [line]:
@@ -681,17 +801,21 @@ def _plan_absent(plan, spec, inventory, existing, record):
     if existing is not None:
         if not spec.force:
             names = ", ".join("/dev/%s (%s)" % (m, _serial_of(inventory, m)) for m in existing.members)
-            plan.errors.append("state absent destroys stripe %s and the data on %s: set force: true to confirm"
-                               % (spec.name, names or "its members"))
+            plan.errors.append(
+                "state absent destroys stripe %s and the data on %s: set force: true to confirm"
+                % (spec.name, names or "its members")
+            )
             return plan
         _plan_destroy(plan, spec, inventory, existing)
     if mount_path and any(_fstab_path(ln) == os.path.normpath(mount_path) for ln in inventory.fstab_text.splitlines()):
-        plan.actions.append(Action("fstab", "remove mount %s from /etc/fstab" % mount_path,
-                                   path=os.path.normpath(mount_path), content=""))
+        plan.actions.append(
+            Action(
+                "fstab", "remove mount %s from /etc/fstab" % mount_path, path=os.path.normpath(mount_path), content=""
+            )
+        )
     plan.actions.extend(backend_for(spec.backend).forgotten_actions(spec, existing, inventory))
     if record:
-        plan.actions.append(Action("remove_file", "forget stripe %s" % spec.name,
-                                   path=contract.record_path(spec.name)))
+        plan.actions.append(Action("remove_file", "forget stripe %s" % spec.name, path=contract.record_path(spec.name)))
     plan.after = {}
     return plan
 
@@ -704,9 +828,20 @@ def _plan_destroy(plan, spec, inventory, existing):
     for mountpoint in mounted:
         plan.actions.append(Action("command", "unmount %s" % mountpoint, ["umount", mountpoint]))
     _destroy_existing(plan, spec, existing, inventory, unmount=False)
-    plan.actions.append(Action("command", "wipe remaining signatures on %s" % names,
-                               ["wipefs", "--all"] + ["/dev/" + m for m in existing.members]))
+    plan.actions.append(
+        Action(
+            "command",
+            "wipe remaining signatures on %s" % names,
+            ["wipefs", "--all"] + ["/dev/" + m for m in existing.members],
+        )
+    )
     fstype, fsuuid, alignment = _fs_state(inventory, spec, existing)
-    plan.before = dict(_state_view(_existing_members_view(inventory, existing), _existing_geometry(spec, existing),
-                                   {"type": fstype, "uuid": fsuuid, "alignment": alignment},
-                                   {"path": mounted[0]} if mounted else None), device=existing.device)
+    plan.before = dict(
+        _state_view(
+            _existing_members_view(inventory, existing),
+            _existing_geometry(spec, existing),
+            {"type": fstype, "uuid": fsuuid, "alignment": alignment},
+            {"path": mounted[0]} if mounted else None,
+        ),
+        device=existing.device,
+    )

@@ -7,10 +7,6 @@ Pure: the rules about one stripe's options, checked before the node is read; the
 node/inputs' (the same functions validate.yml runs).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
@@ -26,17 +22,38 @@ MIN_STRIPE_SIZE = 4096
 DEFAULT_SIZE_TOLERANCE = 5.0
 STRIPE_TAG_PREFIX = "acstor-edge-stripe-"
 RECORD_VERSION = 1
-DEFAULT_MOUNT_BEFORE = ("kubelet.service", "k3s.service", "k3s-agent.service", "rke2-server.service",
-                        "rke2-agent.service")
+DEFAULT_MOUNT_BEFORE = (
+    "kubelet.service",
+    "k3s.service",
+    "k3s-agent.service",
+    "rke2-server.service",
+    "rke2-agent.service",
+)
 FILESYSTEMS = ("xfs", "ext4", "none")
 BACKENDS = ("lvm", "mdadm")
 MODES = ("volume", "csi_vg")
 STATES = ("present", "absent")
 SELECTOR_KEYS = ("class", "models", "min_size", "count")
 SELECTOR_CLASSES = ("local", "other", "any")
-OPTION_NAMES = ("name", "state", "backend", "mode", "devices", "selector", "stripe_size", "filesystem", "mount_path",
-                "mount_options", "mount_before", "force", "ephemeral", "volume_group", "size_tolerance",
-                "extra_models", "update_initramfs")
+OPTION_NAMES = (
+    "name",
+    "state",
+    "backend",
+    "mode",
+    "devices",
+    "selector",
+    "stripe_size",
+    "filesystem",
+    "mount_path",
+    "mount_options",
+    "mount_before",
+    "force",
+    "ephemeral",
+    "volume_group",
+    "size_tolerance",
+    "extra_models",
+    "update_initramfs",
+)
 
 
 @dataclass
@@ -173,21 +190,39 @@ def validate_spec(spec, prefix=""):
     rules.check_choice(errors, option("filesystem"), spec.filesystem, FILESYSTEMS)
     if spec.mount_path and rules.check(errors, option("mount_path"), spec.mount_path, rules.mount_path):
         if spec.filesystem == "none" and spec.mode == "volume":
-            errors.append(rules.message(option("mount_path"), "%r needs a filesystem (filesystem is none)"
-                                        % spec.mount_path, "mode"))
+            errors.append(
+                rules.message(
+                    option("mount_path"), "%r needs a filesystem (filesystem is none)" % spec.mount_path, "mode"
+                )
+            )
     rules.check(errors, option("mount_options"), spec.mount_options, rules.mount_options)
     rules.check_list(errors, option("mount_before"), spec.mount_before, rules.unit_name)
     if spec.mode == "csi_vg":
         if spec.backend != "lvm":
-            errors.append(rules.message(option("backend"), "mode csi_vg needs backend lvm: the CSI driver stripes "
-                                        "each volume across the VG's PVs", "mode"))
+            errors.append(
+                rules.message(
+                    option("backend"),
+                    "mode csi_vg needs backend lvm: the CSI driver stripes each volume across the VG's PVs",
+                    "mode",
+                )
+            )
         if spec.mount_path:
-            errors.append(rules.message(option("mount_path"), "mode csi_vg creates no volume to mount: remove "
-                                        "mount path %r" % spec.mount_path, "mode"))
+            errors.append(
+                rules.message(
+                    option("mount_path"),
+                    "mode csi_vg creates no volume to mount: remove mount path %r" % spec.mount_path,
+                    "mode",
+                )
+            )
         if spec.filesystem != "none":
-            errors.append(rules.message(option("filesystem"), "mode csi_vg creates no filesystem (the CSI driver "
-                                        "formats each volume): set filesystem none, got %r" % spec.filesystem,
-                                        "mode"))
+            errors.append(
+                rules.message(
+                    option("filesystem"),
+                    "mode csi_vg creates no filesystem (the CSI driver "
+                    "formats each volume): set filesystem none, got %r" % spec.filesystem,
+                    "mode",
+                )
+            )
     if bool(spec.devices) == bool(spec.selector):
         errors.append(rules.message(option("devices"), "give exactly one of devices or selector", "one-of"))
     rules.check_list(errors, option("devices"), spec.devices, rules.single_line)
@@ -206,8 +241,11 @@ def _check_selector(errors, option, selector):
         return
     unknown = sorted(str(key) for key in selector if key not in SELECTOR_KEYS)
     if unknown:
-        errors.append(rules.message(option, "has unknown key(s) %s; known: %s"
-                                    % (", ".join(unknown), ", ".join(SELECTOR_KEYS)), "choice"))
+        errors.append(
+            rules.message(
+                option, "has unknown key(s) %s; known: %s" % (", ".join(unknown), ", ".join(SELECTOR_KEYS)), "choice"
+            )
+        )
     if selector.get("class") is not None:
         rules.check_choice(errors, option + ".class", selector["class"], SELECTOR_CLASSES)
     rules.check_list(errors, option + ".models", selector.get("models"), rules.single_line)
@@ -228,8 +266,9 @@ def stripe_option_errors(options, prefix=""):
         return [rules.message(prefix.rstrip(".") or "options", "must be a dict, got %r" % (options,), "dict")]
     unknown = sorted(str(key) for key in options if key not in OPTION_NAMES)
     if unknown:
-        errors.append(rules.message(prefix.rstrip(".") or "options", "has unknown option(s) %s" % ", ".join(unknown),
-                                    "choice"))
+        errors.append(
+            rules.message(prefix.rstrip(".") or "options", "has unknown option(s) %s" % ", ".join(unknown), "choice")
+        )
 
     def given(key):
         value = options.get(key)
@@ -254,21 +293,33 @@ def stripe_option_errors(options, prefix=""):
         if mode == "csi_vg":
             for key in ("stripe_size", "mount_options", "mount_before"):
                 if given(key):
-                    rules.unused(errors, prefix + key, "mode csi_vg builds no volume (the CSI driver stripes and "
-                                 "mounts each volume itself)")
+                    rules.unused(
+                        errors,
+                        prefix + key,
+                        "mode csi_vg builds no volume (the CSI driver stripes and mounts each volume itself)",
+                    )
         elif filesystem == "none" or not options.get("mount_path"):
             for key in ("mount_options", "mount_before"):
                 if given(key):
-                    rules.unused(errors, prefix + key, "nothing is mounted (%s)"
-                                 % ("filesystem is none" if filesystem == "none" else "no mount_path"))
+                    rules.unused(
+                        errors,
+                        prefix + key,
+                        "nothing is mounted (%s)" % ("filesystem is none" if filesystem == "none" else "no mount_path"),
+                    )
         if given("extra_models") and not given("selector"):
-            rules.unused(errors, prefix + "extra_models", "extra_models only widens what selector class local "
-                         "matches, and this stripe names its devices")
+            rules.unused(
+                errors,
+                prefix + "extra_models",
+                "extra_models only widens what selector class local matches, and this stripe names its devices",
+            )
         if backend == "mdadm" and given("volume_group"):
             rules.unused(errors, prefix + "volume_group", "backend mdadm makes no LVM volume group")
     if backend != "mdadm" and options.get("update_initramfs") is not None:
-        rules.unused(errors, prefix + "update_initramfs", "only backend mdadm writes mdadm.conf, whose copy the "
-                     "initramfs carries")
+        rules.unused(
+            errors,
+            prefix + "update_initramfs",
+            "only backend mdadm writes mdadm.conf, whose copy the initramfs carries",
+        )
     spec = spec_from_options(options)
     return errors + validate_spec(spec, prefix)
 
@@ -283,11 +334,20 @@ def spec_from_options(options):
         return default if options.get(key) is None else options[key]
 
     return StripeSpec(
-        name=value("name", ""), state=value("state", "present"), backend=value("backend", "lvm"),
-        mode=value("mode", "volume"), devices=list(value("devices", [])), selector=selector or None,
-        stripe_size=value("stripe_size", "64k"), filesystem=options.get("filesystem"),
-        mount_path=value("mount_path", ""), mount_options=value("mount_options", "defaults,noatime"),
-        mount_before=list(value("mount_before", DEFAULT_MOUNT_BEFORE)), force=bool(value("force", False)),
-        ephemeral=bool(value("ephemeral", False)), volume_group=value("volume_group", ""),
-        size_tolerance=value("size_tolerance", DEFAULT_SIZE_TOLERANCE), extra_models=list(value("extra_models", [])),
+        name=value("name", ""),
+        state=value("state", "present"),
+        backend=value("backend", "lvm"),
+        mode=value("mode", "volume"),
+        devices=list(value("devices", [])),
+        selector=selector or None,
+        stripe_size=value("stripe_size", "64k"),
+        filesystem=options.get("filesystem"),
+        mount_path=value("mount_path", ""),
+        mount_options=value("mount_options", "defaults,noatime"),
+        mount_before=list(value("mount_before", DEFAULT_MOUNT_BEFORE)),
+        force=bool(value("force", False)),
+        ephemeral=bool(value("ephemeral", False)),
+        volume_group=value("volume_group", ""),
+        size_tolerance=value("size_tolerance", DEFAULT_SIZE_TOLERANCE),
+        extra_models=list(value("extra_models", [])),
     )

@@ -4,6 +4,7 @@ fleet of clusters on the Kubernetes and ARM test servers, and ansible-playbook r
 Clusters only (no edge node hosts): node phases would run on this machine. Each cluster names its phases with
 acstor_edge_cluster_phases; the chart fixture of tests/functional/cluster_storage stands in for the published chart.
 """
+
 import json
 import os
 import subprocess
@@ -50,7 +51,7 @@ class Run:
     def __repr__(self):
         start = self.out.find("[ERROR]")
         start = max(start - 1500, 0) if start >= 0 else max(len(self.out) - 6000, 0)
-        return "rc={0}\n{1}".format(self.rc, self.out[start:start + 8000])
+        return "rc={0}\n{1}".format(self.rc, self.out[start : start + 8000])
 
 
 class Fleet:
@@ -65,14 +66,36 @@ class Fleet:
         self.runs = 0
         hosts = {}
         for name, spec in clusters.items():
-            hosts[name] = dict({"acstor_edge_k8s_auth": {"kubeconfig": self.kube[name].kubeconfig(tmp_path / ("kubeconfig-" + name))},
-                                "acstor_edge_cluster_phases": spec["phases"], "arc_resource_group": RG, "arc_cluster_name": name,
-                                "arc_extension_wait_timeout": 60, "csi_driver_wait_timeout": 30,
-                                "edge_volumes_wait_timeout": 30},
-                               **spec.get("vars", {}))
-        inventory = {"all": {"children": {"edge_nodes": {"hosts": {}}, "edge_clusters": {"hosts": hosts, "vars": {
-            "ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-            "csi_driver_chart_ref": str(CHART), "csi_driver_chart_version": ""}}}}}
+            hosts[name] = dict(
+                {
+                    "acstor_edge_k8s_auth": {
+                        "kubeconfig": self.kube[name].kubeconfig(tmp_path / ("kubeconfig-" + name))
+                    },
+                    "acstor_edge_cluster_phases": spec["phases"],
+                    "arc_resource_group": RG,
+                    "arc_cluster_name": name,
+                    "arc_extension_wait_timeout": 60,
+                    "csi_driver_wait_timeout": 30,
+                    "edge_volumes_wait_timeout": 30,
+                },
+                **spec.get("vars", {}),
+            )
+        inventory = {
+            "all": {
+                "children": {
+                    "edge_nodes": {"hosts": {}},
+                    "edge_clusters": {
+                        "hosts": hosts,
+                        "vars": {
+                            "ansible_connection": "local",
+                            "ansible_python_interpreter": sys.executable,
+                            "csi_driver_chart_ref": str(CHART),
+                            "csi_driver_chart_version": "",
+                        },
+                    },
+                }
+            }
+        }
         self.inventory.write_text(yaml.safe_dump(inventory, sort_keys=False))
 
     def play(self, playbook, *args):
@@ -81,17 +104,31 @@ class Fleet:
         report_dir = self.tmp / ("report-%d" % self.runs)
         env = self.ansible_env(**self.arm.client_env(SUBSCRIPTION))
         env["PATH"] = str(HELM_DIR) + os.pathsep + env["PATH"]
-        env.update(ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_SHOW_CUSTOM_STATS="1",
-                   ANSIBLE_CALLBACKS_ENABLED="acstor.edge.rollout_report", ACSTOR_EDGE_REPORT_DIR=str(report_dir))
+        env.update(
+            ANSIBLE_STDOUT_CALLBACK="ansible.posix.json",
+            ANSIBLE_SHOW_CUSTOM_STATS="1",
+            ANSIBLE_CALLBACKS_ENABLED="acstor.edge.rollout_report",
+            ACSTOR_EDGE_REPORT_DIR=str(report_dir),
+        )
         started = time.monotonic()
-        completed = subprocess.run(["ansible-playbook", "-i", str(self.inventory), str(PLAYBOOKS / playbook), *args],
-                                   env=env, cwd=str(self.tmp), stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                   timeout=300, check=False)
+        completed = subprocess.run(
+            ["ansible-playbook", "-i", str(self.inventory), str(PLAYBOOKS / playbook), *args],
+            env=env,
+            cwd=str(self.tmp),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
         return Run(completed, report_dir, round(time.monotonic() - started, 1))
 
     def writes(self):
         """Every write so far, on every server: the count a check-mode run must leave unchanged."""
-        return {"arm": len(self.arm.state.writes()), **{name: len(server.writes()) for name, server in self.kube.items()}}
+        return {
+            "arm": len(self.arm.state.writes()),
+            **{name: len(server.writes()) for name, server in self.kube.items()},
+        }
 
     def stop(self):
         for server in self.kube.values():

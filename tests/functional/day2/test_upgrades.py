@@ -12,6 +12,7 @@ reports a failed extension install (the long-running operation ends Failed with 
 server's next two operations fail, one per cluster, and every later one succeeds. rb-on (rollout_rollback_on_failure:
 true) gets 2.12.0 back; rb-off stays on the failed 2.12.3 and the report says why.
 """
+
 import json
 import os
 import shutil
@@ -19,12 +20,11 @@ import subprocess
 
 import pytest
 import yaml
+from day2_fleet import CHART, HELM_DIR
 
 from acstor_testlib import helm_release
 from arm_server import SUBSCRIPTION, ExtensionBehaviour
 from oci_registry import OciRegistry
-
-from day2_fleet import CHART, HELM_DIR
 
 NEW = "v0.3.1"
 OLD_EXT, NEW_EXT = "2.12.0", "2.12.3"
@@ -34,18 +34,42 @@ OLD_EXT, NEW_EXT = "2.12.0", "2.12.3"
 def registry(tmp_path):
     missing = OciRegistry.missing_tools()
     if missing:
-        pytest.skip("OCI registry tools missing ({0}); tests/lab/host-packages.sh installs them".format(", ".join(missing)))
+        pytest.skip(
+            "OCI registry tools missing ({0}); tests/lab/host-packages.sh installs them".format(", ".join(missing))
+        )
     server = OciRegistry(tmp_path / "registry").start()
     user, password = list(server.users.items())[0]
-    env = dict(os.environ, HELM_REGISTRY_CONFIG=str(tmp_path / "push-login.json"),
-               HELM_CACHE_HOME=str(tmp_path / "helm-cache"), HELM_CONFIG_HOME=str(tmp_path / "helm-config"))
+    env = dict(
+        os.environ,
+        HELM_REGISTRY_CONFIG=str(tmp_path / "push-login.json"),
+        HELM_CACHE_HOME=str(tmp_path / "helm-cache"),
+        HELM_CONFIG_HOME=str(tmp_path / "helm-config"),
+    )
 
     def helm(*args, stdin=None):
-        completed = subprocess.run([str(HELM_DIR / "helm")] + list(args), input=stdin, env=env, capture_output=True,
-                                   text=True, check=False, timeout=120)
+        completed = subprocess.run(
+            [str(HELM_DIR / "helm")] + list(args),
+            input=stdin,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
         assert completed.returncode == 0, completed.stderr
+
     try:
-        helm("registry", "login", server.host, "--username", user, "--password-stdin", "--ca-file", str(server.ca_path), stdin=password)
+        helm(
+            "registry",
+            "login",
+            server.host,
+            "--username",
+            user,
+            "--password-stdin",
+            "--ca-file",
+            str(server.ca_path),
+            stdin=password,
+        )
         for version in ("0.3.0", "0.3.1"):
             chart = tmp_path / ("chart-" + version) / "local-csi-driver"
             shutil.copytree(CHART, chart)
@@ -53,11 +77,19 @@ def registry(tmp_path):
             meta.update(version=version, appVersion="v" + version)
             (chart / "Chart.yaml").write_text(yaml.safe_dump(meta))
             helm("package", str(chart), "-d", str(tmp_path))
-            helm("push", str(tmp_path / ("local-csi-driver-%s.tgz" % version)), "oci://{0}/acstor/charts".format(server.host),
-                 "--ca-file", str(server.ca_path))
-        server.access = {"csi_driver_chart_ref": "oci://{0}/acstor/charts/local-csi-driver".format(server.host),
-                         "csi_driver_chart_registry_ca_file": str(server.ca_path),
-                         "csi_driver_chart_registry_username": user, "csi_driver_chart_registry_password": password}
+            helm(
+                "push",
+                str(tmp_path / ("local-csi-driver-%s.tgz" % version)),
+                "oci://{0}/acstor/charts".format(server.host),
+                "--ca-file",
+                str(server.ca_path),
+            )
+        server.access = {
+            "csi_driver_chart_ref": "oci://{0}/acstor/charts/local-csi-driver".format(server.host),
+            "csi_driver_chart_registry_ca_file": str(server.ca_path),
+            "csi_driver_chart_registry_username": user,
+            "csi_driver_chart_registry_password": password,
+        }
         yield server
     finally:
         server.stop()
@@ -71,11 +103,18 @@ def never_ready_on(server, image_tag):
     def on_write(resource, obj):
         containers = ((obj.get("spec") or {}).get("template") or {}).get("spec", {}).get("containers") or []
         if resource.kind == "DaemonSet" and any(c.get("image", "").endswith(":" + image_tag) for c in containers):
-            obj["status"] = {"desiredNumberScheduled": state.nodes, "currentNumberScheduled": state.nodes,
-                             "updatedNumberScheduled": 1, "numberReady": state.nodes - 1, "numberAvailable": state.nodes - 1,
-                             "numberUnavailable": 1, "observedGeneration": obj["metadata"].get("generation", 1)}
+            obj["status"] = {
+                "desiredNumberScheduled": state.nodes,
+                "currentNumberScheduled": state.nodes,
+                "updatedNumberScheduled": 1,
+                "numberReady": state.nodes - 1,
+                "numberAvailable": state.nodes - 1,
+                "numberUnavailable": 1,
+                "observedGeneration": obj["metadata"].get("generation", 1),
+            }
             return None
         return original(resource, obj)
+
     state.on_write = on_write
 
 
@@ -104,27 +143,50 @@ class FailingOperations(ExtensionBehaviour):
 
 
 def extension(arm, cluster):
-    key = ("/subscriptions/{0}/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/{1}/providers/"
-           "Microsoft.KubernetesConfiguration/extensions/azure-arc-containerstorage").format(SUBSCRIPTION, cluster).lower()
+    key = (
+        (
+            "/subscriptions/{0}/resourceGroups/rg-edge/providers/Microsoft.Kubernetes/connectedClusters/{1}/providers/"
+            "Microsoft.KubernetesConfiguration/extensions/azure-arc-containerstorage"
+        )
+        .format(SUBSCRIPTION, cluster)
+        .lower()
+    )
     return arm.state.extensions[key]["properties"]
 
 
 def test_upgrades_pass_or_go_back(day2_fleet, registry):
-    fleet = day2_fleet({
-        **{name: {"phases": ["csi_driver"], "vars": registry.access} for name in ("up-ok", "up-bad")},
-        "rb-on": {"phases": ["arc_extension"], "vars": {"rollout_rollback_on_failure": True}},
-        "rb-off": {"phases": ["arc_extension"]}})
-    install = fleet.play("rollout.yml", "-e", json.dumps({
-        "rollout_serial": ["100%"], "csi_driver_chart_version": "0.3.0", "arc_extension_version": OLD_EXT}))
+    fleet = day2_fleet(
+        {
+            **{name: {"phases": ["csi_driver"], "vars": registry.access} for name in ("up-ok", "up-bad")},
+            "rb-on": {"phases": ["arc_extension"], "vars": {"rollout_rollback_on_failure": True}},
+            "rb-off": {"phases": ["arc_extension"]},
+        }
+    )
+    install = fleet.play(
+        "rollout.yml",
+        "-e",
+        json.dumps({"rollout_serial": ["100%"], "csi_driver_chart_version": "0.3.0", "arc_extension_version": OLD_EXT}),
+    )
     assert install.rc == 0, install
     assert all(driver_image(fleet.kube[name]).endswith(":v0.3.0") for name in ("up-ok", "up-bad"))
     assert {extension(fleet.arm, c)["version"] for c in ("rb-on", "rb-off")} == {OLD_EXT}
 
     never_ready_on(fleet.kube["up-bad"], NEW)
     fleet.arm.state.behaviour = FailingOperations(2)
-    upgrade = fleet.play("rollout.yml", "-e", json.dumps({
-        "rollout_serial": [1, "100%"], "rollout_canaries": ["up-ok"], "rollout_max_fail_percentage": 100,
-        "csi_driver_chart_version": "0.3.1", "csi_driver_wait_timeout": 10, "arc_extension_version": NEW_EXT}))
+    upgrade = fleet.play(
+        "rollout.yml",
+        "-e",
+        json.dumps(
+            {
+                "rollout_serial": [1, "100%"],
+                "rollout_canaries": ["up-ok"],
+                "rollout_max_fail_percentage": 100,
+                "csi_driver_chart_version": "0.3.1",
+                "csi_driver_wait_timeout": 10,
+                "arc_extension_version": NEW_EXT,
+            }
+        ),
+    )
     assert upgrade.rc == 2, upgrade
     summary = upgrade.stats["acstor_edge_rollout"]
     assert [sorted(b["failed"]) for b in summary["batches"]] == [[], ["rb-off", "rb-on", "up-bad"]]
@@ -134,16 +196,23 @@ def test_upgrades_pass_or_go_back(day2_fleet, registry):
     good = clusters["up-ok"]
     assert good["status"] == "ok" and good["batch"] == 1, good
     assert good["releases"]["csi_driver"] == {
-        "version_before": "local-csi-driver-0.3.0", "version_after": "local-csi-driver-0.3.1",
-        "revision_before": 1, "revision_after": 2, "rolled_back": False, "reason": ""}
+        "version_before": "local-csi-driver-0.3.0",
+        "version_after": "local-csi-driver-0.3.1",
+        "revision_before": 1,
+        "revision_after": 2,
+        "rolled_back": False,
+        "reason": "",
+    }
     assert driver_image(fleet.kube["up-ok"]).endswith(":" + NEW)
     bad = clusters["up-bad"]
     assert bad["status"] == "failed" and bad["phase"] == "csi_driver", bad
     release = bad["releases"]["csi_driver"]
     assert release["version_before"] == release["version_after"] == "local-csi-driver-0.3.0", release
     assert release["rolled_back"] is True and release["revision_after"] == 3, release
-    assert "local CSI driver local-csi-driver-0.3.0 -> 0.3.1 failed on up-bad; helm rolled back to local-csi-driver-0.3.0" \
-        in " ".join(bad["reason"].split()), bad
+    assert (
+        "local CSI driver local-csi-driver-0.3.0 -> 0.3.1 failed on up-bad; helm rolled back to local-csi-driver-0.3.0"
+        in " ".join(bad["reason"].split())
+    ), bad
     # What helm left in the cluster: revision 3 (the rollback) deployed, the old driver image back.
     assert helm_release(fleet.kube["up-bad"], "local-csi-driver", "kube-system")["status"] == "deployed"
     assert driver_image(fleet.kube["up-bad"]).endswith(":v0.3.0")
@@ -155,13 +224,19 @@ def test_upgrades_pass_or_go_back(day2_fleet, registry):
         assert clusters[name]["status"] == "failed" and clusters[name]["phase"] == "arc_extension", clusters[name]
         assert "HelmInstallFailed" in clusters[name]["reason"], clusters[name]
     rolled = clusters["rb-on"]["releases"]["arc_extension"]
-    assert rolled["version_before"] == OLD_EXT and rolled["version_after"] == OLD_EXT and rolled["rolled_back"] is True, rolled
+    assert (
+        rolled["version_before"] == OLD_EXT and rolled["version_after"] == OLD_EXT and rolled["rolled_back"] is True
+    ), rolled
     assert "put back on 2.12.0" in rolled["reason"] and "not known" in rolled["reason"], rolled
     assert extension(fleet.arm, "rb-on")["version"] == OLD_EXT
     assert extension(fleet.arm, "rb-on")["provisioningState"] == "Succeeded"
     kept = clusters["rb-off"]["releases"]["arc_extension"]
-    assert kept == {"version_before": OLD_EXT, "version_after": NEW_EXT, "rolled_back": False,
-                    "reason": "rollout_rollback_on_failure is false: the extension stays on " + NEW_EXT}, kept
+    assert kept == {
+        "version_before": OLD_EXT,
+        "version_after": NEW_EXT,
+        "rolled_back": False,
+        "reason": "rollout_rollback_on_failure is false: the extension stays on " + NEW_EXT,
+    }, kept
     assert extension(fleet.arm, "rb-off")["version"] == NEW_EXT
     assert extension(fleet.arm, "rb-off")["provisioningState"] == "Failed"
     # The last extension write is rb-on's rollback.

@@ -9,6 +9,7 @@
   targets that site's cluster and its nodes: the first play of playbooks/rollout.yml (the acstor.edge.rollout
   role's entry point) runs on localhost only, so nothing connects to a node or a cluster.
 """
+
 import json
 import subprocess
 
@@ -25,8 +26,15 @@ SITES = sorted(name for name in HOSTS if name.startswith("site_"))
 
 def _playbook(*args):
     env = ansible_environment(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
-    proc = subprocess.run(["ansible-playbook", "-i", str(EXAMPLE), *args], env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", str(EXAMPLE), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -37,14 +45,18 @@ def test_the_example_has_one_site_per_kind():
     kinds = {}
     for site in SITES:
         group_vars = yaml.safe_load((EXAMPLE / "group_vars" / (site + ".yml")).read_text())
-        kinds[site] = (tuple(group_vars["acstor_edge_products"]),
-                       tuple(s.get("mode", "volume") for s in group_vars.get("nvme_stripe_list", [])))
+        kinds[site] = (
+            tuple(group_vars["acstor_edge_products"]),
+            tuple(s.get("mode", "volume") for s in group_vars.get("nvme_stripe_list", [])),
+        )
     assert ("edge_volumes",) in [kind[0] for kind in kinds.values()]
     assert any(products == ("local_csi",) and modes == ("volume",) for products, modes in kinds.values())
     assert any(products == ("local_csi",) and "csi_vg" in modes for products, modes in kinds.values())
     # the bare-metal site: a model that is not an Azure/AWS local NVMe model, listed for the node roles and the driver
-    assert any("acstor_edge_nvme_models_extra" in yaml.safe_load(path.read_text())
-               for path in (EXAMPLE / "group_vars").glob("site_*.yml"))
+    assert any(
+        "acstor_edge_nvme_models_extra" in yaml.safe_load(path.read_text())
+        for path in (EXAMPLE / "group_vars").glob("site_*.yml")
+    )
 
 
 def test_validate_passes_as_written():
@@ -66,8 +78,16 @@ def plans(tmp_path_factory):
     for site in SITES:
         # The first play of playbooks/rollout.yml with the site as its clusters, then the plan written out.
         play = dict(first, name="plan " + site, vars={"rollout_clusters": site})
-        play["tasks"] = first["tasks"] + [{"name": "write the plan", "ansible.builtin.copy": {
-            "content": "{{ rollout_plan | to_json }}", "dest": str(tmp / (site + ".json")), "mode": "0600"}}]
+        play["tasks"] = first["tasks"] + [
+            {
+                "name": "write the plan",
+                "ansible.builtin.copy": {
+                    "content": "{{ rollout_plan | to_json }}",
+                    "dest": str(tmp / (site + ".json")),
+                    "mode": "0600",
+                },
+            }
+        ]
         plays.append(play)
     (tmp / "plan.yml").write_text(yaml.safe_dump(plays, sort_keys=False))
     rc, output = _playbook(str(tmp / "plan.yml"))

@@ -9,6 +9,7 @@ inventory's group_vars/all, just above where role defaults would be), so Ansible
 inventory exactly as the roles do: the node roles on each node, csi_driver on the cluster host (its default reads
 the cluster's nodes). The old role variables still override for their role alone. Controller only, one run.
 """
+
 import json
 import subprocess
 
@@ -18,8 +19,13 @@ from acstor_testlib import COLLECTIONS_DIR, ansible_environment
 
 ROLES = COLLECTIONS_DIR / "ansible_collections" / "acstor" / "edge" / "roles"
 BARE_METAL = ["SAMSUNG MZQL21T9HCJR-00A07"]
-MODEL_VARIABLES = ("nvme_stripe_extra_models", "preflight_local_csi_addon_models", "csi_driver_addon_models",
-                   "preflight_local_csi_volume_group", "csi_driver_volume_group")
+MODEL_VARIABLES = (
+    "nvme_stripe_extra_models",
+    "preflight_local_csi_addon_models",
+    "csi_driver_addon_models",
+    "preflight_local_csi_volume_group",
+    "csi_driver_volume_group",
+)
 
 
 def _resolve(tmp_path, inventory):
@@ -32,25 +38,53 @@ def _resolve(tmp_path, inventory):
     out = tmp_path / "resolved"
     out.mkdir()
     # each host resolves the defaults in its own context, as the role running on it would
-    play = [{"hosts": "all", "gather_facts": False, "tasks": [{
-        "name": "resolve", "delegate_to": "localhost", "ansible.builtin.copy": {
-            "dest": str(out) + "/{{ inventory_hostname }}.json", "mode": "0600", "content": "{{ resolved | to_json }}"},
-        "vars": {"resolved": {name: "{{ %s }}" % name for name in MODEL_VARIABLES}}}]}]
+    play = [
+        {
+            "hosts": "all",
+            "gather_facts": False,
+            "tasks": [
+                {
+                    "name": "resolve",
+                    "delegate_to": "localhost",
+                    "ansible.builtin.copy": {
+                        "dest": str(out) + "/{{ inventory_hostname }}.json",
+                        "mode": "0600",
+                        "content": "{{ resolved | to_json }}",
+                    },
+                    "vars": {"resolved": {name: "{{ %s }}" % name for name in MODEL_VARIABLES}},
+                }
+            ],
+        }
+    ]
     (tmp_path / "play.yml").write_text(yaml.safe_dump(play))
-    proc = subprocess.run(["ansible-playbook", "-i", str(tmp_path / "inventory"), str(tmp_path / "play.yml")],
-                          env=ansible_environment(), capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", str(tmp_path / "inventory"), str(tmp_path / "play.yml")],
+        env=ansible_environment(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-3000:]
     return {path.stem: json.loads(path.read_text()) for path in out.iterdir()}
 
 
 def _inventory(site_vars, node_vars=None):
     local = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
-    return {"all": {"vars": local, "children": {
-        "edge_clusters": {"hosts": {"depot": None}},
-        "edge_nodes": {"hosts": {"depot-n1": node_vars or {}, "depot-n2": None},
-                       "vars": {"acstor_edge_cluster": "depot", "acstor_edge_products": ["local_csi"]}},
-        # a site group of the nodes only: csi_driver must find the models through its nodes
-        "site_depot": {"hosts": {"depot-n1": None, "depot-n2": None}, "vars": site_vars}}}}
+    return {
+        "all": {
+            "vars": local,
+            "children": {
+                "edge_clusters": {"hosts": {"depot": None}},
+                "edge_nodes": {
+                    "hosts": {"depot-n1": node_vars or {}, "depot-n2": None},
+                    "vars": {"acstor_edge_cluster": "depot", "acstor_edge_products": ["local_csi"]},
+                },
+                # a site group of the nodes only: csi_driver must find the models through its nodes
+                "site_depot": {"hosts": {"depot-n1": None, "depot-n2": None}, "vars": site_vars},
+            },
+        }
+    }
 
 
 def test_one_setting_reaches_all_three_roles(tmp_path):
@@ -79,9 +113,13 @@ def test_unset_means_no_extra_models(tmp_path):
 
 
 def test_role_variables_override_for_their_role_only(tmp_path):
-    resolved = _resolve(tmp_path, _inventory({"acstor_edge_nvme_models_extra": BARE_METAL},
-                                             {"nvme_stripe_extra_models": ["Other NVMe"],
-                                              "acstor_edge_products": ["edge_volumes"]}))
+    resolved = _resolve(
+        tmp_path,
+        _inventory(
+            {"acstor_edge_nvme_models_extra": BARE_METAL},
+            {"nvme_stripe_extra_models": ["Other NVMe"], "acstor_edge_products": ["edge_volumes"]},
+        ),
+    )
     assert resolved["depot-n1"]["nvme_stripe_extra_models"] == ["Other NVMe"]
     # preflight takes add-on models only for local_csi (an unused option is an error there)
     assert resolved["depot-n1"]["preflight_local_csi_addon_models"] == []

@@ -10,6 +10,7 @@
 - an unset acstor_edge_products means both products to the node roles and to the cluster phases.
 Nothing connects to a node: every host is connection local and no role task that reads a node runs.
 """
+
 import json
 import re
 import subprocess
@@ -22,13 +23,23 @@ from acstor_testlib import COLLECTIONS_DIR, ansible_environment
 EDGE = COLLECTIONS_DIR / "ansible_collections" / "acstor" / "edge"
 PLAYBOOKS = EDGE / "playbooks"
 LOCAL = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}
-INVENTORY = {"all": {"vars": LOCAL, "children": {
-    "edge_clusters": {"hosts": {"c-both": None, "c-csi": None}},
-    "edge_nodes": {"hosts": {"n-both-1": {"acstor_edge_cluster": "c-both"},     # no acstor_edge_products
-                             "n-both-2": {"acstor_edge_cluster": "c-both"},
-                             "n-csi": {"acstor_edge_cluster": "c-csi", "acstor_edge_products": ["local_csi"]}}},
-    "site_a": {"hosts": {"c-both": None, "n-both-1": None, "n-both-2": None}},
-    "site_b": {"hosts": {"c-csi": None, "n-csi": None}}}}}
+INVENTORY = {
+    "all": {
+        "vars": LOCAL,
+        "children": {
+            "edge_clusters": {"hosts": {"c-both": None, "c-csi": None}},
+            "edge_nodes": {
+                "hosts": {
+                    "n-both-1": {"acstor_edge_cluster": "c-both"},  # no acstor_edge_products
+                    "n-both-2": {"acstor_edge_cluster": "c-both"},
+                    "n-csi": {"acstor_edge_cluster": "c-csi", "acstor_edge_products": ["local_csi"]},
+                }
+            },
+            "site_a": {"hosts": {"c-both": None, "n-both-1": None, "n-both-2": None}},
+            "site_b": {"hosts": {"c-csi": None, "n-csi": None}},
+        },
+    }
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +51,15 @@ def inventory(tmp_path_factory):
 
 def _playbook(inventory, *args):
     env = ansible_environment(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_DEPRECATION_WARNINGS="True")
-    proc = subprocess.run(["ansible-playbook", "-i", str(inventory), *args], env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        ["ansible-playbook", "-i", str(inventory), *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -61,11 +79,22 @@ def _extra(**variables):
     return ["-e", json.dumps(variables)]
 
 
-@pytest.mark.parametrize("variables, nodes, clusters", [
-    ({}, ["n-both-1", "n-both-2", "n-csi"], ["c-both", "c-csi"]),
-    ({"acstor_edge_node_hosts": "site_a", "acstor_edge_cluster_hosts": "site_a"}, ["n-both-1", "n-both-2"], ["c-both"]),
-    ({"acstor_edge_node_hosts": "site_b", "acstor_edge_cluster_hosts": "site_a:site_b"}, ["n-csi"], ["c-both", "c-csi"]),
-])
+@pytest.mark.parametrize(
+    "variables, nodes, clusters",
+    [
+        ({}, ["n-both-1", "n-both-2", "n-csi"], ["c-both", "c-csi"]),
+        (
+            {"acstor_edge_node_hosts": "site_a", "acstor_edge_cluster_hosts": "site_a"},
+            ["n-both-1", "n-both-2"],
+            ["c-both"],
+        ),
+        (
+            {"acstor_edge_node_hosts": "site_b", "acstor_edge_cluster_hosts": "site_a:site_b"},
+            ["n-csi"],
+            ["c-both", "c-csi"],
+        ),
+    ],
+)
 def test_which_hosts_stay_within_their_group(inventory, variables, nodes, clusters):
     rc, output = _playbook(inventory, str(PLAYBOOKS / "site.yml"), "--list-hosts", *_extra(**variables))
     assert rc == 0, output[-3000:]
@@ -90,8 +119,9 @@ def test_teardown_picks_clusters_with_the_one_name_and_the_old_one_still_works(i
     assert clusters == ["c-both"]
     assert "acstor_edge_teardown_clusters is deprecated; use acstor_edge_cluster_hosts" in output
     assert "DEPRECATION WARNING" in output
-    assert _teardown_clusters(inventory, acstor_edge_teardown_clusters="c-both",
-                              acstor_edge_cluster_hosts="c-csi")[0] == ["c-csi"]
+    assert _teardown_clusters(inventory, acstor_edge_teardown_clusters="c-both", acstor_edge_cluster_hosts="c-csi")[
+        0
+    ] == ["c-csi"]
 
 
 def _node_batches(inventory, **variables):
@@ -113,9 +143,16 @@ def test_node_serial_old_name_still_works_new_name_wins(inventory):
 
 def test_rollout_clusters_defaults_to_the_one_name(inventory, tmp_path):
     out = tmp_path / "plan.json"
-    play = [{"hosts": "localhost", "gather_facts": False, "tasks": [
-        {"ansible.builtin.include_role": {"name": "acstor.edge.rollout"}},
-        {"ansible.builtin.copy": {"content": "{{ rollout_plan | to_json }}", "dest": str(out), "mode": "0600"}}]}]
+    play = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [
+                {"ansible.builtin.include_role": {"name": "acstor.edge.rollout"}},
+                {"ansible.builtin.copy": {"content": "{{ rollout_plan | to_json }}", "dest": str(out), "mode": "0600"}},
+            ],
+        }
+    ]
     (tmp_path / "plan.yml").write_text(yaml.safe_dump(play))
     rc, output = _playbook(inventory, str(tmp_path / "plan.yml"), *_extra(acstor_edge_cluster_hosts="site_b"))
     assert rc == 0, output[-3000:]
@@ -126,22 +163,47 @@ def test_rollout_clusters_defaults_to_the_one_name(inventory, tmp_path):
 def test_unset_products_mean_both_to_node_roles_and_cluster_phases(inventory, tmp_path):
     out = tmp_path / "resolved"
     out.mkdir()
-    write = {"ansible.builtin.copy": {"dest": str(out) + "/{{ inventory_hostname }}.json", "mode": "0600",
-                                      "content": "{{ resolved | to_json }}"}, "delegate_to": "localhost"}
+    write = {
+        "ansible.builtin.copy": {
+            "dest": str(out) + "/{{ inventory_hostname }}.json",
+            "mode": "0600",
+            "content": "{{ resolved | to_json }}",
+        },
+        "delegate_to": "localhost",
+    }
     play = [
         # the rollout's first play: validation (cluster members) and the plan
-        {"hosts": "localhost", "gather_facts": False, "tasks": [
-            {"ansible.builtin.include_role": {"name": "acstor.edge.rollout"}}]},
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "tasks": [{"ansible.builtin.include_role": {"name": "acstor.edge.rollout"}}],
+        },
         # the node roles' defaults, resolved on each node
-        {"hosts": "edge_nodes", "gather_facts": False, "tasks": [
-            {"ansible.builtin.include_vars": str(EDGE / "roles" / "preflight" / "defaults" / "main.yml")},
-            {"ansible.builtin.include_vars": str(EDGE / "roles" / "node_prep" / "defaults" / "main.yml")},
-            dict(write, vars={"resolved": {"preflight": "{{ preflight_products }}", "node_prep": "{{ node_prep_products }}"}})]},
+        {
+            "hosts": "edge_nodes",
+            "gather_facts": False,
+            "tasks": [
+                {"ansible.builtin.include_vars": str(EDGE / "roles" / "preflight" / "defaults" / "main.yml")},
+                {"ansible.builtin.include_vars": str(EDGE / "roles" / "node_prep" / "defaults" / "main.yml")},
+                dict(
+                    write,
+                    vars={
+                        "resolved": {"preflight": "{{ preflight_products }}", "node_prep": "{{ node_prep_products }}"}
+                    },
+                ),
+            ],
+        },
         # the rollout role's cluster phases (what clusters.yml, rollout.yml and teardown.yml run), on each cluster
-        {"hosts": "edge_clusters", "gather_facts": False, "tasks": [
-            {"ansible.builtin.include_vars": str(EDGE / "roles" / "rollout" / "defaults" / "main.yml")},
-            {"ansible.builtin.include_vars": str(EDGE / "roles" / "rollout" / "vars" / "main.yml")},
-            dict(write, vars={"resolved": {"phases": "{{ __rollout_cluster_phases }}"}})]}]
+        {
+            "hosts": "edge_clusters",
+            "gather_facts": False,
+            "tasks": [
+                {"ansible.builtin.include_vars": str(EDGE / "roles" / "rollout" / "defaults" / "main.yml")},
+                {"ansible.builtin.include_vars": str(EDGE / "roles" / "rollout" / "vars" / "main.yml")},
+                dict(write, vars={"resolved": {"phases": "{{ __rollout_cluster_phases }}"}}),
+            ],
+        },
+    ]
     (tmp_path / "resolve.yml").write_text(yaml.safe_dump(play))
     rc, output = _playbook(inventory, str(tmp_path / "resolve.yml"))
     assert rc == 0, output[-3000:]

@@ -1,5 +1,6 @@
 """tests/versions/coreenv.py, the other ansible-core versions' environments: what a run in the Debian 13 root
 sees and leaves behind, and the host lab broker its lab suites ask for VMs."""
+
 import os
 import signal
 import subprocess
@@ -28,8 +29,12 @@ def broker(tmp_path):
 
 def test_broker_runs_the_hosts_edgelab(broker):
     answer = lablib._brokered_edgelab(str(broker.path), ["inventory", "--json"], 60)  # pylint: disable=protected-access
-    direct = subprocess.run([sys.executable, str(REPO_ROOT / "tests" / "lab" / "edgelab.py"), "inventory", "--json"],
-                            capture_output=True, text=True, check=False)
+    direct = subprocess.run(
+        [sys.executable, str(REPO_ROOT / "tests" / "lab" / "edgelab.py"), "inventory", "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert (answer.returncode, answer.stdout) == (direct.returncode, direct.stdout)
 
 
@@ -54,7 +59,9 @@ def test_root_run_leaves_no_process_and_no_mount():
     rc = coreenv.in_env("2.21", ["/bin/sh", "-c", f"sleep {seconds} >/dev/null 2>&1 &"])
     assert rc == 0
     time.sleep(0.5)
-    left = subprocess.run(["pgrep", "-f", f"sleep {seconds}"], capture_output=True, text=True, check=False).stdout.split()
+    left = subprocess.run(
+        ["pgrep", "-f", f"sleep {seconds}"], capture_output=True, text=True, check=False
+    ).stdout.split()
     for pid in left:
         os.kill(int(pid), signal.SIGKILL)
     assert left == []

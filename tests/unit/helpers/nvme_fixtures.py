@@ -3,6 +3,7 @@
 The snapshots were recorded on edgelab VMs by running plugins/module_utils/nvme/scan.py's collector with
 python3 on the node (tests/unit/fixtures/nvme/record_snapshot.py; see the README.md beside it).
 """
+
 import copy
 import fnmatch
 import json
@@ -29,16 +30,30 @@ def inventory(name, extra_models=(), **overrides):
     return build_inventory(snapshot, extra_models)
 
 
-def namespace(name, path, model, size, partitions=(), holders=(), mounted=False, signature=None,
-              signature_known=True):
+def namespace(name, path, model, size, partitions=(), holders=(), mounted=False, signature=None, signature_known=True):
     """One nvme/inventory namespace, stated by what the preflight rules read of it."""
-    in_use = InUse(signatures=[Signature(signature)] if signature else [], partitions=list(partitions),
-                   holders=[{"name": holder, "type": "raid0", "path": "/dev/" + holder} for holder in holders],
-                   mountpoints=["/data"] if mounted else [])
-    return NvmeNamespace(name=name, path=path, by_id=[], controller=name.rsplit("n", 1)[0],
-                         model=model, serial="", firmware="", transport="pcie", size=size,
-                         logical_sector_size=512, physical_sector_size=512, device_class="local", in_use=in_use,
-                         signatures_read=signature_known)
+    in_use = InUse(
+        signatures=[Signature(signature)] if signature else [],
+        partitions=list(partitions),
+        holders=[{"name": holder, "type": "raid0", "path": "/dev/" + holder} for holder in holders],
+        mountpoints=["/data"] if mounted else [],
+    )
+    return NvmeNamespace(
+        name=name,
+        path=path,
+        by_id=[],
+        controller=name.rsplit("n", 1)[0],
+        model=model,
+        serial="",
+        firmware="",
+        transport="pcie",
+        size=size,
+        logical_sector_size=512,
+        physical_sector_size=512,
+        device_class="local",
+        in_use=in_use,
+        signatures_read=signature_known,
+    )
 
 
 class FixtureNodeFiles:
@@ -71,8 +86,11 @@ class FixtureNodeFiles:
         return self.snapshot.get("paths", {}).get(path, {}).get("is_dir", False)
 
     def exists(self, path):
-        return (path in self.snapshot.get("files", {}) or path in self.snapshot.get("heads", {})
-                or self.snapshot.get("paths", {}).get(path, {}).get("exists", False))
+        return (
+            path in self.snapshot.get("files", {})
+            or path in self.snapshot.get("heads", {})
+            or self.snapshot.get("paths", {}).get(path, {}).get("exists", False)
+        )
 
     def listdir(self, path):
         return list(self.snapshot.get("paths", {}).get(path, {}).get("entries", []))

@@ -1,5 +1,6 @@
 """Every filter is documented the way ansible-doc reads filters: one YAML file per filter beside its plugin in
 plugins/filter/, whose options are the filter's own arguments, and whose examples say what is true."""
+
 import importlib
 import inspect
 from pathlib import Path
@@ -7,12 +8,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-
 FILTER_DIR = Path(__file__).resolve().parents[4] / "plugins" / "filter"
 FILTERS = {}
 for _plugin in sorted(FILTER_DIR.glob("*.py")):
-    FILTERS.update(importlib.import_module(
-        "ansible_collections.acstor.edge.plugins.filter." + _plugin.stem).FilterModule().filters())
+    FILTERS.update(
+        importlib.import_module("ansible_collections.acstor.edge.plugins.filter." + _plugin.stem)
+        .FilterModule()
+        .filters()
+    )
 
 
 def _doc(name):
@@ -48,48 +51,79 @@ def test_no_stray_documentation_files():
 
 def test_the_batches_example_is_true():
     # fleet_rollout_batches.yml: one canary, then 50%, then the rest.
-    assert FILTERS["fleet_rollout_batches"](["c1", "c2", "c3", "c4", "c5"], [1, "50%"], ["c3"]) == \
-        [["c3"], ["c1", "c2"], ["c4", "c5"]]
+    assert FILTERS["fleet_rollout_batches"](["c1", "c2", "c3", "c4", "c5"], [1, "50%"], ["c3"]) == [
+        ["c3"],
+        ["c1", "c2"],
+        ["c4", "c5"],
+    ]
 
 
 def test_the_verdict_example_is_true():
-    assert FILTERS["fleet_batch_verdict"](["c1", "c2", "c3", "c4"], ["c2", "c4"], 25) == \
-        {"continue": False, "failed": ["c2", "c4"], "failed_percentage": 50.0}
+    assert FILTERS["fleet_batch_verdict"](["c1", "c2", "c3", "c4"], ["c2", "c4"], 25) == {
+        "continue": False,
+        "failed": ["c2", "c4"],
+        "failed_percentage": 50.0,
+    }
 
 
 def test_the_inventory_example_is_clean():
-    result = FILTERS["fleet_inventory_errors"]({"node1": {"cluster": "c1", "products": ["local_csi"], "phases": []}},
-                                               {"c1": {"connection": "local"}},
-                                               {"serial": [1, "100%"], "max_fail_percentage": 0})
+    result = FILTERS["fleet_inventory_errors"](
+        {"node1": {"cluster": "c1", "products": ["local_csi"], "phases": []}},
+        {"c1": {"connection": "local"}},
+        {"serial": [1, "100%"], "max_fail_percentage": 0},
+    )
     assert result["errors"] == [] and result["members"] == {"c1": ["node1"]}
 
 
 def test_the_rollout_examples_are_true():
-    hostvars = {"c1": {"group_names": ["edge_clusters", "site_a"]}, "n1": {"group_names": ["edge_nodes", "rack_1"]},
-                "n2": {"rollout_node_result": {"status": "failed", "phase": "stripe", "reason": "device not found"}}}
+    hostvars = {
+        "c1": {"group_names": ["edge_clusters", "site_a"]},
+        "n1": {"group_names": ["edge_nodes", "rack_1"]},
+        "n2": {"rollout_node_result": {"status": "failed", "phase": "stripe", "reason": "device not found"}},
+    }
     hostvars["n1"]["rollout_node_result"] = {"status": "ok"}
     hostvars["n1"]["acstor_edge_products"] = ["local_csi", "edge_volumes"]
-    assert FILTERS["fleet_cluster_model"](["c1"], {"c1": ["n1"]}, hostvars) == \
-        {"c1": {"groups": ["edge_clusters", "site_a"], "nodes": {"n1": ["edge_nodes", "rack_1"]}}}
-    assert FILTERS["fleet_node_outcomes"](["n1", "n2"], hostvars) == \
-        {"ok": ["n1"], "failed": ["n2"], "failures": ["n2 (stripe: device not found)"]}
+    assert FILTERS["fleet_cluster_model"](["c1"], {"c1": ["n1"]}, hostvars) == {
+        "c1": {"groups": ["edge_clusters", "site_a"], "nodes": {"n1": ["edge_nodes", "rack_1"]}}
+    }
+    assert FILTERS["fleet_node_outcomes"](["n1", "n2"], hostvars) == {
+        "ok": ["n1"],
+        "failed": ["n2"],
+        "failures": ["n2 (stripe: device not found)"],
+    }
     assert FILTERS["fleet_cluster_phases"](["n1"], hostvars, None) == ["csi_driver", "arc_extension", "edge_volumes"]
-    assert [s["name"] for s in FILTERS["fleet_present_stripes"](
-        [{"name": "a", "mount_path": "/mnt/a"}, {"name": "b", "state": "absent"}])] == ["a"]
-    assert FILTERS["fleet_stripe_problems"](["a", "b"], {"b": {"degraded": True, "problem": "1 of 2 PVs missing"}}) == \
-        ["stripe b: 1 of 2 PVs missing"]
+    assert [
+        s["name"]
+        for s in FILTERS["fleet_present_stripes"](
+            [{"name": "a", "mount_path": "/mnt/a"}, {"name": "b", "state": "absent"}]
+        )
+    ] == ["a"]
+    assert FILTERS["fleet_stripe_problems"](["a", "b"], {"b": {"degraded": True, "problem": "1 of 2 PVs missing"}}) == [
+        "stripe b: 1 of 2 PVs missing"
+    ]
 
 
 def test_the_cluster_health_examples_are_true():
-    assert FILTERS["cluster_daemonsets_not_ready"]([{
-        "metadata": {"name": "csi-local-node", "generation": 1},
-        "status": {"observedGeneration": 1, "desiredNumberScheduled": 2, "numberReady": 1,
-                   "updatedNumberScheduled": 2}}]) == ["csi-local-node 1/2 pods ready"]
+    assert FILTERS["cluster_daemonsets_not_ready"](
+        [
+            {
+                "metadata": {"name": "csi-local-node", "generation": 1},
+                "status": {
+                    "observedGeneration": 1,
+                    "desiredNumberScheduled": 2,
+                    "numberReady": 1,
+                    "updatedNumberScheduled": 2,
+                },
+            }
+        ]
+    ) == ["csi-local-node 1/2 pods ready"]
     assert FILTERS["cluster_volumes_not_ready"](
         [{"item": {"name": "cache"}, "resources": [{"status": {"phase": "Pending"}}]}],
-        [{"item": {"name": "media"}, "resources": []}]) == ["cache claim Pending", "media EdgeVolume absent"]
+        [{"item": {"name": "media"}, "resources": []}],
+    ) == ["cache claim Pending", "media EdgeVolume absent"]
 
 
 def test_the_deprecated_variables_example_is_true():
     assert FILTERS["deprecated_variables"]({"acstor_edge_serial": 1}) == [
-        "acstor_edge_serial is deprecated; use acstor_edge_node_serial (it takes precedence when both are set)"]
+        "acstor_edge_serial is deprecated; use acstor_edge_node_serial (it takes precedence when both are set)"
+    ]

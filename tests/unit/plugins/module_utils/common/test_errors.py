@@ -9,8 +9,10 @@ from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import Wai
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi.chart import LocalCsiDriverError
 
 
-@pytest.mark.parametrize("error_type", [ArmError, ArmTimeoutError, AzureAuthError, ExtensionConflict, EdgeVolumesError,
-                                        WaitTimeout, LocalCsiDriverError])
+@pytest.mark.parametrize(
+    "error_type",
+    [ArmError, ArmTimeoutError, AzureAuthError, ExtensionConflict, EdgeVolumesError, WaitTimeout, LocalCsiDriverError],
+)
 def test_every_expected_failure_is_an_acstor_error(error_type):
     error = error_type("storage account gone")
     assert isinstance(error, AcstorError)
@@ -27,10 +29,18 @@ def test_structured_fields_go_beside_msg_and_unset_ones_are_dropped():
 
 
 def test_arm_error_result_carries_status_code_and_correlation_id():
-    error = ArmError("no such account", status=404, code="ResourceNotFound", correlation_id="c-1", method="GET",
-                     url="https://management.azure.com/x?api-version=1")
+    error = ArmError(
+        "no such account",
+        status=404,
+        code="ResourceNotFound",
+        correlation_id="c-1",
+        method="GET",
+        url="https://management.azure.com/x?api-version=1",
+    )
     result = error.as_result()
-    assert result["msg"] == "ARM GET https://management.azure.com/x failed: HTTP 404 ResourceNotFound: no such account " \
-                            "(correlation id c-1)"
+    assert (
+        result["msg"] == "ARM GET https://management.azure.com/x failed: HTTP 404 ResourceNotFound: no such account "
+        "(correlation id c-1)"
+    )
     assert result["error"]["status"] == 404 and result["error"]["code"] == "ResourceNotFound"
     assert result["error"]["correlation_id"] == "c-1"

@@ -3,6 +3,7 @@
 The boot script runs on the node without the collection, and role defaults are plain YAML: both repeat
 a value by design, so these tests are what keeps them from drifting.
 """
+
 import importlib.util
 import re
 from pathlib import Path
@@ -48,12 +49,15 @@ def test_role_defaults_equal_the_contract(role, variable, expected):
 
 def _fallback(value):
     """A role default that defers to a fleet-wide variable ("{{ acstor_edge_x | default('v') }}") falls back to v."""
-    match = re.fullmatch(r"\{\{ (acstor_edge_\w+) \| default\('([^']*)'\) \}\}", value) if isinstance(value, str) else None
+    match = (
+        re.fullmatch(r"\{\{ (acstor_edge_\w+) \| default\('([^']*)'\) \}\}", value) if isinstance(value, str) else None
+    )
     return match.group(2) if match else value
 
 
-@pytest.mark.parametrize("model", ["Microsoft NVMe Direct Disk", "  microsoft nvme   DIRECT disk v2 ",
-                                   "AMAZON EC2 NVMe Instance Storage"])
+@pytest.mark.parametrize(
+    "model", ["Microsoft NVMe Direct Disk", "  microsoft nvme   DIRECT disk v2 ", "AMAZON EC2 NVMe Instance Storage"]
+)
 def test_builtin_models_match_trimmed_and_case_insensitive(model):
     assert contract.is_builtin_model(model)
 

@@ -1,14 +1,10 @@
 """Parsers and the one-pass gatherer of preflight_facts, on text and on a fake root tree."""
+
 import json
 import os
 
 import pytest
 
-from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
-    module_name_from_path,
-    parse_module_index,
-    parse_os_release,
-)
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import (
     gather_node_facts,
     parse_cpu_list,
@@ -17,15 +13,20 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts i
     parse_kubelet_root_dir,
     parse_meminfo_total,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
+    module_name_from_path,
+    parse_module_index,
+    parse_os_release,
+)
 
 # Recorded from the lab VM (Debian 12 cloud kernel).
-OS_RELEASE_DEBIAN = '''PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+OS_RELEASE_DEBIAN = """PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
 NAME="Debian GNU/Linux"
 VERSION_ID="12"
 VERSION="12 (bookworm)"
 ID=debian
 HOME_URL="https://www.debian.org/"
-'''
+"""
 MEMINFO = "MemTotal:         996368 kB\nMemFree:          849244 kB\n"
 RELEASE = "6.1.0-50-cloud-amd64"
 
@@ -43,33 +44,45 @@ def test_parse_meminfo_and_cpus():
     assert parse_cpu_list("0\n") == 1
 
 
-@pytest.mark.parametrize("release,expected", [
-    ("6.1.0-50-cloud-amd64", (6, 1, 0)), ("5.15.0-1034-azure", (5, 15, 0)), ("6.8", (6, 8, 0)),
-    ("5.14.0-427.13.1.el9_4.x86_64", (5, 14, 0)), ("nonsense", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "release,expected",
+    [
+        ("6.1.0-50-cloud-amd64", (6, 1, 0)),
+        ("5.15.0-1034-azure", (5, 15, 0)),
+        ("6.8", (6, 8, 0)),
+        ("5.14.0-427.13.1.el9_4.x86_64", (5, 14, 0)),
+        ("nonsense", None),
+        ("", None),
+    ],
+)
 def test_parse_kernel_version(release, expected):
     assert parse_kernel_version(release) == expected
 
 
 def test_parse_kernel_config():
-    parsed = parse_kernel_config("CONFIG_NFS_V4_2=y\n# CONFIG_NFS_V4_2_READ_PLUS is not set\nCONFIG_X=\"a b\"\n")
+    parsed = parse_kernel_config('CONFIG_NFS_V4_2=y\n# CONFIG_NFS_V4_2_READ_PLUS is not set\nCONFIG_X="a b"\n')
     assert parsed == {"CONFIG_NFS_V4_2": "y", "CONFIG_NFS_V4_2_READ_PLUS": "n", "CONFIG_X": "a b"}
 
 
 def test_module_index():
-    dep = ("kernel/drivers/md/dm-raid.ko: kernel/drivers/md/dm-mod.ko\n"
-           "kernel/drivers/md/raid0.ko.zst:\nkernel/fs/nfs/nfsv4.ko.xz: kernel/fs/nfs/nfs.ko.xz\n")
+    dep = (
+        "kernel/drivers/md/dm-raid.ko: kernel/drivers/md/dm-mod.ko\n"
+        "kernel/drivers/md/raid0.ko.zst:\nkernel/fs/nfs/nfsv4.ko.xz: kernel/fs/nfs/nfs.ko.xz\n"
+    )
     assert parse_module_index(dep) == {"dm_raid", "raid0", "nfsv4"}
     assert module_name_from_path("kernel/drivers/nvme/host/nvme-tcp.ko") == "nvme_tcp"
 
 
-@pytest.mark.parametrize("argv,expected", [
-    (["--config=/var/lib/kubelet/config.yaml", "--root-dir=/data/kubelet"], "/data/kubelet"),
-    (["--root-dir", "/srv/kubelet"], "/srv/kubelet"),
-    (["server", "--kubelet-arg=root-dir=/k3s/kubelet"], "/k3s/kubelet"),
-    (["agent", "--kubelet-arg", "root-dir=/x"], "/x"),
-    (["server"], ""),
-])
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["--config=/var/lib/kubelet/config.yaml", "--root-dir=/data/kubelet"], "/data/kubelet"),
+        (["--root-dir", "/srv/kubelet"], "/srv/kubelet"),
+        (["server", "--kubelet-arg=root-dir=/k3s/kubelet"], "/k3s/kubelet"),
+        (["agent", "--kubelet-arg", "root-dir=/x"], "/x"),
+        (["server"], ""),
+    ],
+)
 def test_parse_kubelet_root_dir(argv, expected):
     assert parse_kubelet_root_dir(argv) == expected
 
@@ -111,19 +124,40 @@ DISKS = {"nvme0n1": "Microsoft NVMe Direct Disk", "nvme1n1": "QEMU NVMe Ctrl", "
 
 def fake_node_commands(calls):
     """lsblk and wipefs answering for the fake root's disks (the NVMe scan preflight shares with nvme_stripe)."""
+
     def disk(name):
-        node = {"name": name, "path": "/dev/" + name, "type": "disk", "size": 1 << 30, "model": None,
-                "mountpoints": [None], "children": []}
+        node = {
+            "name": name,
+            "path": "/dev/" + name,
+            "type": "disk",
+            "size": 1 << 30,
+            "model": None,
+            "mountpoints": [None],
+            "children": [],
+        }
         if name == "nvme2n1":
-            node["children"] = [{"name": "nvme2n1p1", "path": "/dev/nvme2n1p1", "type": "part", "size": 1 << 29,
-                                 "mountpoints": ["/data"]}]
+            node["children"] = [
+                {
+                    "name": "nvme2n1p1",
+                    "path": "/dev/nvme2n1p1",
+                    "type": "part",
+                    "size": 1 << 29,
+                    "mountpoints": ["/data"],
+                }
+            ]
         return node
 
-    lsblk = {"blockdevices": [{"name": "vda", "path": "/dev/vda", "type": "disk", "size": 1 << 33,
-                               "mountpoints": ["/"]}] + [disk(name) for name in DISKS]}
-    wipefs = {"signatures": [{"device": "nvme1n1", "offset": "0x218", "type": "LVM2_member", "uuid": "pv-1"},
-                             {"device": "nvme2n1", "offset": "0x1fe", "type": "PMBR"},
-                             {"device": "nvme2n1", "offset": "0x200", "type": "gpt"}]}
+    lsblk = {
+        "blockdevices": [{"name": "vda", "path": "/dev/vda", "type": "disk", "size": 1 << 33, "mountpoints": ["/"]}]
+        + [disk(name) for name in DISKS]
+    }
+    wipefs = {
+        "signatures": [
+            {"device": "nvme1n1", "offset": "0x218", "type": "LVM2_member", "uuid": "pv-1"},
+            {"device": "nvme2n1", "offset": "0x1fe", "type": "PMBR"},
+            {"device": "nvme2n1", "offset": "0x200", "type": "gpt"},
+        ]
+    }
 
     def run(argv):
         calls.append(argv)
@@ -132,14 +166,20 @@ def fake_node_commands(calls):
         if argv[0] == "wipefs":
             return 0, json.dumps(wipefs), ""
         return 1, "", "unexpected command"
+
     return run
 
 
 def test_gather_node_facts_on_fake_root(fake_root):
     calls = []
-    facts = gather_node_facts(root=str(fake_root), run=fake_node_commands(calls), bin_path=lambda name: None,
-                              machine="x86_64", modules=["dm_mod", "dm_raid", "raid0", "md_mod"],
-                              paths=["/var/lib/none/deeper"])
+    facts = gather_node_facts(
+        root=str(fake_root),
+        run=fake_node_commands(calls),
+        bin_path=lambda name: None,
+        machine="x86_64",
+        modules=["dm_mod", "dm_raid", "raid0", "md_mod"],
+        paths=["/var/lib/none/deeper"],
+    )
     assert facts.kernel_release == RELEASE and facts.cpu_count == 2 and facts.hostname == "edge1"
     assert facts.mem_total_bytes == 996368 * 1024
     assert facts.os_release["ID"] == "debian"

@@ -1,4 +1,5 @@
 """stripe/backends.py: the LVM and mdadm differences, stated once per backend."""
+
 import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
@@ -15,6 +16,7 @@ def test_every_backend_name_has_a_backend():
 def test_backends_answer_the_same_questions():
     def public(backend):
         return sorted(name for name in dir(type(backend)) if not name.startswith("_"))
+
     assert public(BACKENDS["lvm"]) == public(BACKENDS["mdadm"])
 
 
