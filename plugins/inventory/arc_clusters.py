@@ -2,10 +2,6 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 name: arc_clusters
 short_description: Azure Arc-enabled Kubernetes clusters as inventory hosts

@@ -3,10 +3,6 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: arc_extension
 short_description: Create, update or delete an Azure Arc cluster extension

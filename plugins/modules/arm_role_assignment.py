@@ -3,10 +3,6 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 # Why not azure.azcollection.azure_rm_roleassignment: it needs azure-mgmt-authorization, msrestazure and the rest of
 # azure.azcollection's requirements (dozens of SDK packages, not in our execution environment), and it cannot wait
 # for a principal that is still replicating. This module reuses our ARM client: same credentials, retries, clouds

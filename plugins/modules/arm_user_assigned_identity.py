@@ -3,10 +3,6 @@
 # Copyright (c) acstor.edge contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 # azure.azcollection has user-assigned identity modules, but they need azure-mgmt-msi and the collection's full SDK
 # requirement set; this one shares our ARM client (credentials, retries, clouds, test server) with arc_extension.
 

@@ -3,10 +3,6 @@
 # Copyright: (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 DOCUMENTATION = r"""
 module: edge_subvolume
 short_description: Manage an Edge Volumes cloud ingest or cloud mirror subvolume

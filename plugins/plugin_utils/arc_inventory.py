@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Connected clusters (Microsoft.Kubernetes/connectedClusters) → inventory hosts, host variables and groups."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.azure.client import split_resource_id

@@ -9,10 +9,6 @@ named by variable, with the rule id of the module that would receive the value. 
 checked: a role's defaults are known good, and hostvars hold only what the inventory sets.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure

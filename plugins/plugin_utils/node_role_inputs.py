@@ -9,10 +9,6 @@ same rule ids as the module that would receive the value. Only variables that ar
 role's defaults are known good, and hostvars hold only what the inventory sets.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import OPTION_NAMES, stripe_option_errors
 

@@ -10,10 +10,6 @@ in, `AuthSettings` out (or `AzureAuthError` naming every option and variable it 
 accepts for Azure Stack and private clouds).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import configparser
 import json
 import os

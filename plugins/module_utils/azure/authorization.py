@@ -7,10 +7,6 @@ Pure helpers (assignment naming, matching) plus `ensure_role_assignment`, which 
 principal (an extension's system-assigned identity) has not yet replicated to the directory.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import uuid
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure

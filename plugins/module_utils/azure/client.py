@@ -11,10 +11,6 @@ api-versions; full control of the api-version per resource, of the long-running-
 server. The pure parts (retry decisions, error parsing, URL building) are functions so unit tests need no network.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import email.utils
 import json
 import os

@@ -9,10 +9,6 @@ Failed install retried) or do nothing. The module and the role execute the plan 
 any operation in progress to settle (`operation_in_progress`).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from dataclasses import dataclass, field
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure

@@ -9,10 +9,6 @@ grammar /subscriptions/{id}/resourceGroups/{name}/providers/{namespace}/{type}/{
 an id (node_inputs' registry) so modules, roles and validate.yml refuse with the same words.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import (

@@ -9,10 +9,6 @@ node error and a cluster error read the same and a test can tell which rule refu
 against the whole string (re.fullmatch): '$' would accept a trailing newline.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 try:

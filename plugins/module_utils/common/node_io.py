@@ -7,10 +7,6 @@ Temporary files are named ``.acstor-edge-<pid>-<random>`` beside their target, s
 tell a leftover of a dead process (SIGKILL, power cut) from a write in progress.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import os
 import tempfile

@@ -10,10 +10,6 @@ The generic rules (types, one line of text, booleans, numbers) live here; the no
 theirs in their own registries (node/inputs.py, common/inputs.py).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import math
 import re
 

@@ -9,10 +9,6 @@ Pure functions. The objects are the ones Microsoft Learn's "Static retain workfl
 EdgeVolume, then the PersistentVolume bound to it, then the PersistentVolumeClaim naming the PV.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.acstor.edge.plugins.module_utils.k8s.edge_volumes import (
     API_VERSION,
     KIND_EDGE_VOLUME,

@@ -8,10 +8,6 @@ Pure functions only: nothing here talks to a cluster. Field names and allowed va
 the Microsoft Learn pages document for arccontainerstorage.azure.net/v1 (no public CRD schema exists).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 import uuid
 

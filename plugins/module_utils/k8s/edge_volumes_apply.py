@@ -7,10 +7,6 @@
 Every function here takes the objects wrapper first, so unit tests pass a fake dynamic client.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import is_conflict
 

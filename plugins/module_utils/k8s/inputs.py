@@ -7,10 +7,6 @@ Each rule is written once from the published Kubernetes rule (cited per rule) an
 (node_inputs' registry), so modules, roles and playbooks/validate.yml refuse with the same words.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 from decimal import Decimal, InvalidOperation
 

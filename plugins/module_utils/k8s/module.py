@@ -4,10 +4,6 @@
 
 """Module plumbing shared by the acstor.edge Kubernetes modules: kubernetes.core auth options and client."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import copy
 
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC

@@ -8,10 +8,6 @@ kubernetes.core builds the client (auth options, kubeconfig, proxies); this wrap
 ResourceInstances into dicts, maps 404 to None and adds a small polling helper with elapsed time.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import time
 
 try:

@@ -7,10 +7,6 @@
 Pure functions: they take what the cluster and the nodes reported and return data.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import copy
 
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import inputs as local_csi_inputs

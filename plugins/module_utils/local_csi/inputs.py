@@ -8,10 +8,6 @@ Kubernetes and Helm rules of k8s_inputs. acstor.edge.local_csi_driver_preflight 
 driver_option_errors, so they refuse the same input with the same words.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import inputs as k8s
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules

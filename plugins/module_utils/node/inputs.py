@@ -10,10 +10,6 @@ can tell which rule refused it. Patterns are matched against the whole string (r
 would accept a trailing newline, which is exactly what must not reach fstab, sysctl.d or a unit file.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 from ansible_collections.acstor.edge.plugins.module_utils.common import rules

@@ -7,10 +7,6 @@
 selected products. Nothing here reads the system, so every rule is tested as a table.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from dataclasses import asdict, dataclass, field
 from typing import List
 

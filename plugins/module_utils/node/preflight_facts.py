@@ -8,10 +8,6 @@ root directory (``/`` on a node, a fixture tree in tests) and calls ``run_comman
 ``blkid -p`` on NVMe namespaces; it never changes anything.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import gzip
 import os
 import re

@@ -9,10 +9,6 @@ a kernel module is only touched when it is not loaded or not listed for boot, a 
 only when it is not installed.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
     KERNEL_MODULE_NAME,

@@ -8,10 +8,6 @@ reads a file or runs a command. Kept free of heavy imports because guest Python 
 nodes is slow to start and acstor.edge.node_prep_info imports this on every run.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 
 # The name rules live in node_inputs (one place, full-string matches); imported here for the parsers.

@@ -7,10 +7,6 @@ Pure functions: the snapshot is a dict of recorded tool output, sysfs attribute 
 symlink targets, so everything here runs on fixtures recorded from the lab VMs.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional

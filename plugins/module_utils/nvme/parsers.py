@@ -8,10 +8,6 @@ reads a file, so they are tested on output recorded from the lab VMs
 (tests/unit/fixtures/nvme/).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import struct
 from dataclasses import dataclass, field

@@ -10,10 +10,6 @@ data (strings and dicts); nvme_inventory.build_inventory turns it into an invent
 same shape is what tests/unit/fixtures/nvme/ records from the lab VMs.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import glob
 import json
 import os

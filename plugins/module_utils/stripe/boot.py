@@ -6,10 +6,6 @@
 Pure: plan_boot(wanted files, current files, unit states, systemd running) -> BootPlan.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 from dataclasses import dataclass, field
 from typing import List, Optional

@@ -8,10 +8,6 @@ module), always as argv lists. File actions (fstab, mdadm.conf, the stripe recor
 atomically.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import os
 

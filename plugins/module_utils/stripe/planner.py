@@ -7,10 +7,6 @@ Pure: no commands, no files. Every data-safety rule of acstor.edge.nvme_stripe l
 that it is unit tested as a table of current state x spec -> plan/error.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import os
 from dataclasses import dataclass, field
