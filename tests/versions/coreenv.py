@@ -31,7 +31,7 @@ COLLECTIONS = REPO / ".collections"
 MIRROR = os.environ.get("EDGELAB_MIRROR", "http://deb.debian.org/debian")
 
 # What each version is tested with. `ansible` is the community package whose bundled collections
-# (ansible.posix, community.general, kubernetes.core, azure.azcollection) the tests run against.
+# (ansible.posix, community.general, kubernetes.core) the tests run against.
 # ansible 14 bundles ansible-core 2.21 and collections newer than galaxy.yml's minimums. The ansible
 # package of 2.17 (10.x) bundles collections older than those minimums, so 2.17 runs with ansible 12.3.0's
 # collections (the minimums themselves, as on 2.19), installed without its ansible-core requirement:
