@@ -8,8 +8,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from acstor_testlib import SHARED_REFERENCE, ansible_environment  # noqa: E402  pylint: disable=wrong-import-position
-from acstor_testlib import backport_test_apis  # noqa: E402  pylint: disable=wrong-import-position
+from acstor_testlib import (  # noqa: E402  pylint: disable=wrong-import-position
+    SHARED_REFERENCE,
+    ansible_environment,
+    backport_test_apis,
+)
 
 backport_test_apis()  # the unit tests also run on ansible-core 2.17 (tests/versions/coreenv.py)
 

@@ -17,8 +17,8 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import sys
+import tempfile
 import threading
 import time
 import xml.etree.ElementTree as ET

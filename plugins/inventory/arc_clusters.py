@@ -61,6 +61,16 @@ keyed_groups:
 from ansible.errors import AnsibleError
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 
+from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import AzureAuthError, azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
+    HAS_AZURE_CORE,
+    ArmError,
+    arm_client_from_settings,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.azure.module import (
+    HAS_AZURE_IDENTITY,
+    auth_settings_from_options,
+)
 from ansible_collections.acstor.edge.plugins.plugin_utils.arc_inventory import (
     CONNECTED_CLUSTERS_API_VERSION,
     cluster_groups,
@@ -69,9 +79,6 @@ from ansible_collections.acstor.edge.plugins.plugin_utils.arc_inventory import (
     host_names,
     inventory_option_errors,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import HAS_AZURE_CORE, ArmError, arm_client_from_settings
-from ansible_collections.acstor.edge.plugins.module_utils.azure.module import HAS_AZURE_IDENTITY, auth_settings_from_options
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import AzureAuthError, azure_auth_argument_spec
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable):

@@ -213,6 +213,8 @@ progress:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
     EXTENSIONS_API_VERSION,
     ExtensionConflict,
@@ -225,15 +227,13 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import
     principal_id,
     validate_spec,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
-from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message, refuse_invalid
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension_runner import (
     settle_extension,
     wait_for_principal,
     write_extension,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message, refuse_invalid
 
 
 def spec_from_params(params):

@@ -77,7 +77,8 @@ principal_ids:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure_inputs
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, refuse_invalid
+from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
     EXTENSIONS_API_VERSION,
     ExtensionSpec,
@@ -86,9 +87,8 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import
     principal_id,
     validate_spec,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, refuse_invalid
 
 
 def main():

@@ -88,7 +88,7 @@ progress:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message, refuse_invalid
+from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
 from ansible_collections.acstor.edge.plugins.module_utils.azure.authorization import (
     AUTHORIZATION_API_VERSION,
     create_role_assignment,
@@ -98,7 +98,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.authorization im
 )
 from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message, refuse_invalid
 
 
 def main():

@@ -132,7 +132,7 @@ actions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import refuse_invalid
+from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
 from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError
 from ansible_collections.acstor.edge.plugins.module_utils.azure.identity import (
     MANAGED_IDENTITY_API_VERSION,
@@ -145,7 +145,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.identity import 
     validate_identity_request,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.azure.module import arm_client_for_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import azure_auth_argument_spec
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import refuse_invalid
 
 
 def identity_state(identity, credential_names):

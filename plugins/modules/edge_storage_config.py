@@ -107,10 +107,10 @@ elapsed:
   type: dict
 """
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
 
 SPEC = dict(
     name=dict(type="str", default=ev.DEFAULT_CONFIGURATION_NAME),

@@ -197,11 +197,11 @@ elapsed:
   sample: {"pvc_bound": 0.0, "edge_volume_deployed": 4.2}
 """
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, message, semantic_version
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import inputs as k8s_inputs
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, message, semantic_version
 
 SPEC = dict(
     name=dict(type="str", required=True),

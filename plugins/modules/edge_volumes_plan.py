@@ -126,11 +126,11 @@ pods_using:
   type: dict
 """
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, semantic_version
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_static_volumes as static
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
-from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, semantic_version
 
 SPEC = dict(
     volumes=dict(type="list", elements="dict", required=True),

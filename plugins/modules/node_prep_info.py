@@ -205,9 +205,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import read_text
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import (
     describe_kernel_modules,
+    option_errors,
     plan_kernel_modules,
     plan_packages,
-    option_errors,
     plan_sysctls,
     select_packages,
 )

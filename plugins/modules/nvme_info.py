@@ -134,8 +134,8 @@ stripes:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import nvme_info_errors
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import addon_models_needed, build_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
 
 
 def main():

@@ -287,12 +287,12 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import remove_files, stale_temp_files
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import (
     MDADM_CONF_PATHS,
     RECORD_DIR,
     collect_snapshot,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import (
     StripeApplyError,
     StripeExecutor,

@@ -207,7 +207,6 @@ node:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import preflight_errors
-
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks import (
     KUBERNETES_DISTRIBUTIONS,
     PRODUCTS,

@@ -4,8 +4,8 @@
 """Connected clusters (Microsoft.Kubernetes/connectedClusters) → inventory hosts, host variables and groups."""
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
-from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.azure.client import split_resource_id
+from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 
 # The first stable api-version whose ConnectedCluster schema has oidcIssuerProfile and securityProfile; ARM returns
 # only the fields of the api-version asked for, so 2024-01-01 never shows the OIDC issuer.

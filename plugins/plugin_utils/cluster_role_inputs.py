@@ -12,12 +12,12 @@ checked: a role's defaults are known good, and hostvars hold only what the inven
 import re
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
+from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import ExtensionSpec, validate_spec
 from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import inputs as k8s
-from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
-from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import ExtensionSpec, validate_spec
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi.inputs import chart_ref, driver_option_errors
+from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 
 EXTENSION_TYPE = "microsoft.arc.containerstorage"
 CERT_MANAGER_MODES = ("auto", "platform", "certmanagement", "byo")

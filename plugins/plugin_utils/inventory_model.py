@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.acstor.edge.plugins.plugin_utils.cluster_role_inputs import cluster_input_errors
 from ansible_collections.acstor.edge.plugins.module_utils.k8s.inputs import dns_label
+from ansible_collections.acstor.edge.plugins.plugin_utils.cluster_role_inputs import cluster_input_errors
 from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import node_input_errors
 from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import RolloutPolicyError, parse_serial
 

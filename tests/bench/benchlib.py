@@ -29,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 from acstor_testlib import COLLECTIONS_DIR  # noqa: E402  pylint: disable=wrong-import-position
+
 BENCH_DIR = Path(__file__).resolve().parent
 PLAYBOOKS = BENCH_DIR / "playbooks"
 EDGELAB = REPO / "tests" / "lab" / "edgelab.py"

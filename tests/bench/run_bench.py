@@ -24,9 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 import benchlib as bl
+import yaml
 
 TARGETS = {
     "converge_vs_baseline": 0.5,

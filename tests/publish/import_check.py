@@ -14,10 +14,10 @@ upload without it, so nothing unpublishable gets out.
 import io
 import json
 import os
-import tarfile
 import re
 import subprocess
 import sys
+import tarfile
 import tempfile
 from pathlib import Path
 

@@ -8,8 +8,6 @@ the expected type). Role columns are None where no role passes the option.
 """
 import pytest
 
-from ansible_collections.acstor.edge.plugins.plugin_utils import arc_inventory
-from ansible_collections.acstor.edge.plugins.plugin_utils import cluster_role_inputs
 from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common_inputs
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
 from ansible_collections.acstor.edge.plugins.modules import (
@@ -22,6 +20,7 @@ from ansible_collections.acstor.edge.plugins.modules import (
     edge_volumes_plan,
     local_csi_driver_preflight,
 )
+from ansible_collections.acstor.edge.plugins.plugin_utils import arc_inventory, cluster_role_inputs
 
 from bad_input import refusal
 

@@ -7,7 +7,13 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
 
 from permissions_map import (  # noqa: E402  pylint: disable=wrong-import-position
-    KubeGrants, arm_action, kube_request, rbac_objects, uncovered_arm_requests, uncovered_kube_requests)
+    KubeGrants,
+    arm_action,
+    kube_request,
+    rbac_objects,
+    uncovered_arm_requests,
+    uncovered_kube_requests,
+)
 
 PERMISSIONS = REPO / "docs" / "permissions"
 SUBJECT = {"kind": "ServiceAccount", "name": "acstor-edge", "namespace": "kube-system"}

@@ -3,6 +3,7 @@
 # the Ansible docs inventory is written locally (tests/publish/ansible_inventory.py: docs.ansible.com is
 # out of CI's reach), and MyST renders the Markdown guides.
 import os
+
 project = 'acstor.edge'
 copyright = 'acstor.edge developers'
 title = 'acstor.edge'

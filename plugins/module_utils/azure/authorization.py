@@ -10,8 +10,8 @@ principal (an extension's system-assigned identity) has not yet replicated to th
 import uuid
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
-from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError, ArmTimeoutError
+from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 
 AUTHORIZATION_API_VERSION = "2022-04-01"
 PRINCIPAL_RETRY_SECONDS = 3.0

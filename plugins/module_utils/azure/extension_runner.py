@@ -3,13 +3,13 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Apply an ExtensionPlan through ArmClient (the "apply" step of arc_extension)."""
 
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError, ArmTimeoutError
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
     EXTENSIONS_API_VERSION,
     extension_failure,
     operation_in_progress,
     principal_id,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import ArmError, ArmTimeoutError
 
 PRINCIPAL_POLL_SECONDS = 3.0
 SETTLE_POLL_MAX_SECONDS = 10.0

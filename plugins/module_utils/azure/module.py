@@ -8,17 +8,17 @@ import shutil
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
-    AZURE_CORE_IMPORT_ERROR,
-    HAS_AZURE_CORE,
-    ArmError,
-    arm_client_from_settings,
-)
 from ansible_collections.acstor.edge.plugins.module_utils.azure.auth import (
     AzureAuthError,
     azure_auth_argument_spec,
     read_local_azure_files,
     resolve_auth_settings,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
+    AZURE_CORE_IMPORT_ERROR,
+    HAS_AZURE_CORE,
+    ArmError,
+    arm_client_from_settings,
 )
 
 try:

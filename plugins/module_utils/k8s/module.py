@@ -6,11 +6,11 @@
 
 import copy
 
+from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common_inputs
+from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import KubernetesObjects
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import get_api_client
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import AnsibleK8SModule
-from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common_inputs
-from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import KubernetesObjects
 
 WAIT_SPEC = dict(
     wait=dict(type="bool", default=True),

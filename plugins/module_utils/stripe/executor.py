@@ -12,12 +12,12 @@ import json
 import os
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import read_text, write_file_atomic
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import MDADM_CONF_PATHS, read_device_head
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
     mdadm_uuid_format,
     parse_mdadm_detail_export,
     parse_superblock,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import MDADM_CONF_PATHS, read_device_head
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import mkfs_argv
 
 

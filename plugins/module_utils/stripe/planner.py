@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
+from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import parse_size
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import model_key
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
     human_size,
@@ -20,7 +21,6 @@ from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
     normalize_md_uuid,
     parse_superblock,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import parse_size
 
 # 64 KiB: what LVM uses for raid0 when no --stripesize is given, i.e. what the local CSI
 # driver (ACStor v2) builds; keeping it for both backends makes a stripe behave the same

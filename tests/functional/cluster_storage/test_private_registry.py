@@ -15,9 +15,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "servers"))
 
-from oci_registry import OciRegistry  # noqa: E402  pylint: disable=wrong-import-position
-
 from test_csi_driver_role import CSI_RECORD, NODE, driver_args  # noqa: E402  pylint: disable=wrong-import-position
+
+from oci_registry import OciRegistry  # noqa: E402  pylint: disable=wrong-import-position
 
 CHART = Path(__file__).resolve().parent / "fixtures" / "local-csi-driver"
 TOKEN_USER = "00000000-0000-0000-0000-000000000000"  # the user name Azure Container Registry tokens log in with

@@ -13,9 +13,9 @@ import sys
 import pytest
 import yaml
 
-from acstor_testlib import REPO_ROOT, ansible_environment
-
 from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import stripe_item_options
+
+from acstor_testlib import REPO_ROOT, ansible_environment
 
 # one item per kind of stripe error; expected: (item index, option named, rule, module refuses it too)
 STRIPES = [

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import time
+
 import pytest
 
 from acstor_testlib import REPO_ROOT, ansible_environment

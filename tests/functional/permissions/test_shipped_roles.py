@@ -20,8 +20,7 @@ for extra in (REPO / "tests" / "servers", REPO / "tests"):
 
 from arm_server import SUBSCRIPTION, ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
 from kube_server import KubeTestServer  # noqa: E402  pylint: disable=wrong-import-position
-from permissions_map import (  # noqa: E402  pylint: disable=wrong-import-position
-    KubeGrants, arm_action, rbac_objects, uncovered_arm_requests, uncovered_kube_requests)
+from permissions_map import KubeGrants, arm_action, rbac_objects, uncovered_arm_requests, uncovered_kube_requests  # noqa: E402  pylint: disable=wrong-import-position
 
 PERMISSIONS = REPO / "docs" / "permissions"
 SUBJECT = {"kind": "ServiceAccount", "name": "acstor-edge", "namespace": "kube-system"}

@@ -2,7 +2,6 @@
 failure whose message says what failed (status, object, timeout); a rerun once the fault is gone converges, and
 nothing is duplicated."""
 import pytest
-
 from conftest import SUBSCRIPTION, case_block
 
 EXTENSION = "azure-arc-containerstorage"

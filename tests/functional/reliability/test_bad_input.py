@@ -9,8 +9,8 @@ import subprocess
 
 import pytest
 import yaml
-
 from conftest import SUBSCRIPTION, case_block
+
 from lablib import LabNode
 
 STRIPE = {"name": "data", "devices": ["/dev/nvme9n9"], "mount_path": "/srv/data"}

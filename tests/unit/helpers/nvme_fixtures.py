@@ -8,8 +8,8 @@ import fnmatch
 import json
 from pathlib import Path
 
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import RECORD_DIR
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
+from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import RECORD_DIR
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "nvme"
 

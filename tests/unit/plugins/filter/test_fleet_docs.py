@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-
 FILTER_DIR = Path(__file__).resolve().parents[4] / "plugins" / "filter"
 FILTERS = {}
 for _plugin in sorted(FILTER_DIR.glob("*.py")):

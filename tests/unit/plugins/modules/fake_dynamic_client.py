@@ -2,8 +2,9 @@
 import copy
 import types
 
-from kube_double.patches import merge_patch
 from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, ResourceNotFoundError
+
+from kube_double.patches import merge_patch
 
 NAMESPACED = {"PersistentVolumeClaim", "Pod", "EdgeVolume", "IngestSubvolume", "MirrorSubvolume", "EdgeSubvolume",
               "EdgeIngestPolicy", "DaemonSet", "Deployment"}

@@ -1,7 +1,14 @@
 """Connected cluster → hostvars/groups, and role-assignment/identity helpers."""
-from ansible_collections.acstor.edge.plugins.plugin_utils.arc_inventory import cluster_groups, cluster_hostvars, host_names
-from ansible_collections.acstor.edge.plugins.module_utils.azure.authorization import assignment_name, matching_assignments
+from ansible_collections.acstor.edge.plugins.module_utils.azure.authorization import (
+    assignment_name,
+    matching_assignments,
+)
 from ansible_collections.acstor.edge.plugins.module_utils.azure.identity import federated_credential_differs
+from ansible_collections.acstor.edge.plugins.plugin_utils.arc_inventory import (
+    cluster_groups,
+    cluster_hostvars,
+    host_names,
+)
 
 CLUSTER = {"id": "/subscriptions/s1/resourceGroups/rg-eu/providers/Microsoft.Kubernetes/connectedClusters/c1",
            "name": "c1", "location": "westeurope", "tags": {"ring": "canary", "flag": ""},

@@ -2,8 +2,8 @@
 import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
-from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import node_input_errors, role_input_errors
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import stripe_option_errors
+from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import node_input_errors, role_input_errors
 
 # (rule function, wrong value, id of the rule that refuses it) - the innermost rule names itself
 WRONG_VALUES = [

@@ -15,7 +15,11 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks 
     summarize,
     validate_options,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import NodeFacts, NvmeNamespace, PathSpace
+from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import (
+    NodeFacts,
+    NvmeNamespace,
+    PathSpace,
+)
 
 DIRECT = "Microsoft NVMe Direct Disk"
 

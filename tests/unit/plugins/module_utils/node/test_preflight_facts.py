@@ -3,11 +3,6 @@ import os
 
 import pytest
 
-from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
-    module_name_from_path,
-    parse_module_index,
-    parse_os_release,
-)
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import (
     gather_node_facts,
     parse_blkid_type,
@@ -16,6 +11,11 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts i
     parse_kernel_version,
     parse_kubelet_root_dir,
     parse_meminfo_total,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
+    module_name_from_path,
+    parse_module_index,
+    parse_os_release,
 )
 
 # Recorded from the lab VM (Debian 12 cloud kernel).
