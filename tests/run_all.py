@@ -2,7 +2,8 @@
 """Run every test stage `make test` promises, keep going after a failure, and summarise.
 
 Stages: collection build+install, lint (ruff check and ruff format --check on the work tree; ansible-lint,
-changelog fragments, galaxy-importer and antsibull-docs on the tarball), ansible-test sanity, docs site, lab image, pytest unit, pytest functional, Molecule scenarios,
+changelog fragments, galaxy-importer and antsibull-docs on the tarball), ansible-test sanity, docs site, lab image,
+pytest unit, pytest functional, Molecule scenarios,
 integration targets (skip themselves without credentials), and the other ansible-core versions (versions:
 sanity + unit on 2.17 and 2.21, the e2e suite on 2.21; tests/versions/coreenv.py).
 Three lanes run at once on the 2 cores: the lab lane (lab images, then the lab queue: the functional tests marked

@@ -178,5 +178,3 @@ class KubeState(ObjectStore):
                 return  # static-retain.md: deleting the PVC keeps the EdgeVolume
             if self.resource(EDGE_GROUP, "edgevolumes"):
                 self.objects.pop((EDGE_GROUP, "edgevolumes", meta.get("namespace"), meta["name"]), None)
-
-

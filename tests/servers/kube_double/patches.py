@@ -115,4 +115,3 @@ def json_patch(document, operations):
     except (KeyError, IndexError, ValueError, TypeError) as error:
         raise PatchError("json patch failed: {0!r}".format(error)) from error
     return document
-

@@ -82,4 +82,3 @@ def decode_protobuf(raw):
     else:
         raise ApiError(415, "UnsupportedMediaType", "this test double decodes protobuf only for Secret and ConfigMap")
     return body
-

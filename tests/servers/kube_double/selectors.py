@@ -52,4 +52,3 @@ def field_values(obj):
     if obj.get("type"):
         values["type"] = obj["type"]
     return dict((k, v) for k, v in values.items() if v is not None)
-
