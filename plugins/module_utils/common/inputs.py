@@ -75,7 +75,8 @@ def https_url(value):
         return "%r contains white space" % (value,)
     parts = urlsplit(value)
     try:
-        parts.port  # noqa: B018  pylint: disable=pointless-statement  (reading .port is the check: it raises ValueError)
+        # reading .port is the check: it raises ValueError for a port that is not a number from 0 to 65535
+        parts.port  # noqa: B018  pylint: disable=pointless-statement
     except ValueError:
         return "%r has a port that is not a number from 0 to 65535" % (value,)
     if parts.scheme != "https":
