@@ -26,7 +26,7 @@ selectors, protobuf, controllers and server (HTTP). Run it by hand with `python 
 
 import argparse
 
-from kube_double import ApiError, KubeTestServer  # noqa: F401  (ApiError: re-exported for tests)
+from kube_double import KubeTestServer
 
 
 def main():
