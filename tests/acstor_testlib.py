@@ -5,6 +5,7 @@ so the tests exercise what users install. `make dev` links the work tree into .c
 for quick iteration. Import from here (`from acstor_testlib import ...`), not from conftest: pytest
 loads every conftest.py under the same module name.
 """
+
 import os
 import sys
 from pathlib import Path
@@ -91,7 +92,11 @@ def helm_release(kube_server, name, namespace):
     newest = None
     for (group, plural, ns, _name), obj in list(kube_server.state.objects.items()):
         labels = obj["metadata"].get("labels") or {}
-        if (group, plural, ns) != ("", "secrets", namespace) or labels.get("owner") != "helm" or labels.get("name") != name:
+        if (
+            (group, plural, ns) != ("", "secrets", namespace)
+            or labels.get("owner") != "helm"
+            or labels.get("name") != name
+        ):
             continue
         # Secret data is base64; helm's storage driver stores base64(gzip(release JSON)) in it.
         release = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(obj["data"]["release"]))))

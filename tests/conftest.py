@@ -1,4 +1,5 @@
 """pytest hooks and fixtures shared by every test directory (helpers live in acstor_testlib)."""
+
 import os
 import sys
 from pathlib import Path
@@ -21,8 +22,11 @@ backport_test_apis()  # the unit tests also run on ansible-core 2.17 (tests/vers
 # one after the other, and every other test beside them; a test that starts the lab belongs here or carries
 # @pytest.mark.lab.
 LAB_TEST_PATHS = (
-    "tests/functional/lab/", "tests/functional/e2e/", "tests/functional/bench/",
-    "tests/functional/fleet/test_rollout_runner.py", "tests/functional/reliability/test_lab_fast.py",
+    "tests/functional/lab/",
+    "tests/functional/e2e/",
+    "tests/functional/bench/",
+    "tests/functional/fleet/test_rollout_runner.py",
+    "tests/functional/reliability/test_lab_fast.py",
 )
 
 

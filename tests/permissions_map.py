@@ -13,6 +13,7 @@ in the binding's namespace, and never to cluster-scoped objects or non-resource 
 
 Used by tests/functional/permissions (recorded requests vs. docs/permissions/*) and tests/unit/test_permissions_map.py.
 """
+
 import fnmatch
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -30,7 +31,7 @@ def arm_action(method, path):
     if not starts:
         return None
     namespace_index = starts[-1] + 1
-    rest = segments[namespace_index + 1:]
+    rest = segments[namespace_index + 1 :]
     if not rest:
         return None
     method = method.upper()
@@ -49,8 +50,10 @@ def arm_action(method, path):
 
 def azure_role_allows(role, action):
     """True when `action` matches one of the role's Actions and none of its NotActions (case-insensitive, `*` wildcards)."""
+
     def matches(patterns):
         return any(fnmatch.fnmatchcase(action.lower(), pattern.lower()) for pattern in patterns)
+
     return matches(role.get("Actions", [])) and not matches(role.get("NotActions", []))
 
 
@@ -109,8 +112,9 @@ def kube_request(method, path, query=None):
         verb = "deletecollection" if collection else "delete"
     else:
         verb = {"POST": "create", "PUT": "update", "PATCH": "patch"}.get(method, method.lower())
-    return KubeRequest(verb=verb, path=path, group=group, resource=resource, subresource=subresource,
-                       namespace=namespace, name=name)
+    return KubeRequest(
+        verb=verb, path=path, group=group, resource=resource, subresource=subresource, namespace=namespace, name=name
+    )
 
 
 def rbac_objects(text):
@@ -126,8 +130,10 @@ def _rule_allows(rule, request):
     if not ({"*", request.verb} & set(rule.get("verbs", []))):
         return False
     if not request.resource_request:
-        return any(url == request.path or (url.endswith("*") and request.path.startswith(url[:-1]))
-                   for url in rule.get("nonResourceURLs", []))
+        return any(
+            url == request.path or (url.endswith("*") and request.path.startswith(url[:-1]))
+            for url in rule.get("nonResourceURLs", [])
+        )
     if "resources" not in rule:
         return False
     if not ({"*", request.group} & set(rule.get("apiGroups", []))):
@@ -169,16 +175,21 @@ class KubeGrants:
         namespace = candidate.get("namespace")
         if candidate["kind"] == "ServiceAccount" and not namespace:
             namespace = binding["metadata"].get("namespace")
-        return candidate["kind"] == subject["kind"] and candidate["name"] == subject["name"] and \
-            (subject["kind"] != "ServiceAccount" or namespace == subject["namespace"])
+        return (
+            candidate["kind"] == subject["kind"]
+            and candidate["name"] == subject["name"]
+            and (subject["kind"] != "ServiceAccount" or namespace == subject["namespace"])
+        )
 
     def allows(self, request):
         if any(_rule_allows(rule, request) for rule in self.cluster_wide):
             return True
         if not request.resource_request or not request.namespace:
             return False
-        return any(namespace == request.namespace and any(_rule_allows(rule, request) for rule in rules)
-                   for namespace, rules in self.namespaced)
+        return any(
+            namespace == request.namespace and any(_rule_allows(rule, request) for rule in rules)
+            for namespace, rules in self.namespaced
+        )
 
 
 def uncovered_kube_requests(access_log, grants):

@@ -14,6 +14,7 @@ stage prints its tail. Each pytest test and each Molecule scenario counts as one
 one each.
 The last line is `N passed, N failed` (CI reads it). Lab VMs and fleet hosts are stopped at the end.
 """
+
 import os
 import re
 import shutil
@@ -44,8 +45,16 @@ LAB_PYTEST_PATHS = set()
 # VMs of that Debian release (edgelab --suite, through EDGELAB_SUITE); a bare name runs on Debian 12.
 # Every scenario runs in CI (about 25 min of the run on 2 cores); `make molecule SCENARIOS="..."` picks some.
 # Listed longest first: run_all's lanes take them in this order (one scenario name at a time).
-DEFAULT_SCENARIOS = ["stripe_lvm@trixie", "stripe_mdadm@trixie", "stripe_lvm", "stripe_mdadm", "node", "fleet",
-                     "node_prep", "node_prep@trixie"]
+DEFAULT_SCENARIOS = [
+    "stripe_lvm@trixie",
+    "stripe_mdadm@trixie",
+    "stripe_lvm",
+    "stripe_mdadm",
+    "node",
+    "fleet",
+    "node_prep",
+    "node_prep@trixie",
+]
 
 
 class Tally:
@@ -65,8 +74,11 @@ class Tally:
             self.skipped += skipped
             self.rows.append((stage, passed, failed, skipped, seconds, note))
         status = "FAIL" if failed else ("skip" if skipped and not passed else "ok")
-        print(f"[{_lane()}] {status}: {stage} ({passed} passed, {failed} failed, {skipped} skipped, {seconds} s)"
-              + (f" {note}" if note else ""), flush=True)
+        print(
+            f"[{_lane()}] {status}: {stage} ({passed} passed, {failed} failed, {skipped} skipped, {seconds} s)"
+            + (f" {note}" if note else ""),
+            flush=True,
+        )
 
 
 def _lane():
@@ -90,15 +102,27 @@ def run_stage(cmd, cwd=REPO, env=None, timeout=None):
     with open(log, "w", encoding="utf-8") as out:
         try:
             # stdin is /dev/null: a CI runner may hand us a non-blocking pipe, and ansible refuses those.
-            rc = subprocess.run(cmd, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                timeout=timeout, check=False).returncode
+            rc = subprocess.run(
+                cmd,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            ).returncode
         except subprocess.TimeoutExpired:
             out.write(f"\nstage timed out after {timeout} s: {' '.join(map(str, cmd))}\n")
             rc = 124
     if rc not in (0, 5):
         lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
-        print(f"[{_lane()}] --- last {min(len(lines), TAIL_LINES)} lines of {log.relative_to(REPO)} (exit {rc}) ---",
-              *lines[-TAIL_LINES:], sep="\n", flush=True)
+        print(
+            f"[{_lane()}] --- last {min(len(lines), TAIL_LINES)} lines of {log.relative_to(REPO)} (exit {rc}) ---",
+            *lines[-TAIL_LINES:],
+            sep="\n",
+            flush=True,
+        )
     return rc, round(time.monotonic() - started, 1)
 
 
@@ -119,8 +143,9 @@ def pytest_stage(tally, name, paths, env, marker=None, ignore=()):
         return
     xml = OUTPUT / f"junit-{name}.xml"
     select = (["-m", marker] if marker else []) + [f"--ignore={path}" for path in ignore]
-    rc, seconds = run_stage([str(VENV_BIN / "pytest"), "-q", "-rs", "--junitxml", str(xml), *select, *existing],
-                            env=env)
+    rc, seconds = run_stage(
+        [str(VENV_BIN / "pytest"), "-q", "-rs", "--junitxml", str(xml), *select, *existing], env=env
+    )
     if xml.exists():
         passed, failed, skipped = junit_counts(xml)
         if rc not in (0, 1, 5) and failed == 0:
@@ -143,8 +168,9 @@ def integration_stage(tally, env):
         name = f"integration {runme.parent.name}"
         banner(name)
         started = time.monotonic()
-        proc = subprocess.run(["bash", str(runme)], cwd=runme.parent, env=env, capture_output=True, text=True,
-                              check=False)
+        proc = subprocess.run(
+            ["bash", str(runme)], cwd=runme.parent, env=env, capture_output=True, text=True, check=False
+        )
         seconds = round(time.monotonic() - started, 1)
         sys.stdout.write(proc.stdout[-4000:])
         sys.stdout.write(proc.stderr[-4000:])
@@ -159,13 +185,26 @@ def docs_lint_stage(tally, installed, env):
     """antsibull-docs lint-collection-docs: any output is a problem, whatever the exit code."""
     banner("antsibull-docs lint-collection-docs (tarball)")
     started = time.monotonic()
-    proc = subprocess.run([str(VENV_BIN / "antsibull-docs"), "lint-collection-docs", "--plugin-docs", "."],
-                          cwd=installed, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [str(VENV_BIN / "antsibull-docs"), "lint-collection-docs", "--plugin-docs", "."],
+        cwd=installed,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     output = (proc.stdout + proc.stderr).strip()
     print(output or "clean", flush=True)
     ok = proc.returncode == 0 and not output
-    tally.add("antsibull-docs lint-collection-docs", int(ok), int(not ok), 0, round(time.monotonic() - started, 1),
-              "" if ok else f"exit {proc.returncode}, {len(output.splitlines())} line(s)")
+    tally.add(
+        "antsibull-docs lint-collection-docs",
+        int(ok),
+        int(not ok),
+        0,
+        round(time.monotonic() - started, 1),
+        "" if ok else f"exit {proc.returncode}, {len(output.splitlines())} line(s)",
+    )
 
 
 def core_versions():
@@ -175,8 +214,9 @@ def core_versions():
 def versions_stage(tally, env):
     """Each other ansible-core version: its environment, ansible-test sanity and its pytest paths."""
     for version in core_versions():
-        if not single_stage(tally, f"ansible-core {version}: environment (cached by recipe hash)",
-                            [*COREENV, "prepare", version], env):
+        if not single_stage(
+            tally, f"ansible-core {version}: environment (cached by recipe hash)", [*COREENV, "prepare", version], env
+        ):
             continue
         single_stage(tally, f"ansible-core {version}: ansible-test sanity", [*COREENV, "sanity", version], env)
         for path in OTHER_CORE_VERSIONS.get(version, ["tests/unit"]):
@@ -248,7 +288,9 @@ def main():
         return finish(tally, started)
     installed = collections / "ansible_collections" / "acstor" / "edge"
     lab_ok = {}
-    queue = LabQueue(lab_items(tally, env, wanted, scenarios, lab_ok) if wanted("functional") or wanted("molecule") else [])
+    queue = LabQueue(
+        lab_items(tally, env, wanted, scenarios, lab_ok) if wanted("functional") or wanted("molecule") else []
+    )
 
     def host_lane():
         """Stages that need no lab VM, then lab stages from the queue."""
@@ -257,8 +299,12 @@ def main():
         if wanted("sanity"):
             sanity_stage(tally, installed, env)
         if wanted("docs"):
-            single_stage(tally, "docs site (antsibull-docs + Sphinx -W)",
-                         ["bash", str(REPO / "tests" / "publish" / "build_docs.sh")], env)
+            single_stage(
+                tally,
+                "docs site (antsibull-docs + Sphinx -W)",
+                ["bash", str(REPO / "tests" / "publish" / "build_docs.sh")],
+                env,
+            )
         if wanted("unit"):
             pytest_stage(tally, "unit", ["tests/unit"], env)
         if wanted("functional"):
@@ -277,17 +323,21 @@ def main():
         """The lab images, then lab stages from the queue."""
         try:
             if wanted("functional") or wanted("molecule"):
-                lab_ok["bookworm"] = single_stage(tally, "lab image (cached by recipe hash)",
-                                                  [*EDGELAB, "image", "--suite", "bookworm"], env)
+                lab_ok["bookworm"] = single_stage(
+                    tally, "lab image (cached by recipe hash)", [*EDGELAB, "image", "--suite", "bookworm"], env
+                )
             for suite in sorted({scenario_suite(s) for s in scenarios} - {"bookworm"}) if wanted("molecule") else []:
-                lab_ok[suite] = single_stage(tally, f"lab image {suite} (cached by recipe hash)",
-                                             [*EDGELAB, "image", "--suite", suite], env)
+                lab_ok[suite] = single_stage(
+                    tally, f"lab image {suite} (cached by recipe hash)", [*EDGELAB, "image", "--suite", suite], env
+                )
         finally:
             queue.images_built.set()  # also when an image failed: its stages then fail by name, nobody waits
         queue.work()
 
-    lanes = [threading.Thread(target=_guarded(tally, lane), name=lane.__name__)
-             for lane in (lab_lane, host_lane, versions_lane)]
+    lanes = [
+        threading.Thread(target=_guarded(tally, lane), name=lane.__name__)
+        for lane in (lab_lane, host_lane, versions_lane)
+    ]
     try:
         for lane in lanes:
             lane.start()
@@ -304,11 +354,27 @@ def lab_items(tally, env, wanted, scenarios, lab_ok):
     """The lab queue's stages, longest first (measured on the 2-core CI machine)."""
     items = []
     if wanted("functional"):
-        items.append(("pytest functional (lab: e2e)", ["e2e"],
-                      lambda: pytest_stage(tally, "functional (lab: e2e)", ["tests/functional/e2e"], env, marker="lab")))
-        items.append(("pytest functional (lab: rest)", ["fleet"],
-                      lambda: pytest_stage(tally, "functional (lab: rest)", ["tests/functional"], env,
-                                           marker="lab", ignore=["tests/functional/e2e"])))
+        items.append(
+            (
+                "pytest functional (lab: e2e)",
+                ["e2e"],
+                lambda: pytest_stage(tally, "functional (lab: e2e)", ["tests/functional/e2e"], env, marker="lab"),
+            )
+        )
+        items.append(
+            (
+                "pytest functional (lab: rest)",
+                ["fleet"],
+                lambda: pytest_stage(
+                    tally,
+                    "functional (lab: rest)",
+                    ["tests/functional"],
+                    env,
+                    marker="lab",
+                    ignore=["tests/functional/e2e"],
+                ),
+            )
+        )
     if wanted("molecule"):
         for scenario in scenarios:
             name, suite = scenario.partition("@")[0], scenario_suite(scenario)
@@ -318,19 +384,27 @@ def lab_items(tally, env, wanted, scenarios, lab_ok):
                 if not lab_ok.get(suite):
                     tally.add(f"molecule {scenario}", 0, 1, 0, 0, f"no {suite} lab image")
                     return
-                single_stage(tally, f"molecule {scenario}", [str(VENV_BIN / "molecule"), "test", "-s", name],
-                             dict(env, EDGELAB_SUITE=suite), timeout=2400)
+                single_stage(
+                    tally,
+                    f"molecule {scenario}",
+                    [str(VENV_BIN / "molecule"), "test", "-s", name],
+                    dict(env, EDGELAB_SUITE=suite),
+                    timeout=2400,
+                )
+
             items.append((f"molecule {scenario}", locks, run))
     return items
 
 
 def _guarded(tally, lane):
     """A lane that raises counts as one failure instead of ending the run without a summary."""
+
     def run():
         try:
             lane()
         except Exception as exc:  # pylint: disable=broad-exception-caught
             tally.add(f"{lane.__name__} crashed", 0, 1, 0, 0, repr(exc))
+
     return run
 
 
@@ -338,12 +412,21 @@ def lint_stages(tally, installed, env):
     # ruff (ruff.toml) on the work tree: the rules, then the formatter in check mode.
     single_stage(tally, "ruff check", [str(VENV_BIN / "ruff"), "check", "."], env)
     single_stage(tally, "ruff format --check", [str(VENV_BIN / "ruff"), "format", "--check", "."], env)
-    single_stage(tally, "ansible-lint (production profile)",
-                 [str(VENV_BIN / "ansible-lint"), "--profile", "production", "--offline", "-q"], env, cwd=installed)
+    single_stage(
+        tally,
+        "ansible-lint (production profile)",
+        [str(VENV_BIN / "ansible-lint"), "--profile", "production", "--offline", "-q"],
+        env,
+        cwd=installed,
+    )
     single_stage(tally, "antsibull-changelog lint (fragments)", [str(VENV_BIN / "antsibull-changelog"), "lint"], env)
     tarball = next((REPO / ".build").glob("acstor-edge-*.tar.gz"))
-    single_stage(tally, "galaxy-importer (tarball, ansible-lint on)",
-                 [sys.executable, str(REPO / "tests" / "publish" / "import_check.py"), str(tarball)], env)
+    single_stage(
+        tally,
+        "galaxy-importer (tarball, ansible-lint on)",
+        [sys.executable, str(REPO / "tests" / "publish" / "import_check.py"), str(tarball)],
+        env,
+    )
     docs_lint_stage(tally, installed, env)
 
 
@@ -366,8 +449,13 @@ def sanity_stage(tally, installed, env):
             target = sanity_root / "ansible_collections" / namespace.name
             if namespace.is_dir() and not target.exists():
                 target.symlink_to(namespace)
-    single_stage(tally, "ansible-test sanity", [str(VENV_BIN / "ansible-test"), "sanity", "--local",
-                                                "--python", "3.11", "--color", "no"], env, cwd=sanity_dir)
+    single_stage(
+        tally,
+        "ansible-test sanity",
+        [str(VENV_BIN / "ansible-test"), "sanity", "--local", "--python", "3.11", "--color", "no"],
+        env,
+        cwd=sanity_dir,
+    )
     shutil.rmtree(sanity_root, ignore_errors=True)
 
 
@@ -379,8 +467,10 @@ def finish(tally, started):
     banner("summary")
     for stage, passed, failed, skipped, seconds, note in tally.rows:
         status = "FAIL" if failed else ("skip" if skipped and not passed else "ok")
-        print(f"{status:<5} {stage:<48} {passed:>4} passed {failed:>3} failed {skipped:>3} skipped "
-              f"{seconds:>7.1f} s  {note}")
+        print(
+            f"{status:<5} {stage:<48} {passed:>4} passed {failed:>3} failed {skipped:>3} skipped "
+            f"{seconds:>7.1f} s  {note}"
+        )
     total = time.monotonic() - started
     print(f"total time: {total / 60:.1f} min")
     line = f"{tally.passed} passed, {tally.failed} failed"

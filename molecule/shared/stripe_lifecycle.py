@@ -6,6 +6,7 @@ Beside the volume stripe the VM carries a csi_vg stripe (two EC2 instance-store 
 and a stand-in kubelet.service (molecule/shared/stripe_prepare.yml) that records at each start what it
 finds: every reboot below is also a check that the storage was there before kubelet.
 """
+
 import json
 import os
 import re
@@ -22,13 +23,25 @@ EDGELAB = PROJECT / "tests" / "lab" / "edgelab.py"
 MOUNT = "/srv/stripe"
 DEVICE = "/dev/md/stripe" if BACKEND == "mdadm" else "/dev/stripe/stripe"
 RECORD = "/etc/acstor-edge/stripes/stripe.json"
-ARGS = {"name": "stripe", "backend": BACKEND, "selector": {"class": "local", "models": ["Microsoft NVMe Direct Disk"]},
-        "stripe_size": "128k", "filesystem": "xfs", "mount_path": MOUNT, "ephemeral": True}
+ARGS = {
+    "name": "stripe",
+    "backend": BACKEND,
+    "selector": {"class": "local", "models": ["Microsoft NVMe Direct Disk"]},
+    "stripe_size": "128k",
+    "filesystem": "xfs",
+    "mount_path": MOUNT,
+    "ephemeral": True,
+}
 if BACKEND == "mdadm":
     ARGS["update_initramfs"] = False  # an mdadm-only option: nvme_stripe refuses it with backend lvm
 # csi_vg is an LVM VG whatever the scenario's backend, so it takes no update_initramfs.
-CSI_ARGS = {"name": "csi", "mode": "csi_vg", "filesystem": "none", "ephemeral": True,
-            "selector": {"class": "local", "models": ["Amazon EC2 NVMe Instance Storage"]}}
+CSI_ARGS = {
+    "name": "csi",
+    "mode": "csi_vg",
+    "filesystem": "none",
+    "ephemeral": True,
+    "selector": {"class": "local", "models": ["Amazon EC2 NVMe Instance Storage"]},
+}
 CSI_VG = "containerstorage"
 CSI_RECORD = "/etc/acstor-edge/stripes/csi.json"
 STRIPE_SIZE = 128 * 1024
@@ -39,8 +52,9 @@ PROM = "/var/lib/node_exporter/textfile_collector/acstor_edge_stripes.prom"
 
 
 def edgelab(*args):
-    proc = subprocess.run([sys.executable, str(EDGELAB)] + list(args), capture_output=True, text=True, timeout=900,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, str(EDGELAB)] + list(args), capture_output=True, text=True, timeout=900, check=False
+    )
     assert proc.returncode == 0, "edgelab %s failed: %s" % (" ".join(args), proc.stderr)
     return proc.stdout
 
@@ -62,8 +76,9 @@ def kubelet_start(host):
     """The stand-in kubelet's record of its latest start, which must be of the current boot."""
     lines = host.file(KUBELET_STARTS).content_string.strip().splitlines()
     start = dict(field.split("=", 1) for field in lines[-1].split(" "))
-    assert start["boot"] == host.file("/proc/sys/kernel/random/boot_id").content_string.strip(), \
+    assert start["boot"] == host.file("/proc/sys/kernel/random/boot_id").content_string.strip(), (
         "kubelet stand-in did not start in this boot: %s" % lines
+    )
     return start
 
 
@@ -127,8 +142,11 @@ def test_geometry_alignment_mount_and_persistence(host):
         uuid = json.loads(host.file(RECORD).content_string)["md_uuid"]
         assert "UUID=%s" % uuid in host.file("/etc/mdadm/mdadm.conf").content_string
     else:
-        report = json.loads(host.check_output(
-            "lvs --reportformat json --units b --nosuffix -o segtype,stripes,stripe_size,lv_tags stripe/stripe"))
+        report = json.loads(
+            host.check_output(
+                "lvs --reportformat json --units b --nosuffix -o segtype,stripes,stripe_size,lv_tags stripe/stripe"
+            )
+        )
         lv = report["report"][0]["lv"][0]
         assert (lv["segtype"], lv["stripes"], int(lv["stripe_size"])) == ("raid0", "2", STRIPE_SIZE)
         assert "acstor-edge-stripe-stripe" in lv["lv_tags"]
@@ -159,8 +177,11 @@ def test_csi_vg_stripe_and_its_handoff(host):
     assert sorted(m["serial"] for m in record["members"]) == ec2_serials(host)
     report = json.loads(host.check_output("vgs --reportformat json -o vg_name,pv_count,vg_tags %s" % CSI_VG))
     assert report["report"][0]["vg"][0]["pv_count"] == "2" and "local-csi" in report["report"][0]["vg"][0]["vg_tags"]
-    assert handoff_fact(host) == {"volume_group": CSI_VG, "cleanup_enabled": False,
-                                  "models": ["Amazon EC2 NVMe Instance Storage"]}
+    assert handoff_fact(host) == {
+        "volume_group": CSI_VG,
+        "cleanup_enabled": False,
+        "models": ["Amazon EC2 NVMe Instance Storage"],
+    }
     health = json.loads(host.check_output(HEALTH_FACT))
     assert health["healthy"] and set(health["stripes"]) == {"stripe", "csi"}
     assert stripe_module(host, CSI_ARGS)["changed"] is False
@@ -182,25 +203,32 @@ def test_wiped_disks_rebuild_ephemeral_stripe_at_boot(host):
     result = stripe_module(host)
     if BACKEND == "mdadm":
         # the rebuilt array has a new UUID: the first run records it (mdadm.conf, record), nothing else
-        assert set(result["actions"]) <= {"record array %s in mdadm.conf" % DEVICE,
-                                          "record stripe stripe in %s" % RECORD}, result["actions"]
+        assert set(result["actions"]) <= {
+            "record array %s in mdadm.conf" % DEVICE,
+            "record stripe stripe in %s" % RECORD,
+        }, result["actions"]
         result = stripe_module(host)
     assert result["changed"] is False, result["actions"]
 
 
 def test_disk_with_ext4_is_refused_and_its_data_intact(host):
     disk = data_disk_by_id(host)
-    host.check_output("mkfs.ext4 -q -L precious %s && mkdir -p /mnt/precious && mount %s /mnt/precious && "
-                      "echo data > /mnt/precious/file && umount /mnt/precious" % (disk, disk))
+    host.check_output(
+        "mkfs.ext4 -q -L precious %s && mkdir -p /mnt/precious && mount %s /mnt/precious && "
+        "echo data > /mnt/precious/file && umount /mnt/precious" % (disk, disk)
+    )
     # one device is a valid stripe only for lvm (mdadm RAID0 needs two); the refusal is the same for both backends
-    result = stripe_module(host, name="other", backend="lvm", selector=None, devices=[disk], mount_path=None,
-                           update_initramfs=None)
+    result = stripe_module(
+        host, name="other", backend="lvm", selector=None, devices=[disk], mount_path=None, update_initramfs=None
+    )
     # nothing changed is proven below by the label and the file; the unit tests pin changed=false
     assert result.get("failed"), result
     assert disk in result["msg"] and "ext4 signature (label=precious" in result["msg"]
     assert host.check_output("blkid -s LABEL -o value %s" % disk) == "precious"
-    assert host.check_output("mount -o ro %s /mnt/precious && cat /mnt/precious/file && umount /mnt/precious"
-                             % disk) == "data"
+    assert (
+        host.check_output("mount -o ro %s /mnt/precious && cat /mnt/precious/file && umount /mnt/precious" % disk)
+        == "data"
+    )
 
 
 def test_reboot_with_disks_replugged_in_another_order_keeps_data_and_stays_idempotent(host):
@@ -245,8 +273,10 @@ def assert_destroys_name_every_member(host, destroys, serials):
 
 
 def nvme_kernel_names(host):
-    out = host.check_output("for c in /sys/class/nvme/nvme*; do for n in $c/nvme*n*; do "
-                            "[ -e $n ] && echo ${n##*/} $(tr -d ' ' < $c/serial); done; done")
+    out = host.check_output(
+        "for c in /sys/class/nvme/nvme*; do for n in $c/nvme*n*; do "
+        "[ -e $n ] && echo ${n##*/} $(tr -d ' ' < $c/serial); done; done"
+    )
     return dict(line.split() for line in out.splitlines())
 
 
@@ -292,8 +322,13 @@ def test_absent_needs_force_then_destroys(host, force):
     assert not host.file(RECORD).exists
     assert " %s " % MOUNT not in host.file("/etc/fstab").content_string
     serials = local_serials(host)
-    blank = json.loads(host.check_output("wipefs --no-act --json " + " ".join(
-        "/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_%s_1" % s for s in serials)) or '{"signatures": []}')
+    blank = json.loads(
+        host.check_output(
+            "wipefs --no-act --json "
+            + " ".join("/dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_%s_1" % s for s in serials)
+        )
+        or '{"signatures": []}'
+    )
     assert blank["signatures"] == []
     assert host.check_output("blkid -s LABEL -o value %s" % data_disk_by_id(host)) == "precious"
 
@@ -327,6 +362,18 @@ def run_node_gate(name):
     """roles/rollout/tasks/node_gate.yml on this VM, with the inventory edgelab writes for what is up."""
     playbook = PROJECT / "molecule" / "shared" / "node_gate.yml"
     return subprocess.run(
-        ["ansible-playbook", "-i", str(PROJECT / "inventories" / "lab" / "edgelab_hosts.sh"), "--limit", name,
-         str(playbook)], capture_output=True, text=True, timeout=600, check=False, stdin=subprocess.DEVNULL,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
+        [
+            "ansible-playbook",
+            "-i",
+            str(PROJECT / "inventories" / "lab" / "edgelab_hosts.sh"),
+            "--limit",
+            name,
+            str(playbook),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1"),
+    )

@@ -83,7 +83,8 @@ class CallbackModule(CallbackBase):
 
     def _phase(self, host, phase):
         return self._host(host)["phases"].setdefault(
-            phase, {"ok": 0, "changed": 0, "failed": 0, "skipped": 0, "seconds": 0.0})
+            phase, {"ok": 0, "changed": 0, "failed": 0, "skipped": 0, "seconds": 0.0}
+        )
 
     def _record(self, result, outcome):
         host = result._host.get_name()
@@ -184,15 +185,27 @@ class CallbackModule(CallbackBase):
 
     @staticmethod
     def markdown(report):
-        lines = ["# acstor.edge run report: %s" % report["playbook"], "",
-                 "Started %s, %s s%s. Failed: %s. Unreachable: %s." % (
-                     report["started"], report["seconds"], "" if report["complete"] else " (still running)",
-                     ", ".join(report["failed_hosts"]) or "none", ", ".join(report["unreachable_hosts"]) or "none"),
-                 "", "| Cluster | Host | Status | Phases (changed/failed, seconds) | Message |", "|---|---|---|---|---|"]
+        lines = [
+            "# acstor.edge run report: %s" % report["playbook"],
+            "",
+            "Started %s, %s s%s. Failed: %s. Unreachable: %s."
+            % (
+                report["started"],
+                report["seconds"],
+                "" if report["complete"] else " (still running)",
+                ", ".join(report["failed_hosts"]) or "none",
+                ", ".join(report["unreachable_hosts"]) or "none",
+            ),
+            "",
+            "| Cluster | Host | Status | Phases (changed/failed, seconds) | Message |",
+            "|---|---|---|---|---|",
+        ]
 
         def row(cluster, host, entry):
-            phases = ", ".join("%s %d/%d %.1fs" % (name, p["changed"], p["failed"], p["seconds"])
-                               for name, p in entry["phases"].items())
+            phases = ", ".join(
+                "%s %d/%d %.1fs" % (name, p["changed"], p["failed"], p["seconds"])
+                for name, p in entry["phases"].items()
+            )
             problem = entry["unreachable"] or (entry["failures"][-1] if entry["failures"] else None)
             message = "" if problem is None else "%s: %s" % (problem["task"], problem["message"])
             message = message.replace("|", "\\|").replace("\n", " ")
@@ -210,8 +223,10 @@ class CallbackModule(CallbackBase):
         report = self.report(final)
         try:
             os.makedirs(directory, exist_ok=True)
-            for name, text in (("rollout-report.json", json.dumps(report, indent=2, sort_keys=True) + "\n"),
-                               ("rollout-report.md", self.markdown(report))):
+            for name, text in (
+                ("rollout-report.json", json.dumps(report, indent=2, sort_keys=True) + "\n"),
+                ("rollout-report.md", self.markdown(report)),
+            ):
                 partial = os.path.join(directory, "." + name + ".tmp")
                 with open(partial, "w") as handle:
                     handle.write(text)

@@ -4,7 +4,6 @@
 
 
 class ModuleDocFragment(object):
-
     # Option names and environment variables follow azure.azcollection so AWX's "Microsoft Azure Resource Manager"
     # credential and existing module_defaults work unchanged.
     DOCUMENTATION = r"""

@@ -82,11 +82,12 @@ from ansible_collections.acstor.edge.plugins.plugin_utils.arc_inventory import (
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable):
-
     NAME = "acstor.edge.arc_clusters"
 
     def verify_file(self, path):
-        return super(InventoryModule, self).verify_file(path) and path.endswith(("arc_clusters.yml", "arc_clusters.yaml"))
+        return super(InventoryModule, self).verify_file(path) and path.endswith(
+            ("arc_clusters.yml", "arc_clusters.yaml")
+        )
 
     def parse(self, inventory, loader, path, cache=True):
         super(InventoryModule, self).parse(inventory, loader, path, cache)
@@ -103,8 +104,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             clusters = []
             for subscription_id in self.get_option("subscription_ids") or [settings.subscription_id]:
                 for resource_group in self.get_option("resource_groups") or [None]:
-                    clusters.extend(client.list(connected_clusters_path(subscription_id, resource_group),
-                                                CONNECTED_CLUSTERS_API_VERSION))
+                    clusters.extend(
+                        client.list(
+                            connected_clusters_path(subscription_id, resource_group), CONNECTED_CLUSTERS_API_VERSION
+                        )
+                    )
         except (AzureAuthError, ArmError) as exc:
             raise AnsibleError("acstor.edge.arc_clusters: {0}".format(exc)) from exc
         if self.get_option("connected_only"):

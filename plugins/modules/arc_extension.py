@@ -238,15 +238,23 @@ from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import m
 
 def spec_from_params(params):
     return ExtensionSpec(
-        resource_group=params["resource_group"], cluster_name=params["cluster_name"], name=params["name"],
-        cluster_type=params["cluster_type"], extension_type=params["extension_type"] or "",
-        version=params["version"], release_train=params["release_train"],
-        auto_upgrade_minor_version=params["auto_upgrade_minor_version"], auto_upgrade_mode=params["auto_upgrade_mode"],
+        resource_group=params["resource_group"],
+        cluster_name=params["cluster_name"],
+        name=params["name"],
+        cluster_type=params["cluster_type"],
+        extension_type=params["extension_type"] or "",
+        version=params["version"],
+        release_train=params["release_train"],
+        auto_upgrade_minor_version=params["auto_upgrade_minor_version"],
+        auto_upgrade_mode=params["auto_upgrade_mode"],
         scope=params["scope"],
-        release_namespace=params["release_namespace"], target_namespace=params["target_namespace"],
+        release_namespace=params["release_namespace"],
+        target_namespace=params["target_namespace"],
         configuration_settings=params["configuration_settings"] or {},
         configuration_protected_settings=params["configuration_protected_settings"],
-        protected_settings_policy=params["protected_settings_policy"], identity=params["identity"])
+        protected_settings_policy=params["protected_settings_policy"],
+        identity=params["identity"],
+    )
 
 
 def main():
@@ -254,8 +262,11 @@ def main():
     argument_spec.update(
         resource_group=dict(type="str", required=True),
         cluster_name=dict(type="str", required=True),
-        cluster_type=dict(type="str", default="connectedClusters",
-                          choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
+        cluster_type=dict(
+            type="str",
+            default="connectedClusters",
+            choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"],
+        ),
         name=dict(type="str", required=True),
         extension_type=dict(type="str"),
         version=dict(type="str"),
@@ -274,8 +285,9 @@ def main():
         wait=dict(type="bool", default=True),
         wait_timeout=dict(type="int", default=1800),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           required_if=[("state", "present", ["extension_type"])])
+    module = AnsibleModule(
+        argument_spec=argument_spec, supports_check_mode=True, required_if=[("state", "present", ["extension_type"])]
+    )
     params = module.params
     spec = spec_from_params(params)
     errors = validate_spec(spec, params["state"])
@@ -284,7 +296,9 @@ def main():
     refuse_invalid(module, argument_spec, errors)
 
     progress = []
-    result = dict(changed=False, extension={}, provisioning_state="", actions=[], progress=progress, settle_wait_seconds=0.0)
+    result = dict(
+        changed=False, extension={}, provisioning_state="", actions=[], progress=progress, settle_wait_seconds=0.0
+    )
     client = arm_client_for_module(module, progress, params["wait_timeout"])
     path = extension_path(client.subscription_id, spec)
     try:
@@ -304,16 +318,23 @@ def main():
     final = current
     if plan.changed and not module.check_mode:
         try:
-            final = write_extension(client, path, plan, spec.name, params["wait"], params["wait_timeout"],
-                                    params["force_delete"])
+            final = write_extension(
+                client, path, plan, spec.name, params["wait"], params["wait_timeout"], params["force_delete"]
+            )
         except ArmError as exc:
             resource = client.get(path, EXTENSIONS_API_VERSION) if params["state"] == "present" else None
             details = extension_failure(resource) if resource else ""
             msg = str(exc) + ("; extension reports: " + details if resource else "")
-            module.fail_json(msg=msg, error=exc.as_dict(), extension=resource or {},
-                             provisioning_state=((resource or {}).get("properties") or {}).get("provisioningState", ""),
-                             changed=True, actions=result["actions"], progress=progress,
-                             settle_wait_seconds=result["settle_wait_seconds"])
+            module.fail_json(
+                msg=msg,
+                error=exc.as_dict(),
+                extension=resource or {},
+                provisioning_state=((resource or {}).get("properties") or {}).get("provisioningState", ""),
+                changed=True,
+                actions=result["actions"],
+                progress=progress,
+                settle_wait_seconds=result["settle_wait_seconds"],
+            )
     if params["state"] == "present" and params["wait"] and not module.check_mode and final is not None:
         wants_identity = spec.identity or ((final.get("identity") or {}).get("type") == "SystemAssigned")
         wait_seconds = max(1, params["wait_timeout"] - int(result["settle_wait_seconds"]))
@@ -324,8 +345,13 @@ def main():
                 module.fail_json(msg=str(exc), extension=final, changed=result["changed"], progress=progress)
         state = ((final or {}).get("properties") or {}).get("provisioningState", "")
         if state.lower() == "failed":
-            module.fail_json(msg="extension {0} is Failed: {1}".format(spec.name, extension_failure(final)),
-                             extension=final, provisioning_state=state, changed=result["changed"], progress=progress)
+            module.fail_json(
+                msg="extension {0} is Failed: {1}".format(spec.name, extension_failure(final)),
+                extension=final,
+                provisioning_state=state,
+                changed=result["changed"],
+                progress=progress,
+            )
     if params["state"] == "absent" and not module.check_mode:
         final = None
     result["extension"] = final or {}

@@ -96,15 +96,22 @@ def main():
     argument_spec.update(
         resource_group=dict(type="str", required=True),
         cluster_name=dict(type="str", required=True),
-        cluster_type=dict(type="str", default="connectedClusters",
-                          choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"]),
+        cluster_type=dict(
+            type="str",
+            default="connectedClusters",
+            choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"],
+        ),
         name=dict(type="str"),
         extension_type=dict(type="str"),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = module.params
-    spec = ExtensionSpec(resource_group=params["resource_group"], cluster_name=params["cluster_name"],
-                         name=params["name"], cluster_type=params["cluster_type"])
+    spec = ExtensionSpec(
+        resource_group=params["resource_group"],
+        cluster_name=params["cluster_name"],
+        name=params["name"],
+        cluster_type=params["cluster_type"],
+    )
     errors = validate_spec(spec, state="info")
     if params["extension_type"] is not None:
         check(errors, "extension_type", params["extension_type"], azure_inputs.extension_type)
@@ -121,9 +128,15 @@ def main():
         module.fail_json(msg=str(exc), error=exc.as_dict(), progress=progress)
     if params["extension_type"]:
         wanted = params["extension_type"].lower()
-        extensions = [e for e in extensions if ((e.get("properties") or {}).get("extensionType") or "").lower() == wanted]
-    module.exit_json(changed=False, extensions=extensions, progress=progress,
-                     principal_ids=dict((e.get("name"), principal_id(e)) for e in extensions if principal_id(e)))
+        extensions = [
+            e for e in extensions if ((e.get("properties") or {}).get("extensionType") or "").lower() == wanted
+        ]
+    module.exit_json(
+        changed=False,
+        extensions=extensions,
+        progress=progress,
+        principal_ids=dict((e.get("name"), principal_id(e)) for e in extensions if principal_id(e)),
+    )
 
 
 if __name__ == "__main__":

@@ -108,13 +108,20 @@ def main():
         role_definition_name=dict(type="str"),
         role_definition_id=dict(type="str"),
         principal_id=dict(type="str", required=True),
-        principal_type=dict(type="str", default="ServicePrincipal", choices=["ServicePrincipal", "User", "Group", "ForeignGroup", "Device"]),
+        principal_type=dict(
+            type="str",
+            default="ServicePrincipal",
+            choices=["ServicePrincipal", "User", "Group", "ForeignGroup", "Device"],
+        ),
         principal_wait_timeout=dict(type="int", default=300),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True,
-                           mutually_exclusive=[("role_definition_name", "role_definition_id")],
-                           required_one_of=[("role_definition_name", "role_definition_id")])
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        mutually_exclusive=[("role_definition_name", "role_definition_id")],
+        required_one_of=[("role_definition_name", "role_definition_id")],
+    )
     params = module.params
     errors = validate_role_assignment(params)
     if params["principal_wait_timeout"] <= 0:
@@ -125,14 +132,22 @@ def main():
     client = arm_client_for_module(module, progress, params["principal_wait_timeout"])
     result = dict(changed=False, assignments=[], progress=progress)
     try:
-        role_id = params["role_definition_id"] or role_definition_id_by_name(client, scope, params["role_definition_name"])
+        role_id = params["role_definition_id"] or role_definition_id_by_name(
+            client, scope, params["role_definition_name"]
+        )
         result["role_definition_id"] = role_id
         found = existing_assignments(client, scope, role_id, params["principal_id"])
         if params["state"] == "present" and not found:
             result["changed"] = True
             if not module.check_mode:
-                created = create_role_assignment(client, scope, role_id, params["principal_id"], params["principal_type"],
-                                                 params["principal_wait_timeout"])
+                created = create_role_assignment(
+                    client,
+                    scope,
+                    role_id,
+                    params["principal_id"],
+                    params["principal_type"],
+                    params["principal_wait_timeout"],
+                )
                 found = [created] if created else existing_assignments(client, scope, role_id, params["principal_id"])
         elif params["state"] == "absent" and found:
             result["changed"] = True

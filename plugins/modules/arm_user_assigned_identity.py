@@ -152,8 +152,11 @@ def identity_state(identity, credential_names):
     """What --diff shows of an identity."""
     if identity is None:
         return {}
-    return {"name": identity.get("name"), "tags": dict(identity.get("tags") or {}),
-            "federated_credentials": sorted(credential_names)}
+    return {
+        "name": identity.get("name"),
+        "tags": dict(identity.get("tags") or {}),
+        "federated_credentials": sorted(credential_names),
+    }
 
 
 def credential_names(client, path, identity):
@@ -177,8 +180,11 @@ def remove(module, client, path, identity, actions):
             if not module.check_mode:
                 client.request("DELETE", path, MANAGED_IDENTITY_API_VERSION)
         else:
-            actions.append("delete federated credential {0} from identity {1} (kept: it lacks the ownership tags)".format(
-                name, params["name"]))
+            actions.append(
+                "delete federated credential {0} from identity {1} (kept: it lacks the ownership tags)".format(
+                    name, params["name"]
+                )
+            )
             after["federated_credentials"] = [n for n in after["federated_credentials"] if n != name]
             if not module.check_mode:
                 client.request("DELETE", path + "/federatedIdentityCredentials/" + name, MANAGED_IDENTITY_API_VERSION)
@@ -193,12 +199,17 @@ def main():
         location=dict(type="str"),
         tags=dict(type="dict"),
         ownership_tags=dict(type="dict", default={}),
-        federated_credentials=dict(type="list", elements="dict", default=[], options=dict(
-            name=dict(type="str", required=True),
-            issuer=dict(type="str"),
-            subject=dict(type="str"),
-            audiences=dict(type="list", elements="str", default=[WORKLOAD_IDENTITY_AUDIENCE]),
-        )),
+        federated_credentials=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(
+                name=dict(type="str", required=True),
+                issuer=dict(type="str"),
+                subject=dict(type="str"),
+                audiences=dict(type="list", elements="str", default=[WORKLOAD_IDENTITY_AUDIENCE]),
+            ),
+        ),
         state=dict(type="str", default="present", choices=["present", "absent"]),
     )
     module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
@@ -215,8 +226,14 @@ def main():
         if params["state"] == "absent":
             before, after = remove(module, client, path, identity, actions)
             # The identity as it was (what was deleted): teardown reads its principal to remove its role assignments.
-            module.exit_json(changed=bool(actions), actions=actions, identity=identity or {}, owned=owned and identity is not None,
-                             diff=dict(before=before, after=after), progress=progress)
+            module.exit_json(
+                changed=bool(actions),
+                actions=actions,
+                identity=identity or {},
+                owned=owned and identity is not None,
+                diff=dict(before=before, after=after),
+                progress=progress,
+            )
         before = identity_state(identity, credential_names(client, path, identity))
         if identity is None:
             if not params["location"]:
@@ -227,24 +244,41 @@ def main():
                 planned = {"name": params["name"], "tags": body["tags"]}
             else:
                 identity = client.request("PUT", path, MANAGED_IDENTITY_API_VERSION, body=body).body
-        elif params["location"] and identity.get("location", "").replace(" ", "").lower() != params["location"].replace(" ", "").lower():
-            module.fail_json(msg="identity {0} exists in {1}, not {2}; the location cannot change".format(
-                params["name"], identity.get("location"), params["location"]))
+        elif (
+            params["location"]
+            and identity.get("location", "").replace(" ", "").lower() != params["location"].replace(" ", "").lower()
+        ):
+            module.fail_json(
+                msg="identity {0} exists in {1}, not {2}; the location cannot change".format(
+                    params["name"], identity.get("location"), params["location"]
+                )
+            )
         names = set(before.get("federated_credentials") or [])
         for credential in params["federated_credentials"]:
             credential_path = path + "/federatedIdentityCredentials/" + credential["name"]
             current = client.get(credential_path, MANAGED_IDENTITY_API_VERSION) if identity else None
             if federated_credential_differs(current, credential):
-                actions.append("{0} federated credential {1} ({2})".format(
-                    "create" if current is None else "update", credential["name"], credential["subject"]))
+                actions.append(
+                    "{0} federated credential {1} ({2})".format(
+                        "create" if current is None else "update", credential["name"], credential["subject"]
+                    )
+                )
                 names.add(credential["name"])
                 if not module.check_mode:
-                    client.request("PUT", credential_path, MANAGED_IDENTITY_API_VERSION, body=federated_credential_body(credential))
+                    client.request(
+                        "PUT", credential_path, MANAGED_IDENTITY_API_VERSION, body=federated_credential_body(credential)
+                    )
     except ArmError as exc:
         module.fail_json(msg=str(exc), error=exc.as_dict(), actions=actions, progress=progress)
     after = identity_state(identity or planned, names)
-    module.exit_json(changed=bool(actions), actions=actions, identity=identity or {}, owned=owned,
-                     diff=dict(before=before, after=after), progress=progress)
+    module.exit_json(
+        changed=bool(actions),
+        actions=actions,
+        identity=identity or {},
+        owned=owned,
+        diff=dict(before=before, after=after),
+        progress=progress,
+    )
 
 
 if __name__ == "__main__":

@@ -115,7 +115,9 @@ from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k
 SPEC = dict(
     name=dict(type="str", default=ev.DEFAULT_CONFIGURATION_NAME),
     default_disk_storage_classes=dict(type="list", elements="str"),
-    workload_identity=dict(type="dict", options=dict(client_id=dict(type="str", required=True), tenant_id=dict(type="str", required=True))),
+    workload_identity=dict(
+        type="dict", options=dict(client_id=dict(type="str", required=True), tenant_id=dict(type="str", required=True))
+    ),
     owner=dict(type="str", default="ansible", choices=["ansible", "extension"]),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
@@ -124,7 +126,9 @@ SPEC = dict(
 def main():
     module = k8s_module.new_module(SPEC)
     params = module.params
-    errors = ev.validate_configuration(params["name"], params["default_disk_storage_classes"], params["workload_identity"])
+    errors = ev.validate_configuration(
+        params["name"], params["default_disk_storage_classes"], params["workload_identity"]
+    )
     if params["state"] == "present" and params["owner"] == "ansible" and not params["default_disk_storage_classes"]:
         errors.append(message("default_disk_storage_classes", "is required when owner is ansible", "required"))
     k8s_module.refuse_invalid(module, SPEC, errors)
@@ -133,7 +137,9 @@ def main():
         if not objects.serves(ev.API_VERSION, ev.KIND_CONFIGURATION):
             raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_CONFIGURATION))
         if params["state"] == "present":
-            desired = ev.render_configuration(params["name"], params["default_disk_storage_classes"], params["workload_identity"])
+            desired = ev.render_configuration(
+                params["name"], params["default_disk_storage_classes"], params["workload_identity"]
+            )
             options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
             result = apply.ensure_configuration(objects, desired, params["owner"], options, module.check_mode)
         else:

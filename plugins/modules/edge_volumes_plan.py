@@ -147,15 +147,25 @@ SPEC = dict(
 def main():
     module = k8s_module.new_module(SPEC, with_wait=False)
     params = module.params
-    pvcs, subvolumes, errors = ev.normalize_volume_list(params["volumes"], params["default_namespace"], params["extension_version"])
-    statics, static_errors = static.normalize_static_volume_list(params["static_volumes"], params["default_namespace"],
-                                                                 params["extension_version"])
+    pvcs, subvolumes, errors = ev.normalize_volume_list(
+        params["volumes"], params["default_namespace"], params["extension_version"]
+    )
+    statics, static_errors = static.normalize_static_volume_list(
+        params["static_volumes"], params["default_namespace"], params["extension_version"]
+    )
     errors.extend(static_errors)
     if params["extension_version"] is not None:
         check(errors, "extension_version", params["extension_version"], semantic_version)
     k8s_module.refuse_invalid(module, SPEC, errors, with_wait=False)
-    result = {"changed": False, "pvcs": pvcs, "subvolumes": subvolumes, "static_volumes": statics, "api": "", "served_kinds": [],
-              "pods_using": {}}
+    result = {
+        "changed": False,
+        "pvcs": pvcs,
+        "subvolumes": subvolumes,
+        "static_volumes": statics,
+        "api": "",
+        "served_kinds": [],
+        "pods_using": {},
+    }
     static_claims = [item["persistent_volume_claim"] for item in statics]
     try:
         objects = k8s_module.objects_for(module)
@@ -164,39 +174,72 @@ def main():
         if ev.KIND_EDGE_VOLUME not in served and params["state"] == "present":
             raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_EDGE_VOLUME))
         if params["state"] == "present":
-            retain_classes = sorted(set(pvc["spec"]["storageClassName"] for pvc in pvcs + static_claims)
-                                    & set(ev.RETAIN_STORAGE_CLASS.values()))
-            errors.extend("storage class {0} is not on the cluster: the extension creates it from version 2.11.2 "
-                          "(static-retain.md); upgrade the extension or drop retain".format(name)
-                          for name in retain_classes if objects.get("storage.k8s.io/v1", "StorageClass", name) is None)
-            errors.extend(static.binding_conflicts(statics, dict(
-                (item["persistent_volume"]["metadata"]["name"],
-                 objects.get("v1", "PersistentVolume", item["persistent_volume"]["metadata"]["name"])) for item in statics)))
+            retain_classes = sorted(
+                set(pvc["spec"]["storageClassName"] for pvc in pvcs + static_claims)
+                & set(ev.RETAIN_STORAGE_CLASS.values())
+            )
+            errors.extend(
+                "storage class {0} is not on the cluster: the extension creates it from version 2.11.2 "
+                "(static-retain.md); upgrade the extension or drop retain".format(name)
+                for name in retain_classes
+                if objects.get("storage.k8s.io/v1", "StorageClass", name) is None
+            )
+            errors.extend(
+                static.binding_conflicts(
+                    statics,
+                    dict(
+                        (
+                            item["persistent_volume"]["metadata"]["name"],
+                            objects.get("v1", "PersistentVolume", item["persistent_volume"]["metadata"]["name"]),
+                        )
+                        for item in statics
+                    ),
+                )
+            )
         if subvolumes and (params["state"] == "present" or served & set(apply.ALL_SUBVOLUME_KINDS)):
             result["api"] = api = ev.choose_api(params["api"], served, params["extension_version"])
             for item in subvolumes:
                 spec = ev.SubvolumeSpec(**dict((f, item.get(f)) for f in ev.SubvolumeSpec.FIELDS))
                 owner = "volume {0} subvolume {1}".format(item["pvc"], item.get("name"))
-                errors.extend(ev.validate_subvolume_for_api(spec, api, owner + " ") if params["state"] == "present" else [])
-                if params["state"] == "absent" and api == ev.API_CURRENT and spec.type == "ingest" and not (
-                        params["allow_data_loss"] or item.get("allow_data_loss")):
+                errors.extend(
+                    ev.validate_subvolume_for_api(spec, api, owner + " ") if params["state"] == "present" else []
+                )
+                if (
+                    params["state"] == "absent"
+                    and api == ev.API_CURRENT
+                    and spec.type == "ingest"
+                    and not (params["allow_data_loss"] or item.get("allow_data_loss"))
+                ):
                     current = objects.get(ev.API_VERSION, ev.KIND_INGEST, spec.name, spec.namespace)
                     if ((current or {}).get("spec") or {}).get("onDelete") == "abandon":
-                        errors.append("{0}: onDelete is abandon on the cluster, so deleting it drops files not yet uploaded; "
-                                      "set on_delete: trigger-immediate-ingest and converge first, or allow_data_loss: true".format(owner))
+                        errors.append(
+                            "{0}: onDelete is abandon on the cluster, so deleting it drops files not yet uploaded; "
+                            "set on_delete: trigger-immediate-ingest and converge first, or allow_data_loss: true".format(
+                                owner
+                            )
+                        )
         if params["state"] == "absent":
             for namespace in sorted(set(pvc["metadata"]["namespace"] for pvc in pvcs + static_claims)):
-                claims = [pvc["metadata"]["name"] for pvc in pvcs + static_claims if pvc["metadata"]["namespace"] == namespace]
+                claims = [
+                    pvc["metadata"]["name"] for pvc in pvcs + static_claims if pvc["metadata"]["namespace"] == namespace
+                ]
                 for claim, pods in ev.pods_mounting(objects.list("v1", "Pod", namespace), namespace, claims).items():
                     result["pods_using"]["{0}/{1}".format(namespace, claim)] = pods
             if result["pods_using"] and params["refuse_mounted"]:
-                errors.extend("volume {0}: PVC is mounted by running pod(s) {1}; stop the workloads first (or list them in "
-                              "edge_volumes_teardown_workloads)".format(claim, ", ".join(pods)) for claim, pods in sorted(result["pods_using"].items()))
+                errors.extend(
+                    "volume {0}: PVC is mounted by running pod(s) {1}; stop the workloads first (or list them in "
+                    "edge_volumes_teardown_workloads)".format(claim, ", ".join(pods))
+                    for claim, pods in sorted(result["pods_using"].items())
+                )
     except Exception as error:  # pylint: disable=broad-except
         module.fail_json(msg=k8s_module.describe_error(error), **result)
     if errors:
         result.pop("changed")
-        module.fail_json(msg="Edge Volumes list cannot be applied, nothing was changed: " + "; ".join(errors), errors=errors, **result)
+        module.fail_json(
+            msg="Edge Volumes list cannot be applied, nothing was changed: " + "; ".join(errors),
+            errors=errors,
+            **result,
+        )
     module.exit_json(**result)
 
 

@@ -182,12 +182,16 @@ SPEC = dict(
     node_selector=dict(type="dict"),
     cleanup_enabled=dict(type="bool"),
     extra_values=dict(type="dict", default={}),
-    storage_class=dict(type="dict", default={}, options=dict(
-        fstype=dict(type="str", default="ext4", choices=list(lcd.FSTYPES)),
-        reclaim_policy=dict(type="str", default="Delete", choices=["Delete", "Retain"]),
-        is_default=dict(type="bool", default=False),
-        mount_options=dict(type="list", elements="str", default=[]),
-    )),
+    storage_class=dict(
+        type="dict",
+        default={},
+        options=dict(
+            fstype=dict(type="str", default="ext4", choices=list(lcd.FSTYPES)),
+            reclaim_policy=dict(type="str", default="Delete", choices=["Delete", "Retain"]),
+            is_default=dict(type="bool", default=False),
+            mount_options=dict(type="list", elements="str", default=[]),
+        ),
+    ),
     fail_on_conflicts=dict(type="bool", default=True),
 )
 
@@ -207,24 +211,43 @@ def main():
     params = module.params
     k8s_module.refuse_invalid(module, SPEC, driver_option_errors(params), with_wait=False)
     try:
-        values, notes = lcd.build_values(params, params["node_handoffs"], params["reported_models"], params["unread_nodes"])
+        values, notes = lcd.build_values(
+            params, params["node_handoffs"], params["reported_models"], params["unread_nodes"]
+        )
         sc_settings = params["storage_class"]
-        storage_class = lcd.storage_class(params["storage_class_name"], sc_settings["fstype"], params["volume_group"],
-                                          sc_settings["reclaim_policy"], sc_settings["mount_options"], sc_settings["is_default"])
+        storage_class = lcd.storage_class(
+            params["storage_class_name"],
+            sc_settings["fstype"],
+            params["volume_group"],
+            sc_settings["reclaim_policy"],
+            sc_settings["mount_options"],
+            sc_settings["is_default"],
+        )
     except lcd.LocalCsiDriverError as error:
         module.fail_json(msg=str(error))
-    result = {"changed": False, "helm_values": values, "notes": notes, "storage_class": storage_class, "conflicts": [],
-              "persistent_volumes": [], "csi_driver_registered": False}
+    result = {
+        "changed": False,
+        "helm_values": values,
+        "notes": notes,
+        "storage_class": storage_class,
+        "conflicts": [],
+        "persistent_volumes": [],
+        "csi_driver_registered": False,
+    }
     try:
         cluster = discover(k8s_module.objects_for(module))
     except Exception as error:  # pylint: disable=broad-except
         module.fail_json(msg=k8s_module.describe_error(error), **result)
     result["conflicts"] = lcd.find_conflicts(cluster, params["release_name"], params["release_namespace"])
     result["persistent_volumes"] = lcd.volumes_using(cluster["persistentvolumes"], params["storage_class_name"])
-    result["csi_driver_registered"] = any((d.get("metadata") or {}).get("name") == lcd.PROVISIONER for d in cluster["csidrivers"])
+    result["csi_driver_registered"] = any(
+        (d.get("metadata") or {}).get("name") == lcd.PROVISIONER for d in cluster["csidrivers"]
+    )
     if result["conflicts"] and params["fail_on_conflicts"]:
         result.pop("changed")
-        module.fail_json(msg="refusing to install the local CSI driver: " + lcd.format_conflicts(result["conflicts"]), **result)
+        module.fail_json(
+            msg="refusing to install the local CSI driver: " + lcd.format_conflicts(result["conflicts"]), **result
+        )
     module.exit_json(**result)
 
 

@@ -243,8 +243,11 @@ def read_kernel_modules(names, release):
     loaded = parse_proc_modules(read_text("/proc/modules") or "")
     builtin = parse_module_index(read_text(base + "modules.builtin") or "")
     available = parse_module_index(read_text(base + "modules.dep") or "")
-    unresolved = [name for name in names if isinstance(name, str)
-                  and normalize_module_name(name) not in (available | builtin | loaded)]
+    unresolved = [
+        name
+        for name in names
+        if isinstance(name, str) and normalize_module_name(name) not in (available | builtin | loaded)
+    ]
     # modules.alias is the largest index file; read it only for names that are not module names.
     aliases = parse_module_aliases(read_text(base + "modules.alias") or "", unresolved) if unresolved else {}
     try:
@@ -263,8 +266,9 @@ def query_packages(module, names, os_info):
     rpm = module.get_bin_path("rpm")
     if dpkg_query and (os_info["os_family"] == "Debian" or not rpm):
         # rc 1 only says some names are unknown to dpkg; those are simply not installed.
-        rc, out, err = module.run_command([dpkg_query, "-W", "-f=${Package}\t${db:Status-Abbrev}\t${Version}\n"]
-                                          + names)
+        rc, out, err = module.run_command(
+            [dpkg_query, "-W", "-f=${Package}\t${db:Status-Abbrev}\t${Version}\n"] + names
+        )
         if rc not in (0, 1):
             module.fail_json(msg="dpkg-query failed (rc %d): %s" % (rc, err.strip()))
         return "dpkg", parse_dpkg_query(out)

@@ -164,8 +164,13 @@ def main():
         summary[namespace["class"]].append(namespace["path"])
         if namespace["csi"]["eligible"]:
             summary["csi_eligible"].append(namespace["path"])
-    module.exit_json(changed=False, namespaces=namespaces, addon_models_needed=addon_models_needed(inventory, extra),
-                     summary=summary, stripes=inventory.records)
+    module.exit_json(
+        changed=False,
+        namespaces=namespaces,
+        addon_models_needed=addon_models_needed(inventory, extra),
+        summary=summary,
+        stripes=inventory.records,
+    )
 
 
 if __name__ == "__main__":

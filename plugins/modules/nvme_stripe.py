@@ -316,12 +316,15 @@ def main():
             backend=dict(type="str", default="lvm", choices=["lvm", "mdadm"]),
             mode=dict(type="str", default="volume", choices=["volume", "csi_vg"]),
             devices=dict(type="list", elements="str"),
-            selector=dict(type="dict", options=dict(
-                **{"class": dict(type="str", default="local", choices=["local", "other", "any"])},
-                models=dict(type="list", elements="str"),
-                min_size=dict(type="str"),
-                count=dict(type="int"),
-            )),
+            selector=dict(
+                type="dict",
+                options=dict(
+                    **{"class": dict(type="str", default="local", choices=["local", "other", "any"])},
+                    models=dict(type="list", elements="str"),
+                    min_size=dict(type="str"),
+                    count=dict(type="int"),
+                ),
+            ),
             stripe_size=dict(type="str"),
             filesystem=dict(type="str", choices=["xfs", "ext4", "none"]),
             mount_path=dict(type="str"),
@@ -345,19 +348,26 @@ def main():
 
     missing = [tool for tool in ["lsblk", "wipefs"] + REQUIRED_TOOLS[spec.backend] if not module.get_bin_path(tool)]
     if missing:
-        module.fail_json(msg="missing tools on the node: %s (the node_prep role installs them)" % ", ".join(missing),
-                         changed=False)
+        module.fail_json(
+            msg="missing tools on the node: %s (the node_prep role installs them)" % ", ".join(missing), changed=False
+        )
 
     def run(argv):
         return module.run_command(argv, environ_update={"LC_ALL": "C"})
 
     device = spec.device_path
-    snapshot = collect_snapshot(run, module.get_bin_path, want_lvm=spec.backend == "lvm",
-                                extra_probe=[device] if device else [], read_heads=[device] if device else [],
-                                paths=[spec.mount_path] if spec.mount_path.startswith("/") else [])
+    snapshot = collect_snapshot(
+        run,
+        module.get_bin_path,
+        want_lvm=spec.backend == "lvm",
+        extra_probe=[device] if device else [],
+        read_heads=[device] if device else [],
+        paths=[spec.mount_path] if spec.mount_path.startswith("/") else [],
+    )
     if snapshot["errors"]:
-        module.fail_json(msg="could not read the node's block devices: %s" % "; ".join(snapshot["errors"]),
-                         changed=False)
+        module.fail_json(
+            msg="could not read the node's block devices: %s" % "; ".join(snapshot["errors"]), changed=False
+        )
     inventory = build_inventory(snapshot, spec.extra_models)
     plan = plan_stripe(spec, inventory)
     if plan.errors:
@@ -377,9 +387,13 @@ def main():
         result["diff"] = {"before": plan.before, "after": after}
     if spec.state == "present":
         result.update(
-            device=device, members=plan.record.get("members", []), geometry=plan.after.get("geometry"),
-            filesystem=plan.filesystem if spec.mode == "volume" else None, mount=plan.after.get("mount"),
-            record=plan.record)
+            device=device,
+            members=plan.record.get("members", []),
+            geometry=plan.after.get("geometry"),
+            filesystem=plan.filesystem if spec.mode == "volume" else None,
+            mount=plan.after.get("mount"),
+            record=plan.record,
+        )
         if spec.mode == "csi_vg":
             result["csi_handoff"] = plan.record.get("csi_handoff")
     for warning in plan.warnings:

@@ -144,12 +144,17 @@ def main():
         argument_spec=dict(
             script=dict(type="str"),
             script_path=dict(type="path", default="/usr/local/sbin/acstor-edge-stripe-boot"),
-            units=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                content=dict(type="str", required=True),
-                enabled=dict(type="bool", default=True),
-                started=dict(type="bool", default=False),
-            )),
+            units=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    name=dict(type="str", required=True),
+                    content=dict(type="str", required=True),
+                    enabled=dict(type="bool", default=True),
+                    started=dict(type="bool", default=False),
+                ),
+            ),
             fact=dict(type="dict"),
             fact_file=dict(type="path", default="/etc/ansible/facts.d/acstor_edge.fact"),
             health_fact_file=dict(type="path"),
@@ -158,13 +163,15 @@ def main():
     )
     params = module.params
     units = params["units"]
-    errors = validate(params["script"], params["script_path"], units, params["fact"], params["fact_file"],
-                      params["health_fact_file"])
+    errors = validate(
+        params["script"], params["script_path"], units, params["fact"], params["fact_file"], params["health_fact_file"]
+    )
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
 
-    files = wanted_files(params["script"], params["script_path"], units, params["fact"], params["fact_file"],
-                         params["health_fact_file"])
+    files = wanted_files(
+        params["script"], params["script_path"], units, params["fact"], params["fact_file"], params["health_fact_file"]
+    )
     current = {f.path: CurrentFile(read_text(f.path), file_mode(f.path)) for f in files}
     systemd_running = os.path.isdir("/run/systemd/system") and bool(module.get_bin_path("systemctl"))
     names = [u["name"] for u in units]

@@ -234,12 +234,18 @@ def main():
             memory_min_gib=dict(type="float", default=16),
             local_path_dir=dict(type="path", default=""),
             local_path_min_free_gib=dict(type="float", default=10),
-            free_space=dict(type="list", elements="dict", default=[], options=dict(
-                path=dict(type="path", required=True),
-                min_free_gib=dict(type="float", required=True),
-            )),
-            kubernetes_distribution=dict(type="str", default="auto",
-                                         choices=["auto", "none"] + list(KUBERNETES_DISTRIBUTIONS)),
+            free_space=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    path=dict(type="path", required=True),
+                    min_free_gib=dict(type="float", required=True),
+                ),
+            ),
+            kubernetes_distribution=dict(
+                type="str", default="auto", choices=["auto", "none"] + list(KUBERNETES_DISTRIBUTIONS)
+            ),
             kubernetes_required=dict(type="bool", default=False),
             addon_models=dict(type="list", elements="str", default=[]),
             csi_volume_group=dict(type="str", default="containerstorage"),

@@ -15,7 +15,8 @@ CONNECTED_CLUSTERS_API_VERSION = "2026-05-01"
 def connected_clusters_path(subscription_id, resource_group=None):
     if resource_group:
         return "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters".format(
-            subscription_id, resource_group)
+            subscription_id, resource_group
+        )
     return "/subscriptions/{0}/providers/Microsoft.Kubernetes/connectedClusters".format(subscription_id)
 
 
@@ -52,15 +53,20 @@ def cluster_hostvars(cluster):
     if issuer:
         hostvars["arc_oidc_issuer_url"] = issuer
     hostvars["arc_workload_identity_enabled"] = bool(
-        ((properties.get("securityProfile") or {}).get("workloadIdentity") or {}).get("enabled"))
+        ((properties.get("securityProfile") or {}).get("workloadIdentity") or {}).get("enabled")
+    )
     return hostvars
 
 
 def cluster_groups(hostvars):
     """Group names (unsanitised) for a cluster: location, resource group, each tag, distribution, connectivity."""
     groups = ["arc_clusters"]
-    for prefix, key in (("location", "arc_location"), ("resource_group", "arc_resource_group"),
-                        ("distribution", "arc_distribution"), ("connectivity", "arc_connectivity_status")):
+    for prefix, key in (
+        ("location", "arc_location"),
+        ("resource_group", "arc_resource_group"),
+        ("distribution", "arc_distribution"),
+        ("connectivity", "arc_connectivity_status"),
+    ):
         if hostvars.get(key):
             groups.append("{0}_{1}".format(prefix, hostvars[key]).lower())
     for key, value in sorted((hostvars.get("arc_tags") or {}).items()):

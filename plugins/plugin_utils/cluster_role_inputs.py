@@ -77,11 +77,25 @@ def csi_driver_errors(variables):
     errors = []
     _check_choice(errors, variables, "csi_driver_state", ("present", "absent"))
     _check_k8s_auth(errors, variables, "csi_driver_k8s_auth")
-    options = dict((option, variables.get("csi_driver_" + option)) for option in (
-        "release_name", "release_namespace", "storage_class_name", "image_registry", "image_tag", "node_selector",
-        "volume_group", "addon_models", "cleanup_enabled", "extra_values"))
-    options["storage_class"] = dict((option, variables.get("csi_driver_storage_class_" + option)) for option in (
-        "fstype", "reclaim_policy", "mount_options"))
+    options = dict(
+        (option, variables.get("csi_driver_" + option))
+        for option in (
+            "release_name",
+            "release_namespace",
+            "storage_class_name",
+            "image_registry",
+            "image_tag",
+            "node_selector",
+            "volume_group",
+            "addon_models",
+            "cleanup_enabled",
+            "extra_values",
+        )
+    )
+    options["storage_class"] = dict(
+        (option, variables.get("csi_driver_storage_class_" + option))
+        for option in ("fstype", "reclaim_policy", "mount_options")
+    )
     options["storage_class"]["is_default"] = variables.get("csi_driver_storage_class_default")
 
     def name(option):
@@ -96,9 +110,11 @@ def csi_driver_errors(variables):
     if variables.get("csi_driver_nvme_info_var") is not None:
         value = variables["csi_driver_nvme_info_var"]
         if rules.check(errors, "csi_driver_nvme_info_var", value, rules.single_line) and not _VARIABLE_NAME.fullmatch(
-                value):
-            errors.append(rules.message("csi_driver_nvme_info_var", "%r is not a variable name" % (value,),
-                                        "variable-name"))
+            value
+        ):
+            errors.append(
+                rules.message("csi_driver_nvme_info_var", "%r is not a variable name" % (value,), "variable-name")
+            )
     _check_optional(errors, variables, "csi_driver_image_pull_secret_name", k8s.dns_subdomain)
     _check_optional(errors, variables, "csi_driver_image_pull_registry", k8s.image_registry)
     _check_seconds(errors, variables, "csi_driver_wait_timeout")
@@ -127,10 +143,15 @@ def _extension_spec(variables):
 
 
 _EXTENSION_VARIABLES = {
-    "resource_group": "arc_extension_resource_group", "cluster_name": "arc_extension_cluster_name",
-    "name": "arc_extension_name", "cluster_type": "arc_extension_cluster_type", "version": "arc_extension_version",
-    "release_train": "arc_extension_release_train", "auto_upgrade_minor_version": "arc_extension_auto_upgrade",
-    "auto_upgrade_mode": "arc_extension_auto_upgrade_mode", "release_namespace": "arc_extension_release_namespace",
+    "resource_group": "arc_extension_resource_group",
+    "cluster_name": "arc_extension_cluster_name",
+    "name": "arc_extension_name",
+    "cluster_type": "arc_extension_cluster_type",
+    "version": "arc_extension_version",
+    "release_train": "arc_extension_release_train",
+    "auto_upgrade_minor_version": "arc_extension_auto_upgrade",
+    "auto_upgrade_mode": "arc_extension_auto_upgrade_mode",
+    "release_namespace": "arc_extension_release_namespace",
     "configuration_settings": "arc_extension_settings",
     "configuration_protected_settings": "arc_extension_protected_settings",
     "protected_settings_policy": "arc_extension_protected_settings_policy",
@@ -142,8 +163,13 @@ def arc_extension_errors(variables):
     errors = []
     # An empty resource group or cluster name skips the role (its documented off switch): then they are not errors.
     coordinates = _set(variables.get("arc_extension_resource_group")) and _set(
-        variables.get("arc_extension_cluster_name"))
-    for error in validate_spec(_extension_spec(variables), "present", lambda option: _EXTENSION_VARIABLES.get(option, "arc_extension_" + option)):
+        variables.get("arc_extension_cluster_name")
+    )
+    for error in validate_spec(
+        _extension_spec(variables),
+        "present",
+        lambda option: _EXTENSION_VARIABLES.get(option, "arc_extension_" + option),
+    ):
         option = error.split(":", 1)[0]
         if coordinates or option not in ("arc_extension_resource_group", "arc_extension_cluster_name"):
             errors.append(error)
@@ -154,8 +180,13 @@ def arc_extension_errors(variables):
     if _set(cloud) and cloud not in NAMED_CLOUDS:
         reason = common.https_url(cloud)
         if reason:
-            errors.append(rules.message("arc_extension_cloud_environment", "%s; or one of %s" % (
-                reason, ", ".join(NAMED_CLOUDS)), reason.rule_id))
+            errors.append(
+                rules.message(
+                    "arc_extension_cloud_environment",
+                    "%s; or one of %s" % (reason, ", ".join(NAMED_CLOUDS)),
+                    reason.rule_id,
+                )
+            )
     _check_optional(errors, variables, "arc_extension_delegate_to", rules.single_line)
     _check_choice(errors, variables, "arc_extension_cert_manager", CERT_MANAGER_MODES)
     _check_choice(errors, variables, "arc_extension_cert_manager_provider", CERT_MANAGER_PROVIDERS)
@@ -163,15 +194,17 @@ def arc_extension_errors(variables):
     _check_optional(errors, variables, "arc_extension_cert_manager_version", common.semantic_version)
     _check_optional(errors, variables, "arc_extension_cert_manager_release_train", azure.release_train)
     if "arc_extension_cert_manager_settings" in variables:
-        azure.check_settings(errors, "arc_extension_cert_manager_settings",
-                             variables["arc_extension_cert_manager_settings"])
+        azure.check_settings(
+            errors, "arc_extension_cert_manager_settings", variables["arc_extension_cert_manager_settings"]
+        )
     _check_optional(errors, variables, "arc_extension_kubeconfig", rules.single_line)
     _check_bool(errors, variables, "arc_extension_localhost_token_endpoint")
     _check_seconds(errors, variables, "arc_extension_wait_timeout")
     _check_seconds(errors, variables, "arc_extension_principal_wait_timeout")
     _check_choice(errors, variables, "arc_extension_identity_mode", IDENTITY_MODES)
-    accounts = common.nested(errors, "arc_extension_storage_account_ids",
-                             variables.get("arc_extension_storage_account_ids"), "list")
+    accounts = common.nested(
+        errors, "arc_extension_storage_account_ids", variables.get("arc_extension_storage_account_ids"), "list"
+    )
     seen = {}
     for index, account in enumerate(accounts or []):
         option = "arc_extension_storage_account_ids[%d]" % index
@@ -188,22 +221,40 @@ def arc_extension_errors(variables):
     # Teardown removes the identity: it needs neither the issuer nor the webhook.
     if workload and coordinates and not variables.get("arc_extension__teardown"):
         cluster = variables["arc_extension_cluster_name"]
-        enable = ("enable the issuer and webhook with `az connectedk8s update --enable-oidc-issuer "
-                  "--enable-workload-identity --name %s --resource-group %s`, then rerun" % (
-                      cluster, variables["arc_extension_resource_group"]))
+        enable = (
+            "enable the issuer and webhook with `az connectedk8s update --enable-oidc-issuer "
+            "--enable-workload-identity --name %s --resource-group %s`, then rerun"
+            % (cluster, variables["arc_extension_resource_group"])
+        )
         if not _set(variables.get("arc_extension_oidc_issuer_url")):
-            errors.append(rules.message("arc_extension_oidc_issuer_url", "is required with arc_extension_identity_mode="
-                                        "workload: cluster %s has no OIDC issuer (oidcIssuerProfile.issuerUrl, "
-                                        "arc_oidc_issuer_url of the arc_clusters inventory); %s" % (cluster, enable),
-                                        "required"))
+            errors.append(
+                rules.message(
+                    "arc_extension_oidc_issuer_url",
+                    "is required with arc_extension_identity_mode="
+                    "workload: cluster %s has no OIDC issuer (oidcIssuerProfile.issuerUrl, "
+                    "arc_oidc_issuer_url of the arc_clusters inventory); %s" % (cluster, enable),
+                    "required",
+                )
+            )
         if variables.get("arc_workload_identity_enabled") in (False, "false", "False", "no"):
-            errors.append(rules.message("arc_workload_identity_enabled", "cluster %s has the workload identity webhook "
-                                        "off (securityProfile.workloadIdentity.enabled false); %s" % (cluster, enable),
-                                        "required"))
+            errors.append(
+                rules.message(
+                    "arc_workload_identity_enabled",
+                    "cluster %s has the workload identity webhook "
+                    "off (securityProfile.workloadIdentity.enabled false); %s" % (cluster, enable),
+                    "required",
+                )
+            )
         if not _set(variables.get("arc_extension_workload_identity_location")):
-            errors.append(rules.message("arc_extension_workload_identity_location", "is required with "
-                                        "arc_extension_identity_mode=workload (the identity's region; arc_location of "
-                                        "the arc_clusters inventory)", "required"))
+            errors.append(
+                rules.message(
+                    "arc_extension_workload_identity_location",
+                    "is required with "
+                    "arc_extension_identity_mode=workload (the identity's region; arc_location of "
+                    "the arc_clusters inventory)",
+                    "required",
+                )
+            )
     _check_optional(errors, variables, "arc_extension_oidc_issuer_url", common.https_url)
     _check_bool(errors, variables, "arc_extension_teardown_cert_manager")
     _check_bool(errors, variables, "arc_extension_auto_upgrade")
@@ -215,8 +266,11 @@ def _teardown_workload_errors(errors, value):
     for index, item in enumerate(workloads or []):
         option = "edge_volumes_teardown_workloads[%d]" % index
         if not isinstance(item, dict):
-            errors.append(rules.message(option, "must be a mapping {api_version, kind, name, namespace}, got %r"
-                                        % (item,), "dict"))
+            errors.append(
+                rules.message(
+                    option, "must be a mapping {api_version, kind, name, namespace}, got %r" % (item,), "dict"
+                )
+            )
             continue
         unknown = sorted(str(key) for key in item if key not in WORKLOAD_FIELDS)
         if unknown:
@@ -236,22 +290,32 @@ def edge_volumes_errors(variables):
     _check_k8s_auth(errors, variables, "edge_volumes_k8s_auth")
     namespace = variables.get("edge_volumes_default_namespace", "default")
     if "edge_volumes_list" in variables:
-        errors.extend(error.replace("default_namespace:", "edge_volumes_default_namespace:", 1)
-                      for error in ev.volume_list_errors(
-                          variables["edge_volumes_list"], namespace, "edge_volumes_list",
-                          variables.get("edge_volumes_extension_version") or None))
+        errors.extend(
+            error.replace("default_namespace:", "edge_volumes_default_namespace:", 1)
+            for error in ev.volume_list_errors(
+                variables["edge_volumes_list"],
+                namespace,
+                "edge_volumes_list",
+                variables.get("edge_volumes_extension_version") or None,
+            )
+        )
     elif "edge_volumes_default_namespace" in variables:
         rules.check(errors, "edge_volumes_default_namespace", namespace, k8s.dns_label)
     _check_choice(errors, variables, "edge_volumes_api", ("auto", ev.API_CURRENT, ev.API_LEGACY))
     _check_optional(errors, variables, "edge_volumes_extension_version", common.semantic_version)
     _check_bool(errors, variables, "edge_volumes_configuration_manage")
     _check_choice(errors, variables, "edge_volumes_configuration_owner", ("ansible", "extension"))
-    configuration = {"name": "edge_volumes_configuration_name",
-                     "default_disk_storage_classes": "edge_volumes_default_disk_storage_classes",
-                     "workload_identity": "edge_volumes_workload_identity"}
-    found = ev.validate_configuration(variables.get("edge_volumes_configuration_name", ev.DEFAULT_CONFIGURATION_NAME),
-                                      variables.get("edge_volumes_default_disk_storage_classes"),
-                                      variables.get("edge_volumes_workload_identity") or None, configuration.get)
+    configuration = {
+        "name": "edge_volumes_configuration_name",
+        "default_disk_storage_classes": "edge_volumes_default_disk_storage_classes",
+        "workload_identity": "edge_volumes_workload_identity",
+    }
+    found = ev.validate_configuration(
+        variables.get("edge_volumes_configuration_name", ev.DEFAULT_CONFIGURATION_NAME),
+        variables.get("edge_volumes_default_disk_storage_classes"),
+        variables.get("edge_volumes_workload_identity") or None,
+        configuration.get,
+    )
     errors.extend(found)
     _check_seconds(errors, variables, "edge_volumes_wait_timeout")
     _check_seconds(errors, variables, "edge_volumes_wait_sleep", minimum=0)
@@ -269,26 +333,99 @@ ROLE_CHECKS = {
 }
 # Every variable a cluster role reads from the inventory (the names validate.yml picks from hostvars).
 ROLE_VARIABLE_NAMES = (
-    ["csi_driver_" + name for name in (
-        "state", "k8s_auth", "release_name", "release_namespace", "chart_ref", "chart_version", "image_registry",
-        "image_tag", "node_selector", "volume_group", "addon_models", "cleanup_enabled", "extra_values", "node_hosts",
-        "nvme_info_var", "storage_class_name", "storage_class_fstype", "storage_class_reclaim_policy",
-        "storage_class_default", "storage_class_mount_options", "wait_timeout", "uninstall_force",
-        "image_pull_secret_name", "image_pull_registry")]
-    + ["arc_extension_" + name for name in (
-        "subscription_id", "resource_group", "cluster_name", "cluster_type", "delegate_to", "auth_source",
-        "client_id", "tenant", "cloud_environment", "cert_manager", "cert_manager_provider", "cert_manager_name",
-        "cert_manager_version", "cert_manager_release_train", "cert_manager_settings", "kubeconfig", "name", "version",
-        "release_train", "auto_upgrade", "auto_upgrade_mode", "release_namespace", "settings",
-        "localhost_token_endpoint", "protected_settings", "protected_settings_policy", "wait_timeout",
-        "identity_mode", "storage_account_ids", "storage_role", "principal_wait_timeout", "workload_identity_name",
-        "workload_identity_resource_group", "workload_identity_location", "oidc_issuer_url",
-        "teardown_cert_manager")]
-    + ["edge_volumes_" + name for name in (
-        "state", "k8s_auth", "list", "default_namespace", "api", "extension_version", "configuration_manage",
-        "configuration_owner", "configuration_name", "default_disk_storage_classes", "workload_identity",
-        "wait_timeout", "wait_sleep", "teardown_workloads", "teardown_configuration", "allow_data_loss",
-        "delete_retained_data")])
+    [
+        "csi_driver_" + name
+        for name in (
+            "state",
+            "k8s_auth",
+            "release_name",
+            "release_namespace",
+            "chart_ref",
+            "chart_version",
+            "image_registry",
+            "image_tag",
+            "node_selector",
+            "volume_group",
+            "addon_models",
+            "cleanup_enabled",
+            "extra_values",
+            "node_hosts",
+            "nvme_info_var",
+            "storage_class_name",
+            "storage_class_fstype",
+            "storage_class_reclaim_policy",
+            "storage_class_default",
+            "storage_class_mount_options",
+            "wait_timeout",
+            "uninstall_force",
+            "image_pull_secret_name",
+            "image_pull_registry",
+        )
+    ]
+    + [
+        "arc_extension_" + name
+        for name in (
+            "subscription_id",
+            "resource_group",
+            "cluster_name",
+            "cluster_type",
+            "delegate_to",
+            "auth_source",
+            "client_id",
+            "tenant",
+            "cloud_environment",
+            "cert_manager",
+            "cert_manager_provider",
+            "cert_manager_name",
+            "cert_manager_version",
+            "cert_manager_release_train",
+            "cert_manager_settings",
+            "kubeconfig",
+            "name",
+            "version",
+            "release_train",
+            "auto_upgrade",
+            "auto_upgrade_mode",
+            "release_namespace",
+            "settings",
+            "localhost_token_endpoint",
+            "protected_settings",
+            "protected_settings_policy",
+            "wait_timeout",
+            "identity_mode",
+            "storage_account_ids",
+            "storage_role",
+            "principal_wait_timeout",
+            "workload_identity_name",
+            "workload_identity_resource_group",
+            "workload_identity_location",
+            "oidc_issuer_url",
+            "teardown_cert_manager",
+        )
+    ]
+    + [
+        "edge_volumes_" + name
+        for name in (
+            "state",
+            "k8s_auth",
+            "list",
+            "default_namespace",
+            "api",
+            "extension_version",
+            "configuration_manage",
+            "configuration_owner",
+            "configuration_name",
+            "default_disk_storage_classes",
+            "workload_identity",
+            "wait_timeout",
+            "wait_sleep",
+            "teardown_workloads",
+            "teardown_configuration",
+            "allow_data_loss",
+            "delete_retained_data",
+        )
+    ]
+)
 
 
 def role_input_errors(role, variables):

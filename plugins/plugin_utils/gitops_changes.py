@@ -38,7 +38,7 @@ class PushEvent:
 
     @property
     def branch(self):
-        return self.ref[len("refs/heads/"):] if self.ref.startswith("refs/heads/") else self.ref
+        return self.ref[len("refs/heads/") :] if self.ref.startswith("refs/heads/") else self.ref
 
 
 def _commit_paths(commits, where):
@@ -61,14 +61,17 @@ def parse_push_payload(payload):
     if "object_kind" in payload:
         if payload.get("object_kind") != "push":
             raise WebhookPayloadError(
-                "awx_webhook_payload is a GitLab %r event; only push events start a rollout" % payload.get("object_kind"))
+                "awx_webhook_payload is a GitLab %r event; only push events start a rollout"
+                % payload.get("object_kind")
+            )
         provider = "gitlab"
     elif "commits" in payload and "ref" in payload:
         provider = "github"
     else:
         raise WebhookPayloadError(
             "awx_webhook_payload is not a GitHub or GitLab push event (no ref/commits; pull request and tag "
-            "events are not rollout triggers)")
+            "events are not rollout triggers)"
+        )
     ref = str(payload.get("ref") or "")
     after = str(payload.get("after") or payload.get("checkout_sha") or "")
     commits = payload.get("commits") or []
@@ -86,14 +89,20 @@ def parse_push_payload(payload):
     if not commits and not branch_deleted:
         # A push without commit details (a forced push to an existing commit, for example): nothing to map.
         truncated = True
-    return PushEvent(provider=provider, ref=ref, after=after, paths=sorted(set(paths)), truncated=truncated,
-                     branch_deleted=branch_deleted)
+    return PushEvent(
+        provider=provider,
+        ref=ref,
+        after=after,
+        paths=sorted(set(paths)),
+        truncated=truncated,
+        branch_deleted=branch_deleted,
+    )
 
 
 def _strip_vars_suffix(name):
     for suffix in _VARS_SUFFIXES:
         if name.endswith(suffix):
-            return name[:-len(suffix)]
+            return name[: -len(suffix)]
     return name
 
 
@@ -114,11 +123,11 @@ def inventory_changes(paths, inventory_dirs):
         if owner is None:
             ignored.append(path)
             continue
-        parts = path[len(owner) + 1:].split("/")
+        parts = path[len(owner) + 1 :].split("/")
         # inventories/<env>/group_vars/<group>.yml and inventories/group_vars/<group>/x.yml alike.
         where = next((i for i, part in enumerate(parts[:-1]) if part in ("group_vars", "host_vars")), None)
         if where is not None:
-            kind, rest = parts[where], parts[where + 1:]
+            kind, rest = parts[where], parts[where + 1 :]
             name = rest[0] if len(rest) > 1 else _strip_vars_suffix(rest[0])
             if kind == "host_vars":
                 hosts.add(name)
@@ -174,21 +183,42 @@ def select_clusters(changes, clusters):
 def rollout_targets(payload, inventory_dirs, clusters, branches=()):
     """The whole mapping: payload -> {clusters, reason, event, changes}; payload None means every cluster."""
     if payload is None or payload == {} or payload == "":
-        return {"clusters": list(clusters), "reason": "no webhook payload: every requested cluster", "event": None,
-                "changes": None}
+        return {
+            "clusters": list(clusters),
+            "reason": "no webhook payload: every requested cluster",
+            "event": None,
+            "changes": None,
+        }
     event = parse_push_payload(payload)
-    summary = {"provider": event.provider, "ref": event.ref, "branch": event.branch, "after": event.after,
-               "paths": event.paths, "truncated": event.truncated}
+    summary = {
+        "provider": event.provider,
+        "ref": event.ref,
+        "branch": event.branch,
+        "after": event.after,
+        "paths": event.paths,
+        "truncated": event.truncated,
+    }
     if branches and event.branch not in branches:
-        return {"clusters": [], "reason": "push to %s, not one of the rollout branches %s" % (event.branch, list(branches)),
-                "event": summary, "changes": None}
+        return {
+            "clusters": [],
+            "reason": "push to %s, not one of the rollout branches %s" % (event.branch, list(branches)),
+            "event": summary,
+            "changes": None,
+        }
     if event.branch_deleted:
-        return {"clusters": [], "reason": "branch %s was deleted: nothing to roll out" % event.branch,
-                "event": summary, "changes": None}
+        return {
+            "clusters": [],
+            "reason": "branch %s was deleted: nothing to roll out" % event.branch,
+            "event": summary,
+            "changes": None,
+        }
     if event.truncated:
-        return {"clusters": list(clusters),
-                "reason": "the %s payload does not list every changed file: every cluster" % event.provider,
-                "event": summary, "changes": None}
+        return {
+            "clusters": list(clusters),
+            "reason": "the %s payload does not list every changed file: every cluster" % event.provider,
+            "event": summary,
+            "changes": None,
+        }
     changes = inventory_changes(event.paths, inventory_dirs)
     selection = select_clusters(changes, clusters)
     changes.update(unknown_hosts=selection["unknown_hosts"], unknown_groups=selection["unknown_groups"])

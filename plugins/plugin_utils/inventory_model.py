@@ -60,13 +60,17 @@ def validate_inventory(nodes, clusters, rollout=None):
         products = _check_list_of(info.get("products"), str, "%s: acstor_edge_products" % node, errors)
         unknown = sorted(set(products) - set(KNOWN_PRODUCTS))
         if unknown:
-            errors.append("%s: unknown product(s) %s in acstor_edge_products; choose from %s"
-                          % (node, ", ".join(unknown), ", ".join(KNOWN_PRODUCTS)))
+            errors.append(
+                "%s: unknown product(s) %s in acstor_edge_products; choose from %s"
+                % (node, ", ".join(unknown), ", ".join(KNOWN_PRODUCTS))
+            )
         phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_node_phases" % node, errors)
         unknown = sorted(set(phases) - set(NODE_PHASES))
         if unknown:
-            errors.append("%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
-                          % (node, ", ".join(unknown), ", ".join(NODE_PHASES)))
+            errors.append(
+                "%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
+                % (node, ", ".join(unknown), ", ".join(NODE_PHASES))
+            )
         node_vars = info.get("node_vars")
         if node_vars is None:
             node_vars = {"nvme_stripe_list": info.get("stripes") or []}
@@ -74,16 +78,21 @@ def validate_inventory(nodes, clusters, rollout=None):
     for cluster, info in sorted(clusters.items()):
         # Cluster host names become Kubernetes-facing labels and file names in reports: DNS-1123 labels.
         if dns_label(cluster):
-            errors.append("%s: cluster host names must be lowercase RFC 1123 labels (a-z, 0-9, '-', at most 63)"
-                          % cluster)
+            errors.append(
+                "%s: cluster host names must be lowercase RFC 1123 labels (a-z, 0-9, '-', at most 63)" % cluster
+            )
         if info.get("connection") not in ("local", "ansible.builtin.local"):
-            warnings.append("%s: cluster hosts normally use ansible_connection=local (got %s)"
-                            % (cluster, info.get("connection") or "ssh"))
+            warnings.append(
+                "%s: cluster hosts normally use ansible_connection=local (got %s)"
+                % (cluster, info.get("connection") or "ssh")
+            )
         phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_cluster_phases" % cluster, errors)
         unknown = sorted(set(phases) - set(CLUSTER_PHASES))
         if unknown:
-            errors.append("%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
-                          % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES)))
+            errors.append(
+                "%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
+                % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES))
+            )
         errors.extend("%s: %s" % (cluster, error) for error in cluster_input_errors(info.get("cluster_vars") or {}))
         if not members.get(cluster):
             warnings.append("%s: no edge node names this cluster; only its cluster phases run" % cluster)

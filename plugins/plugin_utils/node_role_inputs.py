@@ -24,7 +24,7 @@ def _device_key(ref):
     """A comparable key for one device reference: a path, a by-id name or a serial."""
     text = str(ref).strip()
     if text.startswith(_BY_ID):
-        return "by-id:" + text[len(_BY_ID):]
+        return "by-id:" + text[len(_BY_ID) :]
     if text.startswith("/dev/"):
         return "path:" + text
     return "serial:" + text.lower()
@@ -56,23 +56,37 @@ def stripe_list_errors(stripes, extra_models=None, update_initramfs=None, name="
             continue
         unknown = sorted(str(key) for key in item if key not in STRIPE_ITEM_OPTIONS)
         if unknown:
-            errors.append(rules.message(prefix, "has option(s) the role does not pass: %s (extra_models and "
-                                        "update_initramfs are the role variables nvme_stripe_extra_models and "
-                                        "nvme_stripe_update_initramfs)" % ", ".join(unknown), "choice"))
+            errors.append(
+                rules.message(
+                    prefix,
+                    "has option(s) the role does not pass: %s (extra_models and "
+                    "update_initramfs are the role variables nvme_stripe_extra_models and "
+                    "nvme_stripe_update_initramfs)" % ", ".join(unknown),
+                    "choice",
+                )
+            )
         errors.extend(stripe_option_errors(stripe_item_options(item, extra_models, update_initramfs), prefix + "."))
         stripe = item.get("name")
         if isinstance(stripe, str):
             if stripe in seen:
-                errors.append(rules.message(prefix + ".name", "%r is listed twice (also %s[%d])"
-                                            % (stripe, name, seen[stripe]), "unique"))
+                errors.append(
+                    rules.message(
+                        prefix + ".name", "%r is listed twice (also %s[%d])" % (stripe, name, seen[stripe]), "unique"
+                    )
+                )
             seen.setdefault(stripe, index)
         if item.get("state", "present") == "absent" or not isinstance(item.get("devices"), list):
             continue
         for position, ref in enumerate(item["devices"]):
             key = _device_key(ref)
             if key in claims and claims[key][0] != stripe:
-                errors.append(rules.message("%s.devices[%d]" % (prefix, position), "%s is already claimed by stripe "
-                                            "%s" % (ref, claims[key][0]), "unique"))
+                errors.append(
+                    rules.message(
+                        "%s.devices[%d]" % (prefix, position),
+                        "%s is already claimed by stripe %s" % (ref, claims[key][0]),
+                        "unique",
+                    )
+                )
             claims.setdefault(key, (stripe, index))
     return errors
 
@@ -158,19 +172,30 @@ PREFLIGHT_OPTIONS = {
     "preflight_local_csi_volume_group": "csi_volume_group",
     "preflight_local_csi_addon_models": "addon_models",
 }
-ROLE_VARIABLE_NAMES = tuple(["nvme_stripe_list", "acstor_edge_products"] + list(PREFLIGHT_OPTIONS)
-                            + [name for table in ROLE_VARIABLES.values() for name in table])
+ROLE_VARIABLE_NAMES = tuple(
+    ["nvme_stripe_list", "acstor_edge_products"]
+    + list(PREFLIGHT_OPTIONS)
+    + [name for table in ROLE_VARIABLES.values() for name in table]
+)
 
 
 def role_input_errors(role, variables):
     """Errors of one node role's variables (only those present in ``variables``), each naming the variable."""
     errors = []
     if role == "nvme_stripe" and "nvme_stripe_list" in variables:
-        errors.extend(stripe_list_errors(variables["nvme_stripe_list"], variables.get("nvme_stripe_extra_models"),
-                                         variables.get("nvme_stripe_update_initramfs")))
+        errors.extend(
+            stripe_list_errors(
+                variables["nvme_stripe_list"],
+                variables.get("nvme_stripe_extra_models"),
+                variables.get("nvme_stripe_update_initramfs"),
+            )
+        )
     if role == "preflight":
-        options = dict((option, variables[variable]) for variable, option in PREFLIGHT_OPTIONS.items()
-                       if variables.get(variable) is not None)
+        options = dict(
+            (option, variables[variable])
+            for variable, option in PREFLIGHT_OPTIONS.items()
+            if variables.get(variable) is not None
+        )
         if "products" not in options and variables.get("acstor_edge_products") is not None:
             options["products"] = variables["acstor_edge_products"]  # the role's default for preflight_products
         by_option = dict((option, variable) for variable, option in PREFLIGHT_OPTIONS.items())

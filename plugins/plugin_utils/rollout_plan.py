@@ -22,7 +22,9 @@ class RolloutPolicyError(ValueError):
 def parse_serial_step(step):
     """Return ('count', n) or ('percent', p) for one step of a serial policy."""
     if isinstance(step, bool):
-        raise RolloutPolicyError("serial step %r is a boolean; use a count like 1 or a percentage like '25%%'" % (step,))
+        raise RolloutPolicyError(
+            "serial step %r is a boolean; use a count like 1 or a percentage like '25%%'" % (step,)
+        )
     if isinstance(step, int):
         if step < 1:
             raise RolloutPolicyError("serial step %d must be at least 1" % step)
@@ -79,12 +81,14 @@ def plan_batches(clusters, policy, canaries=(), max_batches=None):
     batches = []
     start = 0
     for size in batch_sizes(len(ordered), policy):
-        batches.append(ordered[start:start + size])
+        batches.append(ordered[start : start + size])
         start += size
     if max_batches is not None and len(batches) > max_batches:
         raise RolloutPolicyError(
             "serial policy %r gives %d batches for %d clusters; rollout.yml runs at most %d. "
-            "End the policy with a larger step, for example '100%%'." % (policy, len(batches), len(ordered), max_batches))
+            "End the policy with a larger step, for example '100%%'."
+            % (policy, len(batches), len(ordered), max_batches)
+        )
     return batches
 
 

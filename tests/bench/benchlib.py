@@ -39,7 +39,8 @@ PR_SET_CHILD_SUBREAPER = 36
 RECAP_LINE = re.compile(
     r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)\s+"
     r"failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
-    re.M)
+    re.M,
+)
 
 
 class BenchError(RuntimeError):
@@ -47,6 +48,7 @@ class BenchError(RuntimeError):
 
 
 # ---------------------------------------------------------------- parsing and statistics
+
 
 def parse_recap(text):
     """PLAY RECAP lines of the default callback -> {host: {ok, changed, ...}}."""
@@ -99,9 +101,11 @@ def proc_children(pid):
 
 # ---------------------------------------------------------------- the lab
 
+
 def lab(*args, timeout=600):
-    proc = subprocess.run([sys.executable, str(EDGELAB), *map(str, args)], capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(EDGELAB), *map(str, args)], capture_output=True, text=True, timeout=timeout, check=False
+    )
     if proc.returncode != 0:
         raise BenchError(f"edgelab {' '.join(map(str, args))} failed: {proc.stderr.strip()[-600:]}")
     return proc.stdout
@@ -154,15 +158,22 @@ def fleet_cpu_seconds(sshd_pids, settle_timeout=20.0):
 
 def write_inventory(path, group, hostvars, names, group_vars=None):
     """A YAML (JSON is YAML) inventory of just these lab hosts, so other users' hosts stay out."""
-    inventory = {"all": {"children": {group: {
-        "hosts": {name: hostvars[name] for name in names},
-        "vars": group_vars or {},
-    }}}}
+    inventory = {
+        "all": {
+            "children": {
+                group: {
+                    "hosts": {name: hostvars[name] for name in names},
+                    "vars": group_vars or {},
+                }
+            }
+        }
+    }
     Path(path).write_text(json.dumps(inventory, indent=1))
     return path
 
 
 # ---------------------------------------------------------------- running a play
+
 
 def ansible_env(mitogen=False, extra=None):
     env = dict(os.environ)
@@ -174,6 +185,7 @@ def ansible_env(mitogen=False, extra=None):
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     if mitogen:
         import ansible_mitogen  # pylint: disable=import-outside-toplevel
+
         env["ANSIBLE_STRATEGY_PLUGINS"] = str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy")
         env["ANSIBLE_STRATEGY"] = "mitogen_linear"
     env.update(extra or {})
@@ -182,28 +194,37 @@ def ansible_env(mitogen=False, extra=None):
 
 def run_playbook(playbook, inventory, log_path, extra_args=(), mitogen=False, extra_env=None, timeout=1800):
     """Run one measured ansible-playbook; returns wall and controller CPU seconds, rc and the recap."""
-    argv = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(playbook),
-            *extra_args]
-    with tempfile.TemporaryDirectory(prefix="acstor-bench-cp-") as control_dir, \
-            tempfile.NamedTemporaryFile("r", suffix=".json") as result_file:
+    argv = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(playbook), *extra_args]
+    with (
+        tempfile.TemporaryDirectory(prefix="acstor-bench-cp-") as control_dir,
+        tempfile.NamedTemporaryFile("r", suffix=".json") as result_file,
+    ):
         env = ansible_env(mitogen, {"ANSIBLE_SSH_CONTROL_PATH_DIR": control_dir, **(extra_env or {})})
         load_before = os.getloadavg()[0]
         busy_before = machine_busy_cpu_seconds()
-        proc = subprocess.run([sys.executable, __file__, "wrap", result_file.name, str(log_path), "--", *argv],
-                              env=env, timeout=timeout, check=False, capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, __file__, "wrap", result_file.name, str(log_path), "--", *argv],
+            env=env,
+            timeout=timeout,
+            check=False,
+            capture_output=True,
+            text=True,
+        )
         if proc.returncode != 0:
             raise BenchError(f"wrapper failed: {proc.stderr[-800:]}")
         result = json.loads(Path(result_file.name).read_text())
         # Everything the machine did meanwhile, ours included: other jobs on a shared machine show up here.
         result["machine_busy_cpu_s"] = round(machine_busy_cpu_seconds() - busy_before, 3)
     log_text = Path(log_path).read_text(errors="replace")
-    result.update({
-        "playbook": Path(playbook).name,
-        "recap": parse_recap(log_text),
-        "load_1min_before": round(load_before, 2),
-        "load_1min_after": round(os.getloadavg()[0], 2),
-        "log": str(log_path),
-    })
+    result.update(
+        {
+            "playbook": Path(playbook).name,
+            "recap": parse_recap(log_text),
+            "load_1min_before": round(load_before, 2),
+            "load_1min_after": round(os.getloadavg()[0], 2),
+            "log": str(log_path),
+        }
+    )
     return result
 
 
@@ -232,12 +253,14 @@ def total_changed(result):
 def ping_floor_playbook(path, task_count, hosts="bench_node"):
     """A play of task_count ansible.builtin.ping tasks: the price of connecting and running a module."""
     tasks = [{"name": f"ping {i + 1}", "ansible.builtin.ping": {}} for i in range(task_count)]
-    Path(path).write_text(json.dumps([{"name": "Ping floor", "hosts": hosts, "gather_facts": False,
-                                       "tasks": tasks}], indent=1))
+    Path(path).write_text(
+        json.dumps([{"name": "Ping floor", "hosts": hosts, "gather_facts": False, "tasks": tasks}], indent=1)
+    )
     return path
 
 
 # ---------------------------------------------------------------- machine description
+
 
 def machine():
     cpu_model = ""
@@ -250,20 +273,28 @@ def machine():
     for name in ("ansible-core", "ansible", "mitogen", "matplotlib"):
         try:
             from importlib.metadata import version  # pylint: disable=import-outside-toplevel
+
             versions[name] = version(name)
         except Exception:  # pylint: disable=broad-except
             versions[name] = None
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
-                            text=True, check=False).stdout.strip()
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
     return {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-        "cpu": cpu_model, "cores": os.cpu_count(), "mem_gib": round(mem_kib / 1048576, 1),
-        "kernel": os.uname().release, "python": sys.version.split()[0], "versions": versions,
-        "commit": commit, "load_avg": [round(v, 2) for v in os.getloadavg()],
+        "cpu": cpu_model,
+        "cores": os.cpu_count(),
+        "mem_gib": round(mem_kib / 1048576, 1),
+        "kernel": os.uname().release,
+        "python": sys.version.split()[0],
+        "versions": versions,
+        "commit": commit,
+        "load_avg": [round(v, 2) for v in os.getloadavg()],
     }
 
 
 # ---------------------------------------------------------------- the wrapper process
+
 
 def _wrap(result_path, log_path, argv):
     libc = ctypes.CDLL(None, use_errno=True)
@@ -295,10 +326,15 @@ def _wrap(result_path, log_path, argv):
         if time.monotonic() > deadline:
             sig = signal.SIGKILL
     usage = os.times()
-    Path(result_path).write_text(json.dumps({
-        "rc": rc, "wall_s": round(wall, 3),
-        "controller_cpu_s": round(usage.children_user + usage.children_system, 3),
-    }))
+    Path(result_path).write_text(
+        json.dumps(
+            {
+                "rc": rc,
+                "wall_s": round(wall, 3),
+                "controller_cpu_s": round(usage.children_user + usage.children_system, 3),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -57,18 +57,28 @@ def node_repetition(side, rep, args, work, mitogen=False):
     record = {"side": side, "rep": rep, "mitogen": mitogen, "vm_up_s": round(time.monotonic() - started, 1)}
     try:
         inventory = bl.write_inventory(work / f"node-{tag}.json", "bench_node", bl.lab_hostvars(), [name])
-        converge = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-converge.log",
-                                                mitogen=mitogen, extra_env=PROFILE_ENV), [name])
-        noop = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-noop.log", mitogen=mitogen,
-                                            extra_env=PROFILE_ENV), [name])
+        converge = bl.check_run(
+            bl.run_playbook(playbook, inventory, work / f"{tag}-converge.log", mitogen=mitogen, extra_env=PROFILE_ENV),
+            [name],
+        )
+        noop = bl.check_run(
+            bl.run_playbook(playbook, inventory, work / f"{tag}-noop.log", mitogen=mitogen, extra_env=PROFILE_ENV),
+            [name],
+        )
         record.update(converge=converge, noop=noop)
-        log(f"{tag}: converge {converge['wall_s']:.1f} s (changed {bl.total_changed(converge)}), "
-            f"no-op {noop['wall_s']:.1f} s (changed {bl.total_changed(noop)})")
+        log(
+            f"{tag}: converge {converge['wall_s']:.1f} s (changed {bl.total_changed(converge)}), "
+            f"no-op {noop['wall_s']:.1f} s (changed {bl.total_changed(noop)})"
+        )
         if side == "ours":
             tasks = noop["recap"][name]["ok"]
             floor_play = bl.ping_floor_playbook(work / f"floor-{tasks}.json", tasks)
-            floor = bl.check_run(bl.run_playbook(floor_play, inventory, work / f"{tag}-floor.log",
-                                                 mitogen=mitogen, extra_env=PROFILE_ENV), [name])
+            floor = bl.check_run(
+                bl.run_playbook(
+                    floor_play, inventory, work / f"{tag}-floor.log", mitogen=mitogen, extra_env=PROFILE_ENV
+                ),
+                [name],
+            )
             floor["ping_tasks"] = tasks
             record["floor"] = floor
             log(f"{tag}: ping floor ({tasks} pings) {floor['wall_s']:.1f} s")
@@ -89,6 +99,7 @@ def run_node(args, work, mitogen=False):
 
 # ---------------------------------------------------------------- fleet
 
+
 def run_fleet(args, work, mitogen=False):
     sizes = sorted(args.fleet_sizes)
     names = bl.fleet_up(sizes[-1], args.fleet_start)
@@ -106,19 +117,23 @@ def run_fleet(args, work, mitogen=False):
             bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-converge.log", skip, mitogen), hosts)
             for rep in range(args.fleet_reps):
                 cpu_before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
-                run = bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-noop-{rep}.log", skip,
-                                                   mitogen), hosts)
+                run = bl.check_run(
+                    bl.run_playbook(playbook, inventory, work / f"{tag}-noop-{rep}.log", skip, mitogen), hosts
+                )
                 run["hosts_cpu_s"] = round(bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - cpu_before, 3)
                 run.update(hosts=size, rep=rep, mitogen=mitogen)
                 records.append(run)
-                log(f"{tag} no-op: wall {run['wall_s']:.1f} s, controller {run['controller_cpu_s']:.1f} s, "
-                    f"hosts {run['hosts_cpu_s']:.1f} s CPU, changed {bl.total_changed(run)}")
+                log(
+                    f"{tag} no-op: wall {run['wall_s']:.1f} s, controller {run['controller_cpu_s']:.1f} s, "
+                    f"hosts {run['hosts_cpu_s']:.1f} s CPU, changed {bl.total_changed(run)}"
+                )
     finally:
         bl.fleet_stop(names)
     return records
 
 
 # ---------------------------------------------------------------- analysis
+
 
 def task_medians(records, run):
     """Median seconds per task over the repetitions, from the profile_tasks recap in each log."""
@@ -143,11 +158,16 @@ def node_table(records):
             "noop_changed": [bl.total_changed(r["noop"]) for r in runs],
             "noop_tasks_ok": [next(iter(r["noop"]["recap"].values()))["ok"] for r in runs],
         }
-    table["profile"] = {f"{side} {run}": task_medians([r for r in records if r["side"] == side], run)
-                        for side in ("ours", "baseline") for run in ("converge", "noop")}
+    table["profile"] = {
+        f"{side} {run}": task_medians([r for r in records if r["side"] == side], run)
+        for side in ("ours", "baseline")
+        for run in ("converge", "noop")
+    }
     floors = [r["floor"] for r in records if "floor" in r]
-    table["floor"] = {"wall": bl.summary([f["wall_s"] for f in floors]),
-                      "ping_tasks": [f["ping_tasks"] for f in floors]}
+    table["floor"] = {
+        "wall": bl.summary([f["wall_s"] for f in floors]),
+        "ping_tasks": [f["ping_tasks"] for f in floors],
+    }
     return table
 
 
@@ -160,19 +180,28 @@ def fleet_table(records, cores):
         hosts = bl.summary([r["hosts_cpu_s"] for r in runs])["median"]
         busy = bl.summary([r.get("machine_busy_cpu_s") for r in runs])
         busy = busy["median"] if busy else None
-        rows.append({
-            "hosts": size, "runs": len(runs), "wall_s": wall, "wall_min": min(r["wall_s"] for r in runs),
-            "wall_max": max(r["wall_s"] for r in runs), "controller_cpu_s": ctrl, "hosts_cpu_s": hosts,
-            "cpu_per_host_s": (ctrl + hosts) / size, "controller_cpu_per_host_s": ctrl / size,
-            "cpu_bound_wall_s": (ctrl + hosts) / cores, "wall_vs_cpu_bound": wall / ((ctrl + hosts) / cores),
-            "changed": sum(bl.total_changed(r) for r in runs),
-            # The machine is shared: what else ran during the play, and how close the play came to the
-            # time a saturated machine needs for all the CPU it spent (ours and the others').
-            "machine_busy_cpu_s": busy,
-            "others_cpu_s": None if busy is None else max(busy - ctrl - hosts, 0.0),
-            "wall_vs_machine_bound": None if busy is None else wall / (busy / cores),
-            "load_1min": [r["load_1min_before"] for r in runs],
-        })
+        rows.append(
+            {
+                "hosts": size,
+                "runs": len(runs),
+                "wall_s": wall,
+                "wall_min": min(r["wall_s"] for r in runs),
+                "wall_max": max(r["wall_s"] for r in runs),
+                "controller_cpu_s": ctrl,
+                "hosts_cpu_s": hosts,
+                "cpu_per_host_s": (ctrl + hosts) / size,
+                "controller_cpu_per_host_s": ctrl / size,
+                "cpu_bound_wall_s": (ctrl + hosts) / cores,
+                "wall_vs_cpu_bound": wall / ((ctrl + hosts) / cores),
+                "changed": sum(bl.total_changed(r) for r in runs),
+                # The machine is shared: what else ran during the play, and how close the play came to the
+                # time a saturated machine needs for all the CPU it spent (ours and the others').
+                "machine_busy_cpu_s": busy,
+                "others_cpu_s": None if busy is None else max(busy - ctrl - hosts, 0.0),
+                "wall_vs_machine_bound": None if busy is None else wall / (busy / cores),
+                "load_1min": [r["load_1min_before"] for r in runs],
+            }
+        )
     return rows
 
 
@@ -192,34 +221,63 @@ def verdicts(node, fleet, records=None):
     if node:
         ours, base, floor = node["ours"], node["baseline"], node["floor"]
         ratio = ours["converge"]["median"] / base["converge"]["median"]
-        out["converge_vs_baseline"] = {"value": ratio, "target": TARGETS["converge_vs_baseline"],
-                                       "met": ratio <= TARGETS["converge_vs_baseline"]}
+        out["converge_vs_baseline"] = {
+            "value": ratio,
+            "target": TARGETS["converge_vs_baseline"],
+            "met": ratio <= TARGETS["converge_vs_baseline"],
+        }
         ratio = ours["noop"]["median"] / floor["wall"]["median"]
         zero = not any(ours["noop_changed"])
-        out["noop_vs_ping_floor"] = {"value": ratio, "target": TARGETS["noop_vs_ping_floor"],
-                                     "changed_zero": zero, "met": ratio <= TARGETS["noop_vs_ping_floor"] and zero}
+        out["noop_vs_ping_floor"] = {
+            "value": ratio,
+            "target": TARGETS["noop_vs_ping_floor"],
+            "changed_zero": zero,
+            "met": ratio <= TARGETS["noop_vs_ping_floor"] and zero,
+        }
         if records:
             out["converge_vs_baseline"]["per_repetition"] = paired_ratios(records, "converge", ("baseline", "converge"))
             out["noop_vs_ping_floor"]["per_repetition"] = paired_ratios(records, "noop", ("ours", "floor"))
     if fleet and len(fleet) > 1:
         first, last = fleet[0], fleet[-1]
         growth = last["cpu_per_host_s"] / first["cpu_per_host_s"]
-        out["fleet_cpu_per_host_growth"] = {"value": growth, "target": TARGETS["fleet_cpu_per_host_growth"],
-                                            "from_hosts": first["hosts"], "to_hosts": last["hosts"],
-                                            "met": growth <= TARGETS["fleet_cpu_per_host_growth"]}
-        out["fleet_wall_vs_cpu_bound"] = {"value": last["wall_vs_cpu_bound"],
-                                          "target": TARGETS["fleet_wall_vs_cpu_bound"], "hosts": last["hosts"],
-                                          "met": last["wall_vs_cpu_bound"] <= TARGETS["fleet_wall_vs_cpu_bound"]}
+        out["fleet_cpu_per_host_growth"] = {
+            "value": growth,
+            "target": TARGETS["fleet_cpu_per_host_growth"],
+            "from_hosts": first["hosts"],
+            "to_hosts": last["hosts"],
+            "met": growth <= TARGETS["fleet_cpu_per_host_growth"],
+        }
+        out["fleet_wall_vs_cpu_bound"] = {
+            "value": last["wall_vs_cpu_bound"],
+            "target": TARGETS["fleet_wall_vs_cpu_bound"],
+            "hosts": last["hosts"],
+            "met": last["wall_vs_cpu_bound"] <= TARGETS["fleet_wall_vs_cpu_bound"],
+        }
     return out
 
 
 # ---------------------------------------------------------------- output
 
+
 def write_csv(path, results):
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(["section", "side", "mitogen", "rep", "hosts", "run", "wall_s", "controller_cpu_s",
-                         "hosts_cpu_s", "ok", "changed", "load_1min_before"])
+        writer.writerow(
+            [
+                "section",
+                "side",
+                "mitogen",
+                "rep",
+                "hosts",
+                "run",
+                "wall_s",
+                "controller_cpu_s",
+                "hosts_cpu_s",
+                "ok",
+                "changed",
+                "load_1min_before",
+            ]
+        )
         for key in ("node", "node_mitogen"):
             for rec in results.get(key, []):
                 for run in ("converge", "noop", "floor"):
@@ -227,14 +285,40 @@ def write_csv(path, results):
                         continue
                     r = rec[run]
                     stats = next(iter(r["recap"].values()))
-                    writer.writerow(["node", rec["side"], rec["mitogen"], rec["rep"], 1, run, r["wall_s"],
-                                     r["controller_cpu_s"], "", stats["ok"], stats["changed"], r["load_1min_before"]])
+                    writer.writerow(
+                        [
+                            "node",
+                            rec["side"],
+                            rec["mitogen"],
+                            rec["rep"],
+                            1,
+                            run,
+                            r["wall_s"],
+                            r["controller_cpu_s"],
+                            "",
+                            stats["ok"],
+                            stats["changed"],
+                            r["load_1min_before"],
+                        ]
+                    )
         for key in ("fleet", "fleet_mitogen"):
             for r in results.get(key, []):
-                writer.writerow(["fleet", "ours", r["mitogen"], r["rep"], r["hosts"], "noop", r["wall_s"],
-                                 r["controller_cpu_s"], r["hosts_cpu_s"],
-                                 sum(s["ok"] for s in r["recap"].values()), bl.total_changed(r),
-                                 r["load_1min_before"]])
+                writer.writerow(
+                    [
+                        "fleet",
+                        "ours",
+                        r["mitogen"],
+                        r["rep"],
+                        r["hosts"],
+                        "noop",
+                        r["wall_s"],
+                        r["controller_cpu_s"],
+                        r["hosts_cpu_s"],
+                        sum(s["ok"] for s in r["recap"].values()),
+                        bl.total_changed(r),
+                        r["load_1min_before"],
+                    ]
+                )
 
 
 def fmt(s):
@@ -247,23 +331,37 @@ def summary_markdown(results):
         f"Run of {m['date']} on {m['cpu']}, {m['cores']} cores, {m['mem_gib']} GiB, kernel {m['kernel']}; "
         f"ansible-core {m['versions']['ansible-core']}, Python {m['python']}, mitogen {m['versions']['mitogen']}; "
         f"commit {m['commit']}. Load average (1/5/15 min) at the start {m['load_avg']}, at the end "
-        f"{results.get('load_avg_end')} — the machine was shared with other jobs.", ""]
+        f"{results.get('load_avg_end')} — the machine was shared with other jobs.",
+        "",
+    ]
     for section, meta in (results.get("kept_from") or {}).items():
-        lines += [f"The {section} section comes from the run of {meta['date']} (commit {meta['commit']}, load "
-                  f"average at its start {meta['load_avg']}).", ""]
+        lines += [
+            f"The {section} section comes from the run of {meta['date']} (commit {meta['commit']}, load "
+            f"average at its start {meta['load_avg']}).",
+            "",
+        ]
     node = results.get("node_table")
     if node:
-        lines += ["### Node converge (1 lab VM, 4 local NVMe, seconds: median (min–max))", "",
-                  "| | acstor.edge roles | hand-written baseline | ping floor |", "|---|---|---|---|",
-                  f"| first converge | {fmt(node['ours']['converge'])} | {fmt(node['baseline']['converge'])} | |",
-                  f"| no-op rerun | {fmt(node['ours']['noop'])} | {fmt(node['baseline']['noop'])} | "
-                  f"{fmt(node['floor']['wall'])} ({node['floor']['ping_tasks'][0]} pings) |",
-                  f"| changed on the rerun | {node['ours']['noop_changed']} | {node['baseline']['noop_changed']} | |",
-                  f"| repetitions | {node['ours']['converge']['n']} | {node['baseline']['converge']['n']} | "
-                  f"{node['floor']['wall']['n']} |", ""]
+        lines += [
+            "### Node converge (1 lab VM, 4 local NVMe, seconds: median (min–max))",
+            "",
+            "| | acstor.edge roles | hand-written baseline | ping floor |",
+            "|---|---|---|---|",
+            f"| first converge | {fmt(node['ours']['converge'])} | {fmt(node['baseline']['converge'])} | |",
+            f"| no-op rerun | {fmt(node['ours']['noop'])} | {fmt(node['baseline']['noop'])} | "
+            f"{fmt(node['floor']['wall'])} ({node['floor']['ping_tasks'][0]} pings) |",
+            f"| changed on the rerun | {node['ours']['noop_changed']} | {node['baseline']['noop_changed']} | |",
+            f"| repetitions | {node['ours']['converge']['n']} | {node['baseline']['converge']['n']} | "
+            f"{node['floor']['wall']['n']} |",
+            "",
+        ]
     if node and node.get("profile", {}).get("ours noop"):
-        lines += ["### Where the roles' time goes (profile_tasks, median s per task; tasks under 1 s left out)", "",
-                  "| task | first converge | no-op rerun |", "|---|---|---|"]
+        lines += [
+            "### Where the roles' time goes (profile_tasks, median s per task; tasks under 1 s left out)",
+            "",
+            "| task | first converge | no-op rerun |",
+            "|---|---|---|",
+        ]
         converge, noop = node["profile"]["ours converge"], node["profile"]["ours noop"]
         for task in sorted(set(converge) | set(noop), key=lambda t: -(converge.get(t, 0) + noop.get(t, 0))):
             if max(converge.get(task, 0), noop.get(task, 0)) >= 1.0:
@@ -271,51 +369,72 @@ def summary_markdown(results):
         lines.append("")
     fleet = results.get("fleet_table")
     if fleet:
-        lines += ["### Fleet no-op rerun of playbooks/nodes.yml (--skip-tags stripe), shipped ansible.cfg", "",
-                  "| hosts | wall s (min–max) | controller CPU s | hosts CPU s | CPU s per host | "
-                  "wall ÷ (CPU ÷ cores) | other jobs' CPU s | wall ÷ (all CPU ÷ cores) | changed |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "### Fleet no-op rerun of playbooks/nodes.yml (--skip-tags stripe), shipped ansible.cfg",
+            "",
+            "| hosts | wall s (min–max) | controller CPU s | hosts CPU s | CPU s per host | "
+            "wall ÷ (CPU ÷ cores) | other jobs' CPU s | wall ÷ (all CPU ÷ cores) | changed |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for row in fleet:
             others = "—" if row.get("others_cpu_s") is None else f"{row['others_cpu_s']:.1f}"
             machine = "—" if row.get("wall_vs_machine_bound") is None else f"{row['wall_vs_machine_bound']:.2f}"
-            lines.append(f"| {row['hosts']} | {row['wall_s']:.1f} ({row['wall_min']:.1f}–{row['wall_max']:.1f}) | "
-                         f"{row['controller_cpu_s']:.1f} | {row['hosts_cpu_s']:.1f} | {row['cpu_per_host_s']:.2f} | "
-                         f"{row['wall_vs_cpu_bound']:.2f} | {others} | {machine} | {row['changed']} |")
+            lines.append(
+                f"| {row['hosts']} | {row['wall_s']:.1f} ({row['wall_min']:.1f}–{row['wall_max']:.1f}) | "
+                f"{row['controller_cpu_s']:.1f} | {row['hosts_cpu_s']:.1f} | {row['cpu_per_host_s']:.2f} | "
+                f"{row['wall_vs_cpu_bound']:.2f} | {others} | {machine} | {row['changed']} |"
+            )
         lines.append("")
-    for key, title in (("node_mitogen_table", "Node, with mitogen (optional, not a target)"),
-                       ("fleet_mitogen_table", "Fleet, with mitogen (optional, not a target)")):
+    for key, title in (
+        ("node_mitogen_table", "Node, with mitogen (optional, not a target)"),
+        ("fleet_mitogen_table", "Fleet, with mitogen (optional, not a target)"),
+    ):
         table = results.get(key)
         if not table:
             continue
         lines += [f"### {title}", ""]
         if key.startswith("node"):
-            lines += ["| | roles | baseline | ping floor |", "|---|---|---|---|",
-                      f"| first converge | {fmt(table['ours']['converge'])} | {fmt(table['baseline']['converge'])} | |",
-                      f"| no-op rerun | {fmt(table['ours']['noop'])} | {fmt(table['baseline']['noop'])} | "
-                      f"{fmt(table['floor']['wall'])} |", ""]
+            lines += [
+                "| | roles | baseline | ping floor |",
+                "|---|---|---|---|",
+                f"| first converge | {fmt(table['ours']['converge'])} | {fmt(table['baseline']['converge'])} | |",
+                f"| no-op rerun | {fmt(table['ours']['noop'])} | {fmt(table['baseline']['noop'])} | "
+                f"{fmt(table['floor']['wall'])} |",
+                "",
+            ]
         else:
             lines += ["| hosts | wall s | CPU s per host | changed |", "|---|---|---|---|"]
-            lines += [f"| {r['hosts']} | {r['wall_s']:.1f} | {r['cpu_per_host_s']:.2f} | {r['changed']} |"
-                      for r in table]
+            lines += [
+                f"| {r['hosts']} | {r['wall_s']:.1f} | {r['cpu_per_host_s']:.2f} | {r['changed']} |" for r in table
+            ]
             lines.append("")
     v = results.get("verdicts", {})
     if v:
-        lines += ["### Targets (ratios within this run)", "",
-                  "| target | value (ratio of medians) | per repetition | bound | met |", "|---|---|---|---|---|"]
-        names = {"converge_vs_baseline": "first converge ÷ baseline",
-                 "noop_vs_ping_floor": "no-op rerun ÷ ping floor (and 0 changed)",
-                 "fleet_cpu_per_host_growth": "CPU per host, largest fleet ÷ 1 host",
-                 "fleet_wall_vs_cpu_bound": "wall ÷ (total CPU ÷ cores), largest fleet"}
+        lines += [
+            "### Targets (ratios within this run)",
+            "",
+            "| target | value (ratio of medians) | per repetition | bound | met |",
+            "|---|---|---|---|---|",
+        ]
+        names = {
+            "converge_vs_baseline": "first converge ÷ baseline",
+            "noop_vs_ping_floor": "no-op rerun ÷ ping floor (and 0 changed)",
+            "fleet_cpu_per_host_growth": "CPU per host, largest fleet ÷ 1 host",
+            "fleet_wall_vs_cpu_bound": "wall ÷ (total CPU ÷ cores), largest fleet",
+        }
         for key, item in v.items():
             per_rep = ", ".join(f"{v:.2f}" for v in item.get("per_repetition", [])) or "—"
-            lines.append(f"| {names[key]} | {item['value']:.2f} | {per_rep} | ≤ {item['target']} | "
-                         f"{'yes' if item['met'] else '**no**'} |")
+            lines.append(
+                f"| {names[key]} | {item['value']:.2f} | {per_rep} | ≤ {item['target']} | "
+                f"{'yes' if item['met'] else '**no**'} |"
+            )
         lines.append("")
     return "\n".join(lines)
 
 
 def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
     import matplotlib  # pylint: disable=import-outside-toplevel
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # pylint: disable=import-outside-toplevel
 
@@ -327,15 +446,19 @@ def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
             continue
         fig, ax = plt.subplots(figsize=(7, 4))
         groups = ["first converge", "no-op rerun"]
-        series = [("acstor.edge roles", [node["ours"]["converge"], node["ours"]["noop"]], "tab:blue"),
-                  ("hand-written baseline", [node["baseline"]["converge"], node["baseline"]["noop"]], "tab:orange"),
-                  ("ping floor", [None, node["floor"]["wall"]], "tab:gray")]
+        series = [
+            ("acstor.edge roles", [node["ours"]["converge"], node["ours"]["noop"]], "tab:blue"),
+            ("hand-written baseline", [node["baseline"]["converge"], node["baseline"]["noop"]], "tab:orange"),
+            ("ping floor", [None, node["floor"]["wall"]], "tab:gray"),
+        ]
         width = 0.27
         for i, (label, stats, color) in enumerate(series):
             xs = [g + (i - 1) * width for g in range(len(groups))]
             med = [s["median"] if s else 0 for s in stats]
-            err = [[(s["median"] - s["min"]) if s else 0 for s in stats],
-                   [(s["max"] - s["median"]) if s else 0 for s in stats]]
+            err = [
+                [(s["median"] - s["min"]) if s else 0 for s in stats],
+                [(s["max"] - s["median"]) if s else 0 for s in stats],
+            ]
             ax.bar(xs, med, width, yerr=err, capsize=4, label=label, color=color)
         ax.set_xticks(range(len(groups)), groups)
         ax.set_ylabel("wall time, s (median, min–max)")
@@ -352,11 +475,20 @@ def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
             continue
         hosts = [r["hosts"] for r in fleet]
         fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
-        ax1.stackplot(hosts, [r["controller_cpu_s"] / r["hosts"] for r in fleet],
-                      [r["hosts_cpu_s"] / r["hosts"] for r in fleet], labels=["controller", "fleet hosts"],
-                      colors=["tab:blue", "tab:green"], alpha=0.8)
-        ax1.axhline(fleet[0]["cpu_per_host_s"] * TARGETS["fleet_cpu_per_host_growth"], color="tab:red", ls="--",
-                    label=f"{TARGETS['fleet_cpu_per_host_growth']}× the 1-host figure")
+        ax1.stackplot(
+            hosts,
+            [r["controller_cpu_s"] / r["hosts"] for r in fleet],
+            [r["hosts_cpu_s"] / r["hosts"] for r in fleet],
+            labels=["controller", "fleet hosts"],
+            colors=["tab:blue", "tab:green"],
+            alpha=0.8,
+        )
+        ax1.axhline(
+            fleet[0]["cpu_per_host_s"] * TARGETS["fleet_cpu_per_host_growth"],
+            color="tab:red",
+            ls="--",
+            label=f"{TARGETS['fleet_cpu_per_host_growth']}× the 1-host figure",
+        )
         ax1.set_xlabel("hosts")
         ax1.set_ylabel("CPU s per host")
         ax1.set_ylim(bottom=0)
@@ -364,11 +496,21 @@ def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
         ax1.set_title("CPU per host")
         ax2.plot(hosts, [r["wall_s"] for r in fleet], "o-", label="wall time")
         ax2.plot(hosts, [r["cpu_bound_wall_s"] for r in fleet], "s--", label="total CPU ÷ cores")
-        ax2.plot(hosts, [r["cpu_bound_wall_s"] * TARGETS["fleet_wall_vs_cpu_bound"] for r in fleet], ":",
-                 color="tab:red", label=f"{TARGETS['fleet_wall_vs_cpu_bound']}× that")
+        ax2.plot(
+            hosts,
+            [r["cpu_bound_wall_s"] * TARGETS["fleet_wall_vs_cpu_bound"] for r in fleet],
+            ":",
+            color="tab:red",
+            label=f"{TARGETS['fleet_wall_vs_cpu_bound']}× that",
+        )
         if all(r.get("machine_busy_cpu_s") for r in fleet):
-            ax2.plot(hosts, [r["machine_busy_cpu_s"] / cores for r in fleet], "^-.", color="tab:gray",
-                     label="all CPU of the machine ÷ cores (shared)")
+            ax2.plot(
+                hosts,
+                [r["machine_busy_cpu_s"] / cores for r in fleet],
+                "^-.",
+                color="tab:gray",
+                label="all CPU of the machine ÷ cores (shared)",
+            )
         ax2.set_xlabel("hosts")
         ax2.set_ylabel("s")
         ax2.set_ylim(bottom=0)
@@ -431,10 +573,14 @@ def main(argv=None):
     p.add_argument("--out", type=Path, default=bl.REPO / "docs" / "bench")
     p.add_argument("--work", type=Path, default=bl.REPO / "tests" / "output" / "bench")
     p.add_argument("--no-update-doc", dest="update_doc", action="store_false")
-    p.add_argument("--report-only", action="store_true",
-                   help="recompute tables, plots and the doc section from the existing results.json")
-    p.add_argument("--merge", action="store_true",
-                   help="keep the sections of the existing results.json that --only does not rerun")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="recompute tables, plots and the doc section from the existing results.json",
+    )
+    p.add_argument(
+        "--merge", action="store_true", help="keep the sections of the existing results.json that --only does not rerun"
+    )
     args = p.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     if args.report_only:

@@ -17,6 +17,7 @@ Everything lives under EDGELAB_HOME (default: <repo>/.lab); nothing listens beyo
     edgelab fleet up N | fleet down   N light hosts (netns + overlay root + sshd)
     edgelab status
 """
+
 import argparse
 import contextlib
 import fcntl
@@ -50,13 +51,36 @@ MIRROR = os.environ.get("EDGELAB_MIRROR", "http://deb.debian.org/debian")
 
 # What the guest image holds. Changing anything here changes the recipe hash, so a new image is built.
 GUEST_PACKAGES = [
-    "linux-image-cloud-amd64", "systemd-sysv", "udev", "dbus", "kmod", "initramfs-tools", "busybox",
-    "openssh-server", "python3", "python3-apt", "sudo", "iproute2", "procps",
-    "mdadm", "lvm2", "nvme-cli", "xfsprogs", "e2fsprogs", "fio", "nfs-common",
+    "linux-image-cloud-amd64",
+    "systemd-sysv",
+    "udev",
+    "dbus",
+    "kmod",
+    "initramfs-tools",
+    "busybox",
+    "openssh-server",
+    "python3",
+    "python3-apt",
+    "sudo",
+    "iproute2",
+    "procps",
+    "mdadm",
+    "lvm2",
+    "nvme-cli",
+    "xfsprogs",
+    "e2fsprogs",
+    "fio",
+    "nfs-common",
 ]
 MASKED_UNITS = [
-    "apt-daily.timer", "apt-daily-upgrade.timer", "e2scrub_all.timer", "e2scrub_reap.service", "fstrim.timer",
-    "man-db.timer", "mdmonitor-oneshot.timer", "systemd-timesyncd.service",
+    "apt-daily.timer",
+    "apt-daily-upgrade.timer",
+    "e2scrub_all.timer",
+    "e2scrub_reap.service",
+    "fstrim.timer",
+    "man-db.timer",
+    "mdmonitor-oneshot.timer",
+    "systemd-timesyncd.service",
 ]
 GUEST_FILES = {
     "guest/edgelab-nvme-models": ("/usr/local/sbin/edgelab-nvme-models", 0o755),
@@ -74,8 +98,16 @@ MODEL_ALIASES = {
 }
 
 SSH_OPTS = [
-    "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes",
-    "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=3",
+    "-o",
+    "StrictHostKeyChecking=no",
+    "-o",
+    "UserKnownHostsFile=/dev/null",
+    "-o",
+    "BatchMode=yes",
+    "-o",
+    "LogLevel=ERROR",
+    "-o",
+    "ConnectTimeout=3",
 ]
 
 
@@ -94,9 +126,16 @@ def need_root(what):
 
 def need_tools(*tools):
     packages = {
-        "qemu-system-x86_64": "qemu-system-x86", "qemu-img": "qemu-utils", "mmdebstrap": "mmdebstrap",
-        "ssh": "openssh-client", "ssh-keygen": "openssh-client", "nc": "netcat-openbsd", "ip": "iproute2",
-        "mkfs.ext4": "e2fsprogs", "unshare": "util-linux", "setpriv": "util-linux",
+        "qemu-system-x86_64": "qemu-system-x86",
+        "qemu-img": "qemu-utils",
+        "mmdebstrap": "mmdebstrap",
+        "ssh": "openssh-client",
+        "ssh-keygen": "openssh-client",
+        "nc": "netcat-openbsd",
+        "ip": "iproute2",
+        "mkfs.ext4": "e2fsprogs",
+        "unshare": "util-linux",
+        "setpriv": "util-linux",
     }
     missing = [t for t in tools if shutil.which(t) is None]
     if missing:
@@ -110,6 +149,7 @@ def run(cmd, **kwargs):
 
 
 # ---------------------------------------------------------------- image
+
 
 def check_suite(suite):
     if suite not in SUITES:
@@ -165,10 +205,15 @@ def build_image(force=False, suite=DEFAULT_SUITE):
         hooks.append(f'install -D -m {mode:o} {LAB_DIR / rel} "$1{dest}"')
     hooks.append('chroot "$1" systemctl enable edgelab-nvme-models.service')
     cmd = [
-        "mmdebstrap", "--mode=root", "--variant=minbase", "--quiet",
+        "mmdebstrap",
+        "--mode=root",
+        "--variant=minbase",
+        "--quiet",
         "--include=" + ",".join(GUEST_PACKAGES),
-        "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/doc/*",
-        "--dpkgopt=path-include=/usr/share/doc/*/copyright", "--dpkgopt=path-exclude=/usr/share/locale/*",
+        "--dpkgopt=path-exclude=/usr/share/man/*",
+        "--dpkgopt=path-exclude=/usr/share/doc/*",
+        "--dpkgopt=path-include=/usr/share/doc/*/copyright",
+        "--dpkgopt=path-exclude=/usr/share/locale/*",
         '--aptopt=Acquire::Languages "none"',
     ]
     cmd += [f"--customize-hook={h}" for h in hooks]
@@ -183,7 +228,7 @@ def build_image(force=False, suite=DEFAULT_SUITE):
     shutil.copy(initrds[-1], staging / "initrd.img")
     raw = staging / "root.raw"
     with open(raw, "wb") as handle:
-        handle.truncate(4 * 1024 ** 3)
+        handle.truncate(4 * 1024**3)
     run(["mkfs.ext4", "-q", "-F", "-L", "root", "-d", str(rootfs), str(raw)])
     run(["qemu-img", "convert", "-f", "raw", "-O", "qcow2", str(raw), str(staging / "base.qcow2")])
     raw.unlink()
@@ -203,19 +248,37 @@ def require_image(suite=DEFAULT_SUITE):
 
 
 def qemu_argv(img, node_dir, port, mem, smp):
-    return [
-        "qemu-system-x86_64", "-machine", "q35,accel=tcg", "-smp", str(smp), "-m", str(mem),
-        "-display", "none", "-serial", f"file:{node_dir / 'console.log'}",
-        "-monitor", f"unix:{node_dir / 'mon.sock'},server,nowait",
-        "-kernel", str(img / "vmlinuz"), "-initrd", str(img / "initrd.img"),
-        "-append", "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=false net.ifnames=0",
-        "-drive", f"file={node_dir / 'root.qcow2'},if=virtio,cache=unsafe,discard=unmap",
-        "-netdev", f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22",
-        "-device", "virtio-net-pci,netdev=n0",
-    ] + [
-        arg for i in range(MAX_NVME)
-        for arg in ("-device", f"pcie-root-port,id=rp{i},chassis={i + 1},slot={i + 1}")
-    ] + ["-pidfile", str(node_dir / "qemu.pid"), "-daemonize"]
+    return (
+        [
+            "qemu-system-x86_64",
+            "-machine",
+            "q35,accel=tcg",
+            "-smp",
+            str(smp),
+            "-m",
+            str(mem),
+            "-display",
+            "none",
+            "-serial",
+            f"file:{node_dir / 'console.log'}",
+            "-monitor",
+            f"unix:{node_dir / 'mon.sock'},server,nowait",
+            "-kernel",
+            str(img / "vmlinuz"),
+            "-initrd",
+            str(img / "initrd.img"),
+            "-append",
+            "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=false net.ifnames=0",
+            "-drive",
+            f"file={node_dir / 'root.qcow2'},if=virtio,cache=unsafe,discard=unmap",
+            "-netdev",
+            f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22",
+            "-device",
+            "virtio-net-pci,netdev=n0",
+        ]
+        + [arg for i in range(MAX_NVME) for arg in ("-device", f"pcie-root-port,id=rp{i},chassis={i + 1},slot={i + 1}")]
+        + ["-pidfile", str(node_dir / "qemu.pid"), "-daemonize"]
+    )
 
 
 def save_golden(img):
@@ -223,8 +286,20 @@ def save_golden(img):
     golden = img / "golden"
     shutil.rmtree(golden, ignore_errors=True)
     golden.mkdir()
-    run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(img / "base.qcow2"), "-F", "qcow2",
-         str(golden / "root.qcow2")])
+    run(
+        [
+            "qemu-img",
+            "create",
+            "-q",
+            "-f",
+            "qcow2",
+            "-b",
+            str(img / "base.qcow2"),
+            "-F",
+            "qcow2",
+            str(golden / "root.qcow2"),
+        ]
+    )
     port = free_port()
     started = time.monotonic()
     run(qemu_argv(img, golden, port, 1024, 2))
@@ -245,6 +320,7 @@ def save_golden(img):
 
 
 # ---------------------------------------------------------------- helpers
+
 
 class Monitor:
     """Minimal QEMU human monitor client over the node's unix socket."""
@@ -314,8 +390,14 @@ def ssh_base(port):
 
 
 def ssh_run(port, command, check=True, timeout=120, capture=True):
-    result = subprocess.run(ssh_base(port) + [command], stdin=subprocess.DEVNULL, capture_output=capture, text=True,
-                            timeout=timeout, check=False)
+    result = subprocess.run(
+        ssh_base(port) + [command],
+        stdin=subprocess.DEVNULL,
+        capture_output=capture,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if check and result.returncode != 0:
         raise LabError(f"ssh command failed ({result.returncode}): {command}\n{result.stderr or ''}")
     return result
@@ -323,8 +405,12 @@ def ssh_run(port, command, check=True, timeout=120, capture=True):
 
 def ssh_ok(port):
     try:
-        return subprocess.run(ssh_base(port) + ["true"], stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=15, check=False).returncode == 0
+        return (
+            subprocess.run(
+                ssh_base(port) + ["true"], stdin=subprocess.DEVNULL, capture_output=True, timeout=15, check=False
+            ).returncode
+            == 0
+        )
     except subprocess.TimeoutExpired:
         return False
 
@@ -387,6 +473,7 @@ def sync_clock(port, attempts=5):
 
 # ---------------------------------------------------------------- nodes
 
+
 def node_dir(name):
     return NODES / name
 
@@ -436,8 +523,16 @@ def plan_disks(name, count, size_gb, models, sizes=None):
     for i in range(count):
         model = resolved[i] if i < len(resolved) else resolved[-1]
         disk_size = sizes[i] if sizes and i < len(sizes) else size_gb
-        disks.append({"slot": i, "serial": serial_for(name, i), "model": model, "size_gb": disk_size,
-                      "file": f"nvme{i}.qcow2", "attached": True})
+        disks.append(
+            {
+                "slot": i,
+                "serial": serial_for(name, i),
+                "model": model,
+                "size_gb": disk_size,
+                "file": f"nvme{i}.qcow2",
+                "attached": True,
+            }
+        )
     return disks
 
 
@@ -452,8 +547,14 @@ def create_disk_files(node):
 def write_models(node):
     lines = "".join(f"{d['serial']}\t{d['model']}\n" for d in node["disks"])
     port = node["port"]
-    proc = subprocess.run(ssh_base(port) + ["mkdir -p /etc/edgelab && cat > /etc/edgelab/nvme-models"],
-                          input=lines, text=True, capture_output=True, timeout=60, check=False)
+    proc = subprocess.run(
+        ssh_base(port) + ["mkdir -p /etc/edgelab && cat > /etc/edgelab/nvme-models"],
+        input=lines,
+        text=True,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     if proc.returncode != 0:
         raise LabError(f"could not write NVMe models on {node['name']}: {proc.stderr}")
 
@@ -463,9 +564,14 @@ def apply_models(node):
 
 
 def wait_nvme_count(node, count, timeout=60):
-    wait_for(lambda: ssh_run(node["port"], "ls -d /sys/class/nvme/nvme* 2>/dev/null | wc -l",
-                             check=False).stdout.strip() == str(count),
-             timeout, f"{count} NVMe controllers in {node['name']}")
+    wait_for(
+        lambda: (
+            ssh_run(node["port"], "ls -d /sys/class/nvme/nvme* 2>/dev/null | wc -l", check=False).stdout.strip()
+            == str(count)
+        ),
+        timeout,
+        f"{count} NVMe controllers in {node['name']}",
+    )
 
 
 def hotplug(node, disk):
@@ -488,8 +594,9 @@ def unhotplug(node, disk):
     mon = Monitor(node_dir(node["name"]) / "mon.sock")
     mon.cmd(f"device_del nvmectl{disk['slot']}")
     # device_del completes when the guest acknowledges the removal; the drive goes with the device.
-    wait_for(lambda: f"nvmectl{disk['slot']}" not in mon.cmd("info qtree"), 60,
-             f"guest to release NVMe slot {disk['slot']}")
+    wait_for(
+        lambda: f"nvmectl{disk['slot']}" not in mon.cmd("info qtree"), 60, f"guest to release NVMe slot {disk['slot']}"
+    )
     if disk.get("drive"):
         mon.cmd(f"drive_del {disk['drive']}")  # usually gone with the device already; harmless then
 
@@ -501,9 +608,12 @@ def cold_nvme_args(node):
         if not disk.get("attached", True):
             continue
         disk["drive"] = f"nvm{disk['slot']}"
-        args += ["-drive", f"file={d / disk['file']},if=none,id={disk['drive']},cache=unsafe",
-                 "-device", f"nvme,id=nvmectl{disk['slot']},serial={disk['serial']},drive={disk['drive']},"
-                            f"bus=rp{disk['slot']}"]
+        args += [
+            "-drive",
+            f"file={d / disk['file']},if=none,id={disk['drive']},cache=unsafe",
+            "-device",
+            f"nvme,id=nvmectl{disk['slot']},serial={disk['serial']},drive={disk['drive']},bus=rp{disk['slot']}",
+        ]
     return args
 
 
@@ -532,21 +642,51 @@ def cmd_up(args):
     started = time.monotonic()
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else None
     with port_lock():  # two `up` at once (tests/run_all.py runs two lab users) must not pick the same port
-        node = {"name": args.name, "port": args.port or free_port(), "image": img.name, "suite": args.suite,
-                "mem": args.mem,
-                "smp": args.smp, "disks": plan_disks(args.name, args.nvme, args.size, args.model, sizes),
-                "booted": "cold" if args.cold else "restored"}
+        node = {
+            "name": args.name,
+            "port": args.port or free_port(),
+            "image": img.name,
+            "suite": args.suite,
+            "mem": args.mem,
+            "smp": args.smp,
+            "disks": plan_disks(args.name, args.nvme, args.size, args.model, sizes),
+            "booted": "cold" if args.cold else "restored",
+        }
         save_node(node)
     create_disk_files(node)
     try:
         if args.cold:
-            run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(img / "base.qcow2"), "-F", "qcow2",
-                 str(d / "root.qcow2")])
+            run(
+                [
+                    "qemu-img",
+                    "create",
+                    "-q",
+                    "-f",
+                    "qcow2",
+                    "-b",
+                    str(img / "base.qcow2"),
+                    "-F",
+                    "qcow2",
+                    str(d / "root.qcow2"),
+                ]
+            )
             start_cold(node, img)
             wait_ssh(node["port"])
         else:
-            run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(img / "golden" / "root.qcow2"), "-F",
-                 "qcow2", str(d / "root.qcow2")])
+            run(
+                [
+                    "qemu-img",
+                    "create",
+                    "-q",
+                    "-f",
+                    "qcow2",
+                    "-b",
+                    str(img / "golden" / "root.qcow2"),
+                    "-F",
+                    "qcow2",
+                    str(d / "root.qcow2"),
+                ]
+            )
             run(qemu_argv(img, d, node["port"], 1024, 2) + ["-incoming", f"exec:cat {img / 'golden' / 'state'}"])
             mon = Monitor(d / "mon.sock")
             wait_for(lambda: "completed" in mon.cmd("info migrate"), 60, "the golden state to load")
@@ -566,9 +706,18 @@ def cmd_up(args):
     save_node(node)
     if args.mem != 1024 and not args.cold:
         log("note: --mem applies to cold boots only; restored nodes keep the golden 1024 MiB")
-    print(json.dumps({"name": node["name"], "port": node["port"], "ready_seconds": node["ready_seconds"],
-                      "disks": [{k: v for k, v in disk.items() if k in ("serial", "model", "size_gb")}
-                                for disk in node["disks"]]}))
+    print(
+        json.dumps(
+            {
+                "name": node["name"],
+                "port": node["port"],
+                "ready_seconds": node["ready_seconds"],
+                "disks": [
+                    {k: v for k, v in disk.items() if k in ("serial", "model", "size_gb")} for disk in node["disks"]
+                ],
+            }
+        )
+    )
 
 
 def cmd_ssh(args):
@@ -586,8 +735,13 @@ def reboot_node(node, hard=False):
     if hard:
         Monitor(node_dir(node["name"]) / "mon.sock").cmd("system_reset")
     else:
-        subprocess.run(ssh_base(port) + ["systemd-run --on-active=1 systemctl reboot"], stdin=subprocess.DEVNULL,
-                       capture_output=True, timeout=30, check=False)
+        subprocess.run(
+            ssh_base(port) + ["systemd-run --on-active=1 systemctl reboot"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=30,
+            check=False,
+        )
     wait_for(lambda: not ssh_ok(port), 120, f"{node['name']} to go down", interval=0.5)
     wait_ssh(port)
     sync_clock(port)
@@ -612,15 +766,27 @@ def cmd_wipe_nvme(args):
     sync_clock(node["port"])
     node["booted"] = "cold"
     save_node(node)
-    print(json.dumps({"name": node["name"], "wiped": [d["serial"] for d in node["disks"]],
-                      "seconds": round(time.monotonic() - started, 1)}))
+    print(
+        json.dumps(
+            {
+                "name": node["name"],
+                "wiped": [d["serial"] for d in node["disks"]],
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        )
+    )
 
 
 def power_off(node):
     """Shut the guest down cleanly (an Azure deallocation), falling back to quitting QEMU."""
     pid = node_pid(node)
-    subprocess.run(ssh_base(node["port"]) + ["systemd-run --on-active=1 systemctl poweroff"],
-                   stdin=subprocess.DEVNULL, capture_output=True, timeout=30, check=False)
+    subprocess.run(
+        ssh_base(node["port"]) + ["systemd-run --on-active=1 systemctl poweroff"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )
     if not wait_pid_gone(pid, 90):
         Monitor(node_dir(node["name"]) / "mon.sock").cmd("quit")
         wait_pid_gone(pid, 30)
@@ -630,8 +796,12 @@ def power_off(node):
 
 def nvme_names(node):
     """Guest view: kernel name of each namespace -> serial."""
-    out = ssh_run(node["port"], "for c in /sys/class/nvme/nvme*; do for n in $c/nvme*n*; do "
-                  "[ -e $n ] && echo ${n##*/} $(tr -d ' ' < $c/serial); done; done", check=False).stdout
+    out = ssh_run(
+        node["port"],
+        "for c in /sys/class/nvme/nvme*; do for n in $c/nvme*n*; do "
+        "[ -e $n ] && echo ${n##*/} $(tr -d ' ' < $c/serial); done; done",
+        check=False,
+    ).stdout
     return dict(line.split() for line in out.splitlines() if len(line.split()) == 2)
 
 
@@ -650,8 +820,16 @@ def cmd_replug(args):
     save_node(node)
     wait_nvme_count(node, len(slots))
     apply_models(node)
-    print(json.dumps({"name": node["name"], "plug_order": [by_slot[s]["serial"] for s in order],
-                      "before": before, "after": nvme_names(node)}))
+    print(
+        json.dumps(
+            {
+                "name": node["name"],
+                "plug_order": [by_slot[s]["serial"] for s in order],
+                "before": before,
+                "after": nvme_names(node),
+            }
+        )
+    )
 
 
 def cmd_unplug(args):
@@ -700,6 +878,7 @@ def cmd_status(_args):
 
 # ---------------------------------------------------------------- inventory
 
+
 def inventory():
     ssh_args = " ".join(SSH_OPTS)
     nodes = {}
@@ -707,18 +886,24 @@ def inventory():
         if not pid_alive(node_pid(node)):
             continue
         nodes[node["name"]] = {
-            "ansible_host": "127.0.0.1", "ansible_port": node["port"], "ansible_user": "root",
-            "ansible_ssh_private_key_file": str(KEY), "ansible_ssh_common_args": ssh_args,
+            "ansible_host": "127.0.0.1",
+            "ansible_port": node["port"],
+            "ansible_user": "root",
+            "ansible_ssh_private_key_file": str(KEY),
+            "ansible_ssh_common_args": ssh_args,
             # throwaway VMs with fresh host keys on every restore: off for these hosts only (ansible.cfg keeps it on)
             "ansible_host_key_checking": False,
             "ansible_python_interpreter": "/usr/bin/python3",
-            "edgelab_nvme": [{k: d[k] for k in ("serial", "model", "size_gb")} for d in node["disks"]
-                             if d.get("attached", True)],
+            "edgelab_nvme": [
+                {k: d[k] for k in ("serial", "model", "size_gb")} for d in node["disks"] if d.get("attached", True)
+            ],
         }
     fleet = {}
     for name in fleet_hosts():
         fleet[name] = {
-            "ansible_host": name, "ansible_user": "root", "ansible_ssh_private_key_file": str(KEY),
+            "ansible_host": name,
+            "ansible_user": "root",
+            "ansible_ssh_private_key_file": str(KEY),
             "ansible_host_key_checking": False,
             "ansible_python_interpreter": "/usr/bin/python3",
             "ansible_ssh_common_args": f'{ssh_args} -o ProxyCommand="ip netns exec %h nc 127.0.0.1 22"',
@@ -739,8 +924,11 @@ def cmd_inventory(args):
     if args.host:
         print(json.dumps(inv["_meta"]["hostvars"].get(args.host, {})))
         return
-    lines = ["# Written by edgelab for the nodes that are up; regenerate with: edgelab inventory", "all:",
-             "  children:"]
+    lines = [
+        "# Written by edgelab for the nodes that are up; regenerate with: edgelab inventory",
+        "all:",
+        "  children:",
+    ]
     for group in ("edgelab_vms", "edgelab_fleet"):
         lines.append(f"    {group}:")
         hosts = inv[group]["hosts"]
@@ -755,6 +943,7 @@ def cmd_inventory(args):
 
 
 # ---------------------------------------------------------------- fleet
+
 
 def fleet_hosts():
     if not FLEET.is_dir():
@@ -795,14 +984,42 @@ def fleet_up(count, start=1):
         base.mkdir()
         with open(FLEET / f"{name}.log", "wb") as logf:
             proc = subprocess.Popen(
-                ["ip", "netns", "exec", name, "unshare", "--mount", "--uts", "--pid", "--fork", "--kill-child",
-                 "--propagation", "private", str(LAB_DIR / "fleet-host-init.sh"), name, str(rootfs), str(base)],
-                stdin=subprocess.DEVNULL, stdout=logf, stderr=subprocess.STDOUT, start_new_session=True)
+                [
+                    "ip",
+                    "netns",
+                    "exec",
+                    name,
+                    "unshare",
+                    "--mount",
+                    "--uts",
+                    "--pid",
+                    "--fork",
+                    "--kill-child",
+                    "--propagation",
+                    "private",
+                    str(LAB_DIR / "fleet-host-init.sh"),
+                    name,
+                    str(rootfs),
+                    str(base),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=logf,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         pidfile.write_text(f"{proc.pid}\n")
     for name in names:
-        wait_for(lambda n=name: subprocess.run(["ip", "netns", "exec", n, "nc", "-z", "127.0.0.1", "22"],
-                                               capture_output=True, check=False).returncode == 0,
-                 30, f"sshd in fleet host {name}", interval=0.1)
+        wait_for(
+            lambda n=name: (
+                subprocess.run(
+                    ["ip", "netns", "exec", n, "nc", "-z", "127.0.0.1", "22"], capture_output=True, check=False
+                ).returncode
+                == 0
+            ),
+            30,
+            f"sshd in fleet host {name}",
+            interval=0.1,
+        )
     print(json.dumps({"fleet_up": len(names), "seconds": round(time.monotonic() - started, 2)}))
 
 
@@ -836,23 +1053,35 @@ def fleet_down(numbers=None):
 
 # ---------------------------------------------------------------- main
 
+
 def parser():
     p = argparse.ArgumentParser(prog="edgelab", description=__doc__.split("\n\n", maxsplit=1)[0])
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("image", help="build (or reuse) the lab image and golden state")
     s.add_argument("--force", action="store_true", help="rebuild even when cached")
-    s.add_argument("--suite", default=DEFAULT_SUITE, choices=sorted(SUITES),
-                   help="Debian release of the image (default: $EDGELAB_SUITE or bookworm)")
+    s.add_argument(
+        "--suite",
+        default=DEFAULT_SUITE,
+        choices=sorted(SUITES),
+        help="Debian release of the image (default: $EDGELAB_SUITE or bookworm)",
+    )
     s.set_defaults(func=lambda a: build_image(a.force, a.suite) and None)
     s = sub.add_parser("up", help="start a node")
     s.add_argument("name")
-    s.add_argument("--suite", default=DEFAULT_SUITE, choices=sorted(SUITES),
-                   help="Debian release of the node (default: $EDGELAB_SUITE or bookworm)")
+    s.add_argument(
+        "--suite",
+        default=DEFAULT_SUITE,
+        choices=sorted(SUITES),
+        help="Debian release of the node (default: $EDGELAB_SUITE or bookworm)",
+    )
     s.add_argument("--nvme", type=int, default=4, help="number of NVMe namespaces (0..8)")
     s.add_argument("--size", type=int, default=4, help="size of each NVMe in GiB (sparse)")
     s.add_argument("--sizes", help="comma-separated per-disk sizes in GiB, overriding --size")
-    s.add_argument("--model", nargs="+", help="model per disk (the last repeats); aliases: "
-                   + ", ".join(f"{k}={v!r}" for k, v in MODEL_ALIASES.items()))
+    s.add_argument(
+        "--model",
+        nargs="+",
+        help="model per disk (the last repeats); aliases: " + ", ".join(f"{k}={v!r}" for k, v in MODEL_ALIASES.items()),
+    )
     s.add_argument("--cold", action="store_true", help="full boot instead of restoring the golden state")
     s.add_argument("--mem", type=int, default=1024, help="MiB of RAM (cold boots)")
     s.add_argument("--smp", type=int, default=2, help="vCPUs (cold boots)")

@@ -7,6 +7,7 @@ inventory from the labels our pages use; every link still points at the real pag
 
     python ansible_inventory.py RST_DIR OUTPUT.inv
 """
+
 import re
 import sys
 import zlib
@@ -31,8 +32,10 @@ def labels(rst_dir, own_collection):
 
 
 def write_inventory(entries, output):
-    header = ("# Sphinx inventory version 2\n# Project: Ansible\n# Version: latest\n"
-              "# The remainder of this file is compressed using zlib.\n")
+    header = (
+        "# Sphinx inventory version 2\n# Project: Ansible\n# Version: latest\n"
+        "# The remainder of this file is compressed using zlib.\n"
+    )
     body = "".join(f"{label} std:label -1 {uri} {title}\n" for label, (uri, title) in sorted(entries.items()))
     Path(output).write_bytes(header.encode() + zlib.compress(body.encode()))
 

@@ -11,6 +11,7 @@ check imports a copy whose MANIFEST.json names $ACSTOR_REPOSITORY_URL (default: 
 says so on a NOTE line; docs/releasing.md makes setting the real URL a release step, and Galaxy refuses an
 upload without it, so nothing unpublishable gets out.
 """
+
 import io
 import json
 import os
@@ -44,8 +45,11 @@ sys.exit(main.main(sys.argv[1:]))
 
 
 def problems(log):
-    return [line for line in log.splitlines()
-            if line.startswith(("ERROR", "WARNING")) and not any(p.match(line) for p in ALLOWED)]
+    return [
+        line
+        for line in log.splitlines()
+        if line.startswith(("ERROR", "WARNING")) and not any(p.match(line) for p in ALLOWED)
+    ]
 
 
 def with_repository(tarball, workdir):
@@ -55,8 +59,10 @@ def with_repository(tarball, workdir):
         if manifest["collection_info"].get("repository"):
             return tarball
         url = os.environ.get("ACSTOR_REPOSITORY_URL", "https://repository.invalid/acstor/edge")
-        print(f"NOTE: galaxy.yml has no repository, which Galaxy requires; importing a copy that names {url} "
-              "(set the real one before publishing: docs/releasing.md)")
+        print(
+            f"NOTE: galaxy.yml has no repository, which Galaxy requires; importing a copy that names {url} "
+            "(set the real one before publishing: docs/releasing.md)"
+        )
         manifest["collection_info"]["repository"] = url
         copy = Path(workdir) / Path(tarball).name
         with tarfile.open(copy, "w:gz") as out:
@@ -75,8 +81,14 @@ def main(tarball):
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"  # ansible-doc, ansible-lint
     with tempfile.TemporaryDirectory() as cwd:  # the importer writes importer_result.json into its cwd
         artifact = with_repository(Path(tarball).resolve(), cwd)
-        proc = subprocess.run([sys.executable, "-c", IMPORTER, str(artifact)],
-                              cwd=cwd, env=env, capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", IMPORTER, str(artifact)],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     log = proc.stdout + proc.stderr
     print(log)
     found = problems(log)

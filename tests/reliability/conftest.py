@@ -1,4 +1,5 @@
 """Fixtures for the long reliability suite (make faults): lab VMs, one at a time, always stopped."""
+
 import json
 import os
 import time
@@ -27,6 +28,7 @@ def results():
         rows[case] = row
         RESULTS.parent.mkdir(parents=True, exist_ok=True)
         RESULTS.write_text(json.dumps(rows, indent=2, sort_keys=True) + "\n")
+
     return add
 
 

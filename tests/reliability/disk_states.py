@@ -4,6 +4,7 @@ One VM with 8 NVMe, each seeded with something nvme_stripe did not create (ext4,
 a foreign md member, active swap, a mounted filesystem). The module is run for real (not check mode) on each
 disk: every refusal must name the device (its serial) and the reason, and the first 64 MiB of every disk must
 be unchanged afterwards. Then mixed sizes and a non-local model."""
+
 import json
 
 from lablib import LabNode, lab
@@ -37,20 +38,29 @@ os.close(fd)
 """
 
 # udev still probes the disk the writer just closed (BLKRRPART then says "busy"): settle and retry.
-REREAD_PARTITIONS = ("for try in 1 2 3 4 5; do udevadm settle; blockdev --rereadpt DEV 2>/dev/null && break; "
-                     "sleep 1; done && test -n \"$(lsblk -n -o NAME DEV | sed 1d)\"")
+REREAD_PARTITIONS = (
+    "for try in 1 2 3 4 5; do udevadm settle; blockdev --rereadpt DEV 2>/dev/null && break; "
+    'sleep 1; done && test -n "$(lsblk -n -o NAME DEV | sed 1d)"'
+)
 
 # slot: (state, seed command for DEV, words the refusal must hold besides the serial)
 STATES = {
-    0: ("ext4 with data", "mkfs.ext4 -q -F -L foreign DEV && mkdir -p /mnt/s0 && mount DEV /mnt/s0 && "
-                          "head -c 1M /dev/urandom > /mnt/s0/f && umount /mnt/s0", ["ext4"]),
+    0: (
+        "ext4 with data",
+        "mkfs.ext4 -q -F -L foreign DEV && mkdir -p /mnt/s0 && mount DEV /mnt/s0 && "
+        "head -c 1M /dev/urandom > /mnt/s0/f && umount /mnt/s0",
+        ["ext4"],
+    ),
     1: ("xfs on a data-disk model", "mkfs.xfs -q -f -L foreign DEV", ["xfs"]),
     2: ("GPT partition table", "python3 /run/ptwrite.py DEV gpt && " + REREAD_PARTITIONS, ["gpt"]),
     3: ("MBR partition table", "python3 /run/ptwrite.py DEV mbr && " + REREAD_PARTITIONS, ["dos"]),
     4: ("foreign LVM PV in VG foreignvg", "pvcreate -q DEV && vgcreate -q foreignvg DEV", ["LVM2_member"]),
-    5: ("foreign md member (stopped array)", "mdadm --create /dev/md/foreign --run --level=1 --raid-devices=2 "
-                                             "--metadata=1.2 DEV missing && mdadm --stop /dev/md/foreign",
-        ["linux_raid_member"]),
+    5: (
+        "foreign md member (stopped array)",
+        "mdadm --create /dev/md/foreign --run --level=1 --raid-devices=2 "
+        "--metadata=1.2 DEV missing && mdadm --stop /dev/md/foreign",
+        ["linux_raid_member"],
+    ),
     6: ("active swap", "mkswap -q DEV && swapon DEV", ["swap"]),
     7: ("mounted ext4", "mkfs.ext4 -q -F -L busy DEV && mkdir -p /mnt/busy && mount DEV /mnt/busy", ["mounted at"]),
 }
@@ -73,43 +83,111 @@ def module_cases(node):
     cases = []
     for slot, (state, _command, words) in STATES.items():
         serial = node.serials[slot]
-        cases.append((state, {"name": "s%d" % slot, "devices": [serial], "filesystem": "xfs",
-                              "mount_path": "/srv/s%d" % slot}, [serial], words))
-    cases.append(("mixed sizes (2 GiB + 3 GiB)", {"name": "mixed", "devices": [node.serials[0], node.serials[7]],
-                                                  "backend": "mdadm"}, [node.serials[0], node.serials[7]],
-                  ["mixed sizes", "size_tolerance"]))
-    cases.append(("force cannot clear a mounted disk", {"name": "forced", "devices": [node.serials[7]],
-                                                        "force": True}, [node.serials[7]], ["mounted at /mnt/busy"]))
-    cases.append(("force cannot clear active swap", {"name": "forcedswap", "devices": [node.serials[6]],
-                                                     "force": True}, [node.serials[6]], ["swap"]))
+        cases.append(
+            (
+                state,
+                {"name": "s%d" % slot, "devices": [serial], "filesystem": "xfs", "mount_path": "/srv/s%d" % slot},
+                [serial],
+                words,
+            )
+        )
+    cases.append(
+        (
+            "mixed sizes (2 GiB + 3 GiB)",
+            {"name": "mixed", "devices": [node.serials[0], node.serials[7]], "backend": "mdadm"},
+            [node.serials[0], node.serials[7]],
+            ["mixed sizes", "size_tolerance"],
+        )
+    )
+    cases.append(
+        (
+            "force cannot clear a mounted disk",
+            {"name": "forced", "devices": [node.serials[7]], "force": True},
+            [node.serials[7]],
+            ["mounted at /mnt/busy"],
+        )
+    )
+    cases.append(
+        (
+            "force cannot clear active swap",
+            {"name": "forcedswap", "devices": [node.serials[6]], "force": True},
+            [node.serials[6]],
+            ["swap"],
+        )
+    )
     return cases
 
 
 def run_matrix(node, workdir):
     """Returns (rows, problems); rows are for docs/reliability.md."""
     from lablib import Converge  # pylint: disable=import-outside-toplevel
+
     before = seed(node)
     cases = module_cases(node)
     runner = Converge(node, workdir, [])
     tasks = []
     for name, args, _serials, _words in cases:
-        tasks.append({"name": name, "block": [
-            # update_initramfs is an mdadm-only option: nvme_stripe refuses it with backend lvm
-            {"name": "run " + name, "acstor.edge.nvme_stripe": dict(args, update_initramfs=False)
-             if args.get("backend") == "mdadm" else args},
-            {"name": "accepted " + name, "ansible.builtin.set_fact": {
-                "matrix": "{{ matrix | combine({%s: 'ACCEPTED'}) }}" % json.dumps(name)}}],
-            "rescue": [{"name": "refused " + name, "ansible.builtin.set_fact": {
-                "matrix": "{{ matrix | combine({%s: ansible_failed_result.msg}) }}" % json.dumps(name)}}]})
-    tasks.append({"name": "selector class local leaves the data-disk model out", "check_mode": True,
-                  "block": [{"name": "selector", "register": "selector_result", "ignore_errors": True,
-                             "acstor.edge.nvme_stripe": {"name": "sel", "selector": {"class": "local"}}}]})
+        tasks.append(
+            {
+                "name": name,
+                "block": [
+                    # update_initramfs is an mdadm-only option: nvme_stripe refuses it with backend lvm
+                    {
+                        "name": "run " + name,
+                        "acstor.edge.nvme_stripe": dict(args, update_initramfs=False)
+                        if args.get("backend") == "mdadm"
+                        else args,
+                    },
+                    {
+                        "name": "accepted " + name,
+                        "ansible.builtin.set_fact": {
+                            "matrix": "{{ matrix | combine({%s: 'ACCEPTED'}) }}" % json.dumps(name)
+                        },
+                    },
+                ],
+                "rescue": [
+                    {
+                        "name": "refused " + name,
+                        "ansible.builtin.set_fact": {
+                            "matrix": "{{ matrix | combine({%s: ansible_failed_result.msg}) }}" % json.dumps(name)
+                        },
+                    }
+                ],
+            }
+        )
+    tasks.append(
+        {
+            "name": "selector class local leaves the data-disk model out",
+            "check_mode": True,
+            "block": [
+                {
+                    "name": "selector",
+                    "register": "selector_result",
+                    "ignore_errors": True,
+                    "acstor.edge.nvme_stripe": {"name": "sel", "selector": {"class": "local"}},
+                }
+            ],
+        }
+    )
     out = workdir / "matrix.json"
-    tasks.append({"name": "table", "delegate_to": "localhost", "ansible.builtin.copy": {
-        "content": "{{ {'matrix': matrix, 'selector': selector_result} | to_json }}", "dest": str(out), "mode": "0600"}})
+    tasks.append(
+        {
+            "name": "table",
+            "delegate_to": "localhost",
+            "ansible.builtin.copy": {
+                "content": "{{ {'matrix': matrix, 'selector': selector_result} | to_json }}",
+                "dest": str(out),
+                "mode": "0600",
+            },
+        }
+    )
     import yaml  # pylint: disable=import-outside-toplevel
-    (workdir / "play.yml").write_text(yaml.safe_dump([{"hosts": node.name, "gather_facts": False,
-                                                       "vars": {"matrix": {}}, "tasks": tasks}], sort_keys=False))
+
+    (workdir / "play.yml").write_text(
+        yaml.safe_dump(
+            [{"hosts": node.name, "gather_facts": False, "vars": {"matrix": {}}, "tasks": tasks}], sort_keys=False
+        )
+    )
     rc, output = runner.run()
     assert out.exists(), output[-3000:]
     table = json.loads(out.read_text())
@@ -127,15 +205,26 @@ def run_matrix(node, workdir):
     selector = table["selector"]
     data_serial = node.serials[1]
     named = json.dumps(selector)
-    rows.append({"state": "selector class local with a data-disk model present", "refused": bool(selector.get("failed")),
-                 "message": (selector.get("msg") or ", ".join(selector.get("actions", [])))[:600],
-                 "passed": data_serial not in named})
+    rows.append(
+        {
+            "state": "selector class local with a data-disk model present",
+            "refused": bool(selector.get("failed")),
+            "message": (selector.get("msg") or ", ".join(selector.get("actions", [])))[:600],
+            "passed": data_serial not in named,
+        }
+    )
     if data_serial in named:
         problems.append("selector class local picked or named the data disk %s: %s" % (data_serial, named[:600]))
     after = {serial: node.checksum(serial) for serial in node.serials}
     changed = [s for s in node.serials if before[s] != after[s]]
     if changed:
         problems.append("foreign data changed on %s" % changed)
-    rows.append({"state": "checksums (first 64 MiB of all 8 disks)", "refused": True,
-                 "message": "changed: %s" % (changed or "none"), "passed": not changed})
+    rows.append(
+        {
+            "state": "checksums (first 64 MiB of all 8 disks)",
+            "refused": True,
+            "message": "changed: %s" % (changed or "none"),
+            "passed": not changed,
+        }
+    )
     return rows, problems

@@ -11,6 +11,7 @@ interpreter and every command it started), so nothing moves on. The controller t
   controller  SIGKILL ansible-playbook's whole process group on the controller, then SIGCONT the guest side
   power       reset the VM without shutdown (edgelab reboot --hard: QEMU system_reset)
 """
+
 import importlib.util
 import json
 import os
@@ -72,8 +73,13 @@ class LabNode:
 
     @staticmethod
     def edgelab(*args, check=True, timeout=900):
-        proc = subprocess.run([sys.executable, str(REPO_ROOT / "tests" / "lab" / "edgelab.py")] + list(args),
-                              capture_output=True, text=True, timeout=timeout, check=False)
+        proc = subprocess.run(
+            [sys.executable, str(REPO_ROOT / "tests" / "lab" / "edgelab.py")] + list(args),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         if check and proc.returncode != 0:
             raise AssertionError("edgelab %s failed: %s" % (" ".join(args), proc.stderr[-2000:]))
         return proc
@@ -86,14 +92,16 @@ class LabNode:
         argv = list(lab.ssh_base(self.port))
         argv[argv.index("ConnectTimeout=3")] = "ConnectTimeout=30"
         for _attempt in range(5):
-            result = subprocess.run(argv + [command], stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                    timeout=timeout, check=False)
+            result = subprocess.run(
+                argv + [command], stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False
+            )
             if result.returncode != 255 or "Connection timed out" not in result.stderr + result.stdout:
                 break
             time.sleep(2)
         if check and result.returncode != 0:
-            raise AssertionError("guest command failed (%d): %s\n%s%s" % (result.returncode, command, result.stdout,
-                                                                          result.stderr))
+            raise AssertionError(
+                "guest command failed (%d): %s\n%s%s" % (result.returncode, command, result.stdout, result.stderr)
+            )
         return result.stdout
 
     def by_id(self, serial):
@@ -103,8 +111,11 @@ class LabNode:
         return lab.reboot_node(lab.load_node(self.name), hard=hard)
 
     def replug(self, order):
-        return json.loads(self.edgelab("replug", self.name, "--order", ",".join(str(i) for i in order))
-                          .stdout.strip().splitlines()[-1])
+        return json.loads(
+            self.edgelab("replug", self.name, "--order", ",".join(str(i) for i in order))
+            .stdout.strip()
+            .splitlines()[-1]
+        )
 
     def unplug(self, serial):
         self.edgelab("unplug", self.name, "--serial", serial)
@@ -112,7 +123,9 @@ class LabNode:
     def inventory(self, path):
         host = dict(lab.inventory()["_meta"]["hostvars"][self.name])
         # a loaded 2-core host can miss edgelab's 3 s connect timeout
-        host["ansible_ssh_common_args"] = host["ansible_ssh_common_args"].replace("ConnectTimeout=3", "ConnectTimeout=30")
+        host["ansible_ssh_common_args"] = host["ansible_ssh_common_args"].replace(
+            "ConnectTimeout=3", "ConnectTimeout=30"
+        )
         Path(path).write_text(yaml.safe_dump({"all": {"hosts": {self.name: host}}}))
         return path
 
@@ -121,20 +134,26 @@ class LabNode:
         """A filesystem with a file of random data on a disk no stripe may touch; returns its checksum."""
         dev = self.by_id(serial)
         mkfs = "mkfs.ext4 -q -F -L protected" if fstype == "ext4" else "mkfs.xfs -q -f -L protected"
-        self.sh("set -e; %s %s; mkdir -p /mnt/prot; mount %s /mnt/prot; head -c 4M /dev/urandom > /mnt/prot/precious;"
-                " sha256sum /mnt/prot/precious > /mnt/prot/precious.sha; umount /mnt/prot; sync" % (mkfs, dev, dev))
+        self.sh(
+            "set -e; %s %s; mkdir -p /mnt/prot; mount %s /mnt/prot; head -c 4M /dev/urandom > /mnt/prot/precious;"
+            " sha256sum /mnt/prot/precious > /mnt/prot/precious.sha; umount /mnt/prot; sync" % (mkfs, dev, dev)
+        )
         return self.checksum(serial)
 
     def checksum(self, serial):
-        return self.sh("dd if=%s bs=1M count=%d status=none iflag=direct | sha256sum"
-                       % (self.by_id(serial), PROTECTED_HASH_BYTES)).split()[0]
+        return self.sh(
+            "dd if=%s bs=1M count=%d status=none iflag=direct | sha256sum" % (self.by_id(serial), PROTECTED_HASH_BYTES)
+        ).split()[0]
 
     def protected_file_intact(self, serial):
         dev = self.by_id(serial)
         # a plain read-only mount of xfs still writes its log: norecovery (xfs) / noload (ext4) write nothing
         options = "ro,norecovery" if "xfs" in self.sh("blkid -p -s TYPE -o value %s; true" % dev) else "ro,noload"
-        out = self.sh("mkdir -p /mnt/prot && mount -o %s %s /mnt/prot && (cd /mnt/prot && sha256sum -c precious.sha);"
-                      " rc=$?; umount /mnt/prot; exit $rc" % (options, dev), check=False)
+        out = self.sh(
+            "mkdir -p /mnt/prot && mount -o %s %s /mnt/prot && (cd /mnt/prot && sha256sum -c precious.sha);"
+            " rc=$?; umount /mnt/prot; exit $rc" % (options, dev),
+            check=False,
+        )
         return "precious: OK" in out
 
     # ---- stripe state
@@ -142,23 +161,29 @@ class LabNode:
         """Remove every trace of stripes from earlier cases (raw commands, not the module under test)."""
         devs = " ".join(self.by_id(s) for s in members)
         # process groups left by an interrupted run (frozen or still running) go first
-        self.sh("for pg in $(ps -eo pgid=,args= | awk '$2 ~ /mitogen:/ {print $1}' | sort -u); do kill -KILL -- -$pg;"
-                " done; true")
+        self.sh(
+            "for pg in $(ps -eo pgid=,args= | awk '$2 ~ /mitogen:/ {print $1}' | sort -u); do kill -KILL -- -$pg;"
+            " done; true"
+        )
         self.sh(
             "systemctl stop acstor-rel-watch.service 2>/dev/null; systemctl reset-failed 2>/dev/null;"
-            " umount -q %(mount)s 2>/dev/null; for m in /dev/md/*; do [ -e \"$m\" ] && mdadm --stop \"$m\"; done 2>/dev/null;"
+            ' umount -q %(mount)s 2>/dev/null; for m in /dev/md/*; do [ -e "$m" ] && mdadm --stop "$m"; done 2>/dev/null;'
             " for v in $(vgs --noheadings -o vg_name 2>/dev/null); do vgremove -ff -y $v; done >/dev/null 2>&1;"
             " wipefs -q -a %(devs)s; sed -i '\\# %(mount)s #d' /etc/fstab; rm -rf /etc/acstor-edge %(mount)s %(watch)s;"
             " systemctl disable -q --now acstor-edge-stripes.service acstor-edge-stripe-metrics.timer 2>/dev/null;"
             " rm -f /etc/systemd/system/acstor-edge-* /etc/.acstor-edge-* /etc/mdadm/.acstor-edge-*;"
             " sed -i '/^ARRAY/d' /etc/mdadm/mdadm.conf;"
-            " systemctl daemon-reload; true" % {"mount": MOUNT, "devs": devs, "watch": WATCH_DIR}, timeout=300)
+            " systemctl daemon-reload; true" % {"mount": MOUNT, "devs": devs, "watch": WATCH_DIR},
+            timeout=300,
+        )
 
     def invariants(self, backend, members, protected):
         """Problems after a rerun (empty when fine): one stripe, one mount, one fstab line, one mdadm.conf line,
         boot unit enabled and not failed, no temp files left, record naming the members, protected data intact."""
         problems = []
-        state = json.loads(self.sh(r"""python3 - <<'EOF'
+        state = json.loads(
+            self.sh(
+                r"""python3 - <<'EOF'
 import glob, json, os, subprocess
 def out(*a):
     return subprocess.run(a, capture_output=True, text=True).stdout
@@ -176,7 +201,10 @@ print(json.dumps({
   "unit_enabled": out("systemctl", "is-enabled", "acstor-edge-stripes.service").strip(),
   "failed_units": out("systemctl", "list-units", "--failed", "--plain", "--no-legend").strip(),
 }))
-EOF""" % {"mount": MOUNT, "record": RECORD}))
+EOF"""
+                % {"mount": MOUNT, "record": RECORD}
+            )
+        )
         md_lines = [ln for ln in state["mdstat"].splitlines() if ln.startswith("md")]
         if backend == "mdadm":
             if len(md_lines) != 1 or state["md_names"] != [STRIPE]:
@@ -211,9 +239,16 @@ EOF""" % {"mount": MOUNT, "record": RECORD}))
 
 # ---- the converge
 
+
 def stripe_item(backend, members, force=False, **extra):
-    item = {"name": STRIPE, "backend": backend, "devices": list(members), "filesystem": "xfs", "mount_path": MOUNT,
-            "force": force}
+    item = {
+        "name": STRIPE,
+        "backend": backend,
+        "devices": list(members),
+        "filesystem": "xfs",
+        "mount_path": MOUNT,
+        "force": force,
+    }
     item.update(extra)
     return item
 
@@ -229,19 +264,30 @@ class Converge:
         variables = {"nvme_stripe_update_initramfs": False, "nvme_stripe_list": items}
         variables.update(role_vars or {})
         (self.workdir / "vars.json").write_text(json.dumps(variables))
-        (self.workdir / "play.yml").write_text(yaml.safe_dump([{
-            "hosts": node.name, "gather_facts": False,
-            "roles": [{"role": "acstor.edge.nvme_stripe"}]}]))
-        self.env = ansible_environment(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
-                                       ANSIBLE_CALLBACK_RESULT_FORMAT="json", ANSIBLE_TIMEOUT="60")
+        (self.workdir / "play.yml").write_text(
+            yaml.safe_dump(
+                [{"hosts": node.name, "gather_facts": False, "roles": [{"role": "acstor.edge.nvme_stripe"}]}]
+            )
+        )
+        self.env = ansible_environment(
+            ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
+            ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+            ANSIBLE_TIMEOUT="60",
+        )
         strategy = mitogen_strategy_dir()
         if mitogen and strategy:
             self.env.update(ANSIBLE_STRATEGY_PLUGINS=strategy, ANSIBLE_STRATEGY="mitogen_linear")
         self.count = 0
 
     def command(self, extra=()):
-        return ["ansible-playbook", "-i", str(self.inventory), "-e", "@" + str(self.workdir / "vars.json"),
-                str(self.workdir / "play.yml")] + list(extra)
+        return [
+            "ansible-playbook",
+            "-i",
+            str(self.inventory),
+            "-e",
+            "@" + str(self.workdir / "vars.json"),
+            str(self.workdir / "play.yml"),
+        ] + list(extra)
 
     def start(self, extra=()):
         self.count += 1
@@ -249,8 +295,14 @@ class Converge:
         self.handle = open(self.log, "w")  # pylint: disable=consider-using-with
         # stdin from /dev/null: an ssh run earlier in this process may have left the inherited one non-blocking,
         # which ansible-playbook refuses
-        self.proc = subprocess.Popen(self.command(extra), env=self.env, stdin=subprocess.DEVNULL, stdout=self.handle,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.command(extra),
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self.handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         return self.proc
 
     def wait(self, timeout=1200):
@@ -336,7 +388,7 @@ def conditions(node, members, seeded_type="ext4"):
         "vg_created": "vgs --noheadings %s" % STRIPE,
         "lv_created": "test -b /dev/%s/%s" % (STRIPE, STRIPE),
         "mkfs": "blkid -p -s TYPE -o value $(readlink -f /dev/md/%s /dev/%s/%s 2>/dev/null | head -1) | grep -q xfs"
-                % (STRIPE, STRIPE, STRIPE),
+        % (STRIPE, STRIPE, STRIPE),
         "fstab": "grep -q ' %s ' /etc/fstab" % MOUNT,
         "mounted": "grep -q ' %s ' /proc/mounts" % MOUNT,
         "recorded": "test -s %s" % RECORD,
@@ -347,11 +399,15 @@ def conditions(node, members, seeded_type="ext4"):
 def start_watcher(node, condition, members):
     devs = " ".join(node.by_id(s) for s in members)
     script = WATCHER % {"dir": WATCH_DIR, "devs": devs, "mount": MOUNT, "stripe": STRIPE}
-    node.sh("mkdir -p %s && cat > %s/watch.sh <<'EOF'\n%sEOF\nchmod +x %s/watch.sh && rm -f %s/result %s/pgid"
-            % (WATCH_DIR, WATCH_DIR, script, WATCH_DIR, WATCH_DIR, WATCH_DIR))
+    node.sh(
+        "mkdir -p %s && cat > %s/watch.sh <<'EOF'\n%sEOF\nchmod +x %s/watch.sh && rm -f %s/result %s/pgid"
+        % (WATCH_DIR, WATCH_DIR, script, WATCH_DIR, WATCH_DIR, WATCH_DIR)
+    )
     # /run is mounted noexec: run the script through bash; real-time priority so it wins the race on a busy guest
-    node.sh("systemctl reset-failed acstor-rel-watch 2>/dev/null; systemd-run --quiet --unit acstor-rel-watch "
-            "/bin/bash %s/watch.sh %s" % (WATCH_DIR, shlex.quote(condition)))
+    node.sh(
+        "systemctl reset-failed acstor-rel-watch 2>/dev/null; systemd-run --quiet --unit acstor-rel-watch "
+        "/bin/bash %s/watch.sh %s" % (WATCH_DIR, shlex.quote(condition))
+    )
 
 
 def wait_hit(node, converge, timeout=900):
@@ -363,16 +419,21 @@ def wait_hit(node, converge, timeout=900):
             # the watcher may have written its result and exited between the cat and the is-active
             result = node.sh("cat %s/result 2>/dev/null; true" % WATCH_DIR).strip() or result
         if result in ("failed", "inactive"):
-            raise AssertionError("the guest watcher is not running: " + node.sh(
-                "journalctl -u acstor-rel-watch --no-pager | tail -5; ls -la %s; tail -30 /var/tmp/acstor-rel-watch.err"
-                % WATCH_DIR))
+            raise AssertionError(
+                "the guest watcher is not running: "
+                + node.sh(
+                    "journalctl -u acstor-rel-watch --no-pager | tail -5; ls -la %s; tail -30 /var/tmp/acstor-rel-watch.err"
+                    % WATCH_DIR
+                )
+            )
         if result == "hit":
             return node.sh("cat %s/state %s/pgid" % (WATCH_DIR, WATCH_DIR))
         if result == "timeout":
             raise AssertionError("watcher timed out")
         if converge.proc.poll() is not None:
-            raise AssertionError("the converge ended before the kill point was reached:\n"
-                                 + converge.log.read_text()[-3000:])
+            raise AssertionError(
+                "the converge ended before the kill point was reached:\n" + converge.log.read_text()[-3000:]
+            )
         time.sleep(0.5)
     raise AssertionError("kill point not reached in %d s" % timeout)
 

@@ -1,5 +1,6 @@
 """Render tests/output/reliability-results.json (written by tests/reliability) as the Markdown tables of
 docs/reliability.md: python tests/reliability/report.py"""
+
 import json
 import sys
 from pathlib import Path
@@ -37,10 +38,19 @@ def main():
         if row.get("kind") != "interrupted converge":
             continue
         outcome = "PASS" if row["passed"] else "FAIL: " + cell("; ".join(row.get("problems", [])))[:300]
-        print("| %s %s | %s (%s) | %s | %s s | %s | `%s` |" % (
-            row["backend"], row["fault"], row["point"], cell(first_state(row.get("state_at_kill"))) or "-",
-            cell(row.get("note", "")), row.get("rerun_s", "-"), outcome,
-            REPRO["interrupted converge"].format(**row)))
+        print(
+            "| %s %s | %s (%s) | %s | %s s | %s | `%s` |"
+            % (
+                row["backend"],
+                row["fault"],
+                row["point"],
+                cell(first_state(row.get("state_at_kill"))) or "-",
+                cell(row.get("note", "")),
+                row.get("rerun_s", "-"),
+                outcome,
+                REPRO["interrupted converge"].format(**row),
+            )
+        )
     print()
     print("| Disk state / reboot | Refused | Message (shortened) | Result | Reproduce |")
     print("|---|---|---|---|---|")

@@ -1,4 +1,5 @@
 """Safe mode on a node full of foreign data: every refusal names the device and the reason; nothing changes."""
+
 import pytest
 
 from disk_states import run_matrix, start_node

@@ -6,6 +6,7 @@ here the time goes to more kill points.)
 One VM (4 NVMe: 2 members, a local disk and a data disk holding protected data) serves every case; the stripe
 is removed with raw commands between cases.
 """
+
 import time
 
 import pytest
@@ -35,8 +36,10 @@ def node():
     lab_node = LabNode("rel-interrupt", ["local", "local", "local", "data"])
     try:
         lab_node.members = lab_node.serials[:2]
-        lab_node.protected = {lab_node.serials[2]: lab_node.seed_protected(lab_node.serials[2], "ext4"),
-                              lab_node.serials[3]: lab_node.seed_protected(lab_node.serials[3], "xfs")}
+        lab_node.protected = {
+            lab_node.serials[2]: lab_node.seed_protected(lab_node.serials[2], "ext4"),
+            lab_node.serials[3]: lab_node.seed_protected(lab_node.serials[3], "xfs"),
+        }
         yield lab_node
     finally:
         lab_node.down()
@@ -63,8 +66,16 @@ def test_interrupted_converge_reruns_clean(node, workdir, results, backend, poin
     except Exception as error:  # record why the fault could not be injected, then fail
         if converge.proc.poll() is None:
             converge.kill()
-        results(case, kind="interrupted converge", backend=backend, point=point, fault=method, note=str(error)[:500],
-                problems=["fault not injected"], passed=False)
+        results(
+            case,
+            kind="interrupted converge",
+            backend=backend,
+            point=point,
+            fault=method,
+            note=str(error)[:500],
+            problems=["fault not injected"],
+            passed=False,
+        )
         raise
     interrupted_at = round(time.monotonic() - started, 1)
 
@@ -73,12 +84,24 @@ def test_interrupted_converge_reruns_clean(node, workdir, results, backend, poin
     rerun_seconds = round(time.monotonic() - started, 1)
     if rc != 0:
         start = max(output.find("[ERROR]"), 0)
-        problems.append("rerun failed (rc %d): %s" % (rc, output[start:start + 1500]))
+        problems.append("rerun failed (rc %d): %s" % (rc, output[start : start + 1500]))
     if rc == 0:
         problems += node.invariants(backend, members, node.protected)
     else:
-        problems += ["protected disk %s changed" % s for s, digest in node.protected.items() if node.checksum(s) != digest]
-    results(case, kind="interrupted converge", backend=backend, point=point, fault=method, note=note,
-            interrupted_after_s=interrupted_at, rerun_s=rerun_seconds, state_at_kill=seen[-1500:], problems=problems,
-            passed=not problems)
+        problems += [
+            "protected disk %s changed" % s for s, digest in node.protected.items() if node.checksum(s) != digest
+        ]
+    results(
+        case,
+        kind="interrupted converge",
+        backend=backend,
+        point=point,
+        fault=method,
+        note=note,
+        interrupted_after_s=interrupted_at,
+        rerun_s=rerun_seconds,
+        state_at_kill=seen[-1500:],
+        problems=problems,
+        passed=not problems,
+    )
     assert not problems, "\n".join(problems) + "\n--- state at the kill point:\n" + seen

@@ -1,6 +1,7 @@
 """Reboots: NVMe plugged back in another order (kernel names change), then one member lost. RAID0 cannot run
 degraded: the module and the health metrics must say so, and nothing may be rebuilt over the remaining member,
 even for an ephemeral stripe (only all-blank members allow a rebuild)."""
+
 import json
 import time
 
@@ -33,13 +34,21 @@ def metrics(node):
     # the role installs the script without a shebang; its units run it with python3
     node.sh("python3 /usr/local/sbin/acstor-edge-stripe-boot metrics %s" % METRICS)
     text = node.sh("cat %s/acstor_edge_stripes.prom" % METRICS)
-    return {line.split("{")[0]: line.rsplit(" ", 1)[1] for line in text.splitlines() if line.startswith("acstor_edge_stripe")}
+    return {
+        line.split("{")[0]: line.rsplit(" ", 1)[1]
+        for line in text.splitlines()
+        if line.startswith("acstor_edge_stripe")
+    }
 
 
 def test_renumbered_then_lost_member(node, workdir, results):
     members = node.serials[:2]
-    converge = Converge(node, workdir / "reboot", [stripe_item("mdadm", members, ephemeral=True)],
-                        role_vars={"nvme_stripe_metrics_dir": METRICS})
+    converge = Converge(
+        node,
+        workdir / "reboot",
+        [stripe_item("mdadm", members, ephemeral=True)],
+        role_vars={"nvme_stripe_metrics_dir": METRICS},
+    )
     rc, output = converge.run()
     assert rc == 0, output[-3000:]
     node.sh("echo keep > %s/marker && sync" % MOUNT)
@@ -53,9 +62,14 @@ def test_renumbered_then_lost_member(node, workdir, results):
     rc, output = converge.run()
     again = recap(output, node.name)
     ok = renumbered and mounted and marker == "keep" and rc == 0 and again.get("changed") == "0"
-    results("reboot/renumbered", kind="reboot", state="NVMe replugged 3,2,1,0 + reboot",
-            message="names %s -> %s; mounted %s; marker %r; rerun changed=%s" % (
-                replug["before"], replug["after"], mounted, marker, again.get("changed")), passed=ok)
+    results(
+        "reboot/renumbered",
+        kind="reboot",
+        state="NVMe replugged 3,2,1,0 + reboot",
+        message="names %s -> %s; mounted %s; marker %r; rerun changed=%s"
+        % (replug["before"], replug["after"], mounted, marker, again.get("changed")),
+        passed=ok,
+    )
     assert ok, (replug, mounted, marker, output[-2000:])
 
     # 2. one member gone for good, then a reboot: reported, not rebuilt over the survivor
@@ -65,10 +79,14 @@ def test_renumbered_then_lost_member(node, workdir, results):
     survivor_sum = node.checksum(survivor)
     rc, output = converge.run()
     start = max(output.find("[ERROR]"), 0)
-    fatal = output[start:start + 2000] if rc else ""
+    fatal = output[start : start + 2000] if rc else ""
     values = metrics(node)
-    state = json.loads(node.sh("python3 -c 'import json,glob; print(json.dumps({\"md\": open(\"/proc/mdstat\").read(),"
-                               " \"mounted\": any(l.split()[1] == \"%s\" for l in open(\"/proc/mounts\"))}))'" % MOUNT))
+    state = json.loads(
+        node.sh(
+            'python3 -c \'import json,glob; print(json.dumps({"md": open("/proc/mdstat").read(),'
+            ' "mounted": any(l.split()[1] == "%s" for l in open("/proc/mounts"))}))\'' % MOUNT
+        )
+    )
     journal = node.sh("journalctl -b -u acstor-edge-stripes.service --no-pager | tail -5; true")
     problems = []
     if rc == 0:
@@ -83,7 +101,12 @@ def test_renumbered_then_lost_member(node, workdir, results):
         problems.append("the boot unit rebuilt the stripe: %s" % journal)
     if node.checksum(survivor) != survivor_sum:
         problems.append("the surviving member %s changed" % survivor)
-    results("reboot/member-lost", kind="reboot", state="member %s unplugged + reboot (ephemeral stripe)" % lost,
-            message="rc %d; %s; metrics %s; boot unit: %s" % (rc, fatal[:300], values, journal.strip()[-300:]),
-            passed=not problems, problems=problems)
+    results(
+        "reboot/member-lost",
+        kind="reboot",
+        state="member %s unplugged + reboot (ephemeral stripe)" % lost,
+        message="rc %d; %s; metrics %s; boot unit: %s" % (rc, fatal[:300], values, journal.strip()[-300:]),
+        passed=not problems,
+        problems=problems,
+    )
     assert not problems, "\n".join(problems)

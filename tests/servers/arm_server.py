@@ -24,6 +24,7 @@ the token endpoint fail.
 
 Run standalone for manual poking: `python tests/servers/arm_server.py` prints the URL, CA file and credentials.
 """
+
 import base64
 import datetime
 import ipaddress
@@ -54,10 +55,14 @@ API_VERSIONS = {
     "authorization": ("2022-04-01",),
     "managedIdentity": ("2023-01-31",),
 }
-EXTENSIONS_SPEC = ("azure-rest-api-specs/specification/kubernetesconfiguration/resource-manager/"
-                   "Microsoft.KubernetesConfiguration/extensions/stable/2025-03-01/extensions.json")
-CONNECTED_CLUSTERS_SPEC = ("azure-rest-api-specs/specification/hybridkubernetes/resource-manager/Microsoft.Kubernetes/"
-                           "HybridKubernetes/stable/{0}/connectedClusters.json")
+EXTENSIONS_SPEC = (
+    "azure-rest-api-specs/specification/kubernetesconfiguration/resource-manager/"
+    "Microsoft.KubernetesConfiguration/extensions/stable/2025-03-01/extensions.json"
+)
+CONNECTED_CLUSTERS_SPEC = (
+    "azure-rest-api-specs/specification/hybridkubernetes/resource-manager/Microsoft.Kubernetes/"
+    "HybridKubernetes/stable/{0}/connectedClusters.json"
+)
 # Specs ../shared/reference does not hold (the 2026-05-01 connectedClusters spec): tests/fixtures, see its SOURCE.txt.
 FIXTURE_REFERENCE = Path(__file__).resolve().parents[1] / "fixtures"
 # provisioningState values of an operation in progress (ProvisioningStateDefinition, common/2023-05-01-preview).
@@ -67,51 +72,116 @@ _SETTINGS = {"type": ["object", "null"], "additionalProperties": {"type": "strin
 # Our own schema of the fields acstor.edge sends, used when ../shared/reference is absent.
 OWN_SCHEMAS = {
     "extension_put": {
-        "type": "object", "additionalProperties": False, "required": ["properties"],
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["properties"],
         "properties": {
-            "identity": {"type": ["object", "null"], "additionalProperties": False,
-                         "properties": {"type": {"enum": ["SystemAssigned"]}}},
-            "properties": {"type": "object", "additionalProperties": False, "required": ["extensionType"], "properties": {
-                "extensionType": {"type": "string"}, "autoUpgradeMinorVersion": {"type": "boolean"},
-                "releaseTrain": {"type": "string"}, "version": {"type": ["string", "null"]},
-                "scope": {"type": "object", "additionalProperties": False, "properties": {
-                    "cluster": {"type": ["object", "null"], "additionalProperties": False,
-                                "properties": {"releaseNamespace": {"type": "string"}}},
-                    "namespace": {"type": ["object", "null"], "additionalProperties": False,
-                                  "properties": {"targetNamespace": {"type": "string"}}}}},
-                "configurationSettings": _SETTINGS, "configurationProtectedSettings": _SETTINGS}}}},
+            "identity": {
+                "type": ["object", "null"],
+                "additionalProperties": False,
+                "properties": {"type": {"enum": ["SystemAssigned"]}},
+            },
+            "properties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["extensionType"],
+                "properties": {
+                    "extensionType": {"type": "string"},
+                    "autoUpgradeMinorVersion": {"type": "boolean"},
+                    "releaseTrain": {"type": "string"},
+                    "version": {"type": ["string", "null"]},
+                    "scope": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "cluster": {
+                                "type": ["object", "null"],
+                                "additionalProperties": False,
+                                "properties": {"releaseNamespace": {"type": "string"}},
+                            },
+                            "namespace": {
+                                "type": ["object", "null"],
+                                "additionalProperties": False,
+                                "properties": {"targetNamespace": {"type": "string"}},
+                            },
+                        },
+                    },
+                    "configurationSettings": _SETTINGS,
+                    "configurationProtectedSettings": _SETTINGS,
+                },
+            },
+        },
+    },
     "extension_patch": {
-        "type": "object", "additionalProperties": False, "properties": {
-            "properties": {"type": "object", "additionalProperties": False, "properties": {
-                "autoUpgradeMinorVersion": {"type": "boolean"}, "releaseTrain": {"type": "string"},
-                "version": {"type": ["string", "null"]},
-                "configurationSettings": _SETTINGS, "configurationProtectedSettings": _SETTINGS}}}},
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "properties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "autoUpgradeMinorVersion": {"type": "boolean"},
+                    "releaseTrain": {"type": "string"},
+                    "version": {"type": ["string", "null"]},
+                    "configurationSettings": _SETTINGS,
+                    "configurationProtectedSettings": _SETTINGS,
+                },
+            }
+        },
+    },
     # Role assignments 2022-04-01 (RoleAssignmentCreateParameters) and managed identities 2023-01-31: not in the
     # copied reference, so always our schema of what the ARM docs list as required.
     "role_assignment": {
-        "type": "object", "additionalProperties": False, "required": ["properties"], "properties": {
-            "properties": {"type": "object", "additionalProperties": False,
-                           "required": ["roleDefinitionId", "principalId"], "properties": {
-                               "roleDefinitionId": {"type": "string", "pattern": "/providers/Microsoft.Authorization/roleDefinitions/"},
-                               "principalId": {"type": "string", "minLength": 1},
-                               "principalType": {"enum": ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"]},
-                               "description": {"type": "string"}}}}},
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["properties"],
+        "properties": {
+            "properties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["roleDefinitionId", "principalId"],
+                "properties": {
+                    "roleDefinitionId": {
+                        "type": "string",
+                        "pattern": "/providers/Microsoft.Authorization/roleDefinitions/",
+                    },
+                    "principalId": {"type": "string", "minLength": 1},
+                    "principalType": {"enum": ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"]},
+                    "description": {"type": "string"},
+                },
+            }
+        },
+    },
     "identity": {
-        "type": "object", "additionalProperties": False, "required": ["location"], "properties": {
-            "location": {"type": "string", "minLength": 1}, "tags": {"type": "object"}}},
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["location"],
+        "properties": {"location": {"type": "string", "minLength": 1}, "tags": {"type": "object"}},
+    },
     "federated_credential": {
-        "type": "object", "additionalProperties": False, "required": ["properties"], "properties": {
-            "properties": {"type": "object", "additionalProperties": False,
-                           "required": ["issuer", "subject", "audiences"], "properties": {
-                               "issuer": {"type": "string", "pattern": "^https://"},
-                               "subject": {"type": "string", "minLength": 1},
-                               "audiences": {"type": "array", "items": {"type": "string"}, "minItems": 1}}}}},
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["properties"],
+        "properties": {
+            "properties": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["issuer", "subject", "audiences"],
+                "properties": {
+                    "issuer": {"type": "string", "pattern": "^https://"},
+                    "subject": {"type": "string", "minLength": 1},
+                    "audiences": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+                },
+            }
+        },
+    },
 }
 
 
 @dataclass
 class Fault:
     """Answer `status` (with an ARM error body) to matching requests, `count` times."""
+
     method: str
     path_contains: str
     status: int
@@ -122,7 +192,7 @@ class Fault:
 
 @dataclass
 class ExtensionBehaviour:
-    lro_polls: int = 1            # operation-status polls before the operation finishes (slow LRO: make it large)
+    lro_polls: int = 1  # operation-status polls before the operation finishes (slow LRO: make it large)
     lro_result: str = "Succeeded"  # or Failed
     principal_lag_reads: int = 1  # resource GETs after success before identity.principalId appears
     train_version: str = "2.12.3"  # what an auto-upgrading extension gets installed (GET then reports it in version)
@@ -161,50 +231,96 @@ class ArmState:
         return [r for r in self.requests if r["method"] in ("PUT", "PATCH", "DELETE", "POST") and r["arm"]]
 
     def bodies(self, method, path_contains=""):
-        return [json.loads(r["body"]) for r in self.requests
-                if r["method"] == method and path_contains.lower() in r["path"].lower() and r["body"]]
+        return [
+            json.loads(r["body"])
+            for r in self.requests
+            if r["method"] == method and path_contains.lower() in r["path"].lower() and r["body"]
+        ]
 
-    def add_cluster(self, subscription, resource_group, name, location="westeurope", tags=None, distribution="k3s",
-                    connectivity="Connected", kubernetes_version="1.30.4", agent_version="1.21.10", oidc_issuer=None,
-                    workload_identity=None):
+    def add_cluster(
+        self,
+        subscription,
+        resource_group,
+        name,
+        location="westeurope",
+        tags=None,
+        distribution="k3s",
+        connectivity="Connected",
+        kubernetes_version="1.30.4",
+        agent_version="1.21.10",
+        oidc_issuer=None,
+        workload_identity=None,
+    ):
         """A connected cluster with every field of the newest schema; older api-versions get the subset theirs has."""
-        properties = {"kubernetesVersion": kubernetes_version, "agentVersion": agent_version,
-                      "distribution": distribution, "distributionVersion": "v1.30.4+k3s1", "infrastructure": "generic",
-                      "connectivityStatus": connectivity, "provisioningState": "Succeeded", "totalNodeCount": 1,
-                      "totalCoreCount": 4, "agentPublicKeyCertificate": "MIIB"}
+        properties = {
+            "kubernetesVersion": kubernetes_version,
+            "agentVersion": agent_version,
+            "distribution": distribution,
+            "distributionVersion": "v1.30.4+k3s1",
+            "infrastructure": "generic",
+            "connectivityStatus": connectivity,
+            "provisioningState": "Succeeded",
+            "totalNodeCount": 1,
+            "totalCoreCount": 4,
+            "agentPublicKeyCertificate": "MIIB",
+        }
         if oidc_issuer:
             properties["oidcIssuerProfile"] = {"enabled": True, "issuerUrl": oidc_issuer}
         else:
             properties["oidcIssuerProfile"] = {"enabled": False}
-        properties["securityProfile"] = {"workloadIdentity": {
-            "enabled": bool(oidc_issuer) if workload_identity is None else workload_identity}}
-        self.clusters.append({
-            "id": "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/{2}".format(
-                subscription, resource_group, name),
-            "name": name, "type": "Microsoft.Kubernetes/connectedClusters", "location": location,
-            "tags": tags or {}, "identity": {"type": "SystemAssigned"}, "properties": properties})
+        properties["securityProfile"] = {
+            "workloadIdentity": {"enabled": bool(oidc_issuer) if workload_identity is None else workload_identity}
+        }
+        self.clusters.append(
+            {
+                "id": "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/{2}".format(
+                    subscription, resource_group, name
+                ),
+                "name": name,
+                "type": "Microsoft.Kubernetes/connectedClusters",
+                "location": location,
+                "tags": tags or {},
+                "identity": {"type": "SystemAssigned"},
+                "properties": properties,
+            }
+        )
 
     def add_identity(self, subscription, resource_group, name, location="westeurope", tags=None, federated=None):
         """A user-assigned identity created by someone else, with federated credentials {name: properties}."""
-        identity_id = ("/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.ManagedIdentity/"
-                       "userAssignedIdentities/{2}").format(subscription, resource_group, name)
+        identity_id = (
+            "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{2}"
+        ).format(subscription, resource_group, name)
         key = identity_id.lower()
         principal = str(uuid.uuid5(uuid.NAMESPACE_URL, key))
         self.known_principals.add(principal)
-        self.identities[key] = {"id": identity_id, "name": name, "location": location, "tags": dict(tags or {}),
-                                "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
-                                "properties": {"principalId": principal, "tenantId": self.tenant,
-                                               "clientId": str(uuid.uuid5(uuid.NAMESPACE_DNS, key))}}
-        self.federated[key] = {fc: {"id": identity_id + "/federatedIdentityCredentials/" + fc, "name": fc,
-                                    "properties": dict(properties)} for fc, properties in (federated or {}).items()}
+        self.identities[key] = {
+            "id": identity_id,
+            "name": name,
+            "location": location,
+            "tags": dict(tags or {}),
+            "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "properties": {
+                "principalId": principal,
+                "tenantId": self.tenant,
+                "clientId": str(uuid.uuid5(uuid.NAMESPACE_DNS, key)),
+            },
+        }
+        self.federated[key] = {
+            fc: {"id": identity_id + "/federatedIdentityCredentials/" + fc, "name": fc, "properties": dict(properties)}
+            for fc, properties in (federated or {}).items()
+        }
         return key
 
     def add_extension(self, cluster_id, name, properties, identity=None, in_progress=None):
         """Put an extension in place as if created earlier; with in_progress ("Updating", ...) an operation is running
         on it that ends after `behaviour.lro_polls` reads."""
         path = "{0}/providers/Microsoft.KubernetesConfiguration/extensions/{1}".format(cluster_id, name)
-        resource = {"id": path, "name": name, "type": "Microsoft.KubernetesConfiguration/extensions",
-                    "properties": dict(properties)}
+        resource = {
+            "id": path,
+            "name": name,
+            "type": "Microsoft.KubernetesConfiguration/extensions",
+            "properties": dict(properties),
+        }
         if identity:
             resource["identity"] = dict(identity)
         if "/microsoft.containerservice/managedclusters/" in path.lower():
@@ -213,8 +329,13 @@ class ArmState:
         if in_progress:
             resource["properties"]["provisioningState"] = in_progress
             op_id = str(uuid.uuid4())
-            self.operations[op_id] = {"id": op_id, "resource": path.lower(), "kind": "put", "polls": 0,
-                                      "result": self.behaviour.lro_result}
+            self.operations[op_id] = {
+                "id": op_id,
+                "resource": path.lower(),
+                "kind": "put",
+                "polls": 0,
+                "result": self.behaviour.lro_result,
+            }
             resource["_op"] = op_id
         self.extensions[path.lower()] = resource
         return resource
@@ -242,8 +363,9 @@ def load_schemas(reference_dir):
     schemas["extension_patch"] = resolver.schema("#/definitions/patchExtension", spec)
     # Defaults the service applies to a PUT that leaves a field out ("default" of writable Extension properties).
     declared = resolver.load(spec)["definitions"]["Extension"]["properties"]["properties"]["properties"]
-    schemas["extension_defaults"] = {name: value["default"] for name, value in declared.items()
-                                     if "default" in value and not value.get("readOnly")}
+    schemas["extension_defaults"] = {
+        name: value["default"] for name, value in declared.items() if "default" in value and not value.get("readOnly")
+    }
     one = "/extensions/{extensionName}"
     for method, statuses in (("get", (200,)), ("put", (200, 201)), ("patch", (200, 202))):
         for status in statuses:
@@ -255,13 +377,16 @@ def load_schemas(reference_dir):
             cluster_spec = root / CONNECTED_CLUSTERS_SPEC.format(version)
             if cluster_spec.is_file():
                 responses[("connected_cluster", version)] = resolver.response_schema(
-                    cluster_spec, "/connectedClusters/{clusterName}", "get", 200)
+                    cluster_spec, "/connectedClusters/{clusterName}", "get", 200
+                )
                 responses[("connected_cluster_list", version)] = resolver.response_schema(
-                    cluster_spec, "/connectedClusters", "get", 200)
+                    cluster_spec, "/connectedClusters", "get", 200
+                )
                 break
         else:
-            raise FileNotFoundError("no connectedClusters spec for {0} in {1} or {2}".format(
-                version, reference_dir, FIXTURE_REFERENCE))
+            raise FileNotFoundError(
+                "no connectedClusters spec for {0} in {1} or {2}".format(version, reference_dir, FIXTURE_REFERENCE)
+            )
     return schemas, responses, "published spec " + EXTENSIONS_SPEC
 
 
@@ -279,30 +404,52 @@ def make_self_signed_cert(directory):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "acstor-edge-arm-test-server")])
     now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
     directory = Path(directory)
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return cert_path, key_path
 
 
-EXT_RE = re.compile(r"^(?P<cluster>/subscriptions/[^/]+/resourcegroups/[^/]+/providers/[^/]+/[^/]+/[^/]+)"
-                    r"/providers/microsoft\.kubernetesconfiguration/extensions(?:/(?P<name>[^/]+))?"
-                    r"(?:/operations/(?P<op>[^/]+))?$", re.I)
-CLUSTERS_RE = re.compile(r"^/subscriptions/(?P<sub>[^/]+)(?:/resourcegroups/(?P<rg>[^/]+))?"
-                         r"/providers/microsoft\.kubernetes/connectedclusters(?:/(?P<name>[^/]+))?$", re.I)
-ROLE_DEF_RE = re.compile(r"^(?P<scope>/.*)/providers/microsoft\.authorization/roledefinitions(?:/(?P<id>[^/]+))?$", re.I)
-ROLE_ASSIGN_RE = re.compile(r"^(?P<scope>/.*)/providers/microsoft\.authorization/roleassignments(?:/(?P<id>[^/]+))?$", re.I)
-IDENTITY_RE = re.compile(r"^(?P<id>/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.managedidentity/"
-                         r"userassignedidentities/[^/]+)(?:/federatedidentitycredentials(?:/(?P<fc>[^/]+))?)?$", re.I)
+EXT_RE = re.compile(
+    r"^(?P<cluster>/subscriptions/[^/]+/resourcegroups/[^/]+/providers/[^/]+/[^/]+/[^/]+)"
+    r"/providers/microsoft\.kubernetesconfiguration/extensions(?:/(?P<name>[^/]+))?"
+    r"(?:/operations/(?P<op>[^/]+))?$",
+    re.I,
+)
+CLUSTERS_RE = re.compile(
+    r"^/subscriptions/(?P<sub>[^/]+)(?:/resourcegroups/(?P<rg>[^/]+))?"
+    r"/providers/microsoft\.kubernetes/connectedclusters(?:/(?P<name>[^/]+))?$",
+    re.I,
+)
+ROLE_DEF_RE = re.compile(
+    r"^(?P<scope>/.*)/providers/microsoft\.authorization/roledefinitions(?:/(?P<id>[^/]+))?$", re.I
+)
+ROLE_ASSIGN_RE = re.compile(
+    r"^(?P<scope>/.*)/providers/microsoft\.authorization/roleassignments(?:/(?P<id>[^/]+))?$", re.I
+)
+IDENTITY_RE = re.compile(
+    r"^(?P<id>/subscriptions/[^/]+/resourcegroups/[^/]+/providers/microsoft\.managedidentity/"
+    r"userassignedidentities/[^/]+)(?:/federatedidentitycredentials(?:/(?P<fc>[^/]+))?)?$",
+    re.I,
+)
 
 
 class ArmHandler(BaseHTTPRequestHandler):
@@ -364,8 +511,15 @@ class ArmHandler(BaseHTTPRequestHandler):
         raw = self._body()
         is_arm = path.lower().startswith("/subscriptions/")
         with self.state.lock:
-            self.state.requests.append({"method": self.command, "path": path, "query": query, "arm": is_arm,
-                                        "body": raw.decode(errors="replace") if is_arm else ""})
+            self.state.requests.append(
+                {
+                    "method": self.command,
+                    "path": path,
+                    "query": query,
+                    "arm": is_arm,
+                    "body": raw.decode(errors="replace") if is_arm else "",
+                }
+            )
             if path == "/metadata/endpoints":
                 return self._metadata()
             if path.endswith("/.well-known/openid-configuration"):
@@ -374,13 +528,18 @@ class ArmHandler(BaseHTTPRequestHandler):
                 for fault in self.state.faults:
                     if fault.count > 0 and fault.method == "TOKEN":
                         fault.count -= 1
-                        return self._send(fault.status, {"error": "temporarily_unavailable",
-                                                         "error_description": "injected token endpoint HTTP {0}".format(fault.status)})
+                        return self._send(
+                            fault.status,
+                            {
+                                "error": "temporarily_unavailable",
+                                "error_description": "injected token endpoint HTTP {0}".format(fault.status),
+                            },
+                        )
                 return self._token(path, raw)
             if not is_arm:
                 return self._error(404, "NotFound", "no such path " + path)
-            token = (self.headers.get("Authorization") or "")
-            if not token.startswith("Bearer ") or token[len("Bearer "):] not in self.state.issued_tokens:
+            token = self.headers.get("Authorization") or ""
+            if not token.startswith("Bearer ") or token[len("Bearer ") :] not in self.state.issued_tokens:
                 self.state.violations.append("{0} {1}: missing or unknown bearer token".format(self.command, path))
                 return self._error(401, "InvalidAuthenticationToken", "The access token is invalid.")
             for fault in self.state.faults:
@@ -394,9 +553,13 @@ class ArmHandler(BaseHTTPRequestHandler):
                     body = json.loads(raw)
                 except ValueError:
                     return self._violation("body is not JSON")
-            for pattern, handler in ((EXT_RE, self._extensions), (CLUSTERS_RE, self._clusters),
-                                     (ROLE_DEF_RE, self._role_definitions), (ROLE_ASSIGN_RE, self._role_assignments),
-                                     (IDENTITY_RE, self._identities)):
+            for pattern, handler in (
+                (EXT_RE, self._extensions),
+                (CLUSTERS_RE, self._clusters),
+                (ROLE_DEF_RE, self._role_definitions),
+                (ROLE_ASSIGN_RE, self._role_assignments),
+                (IDENTITY_RE, self._identities),
+            ):
                 match = pattern.match(path)
                 if match:
                     return handler(match, query, body)
@@ -404,7 +567,9 @@ class ArmHandler(BaseHTTPRequestHandler):
 
     def _check_api(self, query, kind):
         if query.get("api-version") not in API_VERSIONS[kind]:
-            self._violation("api-version {0!r}, expected {1}".format(query.get("api-version"), " or ".join(API_VERSIONS[kind])))
+            self._violation(
+                "api-version {0!r}, expected {1}".format(query.get("api-version"), " or ".join(API_VERSIONS[kind]))
+            )
             return False
         return True
 
@@ -415,48 +580,82 @@ class ArmHandler(BaseHTTPRequestHandler):
             return
         errors = sorted(e.message for e in jsonschema.Draft4Validator(schema).iter_errors(body))
         if errors:
-            self.state.violations.append("{0} {1}: response invalid against {2}: {3}".format(
-                self.command, self.path, key, "; ".join(errors)))
+            self.state.violations.append(
+                "{0} {1}: response invalid against {2}: {3}".format(self.command, self.path, key, "; ".join(errors))
+            )
 
     def _check_body(self, body, schema_name):
         if body is None:
             self._violation("missing body")
             return False
-        errors = sorted(e.message for e in jsonschema.Draft4Validator(self.state.schemas[schema_name]).iter_errors(body))
+        errors = sorted(
+            e.message for e in jsonschema.Draft4Validator(self.state.schemas[schema_name]).iter_errors(body)
+        )
         if errors:
-            self._violation("body invalid against {0} ({1}): {2}".format(schema_name, self.state.schema_source, "; ".join(errors)))
+            self._violation(
+                "body invalid against {0} ({1}): {2}".format(schema_name, self.state.schema_source, "; ".join(errors))
+            )
             return False
         return True
 
     # ---- identity provider
     def _metadata(self):
         base = self.state.base_url
-        self._send(200, {"resourceManager": base + "/", "name": "AcstorTestCloud",
-                         "authentication": {"loginEndpoint": base + "/", "audiences": [base + "/"]}})
+        self._send(
+            200,
+            {
+                "resourceManager": base + "/",
+                "name": "AcstorTestCloud",
+                "authentication": {"loginEndpoint": base + "/", "audiences": [base + "/"]},
+            },
+        )
 
     def _openid(self, path):
         tenant = path.strip("/").split("/")[0]
         base = self.state.base_url + "/" + tenant
-        self._send(200, {"token_endpoint": base + "/oauth2/v2.0/token",
-                         "authorization_endpoint": base + "/oauth2/v2.0/authorize",
-                         "issuer": base + "/v2.0", "device_authorization_endpoint": base + "/oauth2/v2.0/devicecode",
-                         "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"]})
+        self._send(
+            200,
+            {
+                "token_endpoint": base + "/oauth2/v2.0/token",
+                "authorization_endpoint": base + "/oauth2/v2.0/authorize",
+                "issuer": base + "/v2.0",
+                "device_authorization_endpoint": base + "/oauth2/v2.0/devicecode",
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
+            },
+        )
 
     def _token(self, path, raw):
         form = {k: v[-1] for k, v in parse_qs(raw.decode()).items()}
         tenant = path.strip("/").split("/")[0]
         if form.get("grant_type") != "client_credentials":
             return self._send(400, {"error": "unsupported_grant_type", "error_description": "client credentials only"})
-        if tenant != self.state.tenant or form.get("client_id") != self.state.client_id \
-                or form.get("client_secret") != self.state.client_secret:
-            return self._send(401, {"error": "invalid_client",
-                                    "error_description": "AADSTS7000215: Invalid client secret provided."})
+        if (
+            tenant != self.state.tenant
+            or form.get("client_id") != self.state.client_id
+            or form.get("client_secret") != self.state.client_secret
+        ):
+            return self._send(
+                401, {"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}
+            )
         if form.get("scope") != self.state.base_url + "/.default":
             self.state.violations.append("token scope {0!r}".format(form.get("scope")))
         now = int(time.time())
-        token = ".".join([_b64({"alg": "none", "typ": "JWT"}),
-                          _b64({"aud": self.state.base_url + "/", "iss": self.state.base_url, "iat": now,
-                                "exp": now + 3600, "appid": self.state.client_id, "jti": str(uuid.uuid4())}), "sig"])
+        token = ".".join(
+            [
+                _b64({"alg": "none", "typ": "JWT"}),
+                _b64(
+                    {
+                        "aud": self.state.base_url + "/",
+                        "iss": self.state.base_url,
+                        "iat": now,
+                        "exp": now + 3600,
+                        "appid": self.state.client_id,
+                        "jti": str(uuid.uuid4()),
+                    }
+                ),
+                "sig",
+            ]
+        )
         self.state.issued_tokens.append(token)
         self._send(200, {"token_type": "Bearer", "expires_in": 3600, "ext_expires_in": 3600, "access_token": token})
 
@@ -466,17 +665,27 @@ class ArmHandler(BaseHTTPRequestHandler):
     # a PUT on an existing one is 200 with the body (no Azure-AsyncOperation), PATCH is 202 with the body and a status
     # monitor (200 when nothing changes), DELETE is 202 + Azure-AsyncOperation. Retry-After: 1 keeps the tests fast.
     def _operation_url(self, resource_path, op_id):
-        return "{0}{1}/operations/{2}?api-version={3}".format(self.state.base_url, resource_path, op_id, API_VERSIONS["extensions"][0])
+        return "{0}{1}/operations/{2}?api-version={3}".format(
+            self.state.base_url, resource_path, op_id, API_VERSIONS["extensions"][0]
+        )
 
     def _start_operation(self, resource, resource_path, kind):
         """Register the operation on the resource; it finishes after `lro_polls` reads (status monitor or resource)."""
         op_id = str(uuid.uuid4())
-        op = {"id": op_id, "resource": resource_path.lower(), "kind": kind, "polls": 0,
-              "result": self.state.behaviour.lro_result}
+        op = {
+            "id": op_id,
+            "resource": resource_path.lower(),
+            "kind": kind,
+            "polls": 0,
+            "result": self.state.behaviour.lro_result,
+        }
         self.state.operations[op_id] = op
         resource["_op"] = op_id
-        return {"Azure-AsyncOperation": self._operation_url(resource_path, op_id), "Retry-After": "1",
-                "Operation-Location": "{0}/operations/{1}".format(resource_path, op_id)}
+        return {
+            "Azure-AsyncOperation": self._operation_url(resource_path, op_id),
+            "Retry-After": "1",
+            "Operation-Location": "{0}/operations/{1}".format(resource_path, op_id),
+        }
 
     def _advance(self, op):
         if op["polls"] >= 0:
@@ -497,9 +706,13 @@ class ArmHandler(BaseHTTPRequestHandler):
         properties = resource["properties"]
         properties["provisioningState"] = op["result"]
         if op["result"] == "Failed":
-            properties["errorInfo"] = {"code": "HelmInstallFailed", "message": "release azure-arc-containerstorage failed: "
-                                       "context deadline exceeded"}
-            properties["statuses"] = [{"code": "InstallationFailed", "level": "Error", "message": "cert-manager not found"}]
+            properties["errorInfo"] = {
+                "code": "HelmInstallFailed",
+                "message": "release azure-arc-containerstorage failed: context deadline exceeded",
+            }
+            properties["statuses"] = [
+                {"code": "InstallationFailed", "level": "Error", "message": "cert-manager not found"}
+            ]
             return
         properties.pop("errorInfo", None)
         properties["statuses"] = []
@@ -515,7 +728,9 @@ class ArmHandler(BaseHTTPRequestHandler):
             identity = properties.setdefault("aksAssignedIdentity", {"type": "SystemAssigned"})
             if "principalId" not in identity:
                 resource["_principal_countdown"] = self.state.behaviour.principal_lag_reads
-        elif (resource.get("identity") or {}).get("type") == "SystemAssigned" and "principalId" not in resource["identity"]:
+        elif (resource.get("identity") or {}).get("type") == "SystemAssigned" and "principalId" not in resource[
+            "identity"
+        ]:
             resource["_principal_countdown"] = self.state.behaviour.principal_lag_reads
 
     def _public(self, resource):
@@ -539,8 +754,12 @@ class ArmHandler(BaseHTTPRequestHandler):
                 return self._error(404, "OperationNotFound", "no operation " + op_id)
             self._advance(op)
             done = op["polls"] == -1
-            status = {"id": "{0}/operations/{1}".format(op["resource"], op_id), "name": op_id,
-                      "status": op["result"] if done else "InProgress", "properties": {}}
+            status = {
+                "id": "{0}/operations/{1}".format(op["resource"], op_id),
+                "name": op_id,
+                "status": op["result"] if done else "InProgress",
+                "properties": {},
+            }
             if done and op["result"] == "Failed":
                 status["error"] = {"code": "ExtensionOperationFailed", "message": "Helm installation failed"}
             self._check_response(status, ("operation", "get", 200))
@@ -548,7 +767,9 @@ class ArmHandler(BaseHTTPRequestHandler):
         if name is None:
             if self.command != "GET":
                 return self._error(405, "MethodNotAllowed", "list is GET only")
-            items = [self._public(r) for p, r in sorted(self.state.extensions.items()) if p.startswith(cluster_lower + "/")]
+            items = [
+                self._public(r) for p, r in sorted(self.state.extensions.items()) if p.startswith(cluster_lower + "/")
+            ]
             return self._page(items, query, match.string, ("extension_list", "get", 200))
         resource_path = "{0}/providers/Microsoft.KubernetesConfiguration/extensions/{1}".format(cluster, name)
         key = resource_path.lower()
@@ -563,20 +784,32 @@ class ArmHandler(BaseHTTPRequestHandler):
         state = ((existing or {}).get("properties") or {}).get("provisioningState") or ""
         if existing is not None and state.lower() in IN_PROGRESS_STATES:
             # An operation in progress (an auto-upgrade, another client) blocks writes until it settles.
-            return self._error(409, "Conflict", "extension {0} is {1}: another operation is in progress; retry when it "
-                               "has finished".format(name, state))
+            return self._error(
+                409,
+                "Conflict",
+                "extension {0} is {1}: another operation is in progress; retry when it has finished".format(
+                    name, state
+                ),
+            )
         if self.command in ("PUT", "PATCH") and body is not None:
             properties = body.get("properties") or {}
             if properties.get("version") is not None and properties.get("autoUpgradeMinorVersion") is True:
                 # Extension.version: "To use 'version', autoUpgradeMinorVersion must be 'false'." (2025-03-01 spec)
-                return self._error(400, "InvalidRequestContent", "version {0} can only be set with autoUpgradeMinorVersion "
-                                   "false".format(properties["version"]))
+                return self._error(
+                    400,
+                    "InvalidRequestContent",
+                    "version {0} can only be set with autoUpgradeMinorVersion false".format(properties["version"]),
+                )
         aks = "/microsoft.containerservice/managedclusters/" in cluster_lower
         if self.command == "PUT":
             if not self._check_body(body, "extension_put"):
                 return None
-            resource = {"id": resource_path, "name": name, "type": "Microsoft.KubernetesConfiguration/extensions",
-                        "properties": dict(body.get("properties") or {})}
+            resource = {
+                "id": resource_path,
+                "name": name,
+                "type": "Microsoft.KubernetesConfiguration/extensions",
+                "properties": dict(body.get("properties") or {}),
+            }
             if aks:
                 # AKS extensions report the identity the cluster gives them in properties.aksAssignedIdentity; the
                 # CLI sends no identity for managedClusters, and none is returned at the top level.
@@ -613,8 +846,10 @@ class ArmHandler(BaseHTTPRequestHandler):
                 else:
                     existing["properties"][field_name] = value
             if body.get("identity") and not aks:
-                existing["identity"] = dict(body["identity"], **{k: v for k, v in (existing.get("identity") or {}).items()
-                                                                 if k in ("principalId", "tenantId")})
+                existing["identity"] = dict(
+                    body["identity"],
+                    **{k: v for k, v in (existing.get("identity") or {}).items() if k in ("principalId", "tenantId")},
+                )
             if json.dumps(existing["properties"], sort_keys=True) == before and not body.get("identity"):
                 return self._send_extension(200, existing, None, "patch")
             existing["properties"]["provisioningState"] = "Updating"
@@ -648,12 +883,13 @@ class ArmHandler(BaseHTTPRequestHandler):
 
     def _page(self, items, query, path, response=None):
         skip = int(query.get("$skiptoken") or 0)
-        page = items[skip:skip + self.state.page_size]
+        page = items[skip : skip + self.state.page_size]
         body = {"value": page}
         if skip + self.state.page_size < len(items):
             api = query.get("api-version")
             body["nextLink"] = "{0}{1}?api-version={2}&$skiptoken={3}".format(
-                self.state.base_url, path, api, skip + self.state.page_size)
+                self.state.base_url, path, api, skip + self.state.page_size
+            )
         if response:
             self._check_response(body, response)
         return self._send(200, body)
@@ -681,7 +917,11 @@ class ArmHandler(BaseHTTPRequestHandler):
                     self._check_response(cluster, ("connected_cluster", version))
                     return self._send(200, cluster)
             return self._error(404, "ResourceNotFound", "cluster {0} not found".format(name))
-        if rg is None and not selected and sub.lower() not in {c["id"].split("/")[2].lower() for c in self.state.clusters}:
+        if (
+            rg is None
+            and not selected
+            and sub.lower() not in {c["id"].split("/")[2].lower() for c in self.state.clusters}
+        ):
             return self._error(404, "SubscriptionNotFound", "The subscription '{0}' could not be found.".format(sub))
         return self._page(selected, query, match.string, many)
 
@@ -694,9 +934,16 @@ class ArmHandler(BaseHTTPRequestHandler):
         for role_name, role_id in sorted(self.state.role_definitions.items()):
             if wanted and wanted.group(1) != role_name:
                 continue
-            items.append({"id": "{0}/providers/Microsoft.Authorization/roleDefinitions/{1}".format(match.group("scope"), role_id),
-                          "name": role_id, "type": "Microsoft.Authorization/roleDefinitions",
-                          "properties": {"roleName": role_name, "type": "BuiltInRole"}})
+            items.append(
+                {
+                    "id": "{0}/providers/Microsoft.Authorization/roleDefinitions/{1}".format(
+                        match.group("scope"), role_id
+                    ),
+                    "name": role_id,
+                    "type": "Microsoft.Authorization/roleDefinitions",
+                    "properties": {"roleName": role_name, "type": "BuiltInRole"},
+                }
+            )
         return self._send(200, {"value": items})
 
     def _role_assignments(self, match, query, body):
@@ -705,9 +952,12 @@ class ArmHandler(BaseHTTPRequestHandler):
         scope, assignment_id = match.group("scope"), match.group("id")
         if assignment_id is None:
             wanted = re.match(r"principalId eq '(.+)'$", query.get("$filter", ""))
-            items = [a for a in self.state.role_assignments.values()
-                     if a["properties"]["scope"].lower() == scope.lower()
-                     and (not wanted or a["properties"]["principalId"] == wanted.group(1))]
+            items = [
+                a
+                for a in self.state.role_assignments.values()
+                if a["properties"]["scope"].lower() == scope.lower()
+                and (not wanted or a["properties"]["principalId"] == wanted.group(1))
+            ]
             return self._send(200, {"value": items})
         key = "{0}/{1}".format(scope.lower(), assignment_id.lower())
         if self.command == "GET":
@@ -722,18 +972,32 @@ class ArmHandler(BaseHTTPRequestHandler):
             properties = body["properties"]
             if properties["roleDefinitionId"].rsplit("/", 1)[-1] not in self.state.role_definitions.values():
                 return self._error(400, "RoleDefinitionDoesNotExist", "The specified role definition does not exist.")
-            if self.state.principal_replication_failures > 0 or properties["principalId"] not in self.state.known_principals:
+            if (
+                self.state.principal_replication_failures > 0
+                or properties["principalId"] not in self.state.known_principals
+            ):
                 self.state.principal_replication_failures = max(0, self.state.principal_replication_failures - 1)
-                return self._error(400, "PrincipalNotFound", "Principal {0} does not exist in the directory {1}.".format(
-                    properties["principalId"], self.state.tenant))
+                return self._error(
+                    400,
+                    "PrincipalNotFound",
+                    "Principal {0} does not exist in the directory {1}.".format(
+                        properties["principalId"], self.state.tenant
+                    ),
+                )
             for existing in self.state.role_assignments.values():
                 same = existing["properties"]
-                if (same["scope"].lower(), same["principalId"], same["roleDefinitionId"].lower()) == \
-                        (scope.lower(), properties["principalId"], properties["roleDefinitionId"].lower()):
+                if (same["scope"].lower(), same["principalId"], same["roleDefinitionId"].lower()) == (
+                    scope.lower(),
+                    properties["principalId"],
+                    properties["roleDefinitionId"].lower(),
+                ):
                     return self._error(409, "RoleAssignmentExists", "The role assignment already exists.")
-            assignment = {"id": "{0}/providers/Microsoft.Authorization/roleAssignments/{1}".format(scope, assignment_id),
-                          "name": assignment_id, "type": "Microsoft.Authorization/roleAssignments",
-                          "properties": dict(properties, scope=scope)}
+            assignment = {
+                "id": "{0}/providers/Microsoft.Authorization/roleAssignments/{1}".format(scope, assignment_id),
+                "name": assignment_id,
+                "type": "Microsoft.Authorization/roleAssignments",
+                "properties": dict(properties, scope=scope),
+            }
             self.state.role_assignments[key] = assignment
             return self._send(201, assignment)
         return self._error(405, "MethodNotAllowed", self.command)
@@ -758,8 +1022,11 @@ class ArmHandler(BaseHTTPRequestHandler):
             if self.command == "PUT":
                 if not self._check_body(body, "federated_credential"):
                     return None
-                credential = {"id": "{0}/federatedIdentityCredentials/{1}".format(identity_id, fc_name), "name": fc_name,
-                              "properties": body["properties"]}
+                credential = {
+                    "id": "{0}/federatedIdentityCredentials/{1}".format(identity_id, fc_name),
+                    "name": fc_name,
+                    "properties": body["properties"],
+                }
                 existed = fc_name in credentials
                 credentials[fc_name] = credential
                 return self._send(200 if existed else 201, credential)
@@ -775,15 +1042,26 @@ class ArmHandler(BaseHTTPRequestHandler):
             # Tag names may not contain < > % & \ ? / (Azure Resource Manager tag limitations).
             reserved = [name for name in body.get("tags") or {} if re.search(r"[<>%&\\?/]", name)]
             if reserved:
-                return self._error(400, "InvalidTagNameCharacters",
-                                   "The tag names '{0}' have reserved characters '<,>,%,&,\\,?,/'".format(",".join(reserved)))
+                return self._error(
+                    400,
+                    "InvalidTagNameCharacters",
+                    "The tag names '{0}' have reserved characters '<,>,%,&,\\,?,/'".format(",".join(reserved)),
+                )
             existing = self.state.identities.get(key)
             principal = existing["properties"]["principalId"] if existing else str(uuid.uuid5(uuid.NAMESPACE_URL, key))
             self.state.known_principals.add(principal)
-            identity = {"id": identity_id, "name": identity_id.rsplit("/", 1)[-1], "location": body["location"],
-                        "tags": body.get("tags") or {}, "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
-                        "properties": {"principalId": principal, "tenantId": self.state.tenant,
-                                       "clientId": str(uuid.uuid5(uuid.NAMESPACE_DNS, key))}}
+            identity = {
+                "id": identity_id,
+                "name": identity_id.rsplit("/", 1)[-1],
+                "location": body["location"],
+                "tags": body.get("tags") or {},
+                "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+                "properties": {
+                    "principalId": principal,
+                    "tenantId": self.state.tenant,
+                    "clientId": str(uuid.uuid5(uuid.NAMESPACE_DNS, key)),
+                },
+            }
             self.state.identities[key] = identity
             return self._send(200 if existing else 201, identity)
         return self._error(405, "MethodNotAllowed", self.command)
@@ -819,10 +1097,13 @@ class ArmTestServer:
     def client_env(self, subscription_id):
         """Environment as AWX's Azure credential injects it, pointed at this server."""
         return {
-            "AZURE_CLIENT_ID": self.state.client_id, "AZURE_SECRET": self.state.client_secret,
-            "AZURE_TENANT": self.state.tenant, "AZURE_SUBSCRIPTION_ID": subscription_id,
+            "AZURE_CLIENT_ID": self.state.client_id,
+            "AZURE_SECRET": self.state.client_secret,
+            "AZURE_TENANT": self.state.tenant,
+            "AZURE_SUBSCRIPTION_ID": subscription_id,
             "AZURE_CLOUD_ENVIRONMENT": self.url,
-            "REQUESTS_CA_BUNDLE": str(self.cert_path), "SSL_CERT_FILE": str(self.cert_path),
+            "REQUESTS_CA_BUNDLE": str(self.cert_path),
+            "SSL_CERT_FILE": str(self.cert_path),
         }
 
 

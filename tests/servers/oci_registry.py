@@ -9,6 +9,7 @@ proxy a site's HTTPS_PROXY points at). Both packages come from tests/lab/host-pa
 
 Run standalone for manual poking: `python tests/servers/oci_registry.py` prints the URL, CA file and credentials.
 """
+
 import datetime
 import ipaddress
 import os
@@ -41,27 +42,54 @@ def make_ca_and_server_cert(directory, common_name):
     validity = (now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=1))
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name + " test CA")])
-    ca_cert = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-               .serial_number(x509.random_serial_number()).not_valid_before(validity[0]).not_valid_after(validity[1])
-               .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-               .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
-                                            key_encipherment=False, data_encipherment=False, key_agreement=False,
-                                            encipher_only=False, decipher_only=False), critical=True)
-               .sign(ca_key, hashes.SHA256()))
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder().subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(validity[0]).not_valid_after(validity[1])
-            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                                        x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(validity[0])
+        .not_valid_after(validity[1])
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+            critical=False,
+        )
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
     directory = Path(directory)
     paths = directory / "ca.pem", directory / "server.pem", directory / "server-key.pem"
     paths[0].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    paths[2].write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     return paths
 
 
@@ -71,8 +99,9 @@ class ChildProcess:
     def __init__(self, argv, log_path):
         self.log_path = Path(log_path)
         self._log = open(self.log_path, "ab")  # pylint: disable=consider-using-with
-        self.process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     @property
     def pid(self):
@@ -117,29 +146,36 @@ class OciRegistry:
         htpasswd = self.workdir / "htpasswd"
         htpasswd.write_text("")
         for user, password in self.users.items():
-            line = subprocess.run(["htpasswd", "-nbB", user, password], capture_output=True, text=True, check=True).stdout
+            line = subprocess.run(
+                ["htpasswd", "-nbB", user, password], capture_output=True, text=True, check=True
+            ).stdout
             with htpasswd.open("a") as handle:
                 handle.write(line.strip() + "\n")
         config = self.workdir / "config.yml"
-        config.write_text("\n".join([
-            "version: 0.1",
-            "log:",
-            "  level: info",
-            "storage:",
-            "  filesystem:",
-            "    rootdirectory: {0}".format(self.workdir / "data"),
-            "  delete:",
-            "    enabled: true",
-            "http:",
-            "  addr: 127.0.0.1:{0}".format(self.port),
-            "  tls:",
-            "    certificate: {0}".format(self.cert_path),
-            "    key: {0}".format(self.key_path),
-            "auth:",
-            "  htpasswd:",
-            "    realm: acstor-edge-test-registry",
-            "    path: {0}".format(htpasswd),
-            ""]))
+        config.write_text(
+            "\n".join(
+                [
+                    "version: 0.1",
+                    "log:",
+                    "  level: info",
+                    "storage:",
+                    "  filesystem:",
+                    "    rootdirectory: {0}".format(self.workdir / "data"),
+                    "  delete:",
+                    "    enabled: true",
+                    "http:",
+                    "  addr: 127.0.0.1:{0}".format(self.port),
+                    "  tls:",
+                    "    certificate: {0}".format(self.cert_path),
+                    "    key: {0}".format(self.key_path),
+                    "auth:",
+                    "  htpasswd:",
+                    "    realm: acstor-edge-test-registry",
+                    "    path: {0}".format(htpasswd),
+                    "",
+                ]
+            )
+        )
         return config
 
     def start(self, timeout=30):
@@ -187,15 +223,20 @@ class HttpConnectProxy:
     def start(self, timeout=15):
         config = self.workdir / "tinyproxy.conf"
         log_file = self.workdir / "tinyproxy.log"
-        config.write_text("\n".join([
-            "Port {0}".format(self.port),
-            "Listen 127.0.0.1",
-            "Timeout 60",
-            "LogFile \"{0}\"".format(log_file),
-            "LogLevel Connect",
-            "MaxClients 20",
-            "Allow 127.0.0.1",
-            ""]))
+        config.write_text(
+            "\n".join(
+                [
+                    "Port {0}".format(self.port),
+                    "Listen 127.0.0.1",
+                    "Timeout 60",
+                    'LogFile "{0}"'.format(log_file),
+                    "LogLevel Connect",
+                    "MaxClients 20",
+                    "Allow 127.0.0.1",
+                    "",
+                ]
+            )
+        )
         self.child = ChildProcess([self.binary, "-d", "-c", str(config)], self.workdir / "stdout.log")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

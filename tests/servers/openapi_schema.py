@@ -6,14 +6,31 @@ test server returns at an api-version whose schema lacks them). Request schemas 
 which must not be sent; response schemas keep them. `prune` drops what a schema does not declare, which is how the
 test server answers an older api-version from the same stored resource.
 """
+
 import copy
 import json
 from pathlib import Path
 
-SWAGGER_ONLY_KEYS = {"x-ms-client-flatten", "x-ms-secret", "x-ms-enum", "x-ms-identifiers", "x-ms-mutability",
-                     "x-ms-azure-resource", "x-ms-client-name", "x-ms-discriminator-value", "example", "discriminator",
-                     "x-ms-parameter-location", "x-ms-external", "x-ms-client-default", "x-nullable", "readOnly",
-                     "x-ms-flatten", "x-ms-long-running-operation", "title"}
+SWAGGER_ONLY_KEYS = {
+    "x-ms-client-flatten",
+    "x-ms-secret",
+    "x-ms-enum",
+    "x-ms-identifiers",
+    "x-ms-mutability",
+    "x-ms-azure-resource",
+    "x-ms-client-name",
+    "x-ms-discriminator-value",
+    "example",
+    "discriminator",
+    "x-ms-parameter-location",
+    "x-ms-external",
+    "x-ms-client-default",
+    "x-nullable",
+    "readOnly",
+    "x-ms-flatten",
+    "x-ms-long-running-operation",
+    "title",
+}
 
 
 class SwaggerResolver:
@@ -62,7 +79,11 @@ class SwaggerResolver:
         if "$ref" in node:
             target, target_base = self._follow(node["$ref"], base)
             resolved = self._convert(target, target_base, request, depth + 1)
-            siblings = {k: v for k, v in node.items() if k not in ("$ref",) and k not in SWAGGER_ONLY_KEYS and k != "description"}
+            siblings = {
+                k: v
+                for k, v in node.items()
+                if k not in ("$ref",) and k not in SWAGGER_ONLY_KEYS and k != "description"
+            }
             if siblings:
                 resolved = {"allOf": [resolved, self._convert(siblings, base, request, depth + 1)]}
             if nullable or target.get("x-nullable"):

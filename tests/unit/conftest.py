@@ -1,5 +1,6 @@
 """Unit tests share helpers (recorded-fixture loaders, fakes) from tests/unit/helpers, importable by plain name, and
 the Kubernetes test double's pure parts (kube_double.patches) from tests/servers."""
+
 import sys
 from pathlib import Path
 

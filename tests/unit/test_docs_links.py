@@ -1,5 +1,6 @@
 """The README's table names every module and role, and the relative links in README.md and docs/*.md lead to files
 that exist (no placeholder hosts such as example.invalid)."""
+
 import re
 from pathlib import Path
 

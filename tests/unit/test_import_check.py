@@ -1,4 +1,5 @@
 """The import check fails on the importer lines that matter and lets only the ignore-file notice through."""
+
 import sys
 from pathlib import Path
 
@@ -24,5 +25,10 @@ def test_errors_and_warnings_are_problems_but_the_ignore_file_notice_is_not():
 
 
 def test_a_clean_log_has_no_problem():
-    assert problems("Importing with galaxy-importer 0.4.44\nLoading filter fleet\n"
-                    "WARNING: Ignore files skip ansible-test sanity tests, found ignore-2.21.txt with 1 statement(s)\n") == []
+    assert (
+        problems(
+            "Importing with galaxy-importer 0.4.44\nLoading filter fleet\n"
+            "WARNING: Ignore files skip ansible-test sanity tests, found ignore-2.21.txt with 1 statement(s)\n"
+        )
+        == []
+    )

@@ -1,5 +1,6 @@
 """The Kubernetes test double's patch functions (tests/servers/kube_double/patches.py), which the unit tests' fake
 dynamic client also uses: JSON merge patch against RFC 7386 Appendix A, JSON patch against RFC 6902."""
+
 import pytest
 
 from kube_double.patches import PatchError, json_patch, merge_patch, strategic_merge_patch
@@ -32,19 +33,30 @@ def test_merge_patch_follows_rfc7386(original, patch, result):
 
 
 def test_strategic_merge_patch_merges_named_list_items_by_name():
-    current = {"spec": {"containers": [{"name": "a", "image": "a:1"}, {"name": "b", "image": "b:1"}],
-                        "volumes": [{"name": "x", "emptyDir": {}}, {"name": "y", "emptyDir": {}}]}}
-    patch = {"$setElementOrder/volumes": [], "spec": {"containers": [{"name": "b", "image": "b:2"}],
-                                                      "volumes": [{"name": "y", "$patch": "delete"}]}}
-    assert strategic_merge_patch(current, patch) == {"spec": {
-        "containers": [{"name": "b", "image": "b:2"}], "volumes": [{"name": "x", "emptyDir": {}}]}}
+    current = {
+        "spec": {
+            "containers": [{"name": "a", "image": "a:1"}, {"name": "b", "image": "b:1"}],
+            "volumes": [{"name": "x", "emptyDir": {}}, {"name": "y", "emptyDir": {}}],
+        }
+    }
+    patch = {
+        "$setElementOrder/volumes": [],
+        "spec": {"containers": [{"name": "b", "image": "b:2"}], "volumes": [{"name": "y", "$patch": "delete"}]},
+    }
+    assert strategic_merge_patch(current, patch) == {
+        "spec": {"containers": [{"name": "b", "image": "b:2"}], "volumes": [{"name": "x", "emptyDir": {}}]}
+    }
 
 
 def test_json_patch_operations_and_refusals():
     document = {"a": [1, 2], "b": {"c": "d"}}
-    operations = [{"op": "add", "path": "/a/-", "value": 3}, {"op": "replace", "path": "/b/c", "value": "e"},
-                  {"op": "move", "from": "/b/c", "path": "/f"}, {"op": "test", "path": "/a/0", "value": 1},
-                  {"op": "remove", "path": "/a/1"}]
+    operations = [
+        {"op": "add", "path": "/a/-", "value": 3},
+        {"op": "replace", "path": "/b/c", "value": "e"},
+        {"op": "move", "from": "/b/c", "path": "/f"},
+        {"op": "test", "path": "/a/0", "value": 1},
+        {"op": "remove", "path": "/a/1"},
+    ]
     assert json_patch(document, operations) == {"a": [1, 3], "b": {}, "f": "e"}
     assert document == {"a": [1, 2], "b": {"c": "d"}}
     with pytest.raises(PatchError, match="test failed at /a/0"):

@@ -1,4 +1,5 @@
 """tests/permissions_map.py: requests map to the permission they need, and a call the shipped roles lack is refused."""
+
 import json
 import sys
 from pathlib import Path
@@ -33,11 +34,18 @@ def test_arm_paths_map_to_the_action_of_the_last_provider():
     extension = CLUSTER + "/providers/Microsoft.KubernetesConfiguration/extensions/acsa"
     assert arm_action("PUT", extension) == "Microsoft.KubernetesConfiguration/extensions/write"
     assert arm_action("PATCH", extension) == "Microsoft.KubernetesConfiguration/extensions/write"
-    assert arm_action("GET", extension + "/operations/123") == "Microsoft.KubernetesConfiguration/extensions/operations/read"
-    assert arm_action("GET", "/subscriptions/s/providers/Microsoft.Kubernetes/connectedClusters") == \
-        "Microsoft.Kubernetes/connectedClusters/read"
-    assert arm_action("DELETE", ACCOUNT + "/providers/Microsoft.Authorization/roleAssignments/abc") == \
-        "Microsoft.Authorization/roleAssignments/delete"
+    assert (
+        arm_action("GET", extension + "/operations/123")
+        == "Microsoft.KubernetesConfiguration/extensions/operations/read"
+    )
+    assert (
+        arm_action("GET", "/subscriptions/s/providers/Microsoft.Kubernetes/connectedClusters")
+        == "Microsoft.Kubernetes/connectedClusters/read"
+    )
+    assert (
+        arm_action("DELETE", ACCOUNT + "/providers/Microsoft.Authorization/roleAssignments/abc")
+        == "Microsoft.Authorization/roleAssignments/delete"
+    )
     assert arm_action("POST", ACCOUNT + "/listKeys") == "Microsoft.Storage/storageAccounts/listKeys/action"
     assert arm_action("GET", "/subscriptions/s") is None
 
@@ -51,12 +59,19 @@ def test_an_arm_call_outside_the_shipped_azure_roles_is_refused():
     assert uncovered_arm_requests([allowed, keys, cluster_write, unmappable], shipped_azure_roles()) == [
         ("POST", keys["path"], "Microsoft.Storage/storageAccounts/listKeys/action"),
         ("PUT", CLUSTER, "Microsoft.Kubernetes/connectedClusters/write"),
-        ("GET", "/subscriptions/s", None)]
+        ("GET", "/subscriptions/s", None),
+    ]
 
 
 def test_kubernetes_paths_map_to_verb_resource_and_namespace():
     claim = kube_request("GET", "/api/v1/namespaces/default/persistentvolumeclaims/camera")
-    assert (claim.verb, claim.group, claim.resource, claim.namespace, claim.name) == ("get", "", "persistentvolumeclaims", "default", "camera")
+    assert (claim.verb, claim.group, claim.resource, claim.namespace, claim.name) == (
+        "get",
+        "",
+        "persistentvolumeclaims",
+        "default",
+        "camera",
+    )
     assert kube_request("GET", "/apis/apps/v1/daemonsets", {"labelSelector": "a=b"}).verb == "list"
     assert kube_request("GET", "/apis/apps/v1/daemonsets", {"watch": "true"}).verb == "watch"
     assert kube_request("PATCH", "/apis/storage.k8s.io/v1/storageclasses/local").verb == "patch"
@@ -75,8 +90,16 @@ def test_a_kubernetes_call_outside_the_shipped_rbac_is_refused():
         # Helm's release Secrets are allowed in the release namespace only, not in a user's namespace.
         {"method": "GET", "path": "/api/v1/namespaces/team-a/secrets/x", "query": {}},
         {"method": "DELETE", "path": "/api/v1/persistentvolumes/pvc-1", "query": {}},
-        {"method": "GET", "path": "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io", "query": {}},
-        {"method": "GET", "path": "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/other.example.com", "query": {}},
+        {
+            "method": "GET",
+            "path": "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io",
+            "query": {},
+        },
+        {
+            "method": "GET",
+            "path": "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/other.example.com",
+            "query": {},
+        },
         {"method": "GET", "path": "/api/v1/namespaces/default/pods", "query": {"watch": "true"}},
         {"method": "GET", "path": "/healthz", "query": {}},
     ]

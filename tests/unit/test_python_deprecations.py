@@ -4,6 +4,7 @@ Python 3.13 deprecates passing maxsplit/count/flags of re.split, re.sub and re.s
 (https://docs.python.org/3.13/whatsnew/3.13.html#re); a DeprecationWarning on a managed node is noise
 in every task result, so the plugins pass them by keyword.
 """
+
 import ast
 from pathlib import Path
 
@@ -17,9 +18,14 @@ POSITIONAL = {"split": 2, "sub": 3, "subn": 3}
 def _positional_re_calls(path):
     found = []
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == "re"
-                and node.func.attr in POSITIONAL and len(node.args) > POSITIONAL[node.func.attr]):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "re"
+            and node.func.attr in POSITIONAL
+            and len(node.args) > POSITIONAL[node.func.attr]
+        ):
             found.append(f"{path.relative_to(PLUGINS.parent)}:{node.lineno} re.{node.func.attr}")
     return found
 

@@ -3,6 +3,7 @@
 Galaxy shows CHANGELOG.rst to users; antsibull-changelog writes it from changelogs/changelog.yaml.
 Bumping galaxy.yml without `antsibull-changelog release` (docs/releasing.md) fails here.
 """
+
 from pathlib import Path
 
 import yaml
@@ -23,7 +24,8 @@ def test_galaxy_version_is_a_released_version():
     releases = _changelog().get("releases") or {}
     assert version in releases, (
         f"galaxy.yml says {version} but changelogs/changelog.yaml has no release {version} "
-        f"(has {sorted(releases)}): run antsibull-changelog release (docs/releasing.md)")
+        f"(has {sorted(releases)}): run antsibull-changelog release (docs/releasing.md)"
+    )
     assert releases[version].get("release_date"), f"release {version} has no date"
 
 

@@ -5,6 +5,7 @@ variable) is a string where the docs and the argument validation expect that typ
 `default` out and its description names the variable. A str option may show its template as its default.
 Generic over roles/*/: a new role is checked as soon as it exists.
 """
+
 import re
 from pathlib import Path
 
@@ -56,8 +57,11 @@ def test_every_default_is_documented_with_the_same_value(role):
     options, defaults = _options(role), _defaults(role)
     undocumented = sorted(set(defaults) - set(options))
     assert not undocumented, f"roles/{role}: defaults not in argument_specs: {undocumented}"
-    drifted = sorted(name for name, value in defaults.items()
-                     if not _typed_template(options[name], value) and options[name].get("default") != value)
+    drifted = sorted(
+        name
+        for name, value in defaults.items()
+        if not _typed_template(options[name], value) and options[name].get("default") != value
+    )
     assert not drifted, f"roles/{role}: argument_specs default differs from defaults/main.yml for {drifted}"
 
 
@@ -69,7 +73,8 @@ def test_templated_defaults_are_described_not_declared(role):
             continue
         assert "default" not in options[name], (
             f"roles/{role}: {name} declares the Jinja default {options[name]['default']!r}; leave it out and "
-            "say in the description where the value comes from")
+            "say in the description where the value comes from"
+        )
         sources = re.findall(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)", value)
         missing = [source for source in sources if source not in _description(options[name])]
         assert not missing, f"roles/{role}: the description of {name} does not name its source {missing}"
@@ -97,6 +102,7 @@ def test_every_option_has_a_type_and_description(role):
 @pytest.mark.parametrize("role", ROLES)
 def test_role_variables_carry_the_role_prefix(role):
     # Shared fleet-wide variables start with acstor_edge_; every other one is the role's own.
-    bad = sorted(name for name in _options(role)
-                 if not name.startswith(role + "_") and not name.startswith("acstor_edge_"))
+    bad = sorted(
+        name for name in _options(role) if not name.startswith(role + "_") and not name.startswith("acstor_edge_")
+    )
     assert not bad, f"roles/{role}: variables without the {role}_ prefix: {bad}"

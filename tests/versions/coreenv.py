@@ -14,6 +14,7 @@ pays once (measured in README.md), later runs reuse them.
     coreenv.py sanity VERSION           ansible-test sanity on the installed collection
     coreenv.py pytest VERSION PATH...   pytest on the given paths (unit, functional, e2e...)
 """
+
 import argparse
 import hashlib
 import os
@@ -37,8 +38,13 @@ MIRROR = os.environ.get("EDGELAB_MIRROR", "http://deb.debian.org/debian")
 # collections (the minimums themselves, as on 2.19), installed without its ansible-core requirement:
 # what a 2.17 user gets from `ansible-galaxy collection install acstor.edge`.
 VERSIONS = {
-    "2.17": {"core": "ansible-core==2.17.14", "ansible": "ansible==12.3.0", "no_deps": True, "python": "3.11",
-             "root": None},
+    "2.17": {
+        "core": "ansible-core==2.17.14",
+        "ansible": "ansible==12.3.0",
+        "no_deps": True,
+        "python": "3.11",
+        "root": None,
+    },
     "2.21": {"core": "ansible-core==2.21.5", "ansible": "ansible==14.5.0", "python": "3.13", "root": "trixie"},
 }
 
@@ -47,9 +53,21 @@ ROOT_SUITE = "trixie"
 ROOT_PACKAGES = ["python3", "python3-venv", "ca-certificates", "git"]  # ansible-test needs git
 
 # The test requirements minus what only the main venv needs (linters, docs, Molecule, plots).
-MAIN_ONLY = ("ansible==", "ansible-core==", "ansible-lint", "ansible-builder", "molecule", "matplotlib",
-             "galaxy-importer", "antsibull-docs", "sphinx", "myst-parser", "pytest-testinfra", "mitogen",
-             "ansible-runner")
+MAIN_ONLY = (
+    "ansible==",
+    "ansible-core==",
+    "ansible-lint",
+    "ansible-builder",
+    "molecule",
+    "matplotlib",
+    "galaxy-importer",
+    "antsibull-docs",
+    "sphinx",
+    "myst-parser",
+    "pytest-testinfra",
+    "mitogen",
+    "ansible-runner",
+)
 
 
 def log(message):
@@ -83,8 +101,10 @@ def root_dir():
 
 def venv_dir(version):
     """The venv path as seen by the environment's own Python (inside the root for rooted versions)."""
-    return Path("/opt/acstor-venvs" if VERSIONS[version]["root"] else HOME / "venvs") / \
-        f"core-{version}-{digest(*recipe(version))}"
+    return (
+        Path("/opt/acstor-venvs" if VERSIONS[version]["root"] else HOME / "venvs")
+        / f"core-{version}-{digest(*recipe(version))}"
+    )
 
 
 def host_path(version, path):
@@ -102,11 +122,23 @@ def build_root():
     staging.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     log(f"building a {ROOT_SUITE} root with mmdebstrap in {root} (about a minute)")
-    subprocess.run(["mmdebstrap", "--mode=root", "--variant=minbase", "--quiet",
-                    "--include=" + ",".join(ROOT_PACKAGES),
-                    "--dpkgopt=path-exclude=/usr/share/man/*", "--dpkgopt=path-exclude=/usr/share/locale/*",
-                    "--dpkgopt=path-exclude=/usr/share/doc/*", '--aptopt=Acquire::Languages "none"',
-                    ROOT_SUITE, str(staging), MIRROR], check=True)
+    subprocess.run(
+        [
+            "mmdebstrap",
+            "--mode=root",
+            "--variant=minbase",
+            "--quiet",
+            "--include=" + ",".join(ROOT_PACKAGES),
+            "--dpkgopt=path-exclude=/usr/share/man/*",
+            "--dpkgopt=path-exclude=/usr/share/locale/*",
+            "--dpkgopt=path-exclude=/usr/share/doc/*",
+            '--aptopt=Acquire::Languages "none"',
+            ROOT_SUITE,
+            str(staging),
+            MIRROR,
+        ],
+        check=True,
+    )
     # pip inside reaches PyPI through the same TLS path the host uses; its CA bundle may include
     # anchors Debian's store lacks (an intercepting proxy), so the host's bundle replaces the root's.
     host_bundle = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -140,14 +172,34 @@ def in_env(version, argv, cwd=REPO, env=None, check=False):
     for link in (REPO / ".lab").glob("*"):
         if link.is_symlink() and link.resolve().is_dir():
             mounts.append(link.resolve())
-    script = ["set -e", f'root="{root}"',
-              'mount -t proc proc "$root/proc"', 'mount --rbind /dev "$root/dev"', 'mount -t tmpfs tmpfs "$root/tmp"']
+    script = [
+        "set -e",
+        f'root="{root}"',
+        'mount -t proc proc "$root/proc"',
+        'mount --rbind /dev "$root/dev"',
+        'mount -t tmpfs tmpfs "$root/tmp"',
+    ]
     for path in dict.fromkeys(mounts):
         script += [f'mkdir -p "$root{path}"', f'mount --bind "{path}" "$root{path}"']
     script.append('dir="$1"; shift; exec chroot "$root" /usr/bin/env --chdir="$dir" "$@"')
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "bash", "-c",
-                           "\n".join(script), "bash", str(cwd), *map(str, argv)],
-                          env=env, stdin=subprocess.DEVNULL, check=check).returncode
+    return subprocess.run(
+        [
+            "unshare",
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "bash",
+            "-c",
+            "\n".join(script),
+            "bash",
+            str(cwd),
+            *map(str, argv),
+        ],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        check=check,
+    ).returncode
 
 
 def prepare(version):
@@ -200,8 +252,15 @@ def collections_for(version, tree=None):
 
 def base_env(version, tree):
     env = dict(os.environ)
-    env.update({"ANSIBLE_COLLECTIONS_PATH": str(tree), "ACSTOR_COLLECTIONS_DIR": str(tree),
-                "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"), "ANSIBLE_NOCOLOR": "1", "PY_COLORS": "0"})
+    env.update(
+        {
+            "ANSIBLE_COLLECTIONS_PATH": str(tree),
+            "ACSTOR_COLLECTIONS_DIR": str(tree),
+            "ANSIBLE_CONFIG": str(REPO / "ansible.cfg"),
+            "ANSIBLE_NOCOLOR": "1",
+            "PY_COLORS": "0",
+        }
+    )
     return env
 
 
@@ -217,16 +276,23 @@ def sanity(version):
     home = root_dir() / "root" if VERSIONS[version]["root"] else Path.home()
     # Each ansible-test release pins its own pip (get_venv_packages) and names the script after it.
     sources = host_path(version, venv).glob("lib/python3*/site-packages/ansible_test/_internal/python_requirements.py")
-    names = {"get_pip_%s.py" % pip.replace(".", "_") for source in sources
-             for pip in re.findall(r"pip='(\d+(?:\.\d+)+)'", source.read_text())}
+    names = {
+        "get_pip_%s.py" % pip.replace(".", "_")
+        for source in sources
+        for pip in re.findall(r"pip='(\d+(?:\.\d+)+)'", source.read_text())
+    }
     cache = home / ".ansible" / "test" / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     for name in names or {"get_pip_24_2.py"}:
         shutil.copy(REPO / "tests" / "sanity" / "get_pip_offline.py", cache / name)
     python = VERSIONS[version]["python"]
     try:
-        return in_env(version, [f"{venv}/bin/ansible-test", "sanity", "--local", "--python", python, "--color", "no"],
-                      cwd=inside / "ansible_collections" / "acstor" / "edge", env=base_env(version, inside))
+        return in_env(
+            version,
+            [f"{venv}/bin/ansible-test", "sanity", "--local", "--python", python, "--color", "no"],
+            cwd=inside / "ansible_collections" / "acstor" / "edge",
+            env=base_env(version, inside),
+        )
     finally:
         shutil.rmtree(tree, ignore_errors=True)
 

@@ -1,4 +1,5 @@
 """Testinfra checks that the lab node looks like an Azure VM with local NVMe to every tool we use."""
+
 import json
 import os
 from pathlib import Path

@@ -4,6 +4,7 @@ Slots (molecule.yml): 0 Direct Disk, 1 Direct Disk v2, 2 Azure NVMe Data Disk, 3
 4 a model only the user names, 5 a Direct Disk holding an ext4 filesystem, 6 a Direct Disk v2 with swap
 and /boot on partitions. The last two are set up here, on the VM, before the module runs.
 """
+
 import json
 import os
 from pathlib import Path
@@ -15,10 +16,12 @@ EXTRA = "Contoso Edge NVMe 1000"
 ADDON = "model '%s' is not built into the driver: add it to diskSelection.addonModels"
 # An MBR with two primary partitions (sectors 2048.. of 64 MiB each: swap 0x82, Linux 0x83); the lab image
 # has no partitioning tool, and the table is all the kernel needs.
-MBR = ("import os,sys; d=os.open(sys.argv[1],os.O_WRONLY); m=bytearray(512); "
-       "e=lambda t,s,n: bytes([0,0,0,0,t,0,0,0])+s.to_bytes(4,'little')+n.to_bytes(4,'little'); "
-       "m[446:462]=e(0x82,2048,131072); m[462:478]=e(0x83,133120,131072); m[510:512]=b'\\x55\\xaa'; "
-       "os.pwrite(d,bytes(m),0); os.fsync(d)")
+MBR = (
+    "import os,sys; d=os.open(sys.argv[1],os.O_WRONLY); m=bytearray(512); "
+    "e=lambda t,s,n: bytes([0,0,0,0,t,0,0,0])+s.to_bytes(4,'little')+n.to_bytes(4,'little'); "
+    "m[446:462]=e(0x82,2048,131072); m[462:478]=e(0x83,133120,131072); m[510:512]=b'\\x55\\xaa'; "
+    "os.pwrite(d,bytes(m),0); os.fsync(d)"
+)
 
 
 def serials(host):
@@ -34,11 +37,15 @@ def by_id(host, slot, model):
 def disks(host):
     data = by_id(host, 5, "Microsoft NVMe Direct Disk")
     os_like = by_id(host, 6, "Microsoft NVMe Direct Disk v2")
-    host.check_output("mkfs.ext4 -q -L keep %s && mkdir -p /mnt/keep && mount %s /mnt/keep && "
-                      "echo data > /mnt/keep/file && umount /mnt/keep" % (data, data))
-    host.check_output("python3 -c \"%s\" %s && blockdev --rereadpt %s && udevadm settle" % (MBR, os_like, os_like))
-    host.check_output("mkswap -q %s-part1 && swapon %s-part1 && mkfs.ext4 -q %s-part2 && mount %s-part2 /boot"
-                      % (os_like, os_like, os_like, os_like))
+    host.check_output(
+        "mkfs.ext4 -q -L keep %s && mkdir -p /mnt/keep && mount %s /mnt/keep && "
+        "echo data > /mnt/keep/file && umount /mnt/keep" % (data, data)
+    )
+    host.check_output('python3 -c "%s" %s && blockdev --rereadpt %s && udevadm settle' % (MBR, os_like, os_like))
+    host.check_output(
+        "mkswap -q %s-part1 && swapon %s-part1 && mkfs.ext4 -q %s-part2 && mount %s-part2 /boot"
+        % (os_like, os_like, os_like, os_like)
+    )
     return {serial: slot for slot, serial in enumerate(serials(host))}
 
 
@@ -53,16 +60,24 @@ def test_every_class_in_use_and_driver_verdict(host, disks):
     slot = {s: by_serial[serial] for serial, s in disks.items()}
     for n in (slot[0], slot[1], slot[3]):  # built-in local models, blank: the driver takes them as they are
         assert n["class"] == "local" and not n["in_use"]["any"], n
-        assert n["csi"] == {"eligible": True, "reasons": [], "addon_model_needed": None,
-                            "eligible_with_addon_models": True}, n
+        assert n["csi"] == {
+            "eligible": True,
+            "reasons": [],
+            "addon_model_needed": None,
+            "eligible_with_addon_models": True,
+        }, n
     data_disk = slot[2]
     assert data_disk["class"] == "other" and not data_disk["in_use"]["any"]
     assert data_disk["csi"]["reasons"] == [ADDON % "Microsoft Azure NVMe Data Disk"]
     assert not data_disk["csi"]["eligible"]
     extra = slot[4]
     assert extra["model"] == EXTRA and extra["class"] == "local" and not extra["in_use"]["any"]
-    assert extra["csi"] == {"eligible": False, "reasons": [ADDON % EXTRA], "addon_model_needed": EXTRA,
-                            "eligible_with_addon_models": True}
+    assert extra["csi"] == {
+        "eligible": False,
+        "reasons": [ADDON % EXTRA],
+        "addon_model_needed": EXTRA,
+        "eligible_with_addon_models": True,
+    }
     holding = slot[5]
     assert holding["class"] == "local" and holding["in_use"]["any"]
     assert [(s["type"], s["label"]) for s in holding["in_use"]["signatures"]] == [("ext4", "keep")]

@@ -1,4 +1,5 @@
 """Testinfra: after node_prep and a real reboot, packages, sysctls, modules and LVM activation hold."""
+
 import os
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The stripe lifecycle (molecule/shared/stripe_lifecycle.py) for this scenario's backend."""
+
 import sys
 from pathlib import Path
 

@@ -143,8 +143,9 @@ def _service_principal(values, source):
         )
     if secret:
         return AuthSettings("service_principal_secret", source, client_id=client_id, tenant=tenant, secret=secret)
-    return AuthSettings("service_principal_certificate", source, client_id=client_id, tenant=tenant,
-                        x509_certificate_path=certificate)
+    return AuthSettings(
+        "service_principal_certificate", source, client_id=client_id, tenant=tenant, x509_certificate_path=certificate
+    )
 
 
 def _from_env_values(env):
@@ -159,8 +160,13 @@ def _workload_identity(env, client_id=None, tenant=None):
     tenant = tenant or env.get("AZURE_TENANT_ID") or env.get("AZURE_TENANT")
     if not (client_id and tenant):
         raise AzureAuthError("Workload identity needs AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID")
-    return AuthSettings("workload_identity", "environment (workload identity)", client_id=client_id, tenant=tenant,
-                        token_file=token_file)
+    return AuthSettings(
+        "workload_identity",
+        "environment (workload identity)",
+        client_id=client_id,
+        tenant=tenant,
+        token_file=token_file,
+    )
 
 
 def resolve_auth_settings(params, env, credential_profiles=None, cli_subscription="", cli_available=True):
@@ -180,30 +186,40 @@ def resolve_auth_settings(params, env, credential_profiles=None, cli_subscriptio
 
     settings = None
     if auth_source == "auto":
-        settings = (_service_principal(params, "module options")
-                    or _service_principal(env_values, "environment (AZURE_CLIENT_ID/AZURE_SECRET/AZURE_TENANT)")
-                    or _workload_identity(env)
-                    or (_service_principal(profile, "~/.azure/credentials [{0}]".format(profile_name)) if profile else None))
+        settings = (
+            _service_principal(params, "module options")
+            or _service_principal(env_values, "environment (AZURE_CLIENT_ID/AZURE_SECRET/AZURE_TENANT)")
+            or _workload_identity(env)
+            or (_service_principal(profile, "~/.azure/credentials [{0}]".format(profile_name)) if profile else None)
+        )
         if settings is None:
             if not cli_available:
                 raise AzureAuthError(CREDENTIAL_HELP.format(profile=profile_name))
             settings = AuthSettings("cli", "Azure CLI", tenant=params.get("tenant", ""))
     elif auth_source == "env":
-        settings = (_service_principal(env_values, "environment (AZURE_CLIENT_ID/AZURE_SECRET/AZURE_TENANT)")
-                    or _workload_identity(env))
+        settings = _service_principal(
+            env_values, "environment (AZURE_CLIENT_ID/AZURE_SECRET/AZURE_TENANT)"
+        ) or _workload_identity(env)
         if settings is None:
-            raise AzureAuthError("auth_source=env but AZURE_CLIENT_ID, AZURE_SECRET (or AZURE_X509_CERTIFICATE_PATH) and "
-                                 "AZURE_TENANT are not all set (nor AZURE_FEDERATED_TOKEN_FILE for workload identity)")
+            raise AzureAuthError(
+                "auth_source=env but AZURE_CLIENT_ID, AZURE_SECRET (or AZURE_X509_CERTIFICATE_PATH) and "
+                "AZURE_TENANT are not all set (nor AZURE_FEDERATED_TOKEN_FILE for workload identity)"
+            )
     elif auth_source == "credential_file":
         if not profile:
-            raise AzureAuthError("auth_source=credential_file but ~/.azure/credentials has no [{0}] profile "
-                                 "(option profile / AZURE_PROFILE)".format(profile_name))
+            raise AzureAuthError(
+                "auth_source=credential_file but ~/.azure/credentials has no [{0}] profile "
+                "(option profile / AZURE_PROFILE)".format(profile_name)
+            )
         settings = _service_principal(profile, "~/.azure/credentials [{0}]".format(profile_name))
         if settings is None:
-            raise AzureAuthError("profile [{0}] in ~/.azure/credentials has no secret or x509_certificate_path".format(profile_name))
+            raise AzureAuthError(
+                "profile [{0}] in ~/.azure/credentials has no secret or x509_certificate_path".format(profile_name)
+            )
     elif auth_source == "msi":
-        settings = AuthSettings("managed_identity", "managed identity",
-                                client_id=params.get("client_id") or env_values.get("client_id", ""))
+        settings = AuthSettings(
+            "managed_identity", "managed identity", client_id=params.get("client_id") or env_values.get("client_id", "")
+        )
     elif auth_source == "workload_identity":
         settings = _workload_identity(env, params.get("client_id"), params.get("tenant"))
         if settings is None:
@@ -211,12 +227,20 @@ def resolve_auth_settings(params, env, credential_profiles=None, cli_subscriptio
     else:  # cli
         settings = AuthSettings("cli", "Azure CLI", tenant=params.get("tenant", ""))
 
-    settings.subscription_id = (params.get("subscription_id") or env_values.get("subscription_id")
-                                or profile.get("subscription_id") or (cli_subscription if settings.kind == "cli" else ""))
+    settings.subscription_id = (
+        params.get("subscription_id")
+        or env_values.get("subscription_id")
+        or profile.get("subscription_id")
+        or (cli_subscription if settings.kind == "cli" else "")
+    )
     if not settings.subscription_id:
         raise AzureAuthError(SUBSCRIPTION_HELP)
-    settings.cloud_environment = (params.get("cloud_environment") or env_values.get("cloud_environment")
-                                  or profile.get("cloud_environment") or "AzureCloud")
+    settings.cloud_environment = (
+        params.get("cloud_environment")
+        or env_values.get("cloud_environment")
+        or profile.get("cloud_environment")
+        or "AzureCloud"
+    )
     discovery = params.get("disable_instance_discovery")
     if discovery is None:
         discovery = env_values.get("disable_instance_discovery") or profile.get("disable_instance_discovery")
@@ -230,9 +254,16 @@ def cloud_from_metadata(name, metadata):
     login = authentication.get("loginEndpoint")
     audiences = authentication.get("audiences") or []
     if not login or not audiences:
-        raise AzureAuthError("cloud_environment {0}: metadata has no authentication.loginEndpoint/audiences".format(name))
-    return Cloud(name=name, resource_manager=name.rstrip("/"), authority_host=login.rstrip("/"),
-                 audience=audiences[0], custom=True)
+        raise AzureAuthError(
+            "cloud_environment {0}: metadata has no authentication.loginEndpoint/audiences".format(name)
+        )
+    return Cloud(
+        name=name,
+        resource_manager=name.rstrip("/"),
+        authority_host=login.rstrip("/"),
+        audience=audiences[0],
+        custom=True,
+    )
 
 
 def resolve_cloud(cloud_environment, fetch_metadata=None):
@@ -242,11 +273,16 @@ def resolve_cloud(cloud_environment, fetch_metadata=None):
         arm, authority = NAMED_CLOUDS[cloud_environment]
         return Cloud(cloud_environment, arm, authority, arm + "/")
     if not cloud_environment.startswith("https://"):
-        raise AzureAuthError("cloud_environment must be one of {0} or an https:// ARM metadata-discovery URL, got {1!r}"
-                             .format(", ".join(NAMED_CLOUDS), cloud_environment))
+        raise AzureAuthError(
+            "cloud_environment must be one of {0} or an https:// ARM metadata-discovery URL, got {1!r}".format(
+                ", ".join(NAMED_CLOUDS), cloud_environment
+            )
+        )
     if fetch_metadata is None:
         raise AzureAuthError("cloud_environment {0}: no way to fetch metadata".format(cloud_environment))
-    return cloud_from_metadata(cloud_environment, fetch_metadata(cloud_environment.rstrip("/") + "/metadata/endpoints?api-version=1.0"))
+    return cloud_from_metadata(
+        cloud_environment, fetch_metadata(cloud_environment.rstrip("/") + "/metadata/endpoints?api-version=1.0")
+    )
 
 
 def read_local_azure_files(home=None):
@@ -275,11 +311,13 @@ def build_credential(settings, cloud):
     if settings.kind == "service_principal_secret":
         return identity.ClientSecretCredential(settings.tenant, settings.client_id, settings.secret, **common)
     if settings.kind == "service_principal_certificate":
-        return identity.CertificateCredential(settings.tenant, settings.client_id,
-                                              certificate_path=settings.x509_certificate_path, **common)
+        return identity.CertificateCredential(
+            settings.tenant, settings.client_id, certificate_path=settings.x509_certificate_path, **common
+        )
     if settings.kind == "workload_identity":
-        return identity.WorkloadIdentityCredential(tenant_id=settings.tenant, client_id=settings.client_id,
-                                                   token_file_path=settings.token_file, **common)
+        return identity.WorkloadIdentityCredential(
+            tenant_id=settings.tenant, client_id=settings.client_id, token_file_path=settings.token_file, **common
+        )
     if settings.kind == "managed_identity":
         return identity.ManagedIdentityCredential(client_id=settings.client_id or None)
     return identity.AzureCliCredential(tenant_id=settings.tenant or "")

@@ -31,10 +31,14 @@ def validate_role_assignment(params, name=None):
         rules.check(errors, name("role_definition_id"), params["role_definition_id"], azure.role_definition_id)
     if params.get("role_definition_name") is not None:
         rules.check(errors, name("role_definition_name"), params["role_definition_name"], azure.role_name)
-    if params.get("principal_id") in (None, "") or (isinstance(params.get("principal_id"), str)
-                                                    and not params["principal_id"].strip()):
-        errors.append(rules.message(name("principal_id"), "is empty (did the extension get its identity.principalId "
-                                    "yet?)", "required"))
+    if params.get("principal_id") in (None, "") or (
+        isinstance(params.get("principal_id"), str) and not params["principal_id"].strip()
+    ):
+        errors.append(
+            rules.message(
+                name("principal_id"), "is empty (did the extension get its identity.principalId yet?)", "required"
+            )
+        )
     else:
         rules.check(errors, name("principal_id"), params["principal_id"], azure.principal_id)
     return errors
@@ -63,24 +67,39 @@ def matching_assignments(assignments, scope, role_definition_id, principal_id):
 
 
 def role_definition_id_by_name(client, scope, role_name):
-    items = client.list(scope + "/providers/Microsoft.Authorization/roleDefinitions", AUTHORIZATION_API_VERSION,
-                        query={"$filter": "roleName eq '{0}'".format(role_name)})
+    items = client.list(
+        scope + "/providers/Microsoft.Authorization/roleDefinitions",
+        AUTHORIZATION_API_VERSION,
+        query={"$filter": "roleName eq '{0}'".format(role_name)},
+    )
     if not items:
-        raise ArmError("role definition {0!r} not found at scope {1}".format(role_name, scope), code="RoleDefinitionNotFound")
+        raise ArmError(
+            "role definition {0!r} not found at scope {1}".format(role_name, scope), code="RoleDefinitionNotFound"
+        )
     return items[0]["id"]
 
 
 def existing_assignments(client, scope, role_definition_id, principal_id):
-    items = client.list(scope + "/providers/Microsoft.Authorization/roleAssignments", AUTHORIZATION_API_VERSION,
-                        query={"$filter": "principalId eq '{0}'".format(principal_id)})
+    items = client.list(
+        scope + "/providers/Microsoft.Authorization/roleAssignments",
+        AUTHORIZATION_API_VERSION,
+        query={"$filter": "principalId eq '{0}'".format(principal_id)},
+    )
     return matching_assignments(items, scope, role_definition_id, principal_id)
 
 
 def create_role_assignment(client, scope, role_definition_id, principal_id, principal_type, timeout):
     """PUT the assignment; retry while the principal is not yet known to the directory (up to `timeout` s)."""
     path = "{0}/providers/Microsoft.Authorization/roleAssignments/{1}".format(
-        scope, assignment_name(scope, role_definition_id, principal_id))
-    body = {"properties": {"roleDefinitionId": role_definition_id, "principalId": principal_id, "principalType": principal_type}}
+        scope, assignment_name(scope, role_definition_id, principal_id)
+    )
+    body = {
+        "properties": {
+            "roleDefinitionId": role_definition_id,
+            "principalId": principal_id,
+            "principalType": principal_type,
+        }
+    }
     start = client.clock()
     while True:
         try:
@@ -93,6 +112,11 @@ def create_role_assignment(client, scope, role_definition_id, principal_id, prin
             elapsed = client.clock() - start
             client.log("role assignment for {0}: principal not replicated yet ({1:.0f}s)".format(principal_id, elapsed))
             if elapsed + PRINCIPAL_RETRY_SECONDS > timeout:
-                raise ArmTimeoutError("principal {0} still unknown to the directory after {1:.0f}s: {2}".format(
-                    principal_id, elapsed, exc.message), code=exc.code, correlation_id=exc.correlation_id) from exc
+                raise ArmTimeoutError(
+                    "principal {0} still unknown to the directory after {1:.0f}s: {2}".format(
+                        principal_id, elapsed, exc.message
+                    ),
+                    code=exc.code,
+                    correlation_id=exc.correlation_id,
+                ) from exc
             client.sleep(PRINCIPAL_RETRY_SECONDS)

@@ -27,6 +27,7 @@ try:
     from azure.core.exceptions import ClientAuthenticationError, ServiceRequestError, ServiceResponseError
     from azure.core.pipeline.policies import BearerTokenCredentialPolicy, HeadersPolicy, HTTPPolicy
     from azure.core.rest import HttpRequest
+
     HAS_AZURE_CORE = True
     AZURE_CORE_IMPORT_ERROR = None
 except ImportError as exc:  # the module reports missing_required_lib('azure-core')
@@ -45,6 +46,7 @@ REQUEST_ID_HEADER = "x-ms-request-id"
 class RetrySettings:
     """max_delay_seconds is the caller's own timeout: Retry-After is honoured up to it (all waits of one client
     together), never cut short to a fixed cap; a wait that would pass it ends the retries instead."""
+
     max_retries: int = 4
     backoff_seconds: float = 1.0
     max_delay_seconds: float = 60.0
@@ -61,7 +63,9 @@ class ArmResponse:
 class ArmError(Exception):
     """An ARM request failed: HTTP status, ARM error code/message and the correlation id for support tickets."""
 
-    def __init__(self, message, status=None, code=None, correlation_id=None, request_id=None, details=None, method=None, url=None):
+    def __init__(
+        self, message, status=None, code=None, correlation_id=None, request_id=None, details=None, method=None, url=None
+    ):
         super(ArmError, self).__init__(message)
         self.message = message
         self.status = status
@@ -88,8 +92,14 @@ class ArmError(Exception):
         return " ".join(parts)
 
     def as_dict(self):
-        return dict(status=self.status, code=self.code, message=self.message, details=self.details,
-                    correlation_id=self.correlation_id, request_id=self.request_id)
+        return dict(
+            status=self.status,
+            code=self.code,
+            message=self.message,
+            details=self.details,
+            correlation_id=self.correlation_id,
+            request_id=self.request_id,
+        )
 
 
 class ArmTimeoutError(ArmError):
@@ -113,7 +123,11 @@ def proxy_for(url, environ):
     for entry in (item.strip().lower() for item in bypass.split(",")):
         if not entry:
             continue
-        if entry == "*" or entry in (host, "{0}:{1}".format(host, parts.port)) or host.endswith("." + entry.lstrip(".")):
+        if (
+            entry == "*"
+            or entry in (host, "{0}:{1}".format(host, parts.port))
+            or host.endswith("." + entry.lstrip("."))
+        ):
             return None
     for name in (parts.scheme + "_proxy", parts.scheme.upper() + "_PROXY", "all_proxy", "ALL_PROXY"):
         value = environ.get(name)
@@ -176,7 +190,7 @@ def retry_delay(status, headers, attempt, settings, now=None, spent=0.0):
     advised = parse_retry_after(header(headers, "Retry-After"), now) if status is not None else None
     if advised is not None:
         return advised if advised <= left else None
-    delay = min(settings.backoff_seconds * (2 ** attempt), left)
+    delay = min(settings.backoff_seconds * (2**attempt), left)
     return delay if delay > 0 else None
 
 
@@ -191,13 +205,25 @@ def parse_arm_error(status, headers, text, method=None, url=None):
         error = body.get("error") if isinstance(body.get("error"), dict) else body
         code = error.get("code")
         message = error.get("message")
-        details = [dict(code=d.get("code"), message=d.get("message")) for d in error.get("details") or [] if isinstance(d, dict)]
+        details = [
+            dict(code=d.get("code"), message=d.get("message"))
+            for d in error.get("details") or []
+            if isinstance(d, dict)
+        ]
         if error.get("error_description") and not message:  # OAuth token endpoint errors
             code, message = error.get("error"), error.get("error_description")
     if not message:
         message = (text or "").strip()[:500] or "no error body"
-    return ArmError(message, status=status, code=code, correlation_id=header(headers, CORRELATION_HEADER),
-                    request_id=header(headers, REQUEST_ID_HEADER), details=details, method=method, url=url)
+    return ArmError(
+        message,
+        status=status,
+        code=code,
+        correlation_id=header(headers, CORRELATION_HEADER),
+        request_id=header(headers, REQUEST_ID_HEADER),
+        details=details,
+        method=method,
+        url=url,
+    )
 
 
 def operation_error(status_body, fallback_message):
@@ -205,7 +231,9 @@ def operation_error(status_body, fallback_message):
     error = (status_body or {}).get("error") or {}
     properties = (status_body or {}).get("properties") or {}
     error = error or properties.get("errorInfo") or {}
-    details = [dict(code=d.get("code"), message=d.get("message")) for d in error.get("details") or [] if isinstance(d, dict)]
+    details = [
+        dict(code=d.get("code"), message=d.get("message")) for d in error.get("details") or [] if isinstance(d, dict)
+    ]
     return ArmError(error.get("message") or fallback_message, code=error.get("code"), details=details)
 
 
@@ -255,15 +283,26 @@ class ArmRetryPolicy(HTTPPolicy):
                 delay = retry_delay(http.status_code, headers, attempt, self.settings, spent=self.waited)
                 advised = parse_retry_after(header(headers, "Retry-After"))
                 if delay is None:
-                    if http.status_code in RETRYABLE_STATUS and advised is not None and attempt < self.settings.max_retries:
-                        self.refusal = ("ARM asked to retry after {0:.0f}s (Retry-After), more than the {1:.0f}s left of "
-                                        "this task's timeout".format(advised, self.settings.max_delay_seconds - self.waited))
+                    if (
+                        http.status_code in RETRYABLE_STATUS
+                        and advised is not None
+                        and attempt < self.settings.max_retries
+                    ):
+                        self.refusal = (
+                            "ARM asked to retry after {0:.0f}s (Retry-After), more than the {1:.0f}s left of "
+                            "this task's timeout".format(advised, self.settings.max_delay_seconds - self.waited)
+                        )
                         self.log("{0}: HTTP {1}; {2}; not retrying".format(what, http.status_code, self.refusal))
                     return response
-                reason = "HTTP {0}{1}".format(http.status_code, ", Retry-After {0}".format(header(headers, "Retry-After"))
-                                              if advised is not None else "")
-            self.log("{0}: {1}; waiting {2:.0f}s before retry {3}/{4} ({5:.0f}s waited for retries so far)".format(
-                what, reason, delay, attempt + 1, self.settings.max_retries, self.waited + delay))
+                reason = "HTTP {0}{1}".format(
+                    http.status_code,
+                    ", Retry-After {0}".format(header(headers, "Retry-After")) if advised is not None else "",
+                )
+            self.log(
+                "{0}: {1}; waiting {2:.0f}s before retry {3}/{4} ({5:.0f}s waited for retries so far)".format(
+                    what, reason, delay, attempt + 1, self.settings.max_retries, self.waited + delay
+                )
+            )
             self.sleep(delay)
             self.waited += delay
             attempt += 1
@@ -282,8 +321,17 @@ class ArmClient(object):
     Tokens stay inside azure-core's BearerTokenCredentialPolicy; nothing here logs headers or bodies.
     """
 
-    def __init__(self, credential, cloud, subscription_id, retry=None, log=None, sleep=time.sleep, clock=time.monotonic,
-                 default_poll_seconds=10.0):
+    def __init__(
+        self,
+        credential,
+        cloud,
+        subscription_id,
+        retry=None,
+        log=None,
+        sleep=time.sleep,
+        clock=time.monotonic,
+        default_poll_seconds=10.0,
+    ):
         if not HAS_AZURE_CORE:
             raise ArmError("azure-core is required: {0}".format(AZURE_CORE_IMPORT_ERROR))
         self.cloud = cloud
@@ -313,8 +361,9 @@ class ArmClient(object):
         try:
             response = self._client.send_request(request)
         except ClientAuthenticationError as exc:
-            raise ArmError("authentication failed: {0}".format(getattr(exc, "message", None) or exc), method=method,
-                           url=url) from exc
+            raise ArmError(
+                "authentication failed: {0}".format(getattr(exc, "message", None) or exc), method=method, url=url
+            ) from exc
         except (ServiceRequestError, ServiceResponseError) as exc:
             raise ArmError(unreachable_message(self.endpoint, exc, os.environ), method=method, url=url) from exc
         text = response.text()
@@ -392,14 +441,21 @@ class ArmClient(object):
             advised = parse_retry_after(header(poll.headers, "Retry-After"))
             if advised is None and delay is None:
                 # No Retry-After (a resource polled directly): 1, 2, 4, 8 s, then the default interval.
-                delay = min(self.default_poll_seconds, 2.0 ** polls)
+                delay = min(self.default_poll_seconds, 2.0**polls)
             elif advised is not None:
                 delay = advised
             delay = max(1.0, delay)
             if elapsed + delay > timeout:
-                raise ArmTimeoutError("timed out after {0:.0f}s waiting for {1}; last status {2}{3}".format(
-                    elapsed, what, status, "; ARM asked to poll again in {0:.0f}s (Retry-After)".format(advised)
-                    if advised is not None else ""))
+                raise ArmTimeoutError(
+                    "timed out after {0:.0f}s waiting for {1}; last status {2}{3}".format(
+                        elapsed,
+                        what,
+                        status,
+                        "; ARM asked to poll again in {0:.0f}s (Retry-After)".format(advised)
+                        if advised is not None
+                        else "",
+                    )
+                )
             self.sleep(delay)
             polls += 1
             if advised is None:

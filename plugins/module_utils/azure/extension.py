@@ -119,25 +119,42 @@ def validate_spec(spec, state="present", name=None):
     if spec.auto_upgrade_mode is not None:
         rules.check_choice(errors, name("auto_upgrade_mode"), spec.auto_upgrade_mode, AUTO_UPGRADE_MODES)
     if spec.version and spec.auto_upgrade_minor_version:
-        errors.append(rules.message(name("auto_upgrade_minor_version"), "must be false when version pins the "
-                                    "extension (ARM rejects both)", "exclusive"))
+        errors.append(
+            rules.message(
+                name("auto_upgrade_minor_version"),
+                "must be false when version pins the extension (ARM rejects both)",
+                "exclusive",
+            )
+        )
     if spec.scope == "cluster" and spec.target_namespace:
-        errors.append(rules.message(name("target_namespace"), "belongs to scope=namespace; use release_namespace "
-                                    "with scope=cluster", "exclusive"))
+        errors.append(
+            rules.message(
+                name("target_namespace"),
+                "belongs to scope=namespace; use release_namespace with scope=cluster",
+                "exclusive",
+            )
+        )
     if spec.release_namespace and spec.scope != "cluster":
         # az k8s-extension refuses --release-namespace unless --scope is cluster (__validate_scope_and_namespace).
-        errors.append(rules.message(name("release_namespace"), "needs scope=cluster (with scope={0} use "
-                                    "target_namespace)".format(spec.scope or "unset"), "exclusive"))
+        errors.append(
+            rules.message(
+                name("release_namespace"),
+                "needs scope=cluster (with scope={0} use target_namespace)".format(spec.scope or "unset"),
+                "exclusive",
+            )
+        )
     if spec.scope == "namespace" and not spec.target_namespace:
         errors.append(rules.message(name("target_namespace"), "is required with scope=namespace", "required"))
     for option, value in (("release_namespace", spec.release_namespace), ("target_namespace", spec.target_namespace)):
         if value:
             rules.check(errors, name(option), value, k8s.dns_label)
     azure.check_settings(errors, name("configuration_settings"), spec.configuration_settings)
-    azure.check_settings(errors, name("configuration_protected_settings"), spec.configuration_protected_settings,
-                         secret=True)
-    rules.check_choice(errors, name("protected_settings_policy"), spec.protected_settings_policy,
-                       PROTECTED_SETTINGS_POLICIES)
+    azure.check_settings(
+        errors, name("configuration_protected_settings"), spec.configuration_protected_settings, secret=True
+    )
+    rules.check_choice(
+        errors, name("protected_settings_policy"), spec.protected_settings_policy, PROTECTED_SETTINGS_POLICIES
+    )
     if spec.identity not in (None, "SystemAssigned"):
         errors.append(rules.message(name("identity"), "must be SystemAssigned (or unset)", "choice"))
     return errors
@@ -145,12 +162,15 @@ def validate_spec(spec, state="present", name=None):
 
 def cluster_path(subscription_id, resource_group, cluster_type, cluster_name):
     return "/subscriptions/{0}/resourceGroups/{1}/providers/{2}/{3}/{4}".format(
-        subscription_id, resource_group, CLUSTER_PROVIDERS[cluster_type], cluster_type, cluster_name)
+        subscription_id, resource_group, CLUSTER_PROVIDERS[cluster_type], cluster_type, cluster_name
+    )
 
 
 def extensions_path(subscription_id, spec):
-    return cluster_path(subscription_id, spec.resource_group, spec.cluster_type, spec.cluster_name) + \
-        "/providers/Microsoft.KubernetesConfiguration/extensions"
+    return (
+        cluster_path(subscription_id, spec.resource_group, spec.cluster_type, spec.cluster_name)
+        + "/providers/Microsoft.KubernetesConfiguration/extensions"
+    )
 
 
 def extension_path(subscription_id, spec):
@@ -238,7 +258,8 @@ def desired_view(spec):
     view["configurationSettings"] = dict(sorted((spec.configuration_settings or {}).items()))
     if spec.configuration_protected_settings:
         view["configurationProtectedSettings"] = "({0} keys, policy {1})".format(
-            len(spec.configuration_protected_settings), spec.protected_settings_policy)
+            len(spec.configuration_protected_settings), spec.protected_settings_policy
+        )
     return view
 
 
@@ -247,7 +268,9 @@ def _same_scope(current_scope, wanted_scope):
         return True
     current_scope = current_scope or {}
     if "namespace" in wanted_scope:
-        return (current_scope.get("namespace") or {}).get("targetNamespace") == wanted_scope["namespace"]["targetNamespace"]
+        return (current_scope.get("namespace") or {}).get("targetNamespace") == wanted_scope["namespace"][
+            "targetNamespace"
+        ]
     if "cluster" not in current_scope or current_scope.get("namespace"):
         return False
     wanted_namespace = wanted_scope["cluster"].get("releaseNamespace")
@@ -263,16 +286,24 @@ def plan_extension(current, spec, state="present"):
     if state == "absent":
         return ExtensionPlan("delete" if current is not None else "none")
     if current is None:
-        return ExtensionPlan("create", build_create_body(spec),
-                             [Change("extension", None, "{0} ({1})".format(spec.name, spec.extension_type))])
+        return ExtensionPlan(
+            "create",
+            build_create_body(spec),
+            [Change("extension", None, "{0} ({1})".format(spec.name, spec.extension_type))],
+        )
     properties = current.get("properties") or {}
     if (properties.get("extensionType") or "").lower() != spec.extension_type.lower():
-        raise ExtensionConflict("extension {0} exists with extension_type {1}, not {2}; delete it first (state=absent)"
-                                .format(spec.name, properties.get("extensionType"), spec.extension_type))
+        raise ExtensionConflict(
+            "extension {0} exists with extension_type {1}, not {2}; delete it first (state=absent)".format(
+                spec.name, properties.get("extensionType"), spec.extension_type
+            )
+        )
     wanted_scope = _scope_body(spec)
     if not _same_scope(properties.get("scope"), wanted_scope):
-        raise ExtensionConflict("extension {0} exists with scope {1}, not {2}; the scope cannot change in place, delete it "
-                                "first (state=absent)".format(spec.name, properties.get("scope"), wanted_scope))
+        raise ExtensionConflict(
+            "extension {0} exists with scope {1}, not {2}; the scope cannot change in place, delete it "
+            "first (state=absent)".format(spec.name, properties.get("scope"), wanted_scope)
+        )
 
     changes, patch = [], {}
     if spec.auto_upgrade is not None and properties.get("autoUpgradeMinorVersion") != spec.auto_upgrade:
@@ -299,8 +330,13 @@ def plan_extension(current, spec, state="present"):
     if spec.configuration_protected_settings and spec.protected_settings_policy == "always":
         # ARM never returns protected settings, so "always" cannot compare: it re-sends all of them (and an omitted
         # key would be deleted by the service), which is reported as a change every run.
-        changes.append(Change("configurationProtectedSettings", "(not returned by ARM)",
-                              "({0} keys re-sent)".format(len(spec.configuration_protected_settings))))
+        changes.append(
+            Change(
+                "configurationProtectedSettings",
+                "(not returned by ARM)",
+                "({0} keys re-sent)".format(len(spec.configuration_protected_settings)),
+            )
+        )
         patch["configurationProtectedSettings"] = dict(spec.configuration_protected_settings)
 
     if (properties.get("provisioningState") or "").lower() == "failed":
@@ -335,8 +371,9 @@ def extension_failure(resource):
 def principal_id(resource):
     """The extension's principal: identity.principalId, or properties.aksAssignedIdentity.principalId on AKS."""
     resource = resource or {}
-    return ((resource.get("identity") or {}).get("principalId")
-            or (((resource.get("properties") or {}).get("aksAssignedIdentity") or {}).get("principalId")))
+    return (resource.get("identity") or {}).get("principalId") or (
+        ((resource.get("properties") or {}).get("aksAssignedIdentity") or {}).get("principalId")
+    )
 
 
 def operation_in_progress(resource):

@@ -27,28 +27,39 @@ def settle_extension(client, path, name, timeout):
     state, polls = operation_in_progress(resource), 0
     if state is None:
         return resource, 0.0
-    client.log("extension {0} is {1} (an operation in progress); waiting for it to finish before planning".format(name, state))
+    client.log(
+        "extension {0} is {1} (an operation in progress); waiting for it to finish before planning".format(name, state)
+    )
     while state is not None:
         elapsed = client.clock() - start
-        delay = min(SETTLE_POLL_MAX_SECONDS, 2.0 ** polls)
+        delay = min(SETTLE_POLL_MAX_SECONDS, 2.0**polls)
         if elapsed + delay > timeout:
-            raise ArmTimeoutError("extension {0} is still {1} after waiting {2:.0f}s (wait_timeout {3}s) for the operation in "
-                                  "progress to finish; nothing was changed, rerun when it has settled".format(
-                                      name, state, elapsed, timeout), code="OperationInProgress")
+            raise ArmTimeoutError(
+                "extension {0} is still {1} after waiting {2:.0f}s (wait_timeout {3}s) for the operation in "
+                "progress to finish; nothing was changed, rerun when it has settled".format(
+                    name, state, elapsed, timeout
+                ),
+                code="OperationInProgress",
+            )
         client.sleep(delay)
         polls += 1
         resource = client.get(path, EXTENSIONS_API_VERSION)
         state = operation_in_progress(resource)
     waited = client.clock() - start
-    client.log("extension {0}: operation in progress ended after {1:.0f}s, now {2}".format(
-        name, waited, ((resource or {}).get("properties") or {}).get("provisioningState", "deleted")))
+    client.log(
+        "extension {0}: operation in progress ended after {1:.0f}s, now {2}".format(
+            name, waited, ((resource or {}).get("properties") or {}).get("provisioningState", "deleted")
+        )
+    )
     return resource, waited
 
 
 def write_extension(client, path, plan, name, wait, timeout, force_delete=False):
     """Send the plan's request; with `wait`, follow the operation and return the extension as ARM then shows it."""
     if plan.action == "delete":
-        response = client.request("DELETE", path, EXTENSIONS_API_VERSION, query={"forceDelete": "true"} if force_delete else None)
+        response = client.request(
+            "DELETE", path, EXTENSIONS_API_VERSION, query={"forceDelete": "true"} if force_delete else None
+        )
         if wait and response.status == 202:
             client.wait(response, timeout, "delete extension " + name, path, EXTENSIONS_API_VERSION, deleting=True)
         return None
@@ -79,6 +90,8 @@ def wait_for_principal(client, path, name, timeout):
         elapsed = client.clock() - start
         client.log("extension {0}: waiting for its principal id ({1:.0f}s)".format(name, elapsed))
         if elapsed + PRINCIPAL_POLL_SECONDS > timeout:
-            raise ArmTimeoutError("timed out after {0:.0f}s waiting for the principal id (identity.principalId or "
-                                  "properties.aksAssignedIdentity.principalId) of extension {1}".format(elapsed, name))
+            raise ArmTimeoutError(
+                "timed out after {0:.0f}s waiting for the principal id (identity.principalId or "
+                "properties.aksAssignedIdentity.principalId) of extension {1}".format(elapsed, name)
+            )
         client.sleep(PRINCIPAL_POLL_SECONDS)

@@ -12,8 +12,11 @@ WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange"
 
 
 def identity_path(subscription_id, resource_group, name):
-    return "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{2}".format(
-        subscription_id, resource_group, name)
+    return (
+        "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{2}".format(
+            subscription_id, resource_group, name
+        )
+    )
 
 
 def validate_identity_request(params, name=None):
@@ -34,8 +37,12 @@ def validate_identity_request(params, name=None):
     if params.get("state") == "absent":
         for index, credential in enumerate(params.get("federated_credentials") or []):
             option = name("federated_credentials") + "[%d].name" % index
-            rules.check(errors, option, (credential or {}).get("name") if isinstance(credential, dict) else credential,
-                        azure.federated_credential_name)
+            rules.check(
+                errors,
+                option,
+                (credential or {}).get("name") if isinstance(credential, dict) else credential,
+                azure.federated_credential_name,
+            )
     else:
         azure.check_federated_credentials(errors, name("federated_credentials"), params.get("federated_credentials"))
     return errors
@@ -62,8 +69,13 @@ def plan_identity_removal(identity, ownership_tags, credential_names, existing_c
 
 
 def federated_credential_body(credential):
-    return {"properties": {"issuer": credential["issuer"], "subject": credential["subject"],
-                           "audiences": list(credential.get("audiences") or [WORKLOAD_IDENTITY_AUDIENCE])}}
+    return {
+        "properties": {
+            "issuer": credential["issuer"],
+            "subject": credential["subject"],
+            "audiences": list(credential.get("audiences") or [WORKLOAD_IDENTITY_AUDIENCE]),
+        }
+    }
 
 
 def federated_credential_differs(current, credential):
@@ -72,5 +84,8 @@ def federated_credential_differs(current, credential):
         return True
     wanted = federated_credential_body(credential)["properties"]
     properties = current.get("properties") or {}
-    return (properties.get("issuer") != wanted["issuer"] or properties.get("subject") != wanted["subject"]
-            or sorted(properties.get("audiences") or []) != sorted(wanted["audiences"]))
+    return (
+        properties.get("issuer") != wanted["issuer"]
+        or properties.get("subject") != wanted["subject"]
+        or sorted(properties.get("audiences") or []) != sorted(wanted["audiences"])
+    )

@@ -26,61 +26,96 @@ from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import (
 # rules page adds "can't end with period".
 _RESOURCE_GROUP = r"[-\w._()]{0,89}[-\w_()]"
 resource_group = pattern_rule(
-    "resource-group", "an Azure resource group name: 1-90 letters, digits, '-', '_', '.', '(', ')', not ending in '.'",
-    _RESOURCE_GROUP, 90,
-    "a resource group name is 1-90 letters, digits, '-', '_', '.', '(' and ')', not ending in '.'")
+    "resource-group",
+    "an Azure resource group name: 1-90 letters, digits, '-', '_', '.', '(', ')', not ending in '.'",
+    _RESOURCE_GROUP,
+    90,
+    "a resource group name is 1-90 letters, digits, '-', '_', '.', '(' and ')', not ending in '.'",
+)
 # Microsoft.Kubernetes/connectedClusters and Microsoft.ContainerService/managedClusters (naming rules page):
 # 1-63 alphanumerics, '_' and '-', starting and ending with an alphanumeric.
 cluster_name = pattern_rule(
-    "arc-cluster-name", "an Arc/AKS cluster name: 1-63 letters, digits, '_' and '-', starting and ending with a letter "
-    "or digit", r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?", 63,
-    "a cluster name is 1-63 letters, digits, '_' and '-', starting and ending with a letter or digit")
+    "arc-cluster-name",
+    "an Arc/AKS cluster name: 1-63 letters, digits, '_' and '-', starting and ending with a letter or digit",
+    r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?",
+    63,
+    "a cluster name is 1-63 letters, digits, '_' and '-', starting and ending with a letter or digit",
+)
 # Microsoft.KubernetesConfiguration/extensions: the name also names the Helm release the Arc agents install, so it is
 # kept to lower-case letters, digits, '-' and '.' of a DNS-1123 subdomain, at most 253 (az k8s-extension's docs).
 extension_name = pattern_rule(
-    "arc-extension-name", "an Arc extension name: lower-case letters, digits, '-' and '.', at most 253 characters",
-    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*", 253,
-    "an extension name is lower-case letters, digits, '-' and '.', starting and ending with a letter or digit")
+    "arc-extension-name",
+    "an Arc extension name: lower-case letters, digits, '-' and '.', at most 253 characters",
+    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*",
+    253,
+    "an extension name is lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+)
 # Extension types are <publisher>.<name> such as microsoft.arc.containerstorage (az k8s-extension --extension-type).
 extension_type = pattern_rule(
-    "arc-extension-type", "an extension type such as microsoft.arc.containerstorage",
-    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+", 253,
-    "an extension type is dot-separated words of letters, digits and '-', such as microsoft.arc.containerstorage")
+    "arc-extension-type",
+    "an extension type such as microsoft.arc.containerstorage",
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+",
+    253,
+    "an extension type is dot-separated words of letters, digits and '-', such as microsoft.arc.containerstorage",
+)
 # Release trains are single words (stable, preview, dev).
 release_train = pattern_rule(
-    "release-train", "a release train such as stable or preview", r"[A-Za-z][A-Za-z0-9-]{0,63}", 64,
-    "a release train is one word of letters, digits and '-', such as stable or preview")
+    "release-train",
+    "a release train such as stable or preview",
+    r"[A-Za-z][A-Za-z0-9-]{0,63}",
+    64,
+    "a release train is one word of letters, digits and '-', such as stable or preview",
+)
 # Microsoft.ManagedIdentity/userAssignedIdentities (naming rules page): 3-128 alphanumerics, '-' and '_',
 # starting with a letter or digit.
 identity_name = pattern_rule(
-    "managed-identity-name", "a user-assigned identity name: 3-128 letters, digits, '-' and '_'",
-    r"[A-Za-z0-9][A-Za-z0-9_-]{2,127}", 128,
-    "an identity name is 3-128 letters, digits, '-' and '_', starting with a letter or digit")
+    "managed-identity-name",
+    "a user-assigned identity name: 3-128 letters, digits, '-' and '_'",
+    r"[A-Za-z0-9][A-Za-z0-9_-]{2,127}",
+    128,
+    "an identity name is 3-128 letters, digits, '-' and '_', starting with a letter or digit",
+)
 # federatedIdentityCredentialResourceName in the Microsoft.ManagedIdentity 2023-01-31 spec:
 # ^[a-zA-Z0-9]{1}[a-zA-Z0-9-_]{2,119}$ (shorter than the identity's 128).
 federated_credential_name = pattern_rule(
-    "federated-credential-name", "a federated credential name: 3-120 letters, digits, '-' and '_'",
-    r"[A-Za-z0-9][A-Za-z0-9_-]{2,119}", 120,
+    "federated-credential-name",
+    "a federated credential name: 3-120 letters, digits, '-' and '_'",
+    r"[A-Za-z0-9][A-Za-z0-9_-]{2,119}",
+    120,
     "a federated credential name is 3-120 letters, digits, '-' and '_', starting with a letter or digit "
-    "(Microsoft.ManagedIdentity allows 120, fewer than an identity's 128)")
+    "(Microsoft.ManagedIdentity allows 120, fewer than an identity's 128)",
+)
 # Azure region names as ARM returns them (westeurope, eastus2) or their display names (West Europe).
 location = pattern_rule(
-    "azure-location", "an Azure region such as westeurope", r"[A-Za-z][A-Za-z0-9 ]{1,63}", 64,
-    "a region is letters, digits and spaces, such as westeurope")
+    "azure-location",
+    "an Azure region such as westeurope",
+    r"[A-Za-z][A-Za-z0-9 ]{1,63}",
+    64,
+    "a region is letters, digits and spaces, such as westeurope",
+)
 # Storage accounts (naming rules page): 3-24 lower-case letters and digits.
 _STORAGE_ACCOUNT = r"[a-z0-9]{3,24}"
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _PROVIDER_NAMESPACE = r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)+"
 _SEGMENT = r"[^/?#\s]+"
-STORAGE_ACCOUNT_ID = re.compile(r"/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft\.Storage/storageAccounts/{2}"
-                                .format(_GUID, _RESOURCE_GROUP, _STORAGE_ACCOUNT), re.IGNORECASE)
+STORAGE_ACCOUNT_ID = re.compile(
+    r"/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft\.Storage/storageAccounts/{2}".format(
+        _GUID, _RESOURCE_GROUP, _STORAGE_ACCOUNT
+    ),
+    re.IGNORECASE,
+)
 # Any scope a role assignment can have: a management group, a subscription, a resource group or a resource.
-ARM_SCOPE = re.compile(r"/providers/Microsoft\.Management/managementGroups/{seg}|/subscriptions/{guid}"
-                       r"(?:/resourceGroups/{rg}(?:/providers/{ns}(?:/{seg}/{seg})+)?)?".format(
-                           seg=_SEGMENT, guid=_GUID, rg=_RESOURCE_GROUP, ns=_PROVIDER_NAMESPACE), re.IGNORECASE)
+ARM_SCOPE = re.compile(
+    r"/providers/Microsoft\.Management/managementGroups/{seg}|/subscriptions/{guid}"
+    r"(?:/resourceGroups/{rg}(?:/providers/{ns}(?:/{seg}/{seg})+)?)?".format(
+        seg=_SEGMENT, guid=_GUID, rg=_RESOURCE_GROUP, ns=_PROVIDER_NAMESPACE
+    ),
+    re.IGNORECASE,
+)
 # Role definition ids as ARM returns and accepts them: subscription-scoped or tenant-level.
-ROLE_DEFINITION_ID = re.compile(r"(?:/subscriptions/{0})?/providers/Microsoft\.Authorization/roleDefinitions/{0}"
-                                .format(_GUID), re.IGNORECASE)
+ROLE_DEFINITION_ID = re.compile(
+    r"(?:/subscriptions/{0})?/providers/Microsoft\.Authorization/roleDefinitions/{0}".format(_GUID), re.IGNORECASE
+)
 # Tags (learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations): at most 50 per resource,
 # names at most 512 characters without < > % & \ ? /, values at most 256 characters.
 MAX_TAGS = 50
@@ -100,8 +135,10 @@ def arm_scope(value):
     if reason:
         return reason
     if not ARM_SCOPE.fullmatch(value.rstrip("/")):
-        return ("%r is not an ARM scope: /subscriptions/<subscription GUID>[/resourceGroups/<group>[/providers/"
-                "<Namespace>/<type>/<name>]] or a management group id" % (value,))
+        return (
+            "%r is not an ARM scope: /subscriptions/<subscription GUID>[/resourceGroups/<group>[/providers/"
+            "<Namespace>/<type>/<name>]] or a management group id" % (value,)
+        )
     return None
 
 
@@ -112,22 +149,31 @@ def storage_account_id(value):
     if reason:
         return reason
     if not STORAGE_ACCOUNT_ID.fullmatch(value.rstrip("/")):
-        wider = " (this is a wider scope: the role would cover every account in it)" if ARM_SCOPE.fullmatch(
-            value.rstrip("/")) and "/providers/" not in value else ""
-        return ("%r is not a storage account id: /subscriptions/<GUID>/resourceGroups/<group>/providers/"
-                "Microsoft.Storage/storageAccounts/<3-24 lower-case letters and digits>%s" % (value, wider))
+        wider = (
+            " (this is a wider scope: the role would cover every account in it)"
+            if ARM_SCOPE.fullmatch(value.rstrip("/")) and "/providers/" not in value
+            else ""
+        )
+        return (
+            "%r is not a storage account id: /subscriptions/<GUID>/resourceGroups/<group>/providers/"
+            "Microsoft.Storage/storageAccounts/<3-24 lower-case letters and digits>%s" % (value, wider)
+        )
     return None
 
 
-@rule("role-definition-id", "a role definition id: [/subscriptions/<guid>]/providers/Microsoft.Authorization/"
-      "roleDefinitions/<guid>")
+@rule(
+    "role-definition-id",
+    "a role definition id: [/subscriptions/<guid>]/providers/Microsoft.Authorization/roleDefinitions/<guid>",
+)
 def role_definition_id(value):
     reason = single_line(value)
     if reason:
         return reason
     if not ROLE_DEFINITION_ID.fullmatch(value):
-        return ("%r is not a role definition id: /subscriptions/<GUID>/providers/Microsoft.Authorization/"
-                "roleDefinitions/<GUID>" % (value,))
+        return (
+            "%r is not a role definition id: /subscriptions/<GUID>/providers/Microsoft.Authorization/"
+            "roleDefinitions/<GUID>" % (value,)
+        )
     return None
 
 
@@ -149,10 +195,18 @@ def check_tags(errors, option, value):
         errors.append(message(option, "has %d tags; a resource takes at most %d" % (len(tags), MAX_TAGS), "azure-tags"))
     for name, item in sorted(tags.items(), key=lambda pair: str(pair[0])):
         entry = "%s[%r]" % (option, name)
-        if not isinstance(name, str) or not name or len(name) > 512 or _TAG_NAME_FORBIDDEN.search(name) or \
-                single_line(name):
-            errors.append(message(entry, "tag names are 1-512 characters without < > % & \\ ? / or control "
-                                  "characters", "azure-tags"))
+        if (
+            not isinstance(name, str)
+            or not name
+            or len(name) > 512
+            or _TAG_NAME_FORBIDDEN.search(name)
+            or single_line(name)
+        ):
+            errors.append(
+                message(
+                    entry, "tag names are 1-512 characters without < > % & \\ ? / or control characters", "azure-tags"
+                )
+            )
         elif not isinstance(item, str):
             errors.append(message(entry, "tag values are strings (quote it in YAML), got %r" % (item,), "azure-tags"))
         elif len(item) > 256 or (item and single_line(item)):
@@ -168,12 +222,23 @@ def check_settings(errors, option, value, secret=False):
     for key, item in sorted((settings or {}).items(), key=lambda pair: str(pair[0])):
         entry = "%s[%r]" % (option, key)
         if not isinstance(key, str) or not _SETTING_KEY.fullmatch(key):
-            errors.append(message(entry, "is not a setting key (dot-separated words of letters, digits, '_', '-')",
-                                  "extension-setting"))
+            errors.append(
+                message(
+                    entry,
+                    "is not a setting key (dot-separated words of letters, digits, '_', '-')",
+                    "extension-setting",
+                )
+            )
         elif not isinstance(item, str):
             # Never echo a protected value; the type is enough to find it.
-            errors.append(message(entry, "must be a string (ARM accepts only strings; quote it in YAML, e.g. 'true' "
-                                  "or '20'), got %s" % type(item).__name__, "extension-setting"))
+            errors.append(
+                message(
+                    entry,
+                    "must be a string (ARM accepts only strings; quote it in YAML, e.g. 'true' "
+                    "or '20'), got %s" % type(item).__name__,
+                    "extension-setting",
+                )
+            )
         elif not secret and "\n" in item:
             errors.append(message(entry, "%r contains a newline" % (item,), "extension-setting"))
 
@@ -191,8 +256,14 @@ def check_federated_credentials(errors, option, value):
         if check(errors, entry + ".name", name, federated_credential_name):
             key = name.lower()  # ARM resource names are case-insensitive
             if key in seen:
-                errors.append(message(entry + ".name", "%r is listed twice (also %s[%d]); the second would replace "
-                                      "the first" % (name, option, seen[key]), "unique"))
+                errors.append(
+                    message(
+                        entry + ".name",
+                        "%r is listed twice (also %s[%d]); the second would replace "
+                        "the first" % (name, option, seen[key]),
+                        "unique",
+                    )
+                )
             seen.setdefault(key, index)
         # The cluster's OIDC issuer: Entra fetches <issuer>/.well-known/openid-configuration over https.
         check(errors, entry + ".issuer", credential.get("issuer"), https_url)

@@ -23,6 +23,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
 
 try:
     import azure.identity  # noqa: F401 pylint: disable=unused-import
+
     HAS_AZURE_IDENTITY = True
     AZURE_IDENTITY_IMPORT_ERROR = None
 except ImportError as exc:
@@ -34,8 +35,9 @@ def auth_settings_from_options(options, env=None):
     """AuthSettings from module/plugin options plus the environment and ~/.azure files (raises AzureAuthError)."""
     profiles, cli_subscription = read_local_azure_files()
     params = {key: options.get(key) for key in azure_auth_argument_spec()}
-    return resolve_auth_settings(params, os.environ if env is None else env, profiles, cli_subscription,
-                                 cli_available=bool(shutil.which("az")))
+    return resolve_auth_settings(
+        params, os.environ if env is None else env, profiles, cli_subscription, cli_available=bool(shutil.which("az"))
+    )
 
 
 def arm_client_for_module(module, progress, timeout=None):

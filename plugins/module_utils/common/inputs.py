@@ -41,7 +41,9 @@ _GUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 # published the same way (2.12.0, 0.1.0-preview).
 _NUMBER = r"(?:0|[1-9][0-9]*)"
 _IDENTIFIER = r"(?:0|[1-9][0-9]*|[0-9]*[A-Za-z-][0-9A-Za-z-]*)"
-_SEMVER = re.compile(r"{0}\.{0}\.{0}(?:-{1}(?:\.{1})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?".format(_NUMBER, _IDENTIFIER))
+_SEMVER = re.compile(
+    r"{0}\.{0}\.{0}(?:-{1}(?:\.{1})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?".format(_NUMBER, _IDENTIFIER)
+)
 # RFC 1123 host names: labels of letters, digits and '-', not starting or ending with '-', at most 63 each.
 _HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _WHITESPACE = re.compile(r"\s")
@@ -124,8 +126,13 @@ def nested(errors, option, value, kind):
     if value is None:
         return None
     if not isinstance(value, expected):
-        errors.append(message(option, "must be a %s, got %s %r" % (
-            "mapping" if kind == "dict" else "list", _type_name(value), value), kind))
+        errors.append(
+            message(
+                option,
+                "must be a %s, got %s %r" % ("mapping" if kind == "dict" else "list", _type_name(value), value),
+                kind,
+            )
+        )
         return None
     return value
 
@@ -171,11 +178,14 @@ def type_errors(argument_spec, params, prefix=""):
             for index, item in enumerate(value):
                 item_option = "%s[%d]" % (option, index)
                 if spec.get("elements") == "str" and not _is_text(item):
-                    errors.append(message(item_option, "must be a string, got %s %r" % (_type_name(item), item), "string"))
+                    errors.append(
+                        message(item_option, "must be a string, got %s %r" % (_type_name(item), item), "string")
+                    )
                 elif spec.get("elements") == "dict":
                     if not isinstance(item, dict):
-                        errors.append(message(item_option, "must be a mapping, got %s %r" % (_type_name(item), item),
-                                              "dict"))
+                        errors.append(
+                            message(item_option, "must be a mapping, got %s %r" % (_type_name(item), item), "dict")
+                        )
                     elif spec.get("options"):
                         errors.extend(type_errors(spec["options"], item, item_option + "."))
         elif wanted == "dict":
@@ -210,8 +220,11 @@ def refuse_invalid(module, argument_spec, errors):
     except Exception:  # pylint: disable=broad-except
         typed = []  # arguments not readable a second time (never the case under ansible-core 2.19)
     wrong = [error.split(": ", 1)[0] for error in typed]
-    rest = [error for error in errors if not any(
-        error.startswith(option + suffix) for option in wrong for suffix in (":", ".", "["))]
+    rest = [
+        error
+        for error in errors
+        if not any(error.startswith(option + suffix) for option in wrong for suffix in (":", ".", "["))
+    ]
     everything = typed + rest
     if everything:
         module.fail_json(msg="invalid input, nothing was changed: " + "; ".join(everything), errors=everything)

@@ -53,7 +53,7 @@ def write_file_atomic(path, content, mode=0o644):
 
 def _writer_alive(name):
     """Is the process that owns this temporary file still running? (False for the old pid-less names.)"""
-    pid_text = name[len(TEMP_PREFIX):].split("-", 1)[0]
+    pid_text = name[len(TEMP_PREFIX) :].split("-", 1)[0]
     if not pid_text.isdigit():
         return False
     try:

@@ -31,6 +31,7 @@ class Refusal(str):
 
 def registering(registry):
     """A decorator factory: @rule(id, meaning) registers a rule in `registry` and tags its refusals with the id."""
+
     def rule(rule_id, meaning):
         def register(func):
             def apply(value):
@@ -47,7 +48,9 @@ def registering(registry):
             apply.meaning = meaning
             registry[rule_id] = apply
             return apply
+
         return register
+
     return rule
 
 

@@ -32,7 +32,9 @@ def default_pv_name(namespace, name):
     return "{0}-{1}".format(namespace, name)
 
 
-def render_static_volume(name, namespace, kind, size, access_modes, labels=None, edge_volume=None, persistent_volume=None):
+def render_static_volume(
+    name, namespace, kind, size, access_modes, labels=None, edge_volume=None, persistent_volume=None
+):
     """{edge_volume, persistent_volume, persistent_volume_claim} as static-retain.md steps 1-3 write them.
 
     One field is added to the documented PV: persistentVolumeReclaimPolicy Retain, which is what Kubernetes
@@ -43,12 +45,14 @@ def render_static_volume(name, namespace, kind, size, access_modes, labels=None,
     storage_class = RETAIN_STORAGE_CLASSES[kind]
     return {
         "edge_volume": {
-            "apiVersion": API_VERSION, "kind": KIND_EDGE_VOLUME,
+            "apiVersion": API_VERSION,
+            "kind": KIND_EDGE_VOLUME,
             "metadata": _compact({"name": edge_volume, "namespace": namespace, "labels": labels or None}),
             "spec": {"requestedSize": size},
         },
         "persistent_volume": {
-            "apiVersion": "v1", "kind": "PersistentVolume",
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
             "metadata": _compact({"name": persistent_volume, "labels": labels or None}),
             "spec": {
                 "capacity": {"storage": size},
@@ -65,7 +69,8 @@ def render_static_volume(name, namespace, kind, size, access_modes, labels=None,
             },
         },
         "persistent_volume_claim": {
-            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
             "metadata": _compact({"name": name, "namespace": namespace, "labels": labels or None}),
             "spec": {
                 "accessModes": list(access_modes),
@@ -99,16 +104,28 @@ def normalize_static_volume_list(volumes, default_namespace="default", extension
         size = volume.get("size")
         access_modes = volume.get("access_modes", ["ReadWriteMany"])
         edge_volume = volume.get("edge_volume") or name
-        persistent_volume = volume.get("persistent_volume") or (default_pv_name(namespace, name) if isinstance(name, str) else None)
+        persistent_volume = volume.get("persistent_volume") or (
+            default_pv_name(namespace, name) if isinstance(name, str) else None
+        )
         check_name(owner, "name", name, errors, max_length=253)
         check_name(owner, "namespace", namespace, errors)
         check_choice(owner, "kind", kind, tuple(RETAIN_STORAGE_CLASSES), errors)
         check_name(owner, "edge_volume", edge_volume, errors, max_length=253)
         check_name(owner, "persistent_volume", persistent_volume, errors, max_length=253)
         if not isinstance(size, str) or not QUANTITY.match(size):
-            errors.append(_field_error(owner, "size", "must be a Kubernetes quantity such as 5Gi (got {0!r})".format(size)))
-        if not isinstance(access_modes, list) or not access_modes or any(mode not in ACCESS_MODES for mode in access_modes):
-            errors.append(_field_error(owner, "access_modes", "must be a list of Kubernetes access modes (got {0!r})".format(access_modes)))
+            errors.append(
+                _field_error(owner, "size", "must be a Kubernetes quantity such as 5Gi (got {0!r})".format(size))
+            )
+        if (
+            not isinstance(access_modes, list)
+            or not access_modes
+            or any(mode not in ACCESS_MODES for mode in access_modes)
+        ):
+            errors.append(
+                _field_error(
+                    owner, "access_modes", "must be a list of Kubernetes access modes (got {0!r})".format(access_modes)
+                )
+            )
         labels = volume.get("labels")
         if labels is not None and not (isinstance(labels, dict) and all(isinstance(v, str) for v in labels.values())):
             errors.append(_field_error(owner, "labels", "must be a mapping of strings"))
@@ -116,13 +133,18 @@ def normalize_static_volume_list(volumes, default_namespace="default", extension
             version_error = retain_version_error(owner, RETAIN_STORAGE_CLASSES[kind], extension_version)
             if version_error:
                 errors.append(version_error)
-        for seen, key, field in ((claims, (namespace, name), "name"), (pvs, persistent_volume, "persistent_volume"),
-                                 (edge_volumes, (namespace, edge_volume), "edge_volume")):
+        for seen, key, field in (
+            (claims, (namespace, name), "name"),
+            (pvs, persistent_volume, "persistent_volume"),
+            (edge_volumes, (namespace, edge_volume), "edge_volume"),
+        ):
             if key in seen:
                 errors.append(_field_error(owner, field, "is used by another static volume"))
             seen.add(key)
         if len(errors) == before:
-            rendered.append(render_static_volume(name, namespace, kind, size, access_modes, labels, edge_volume, persistent_volume))
+            rendered.append(
+                render_static_volume(name, namespace, kind, size, access_modes, labels, edge_volume, persistent_volume)
+            )
     return rendered, errors
 
 
@@ -141,10 +163,16 @@ def binding_conflicts(rendered, current_pvs):
         wanted = desired["spec"]["claimRef"]
         owner = "static volume {0}".format(item["persistent_volume_claim"]["metadata"]["name"])
         if claim and (claim.get("namespace"), claim.get("name")) != (wanted["namespace"], wanted["name"]):
-            errors.append("{0}: PersistentVolume {1} exists and is claimed by {2}/{3}".format(
-                owner, desired["metadata"]["name"], claim.get("namespace"), claim.get("name")))
+            errors.append(
+                "{0}: PersistentVolume {1} exists and is claimed by {2}/{3}".format(
+                    owner, desired["metadata"]["name"], claim.get("namespace"), claim.get("name")
+                )
+            )
         handle = ((current.get("spec") or {}).get("csi") or {}).get("volumeHandle")
         if handle != desired["spec"]["csi"]["volumeHandle"]:
-            errors.append("{0}: PersistentVolume {1} exists with volumeHandle {2!r}, not {3!r}; a PV's source cannot change".format(
-                owner, desired["metadata"]["name"], handle, desired["spec"]["csi"]["volumeHandle"]))
+            errors.append(
+                "{0}: PersistentVolume {1} exists with volumeHandle {2!r}, not {3!r}; a PV's source cannot change".format(
+                    owner, desired["metadata"]["name"], handle, desired["spec"]["csi"]["volumeHandle"]
+                )
+            )
     return errors

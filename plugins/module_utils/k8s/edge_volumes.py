@@ -118,12 +118,20 @@ def check_container(errors, option, value, endpoint):
         return
     if is_onelake_endpoint(endpoint):
         if not ONELAKE_CONTAINER.fullmatch(value):
-            errors.append(rules.message(option, "%r is not a OneLake path <workspace>/<lake>.Datalake/Files" % (value,),
-                                        "blob-container"))
+            errors.append(
+                rules.message(
+                    option, "%r is not a OneLake path <workspace>/<lake>.Datalake/Files" % (value,), "blob-container"
+                )
+            )
     elif not BLOB_CONTAINER.fullmatch(value):
-        errors.append(rules.message(option, "%r is not a blob container name: 3-63 lower-case letters, digits and "
-                                    "single dashes, starting and ending with a letter or digit" % (value,),
-                                    "blob-container"))
+        errors.append(
+            rules.message(
+                option,
+                "%r is not a blob container name: 3-63 lower-case letters, digits and "
+                "single dashes, starting and ending with a letter or digit" % (value,),
+                "blob-container",
+            )
+        )
 
 
 @common.rule("mirror-schedule", "@hourly, @daily, @weekly, @monthly, @yearly, @annually, never, or a cron expression")
@@ -183,23 +191,46 @@ def choose_api(requested, served_kinds, extension_version=None):
     if needed not in served_kinds:
         raise EdgeVolumesError(
             "api {0} needs kind {1}, which the cluster does not serve (it serves: {2}). {3}".format(
-                chosen, needed, ", ".join(sorted(served_kinds)) or "no " + API_VERSION + " kinds",
-                "Kinds IngestSubvolume/MirrorSubvolume exist from extension 2.8.2, EdgeSubvolume up to 2.7; use api: auto."))
+                chosen,
+                needed,
+                ", ".join(sorted(served_kinds)) or "no " + API_VERSION + " kinds",
+                "Kinds IngestSubvolume/MirrorSubvolume exist from extension 2.8.2, EdgeSubvolume up to 2.7; use api: auto.",
+            )
+        )
     return chosen
 
 
 def missing_crd_message(kind):
-    return ("the cluster does not serve {0} ({1}): the Azure Container Storage enabled by Azure Arc extension "
-            "(microsoft.arc.containerstorage) is not installed, or not yet configured (its CRDs appear once the "
-            "extension is running; see the acstor.edge.arc_extension role)".format(kind, API_VERSION))
+    return (
+        "the cluster does not serve {0} ({1}): the Azure Container Storage enabled by Azure Arc extension "
+        "(microsoft.arc.containerstorage) is not installed, or not yet configured (its CRDs appear once the "
+        "extension is running; see the acstor.edge.arc_extension role)".format(kind, API_VERSION)
+    )
 
 
 class SubvolumeSpec(object):
     """The desired state of one ingest or mirror subvolume, from module parameters."""
 
-    FIELDS = ("name", "namespace", "type", "pvc", "edge_volume", "path", "auth_type", "endpoint", "container",
-              "ingest_order", "ingest_min_delay_sec", "eviction_order", "eviction_min_delay_sec", "on_delete",
-              "index_tags_mode", "blob_name_prefix", "schedule", "ingest_policy")
+    FIELDS = (
+        "name",
+        "namespace",
+        "type",
+        "pvc",
+        "edge_volume",
+        "path",
+        "auth_type",
+        "endpoint",
+        "container",
+        "ingest_order",
+        "ingest_min_delay_sec",
+        "eviction_order",
+        "eviction_min_delay_sec",
+        "on_delete",
+        "index_tags_mode",
+        "blob_name_prefix",
+        "schedule",
+        "ingest_policy",
+    )
 
     def __init__(self, **values):
         for field in self.FIELDS:
@@ -217,7 +248,14 @@ class SubvolumeSpec(object):
         return dict((field, getattr(self, field)) for field in self.FIELDS)
 
 
-INGEST_ONLY_FIELDS = ("ingest_order", "ingest_min_delay_sec", "eviction_order", "eviction_min_delay_sec", "on_delete", "ingest_policy")
+INGEST_ONLY_FIELDS = (
+    "ingest_order",
+    "ingest_min_delay_sec",
+    "eviction_order",
+    "eviction_min_delay_sec",
+    "on_delete",
+    "ingest_policy",
+)
 MIRROR_ONLY_FIELDS = ("index_tags_mode", "blob_name_prefix", "schedule")
 
 
@@ -270,14 +308,27 @@ def validate_subvolume_for_api(spec, api, prefix=""):
     errors = []
     if api == API_LEGACY:
         if spec.type == "mirror":
-            errors.append(rules.message(prefix + "type", "mirror needs the MirrorSubvolume kind (extension >= 2.8.2); "
-                                        "the cluster uses EdgeSubvolume", "api"))
+            errors.append(
+                rules.message(
+                    prefix + "type",
+                    "mirror needs the MirrorSubvolume kind (extension >= 2.8.2); the cluster uses EdgeSubvolume",
+                    "api",
+                )
+            )
         if spec.on_delete is not None:
-            errors.append(rules.message(prefix + "on_delete", "is not supported by the legacy EdgeSubvolume kind "
-                                        "(extension <= 2.7)", "api"))
+            errors.append(
+                rules.message(
+                    prefix + "on_delete", "is not supported by the legacy EdgeSubvolume kind (extension <= 2.7)", "api"
+                )
+            )
     elif spec.ingest_policy is not None:
-        errors.append(rules.message(prefix + "ingest_policy", "applies to the legacy EdgeSubvolume kind only; set "
-                                    "ingest_order/eviction_order instead", "api"))
+        errors.append(
+            rules.message(
+                prefix + "ingest_policy",
+                "applies to the legacy EdgeSubvolume kind only; set ingest_order/eviction_order instead",
+                "api",
+            )
+        )
     return errors
 
 
@@ -302,7 +353,10 @@ def _compact(mapping):
 def legacy_policy_name(spec):
     if spec.ingest_policy:
         return spec.ingest_policy
-    if any(getattr(spec, f) is not None for f in ("ingest_order", "ingest_min_delay_sec", "eviction_order", "eviction_min_delay_sec")):
+    if any(
+        getattr(spec, f) is not None
+        for f in ("ingest_order", "ingest_min_delay_sec", "eviction_order", "eviction_min_delay_sec")
+    ):
         return "{0}-policy".format(spec.name)
     return LEGACY_DEFAULT_POLICY
 
@@ -316,40 +370,75 @@ def render_subvolume(spec, api, oneshot=None):
         objects = []
         policy = legacy_policy_name(spec)
         if policy != LEGACY_DEFAULT_POLICY and not spec.ingest_policy:
-            objects.append({
-                "apiVersion": API_VERSION, "kind": KIND_LEGACY_POLICY,
-                "metadata": {"name": policy, "namespace": spec.namespace},
-                "spec": _compact({"ingest": ingest, "eviction": eviction}),
-            })
-        objects.append({
-            "apiVersion": API_VERSION, "kind": KIND_LEGACY_SUBVOLUME, "metadata": metadata,
-            "spec": _compact({
-                "edgevolume": spec.edge_volume, "path": spec.path, "subvolumeType": "INGEST",
-                "auth": {"authType": spec.auth_type}, "storageaccountendpoint": spec.endpoint,
-                "container": spec.container, "ingestPolicy": policy,
-            }),
-        })
+            objects.append(
+                {
+                    "apiVersion": API_VERSION,
+                    "kind": KIND_LEGACY_POLICY,
+                    "metadata": {"name": policy, "namespace": spec.namespace},
+                    "spec": _compact({"ingest": ingest, "eviction": eviction}),
+                }
+            )
+        objects.append(
+            {
+                "apiVersion": API_VERSION,
+                "kind": KIND_LEGACY_SUBVOLUME,
+                "metadata": metadata,
+                "spec": _compact(
+                    {
+                        "edgevolume": spec.edge_volume,
+                        "path": spec.path,
+                        "subvolumeType": "INGEST",
+                        "auth": {"authType": spec.auth_type},
+                        "storageaccountendpoint": spec.endpoint,
+                        "container": spec.container,
+                        "ingestPolicy": policy,
+                    }
+                ),
+            }
+        )
         return objects
     if spec.type == "ingest":
-        return [{
-            "apiVersion": API_VERSION, "kind": KIND_INGEST, "metadata": metadata,
-            "spec": _compact({
-                "edgevolume": spec.edge_volume, "path": spec.path, "authentication": {"authType": spec.auth_type},
-                "storageAccountEndpoint": spec.endpoint, "containerName": spec.container,
-                "ingest": ingest, "eviction": eviction,
-                # The safe choice when unset: flush dirty files instead of dropping them.
-                "onDelete": spec.on_delete or "trigger-immediate-ingest",
-            }),
-        }]
-    return [{
-        "apiVersion": API_VERSION, "kind": KIND_MIRROR, "metadata": metadata,
-        "spec": _compact({
-            "edgevolume": spec.edge_volume, "path": spec.path, "authentication": {"authType": spec.auth_type},
-            "blobAccount": {"accountEndpoint": spec.endpoint, "containerName": spec.container, "indexTagsMode": spec.index_tags_mode},
-            "blobFiltering": {"blobNamePrefix": spec.blob_name_prefix or None},
-            "schedule": {"frequency": spec.schedule, "oneshot": oneshot},
-        }),
-    }]
+        return [
+            {
+                "apiVersion": API_VERSION,
+                "kind": KIND_INGEST,
+                "metadata": metadata,
+                "spec": _compact(
+                    {
+                        "edgevolume": spec.edge_volume,
+                        "path": spec.path,
+                        "authentication": {"authType": spec.auth_type},
+                        "storageAccountEndpoint": spec.endpoint,
+                        "containerName": spec.container,
+                        "ingest": ingest,
+                        "eviction": eviction,
+                        # The safe choice when unset: flush dirty files instead of dropping them.
+                        "onDelete": spec.on_delete or "trigger-immediate-ingest",
+                    }
+                ),
+            }
+        ]
+    return [
+        {
+            "apiVersion": API_VERSION,
+            "kind": KIND_MIRROR,
+            "metadata": metadata,
+            "spec": _compact(
+                {
+                    "edgevolume": spec.edge_volume,
+                    "path": spec.path,
+                    "authentication": {"authType": spec.auth_type},
+                    "blobAccount": {
+                        "accountEndpoint": spec.endpoint,
+                        "containerName": spec.container,
+                        "indexTagsMode": spec.index_tags_mode,
+                    },
+                    "blobFiltering": {"blobNamePrefix": spec.blob_name_prefix or None},
+                    "schedule": {"frequency": spec.schedule, "oneshot": oneshot},
+                }
+            ),
+        }
+    ]
 
 
 def new_oneshot():
@@ -398,6 +487,7 @@ def plan_object(desired, current):
 # ---------------------------------------------------------------------------------------------
 # EdgeStorageConfiguration
 
+
 def validate_configuration(name, default_disk_storage_classes, workload_identity, option=None):
     """EdgeStorageConfiguration inputs; option(field) -> the name to report (the role's variable names)."""
     option = option or (lambda field: field)
@@ -405,16 +495,24 @@ def validate_configuration(name, default_disk_storage_classes, workload_identity
     rules.check(errors, option("name"), name, k8s.dns_subdomain)
     classes = common.nested(errors, option("default_disk_storage_classes"), default_disk_storage_classes, "list")
     if classes is not None and not classes:
-        errors.append(rules.message(option("default_disk_storage_classes"), "is empty: list at least one StorageClass",
-                                    "required"))
+        errors.append(
+            rules.message(
+                option("default_disk_storage_classes"), "is empty: list at least one StorageClass", "required"
+            )
+        )
     for index, item in enumerate(classes or []):
         rules.check(errors, "%s[%d]" % (option("default_disk_storage_classes"), index), item, k8s.dns_subdomain)
     identity = common.nested(errors, option("workload_identity"), workload_identity, "dict")
     if identity:
         unknown = sorted(str(key) for key in identity if key not in ("client_id", "tenant_id"))
         if unknown:
-            errors.append(rules.message(option("workload_identity"), "has unknown key(s) %s (client_id, tenant_id)"
-                                        % ", ".join(unknown), "choice"))
+            errors.append(
+                rules.message(
+                    option("workload_identity"),
+                    "has unknown key(s) %s (client_id, tenant_id)" % ", ".join(unknown),
+                    "choice",
+                )
+            )
         for field in ("client_id", "tenant_id"):
             rules.check(errors, "%s.%s" % (option("workload_identity"), field), identity.get(field), common.guid)
     return errors
@@ -425,7 +523,10 @@ def render_configuration(name, default_disk_storage_classes, workload_identity):
     if default_disk_storage_classes is not None:
         spec["defaultDiskStorageClasses"] = list(default_disk_storage_classes)
     if workload_identity:
-        spec["workloadIdentity"] = {"clientID": workload_identity["client_id"], "tenantID": workload_identity["tenant_id"]}
+        spec["workloadIdentity"] = {
+            "clientID": workload_identity["client_id"],
+            "tenantID": workload_identity["tenant_id"],
+        }
     return {"apiVersion": API_VERSION, "kind": KIND_CONFIGURATION, "metadata": {"name": name}, "spec": spec}
 
 
@@ -468,9 +569,12 @@ def retain_version_error(owner, storage_class, extension_version):
     if version is None:
         return "{0}: extension_version {1!r} is not a version such as 2.11.2".format(owner, extension_version)
     if version < RETAIN_CLASSES_SINCE:
-        return ("{0}: storage class {1} needs extension version {2} or later (removed in 2.9.0, back in 2.9.1, fixed in "
-                "2.11.2); this cluster's extension is {3}".format(
-                    owner, storage_class, ".".join(str(x) for x in RETAIN_CLASSES_SINCE), extension_version))
+        return (
+            "{0}: storage class {1} needs extension version {2} or later (removed in 2.9.0, back in 2.9.1, fixed in "
+            "2.11.2); this cluster's extension is {3}".format(
+                owner, storage_class, ".".join(str(x) for x in RETAIN_CLASSES_SINCE), extension_version
+            )
+        )
     return None
 
 
@@ -483,8 +587,14 @@ def check_name(owner, field, value, errors, max_length=63):
     """edge_static_volumes' name check, on the k8s_inputs rules (DNS-1123 label, or subdomain when longer)."""
     reason = (k8s.dns_label if max_length <= 63 else k8s.dns_subdomain)(value)
     if reason:
-        errors.append(_field_error(owner, field, "must be lowercase letters, digits and dashes, start and end "
-                                   "alphanumeric, at most {0} characters (got {1!r})".format(max_length, value)))
+        errors.append(
+            _field_error(
+                owner,
+                field,
+                "must be lowercase letters, digits and dashes, start and end "
+                "alphanumeric, at most {0} characters (got {1!r})".format(max_length, value),
+            )
+        )
 
 
 def check_choice(owner, field, value, choices, errors):
@@ -525,16 +635,24 @@ def _volume_errors(errors, prefix, volume, default_namespace, extension_version,
     """The errors of one volume mapping (its subvolumes included), each naming its path."""
     unknown = sorted(str(key) for key in volume if key not in VOLUME_FIELDS)
     if unknown:
-        errors.append(rules.message(prefix, "has unknown field(s) %s (known: %s)" % (
-            ", ".join(unknown), ", ".join(VOLUME_FIELDS)), "choice"))
+        errors.append(
+            rules.message(
+                prefix, "has unknown field(s) %s (known: %s)" % (", ".join(unknown), ", ".join(VOLUME_FIELDS)), "choice"
+            )
+        )
     namespace = volume.get("namespace") or default_namespace
     namespace = namespace if isinstance(namespace, str) else "(invalid)"  # keys below must be hashable
     kind = volume.get("kind", "local_shared")
     if rules.check(errors, prefix + ".name", volume.get("name"), k8s.dns_subdomain):
         key = (namespace, volume["name"])
         if key in claims:
-            errors.append(rules.message(prefix + ".name", "%r is listed twice in namespace %s (also %s)" % (
-                volume["name"], namespace, claims[key]), "unique"))
+            errors.append(
+                rules.message(
+                    prefix + ".name",
+                    "%r is listed twice in namespace %s (also %s)" % (volume["name"], namespace, claims[key]),
+                    "unique",
+                )
+            )
         claims.setdefault(key, prefix)
     if volume.get("namespace") is not None:
         rules.check(errors, prefix + ".namespace", volume["namespace"], k8s.dns_label)
@@ -551,19 +669,32 @@ def _volume_errors(errors, prefix, volume, default_namespace, extension_version,
     k8s.check_labels(errors, prefix + ".labels", volume.get("labels"))
     subvolume_list = common.nested(errors, prefix + ".subvolumes", volume.get("subvolumes"), "list")
     if subvolume_list and kind != "cloud":
-        errors.append(rules.message(prefix + ".subvolumes", "need kind: cloud (a cloud-backed-sc volume); this "
-                                    "volume is %s" % (kind,), "unused-option"))
+        errors.append(
+            rules.message(
+                prefix + ".subvolumes",
+                "need kind: cloud (a cloud-backed-sc volume); this volume is %s" % (kind,),
+                "unused-option",
+            )
+        )
         return
     for sub_index, item in enumerate(subvolume_list or []):
         sub_prefix = "%s.subvolumes[%d]" % (prefix, sub_index)
         if not isinstance(item, dict):
             errors.append(rules.message(sub_prefix, "must be a mapping {name, type, ...}, got %r" % (item,), "dict"))
             continue
-        unknown = sorted(str(key) for key in item if key not in SubvolumeSpec.FIELDS + SUBVOLUME_EXTRA_FIELDS
-                         or key in ("pvc", "namespace"))
+        unknown = sorted(
+            str(key)
+            for key in item
+            if key not in SubvolumeSpec.FIELDS + SUBVOLUME_EXTRA_FIELDS or key in ("pvc", "namespace")
+        )
         if unknown:
-            errors.append(rules.message(sub_prefix, "has unknown field(s) %s (pvc and namespace are the volume's)"
-                                        % ", ".join(unknown), "choice"))
+            errors.append(
+                rules.message(
+                    sub_prefix,
+                    "has unknown field(s) %s (pvc and namespace are the volume's)" % ", ".join(unknown),
+                    "choice",
+                )
+            )
         spec = SubvolumeSpec(**_subvolume_values(item, volume, namespace))
         errors.extend(validate_subvolume(spec, sub_prefix + ".", in_volume=True))
         for field in SUBVOLUME_EXTRA_FIELDS:
@@ -574,9 +705,14 @@ def _volume_errors(errors, prefix, volume, default_namespace, extension_version,
         if isinstance(spec.name, str):
             key = (namespace, spec.name)
             if key in subvolume_names:
-                errors.append(rules.message(sub_prefix + ".name", "%r is listed twice in namespace %s (also %s); "
-                                            "the second would overwrite the first" % (
-                                                spec.name, namespace, subvolume_names[key]), "unique"))
+                errors.append(
+                    rules.message(
+                        sub_prefix + ".name",
+                        "%r is listed twice in namespace %s (also %s); "
+                        "the second would overwrite the first" % (spec.name, namespace, subvolume_names[key]),
+                        "unique",
+                    )
+                )
             subvolume_names.setdefault(key, sub_prefix)
 
 
@@ -603,12 +739,20 @@ def normalize_volume_list(volumes, default_namespace="default", extension_versio
         storage_class = CLOUD_STORAGE_CLASS if kind == "cloud" else LOCAL_SHARED_STORAGE_CLASS
         if volume.get("retain"):
             storage_class = RETAIN_STORAGE_CLASS[storage_class]
-        pvcs.append({
-            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
-            "metadata": _compact({"name": volume["name"], "namespace": namespace, "labels": volume.get("labels") or None}),
-            "spec": {"accessModes": list(volume.get("access_modes") or ["ReadWriteMany"]),
-                     "resources": {"requests": {"storage": volume["size"]}}, "storageClassName": storage_class},
-        })
+        pvcs.append(
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": _compact(
+                    {"name": volume["name"], "namespace": namespace, "labels": volume.get("labels") or None}
+                ),
+                "spec": {
+                    "accessModes": list(volume.get("access_modes") or ["ReadWriteMany"]),
+                    "resources": {"requests": {"storage": volume["size"]}},
+                    "storageClassName": storage_class,
+                },
+            }
+        )
         for item in volume.get("subvolumes") or []:
             values = _subvolume_values(item, volume, namespace)
             subvolumes.append(dict((key, value) for key, value in values.items() if value is not None))

@@ -47,12 +47,18 @@ def check_pvc(objects, spec):
     """Refuse a subvolume on a missing PVC or on one that is not cloud-backed."""
     pvc, _phase = pvc_phase(objects, spec.pvc, spec.namespace)
     if pvc is None:
-        raise ev.EdgeVolumesError("{0}: pvc {1} does not exist in namespace {2}; create the cloud-backed-sc PVC first".format(
-            spec.label, spec.pvc, spec.namespace))
+        raise ev.EdgeVolumesError(
+            "{0}: pvc {1} does not exist in namespace {2}; create the cloud-backed-sc PVC first".format(
+                spec.label, spec.pvc, spec.namespace
+            )
+        )
     storage_class = (pvc.get("spec") or {}).get("storageClassName")
     if storage_class not in ev.CLOUD_STORAGE_CLASSES:
-        raise ev.EdgeVolumesError("{0}: pvc {1} uses storage class {2!r}; ingest and mirror subvolumes live on a {3} PVC".format(
-            spec.label, spec.pvc, storage_class, " or ".join(ev.CLOUD_STORAGE_CLASSES)))
+        raise ev.EdgeVolumesError(
+            "{0}: pvc {1} uses storage class {2!r}; ingest and mirror subvolumes live on a {3} PVC".format(
+                spec.label, spec.pvc, storage_class, " or ".join(ev.CLOUD_STORAGE_CLASSES)
+            )
+        )
     return pvc
 
 
@@ -61,10 +67,16 @@ def wait_volume_ready(objects, spec, options, timings):
         return
     _value, timings["pvc_bound"] = objects.wait_for(
         "PVC {0}/{1} to be Bound".format(spec.namespace, spec.pvc),
-        lambda: pvc_phase(objects, spec.pvc, spec.namespace)[1] == "Bound", options.timeout, options.interval)
+        lambda: pvc_phase(objects, spec.pvc, spec.namespace)[1] == "Bound",
+        options.timeout,
+        options.interval,
+    )
     _value, timings["edge_volume_deployed"] = objects.wait_for(
         "EdgeVolume {0}/{1} to reach state deployed".format(spec.namespace, spec.edge_volume),
-        lambda: edge_volume_state(objects, spec.edge_volume, spec.namespace)[1] == "deployed", options.timeout, options.interval)
+        lambda: edge_volume_state(objects, spec.edge_volume, spec.namespace)[1] == "deployed",
+        options.timeout,
+        options.interval,
+    )
 
 
 def _apply_object(objects, desired, check_mode):
@@ -80,12 +92,18 @@ def _apply_object(objects, desired, check_mode):
             if action == "create":
                 return action, before, objects.create(body)
             body = dict(body, metadata={"resourceVersion": current["metadata"].get("resourceVersion")})
-            return action, before, objects.merge_patch(desired["apiVersion"], desired["kind"], meta["name"], meta.get("namespace"), body)
+            return (
+                action,
+                before,
+                objects.merge_patch(desired["apiVersion"], desired["kind"], meta["name"], meta.get("namespace"), body),
+            )
         except Exception as error:  # pylint: disable=broad-except
             if is_conflict(error) and attempt + 1 < CONFLICT_RETRIES:
                 continue
             raise
-    raise ev.EdgeVolumesError("could not update {0} {1}: it kept changing under us".format(desired["kind"], meta["name"]))
+    raise ev.EdgeVolumesError(
+        "could not update {0} {1}: it kept changing under us".format(desired["kind"], meta["name"])
+    )
 
 
 def ensure_subvolume(objects, spec, api, options, check_mode=False, resync=False):
@@ -119,10 +137,18 @@ def ensure_subvolume(objects, spec, api, options, check_mode=False, resync=False
     if main["kind"] == ev.KIND_MIRROR and options.wait and not check_mode:
         result_object, timings["mirror_connected"] = objects.wait_for(
             "MirrorSubvolume {0}/{1} to report BACKENDCONNECTION Connected".format(spec.namespace, spec.name),
-            lambda: _connected_mirror(objects, spec), options.timeout, options.interval)
+            lambda: _connected_mirror(objects, spec),
+            options.timeout,
+            options.interval,
+        )
     return {
-        "changed": changed, "api": api, "kind": main["kind"], "actions": actions, "object": result_object,
-        "diff": {"before": before, "after": after}, "elapsed": timings,
+        "changed": changed,
+        "api": api,
+        "kind": main["kind"],
+        "actions": actions,
+        "object": result_object,
+        "diff": {"before": before, "after": after},
+        "elapsed": timings,
     }
 
 
@@ -132,16 +158,29 @@ def _connected_mirror(objects, spec):
 
 
 def remove_subvolume(objects, spec, api, allow_data_loss, check_mode=False):
-    kind = ev.KIND_LEGACY_SUBVOLUME if api == ev.API_LEGACY else (ev.KIND_MIRROR if spec.type == "mirror" else ev.KIND_INGEST)
+    kind = (
+        ev.KIND_LEGACY_SUBVOLUME
+        if api == ev.API_LEGACY
+        else (ev.KIND_MIRROR if spec.type == "mirror" else ev.KIND_INGEST)
+    )
     current = objects.get(ev.API_VERSION, kind, spec.name, spec.namespace)
     if current is None:
-        return {"changed": False, "api": api, "kind": kind, "actions": [], "object": None, "diff": {"before": None, "after": None}}
+        return {
+            "changed": False,
+            "api": api,
+            "kind": kind,
+            "actions": [],
+            "object": None,
+            "diff": {"before": None, "after": None},
+        }
     on_delete = (current.get("spec") or {}).get("onDelete")
     if kind == ev.KIND_INGEST and on_delete == "abandon" and not allow_data_loss:
         raise ev.EdgeVolumesError(
             "{0}: refusing to delete IngestSubvolume {1}/{2}: its onDelete is abandon, so files not yet uploaded "
             "would be lost. Set on_delete: trigger-immediate-ingest and apply it first, or pass allow_data_loss: true".format(
-                spec.label, spec.namespace, spec.name))
+                spec.label, spec.namespace, spec.name
+            )
+        )
     actions = ["delete {0}/{1} in namespace {2}".format(kind, spec.name, spec.namespace)]
     if not check_mode:
         objects.delete(ev.API_VERSION, kind, spec.name, spec.namespace)
@@ -150,12 +189,19 @@ def remove_subvolume(objects, spec, api, allow_data_loss, check_mode=False):
         actions.append("delete {0}/{1} in namespace {2}".format(ev.KIND_LEGACY_POLICY, policy, spec.namespace))
         if not check_mode:
             objects.delete(ev.API_VERSION, ev.KIND_LEGACY_POLICY, policy, spec.namespace)
-    return {"changed": True, "api": api, "kind": kind, "actions": actions, "object": None,
-            "diff": {"before": {"{0}/{1}".format(kind, spec.name): current.get("spec")}, "after": None}}
+    return {
+        "changed": True,
+        "api": api,
+        "kind": kind,
+        "actions": actions,
+        "object": None,
+        "diff": {"before": {"{0}/{1}".format(kind, spec.name): current.get("spec")}, "after": None},
+    }
 
 
 # ---------------------------------------------------------------------------------------------
 # EdgeStorageConfiguration
+
 
 def ensure_configuration(objects, desired, owner, options, check_mode=False):
     """owner 'ansible': create/patch it. owner 'extension': the extension creates it; wait for it, patch only our fields."""
@@ -167,43 +213,75 @@ def ensure_configuration(objects, desired, owner, options, check_mode=False):
         if not options.wait:
             raise ev.EdgeVolumesError(
                 "EdgeStorageConfiguration {0} does not exist yet and owner is extension: the extension creates it when its "
-                "setting edgeStorageConfiguration.create is true; wait for it (wait: true) or set owner: ansible".format(name))
+                "setting edgeStorageConfiguration.create is true; wait for it (wait: true) or set owner: ansible".format(
+                    name
+                )
+            )
         current, timings["created_by_extension"] = objects.wait_for(
             "the extension to create EdgeStorageConfiguration {0}".format(name),
-            lambda: objects.get(ev.API_VERSION, ev.KIND_CONFIGURATION, name), options.timeout, options.interval)
+            lambda: objects.get(ev.API_VERSION, ev.KIND_CONFIGURATION, name),
+            options.timeout,
+            options.interval,
+        )
     release = ev.helm_owner(current)
     if release and owner == "ansible":
         warnings.append(
             "EdgeStorageConfiguration {0} was created by the Helm release {1} (the Arc extension); an extension upgrade may "
-            "reset fields set here. Set owner: extension, or the extension setting edgeStorageConfiguration.create=false".format(name, release[0]))
+            "reset fields set here. Set owner: extension, or the extension setting edgeStorageConfiguration.create=false".format(
+                name, release[0]
+            )
+        )
     action, before, after = _apply_object(objects, desired, check_mode)
     return {
-        "changed": action != "none", "actions": [] if action == "none" else ["{0} EdgeStorageConfiguration {1}".format(action, name)],
-        "object": after, "created_by_extension": bool(release), "warnings": warnings, "elapsed": timings,
-        "diff": {"before": before, "after": ev.owned_view(desired["spec"], (after or {}).get("spec")) if after else None},
+        "changed": action != "none",
+        "actions": [] if action == "none" else ["{0} EdgeStorageConfiguration {1}".format(action, name)],
+        "object": after,
+        "created_by_extension": bool(release),
+        "warnings": warnings,
+        "elapsed": timings,
+        "diff": {
+            "before": before,
+            "after": ev.owned_view(desired["spec"], (after or {}).get("spec")) if after else None,
+        },
     }
 
 
 def remove_configuration(objects, name, owner, check_mode=False):
     current = objects.get(ev.API_VERSION, ev.KIND_CONFIGURATION, name)
     if current is None:
-        return {"changed": False, "actions": [], "object": None, "diff": {"before": None, "after": None}, "warnings": []}
+        return {
+            "changed": False,
+            "actions": [],
+            "object": None,
+            "diff": {"before": None, "after": None},
+            "warnings": [],
+        }
     release = ev.helm_owner(current)
     if release or owner == "extension":
         raise ev.EdgeVolumesError(
             "EdgeStorageConfiguration {0} belongs to the Arc extension (Helm release {1}); deleting it here would be undone "
             "by the extension. Remove the extension, or set its edgeStorageConfiguration.create=false first".format(
-                name, release[0] if release else "unknown"))
+                name, release[0] if release else "unknown"
+            )
+        )
     remaining = []
     for kind in (ev.KIND_INGEST, ev.KIND_MIRROR, ev.KIND_LEGACY_SUBVOLUME):
         if objects.serves(ev.API_VERSION, kind):
-            remaining.extend("{0} {1}/{2}".format(kind, item["metadata"].get("namespace"), item["metadata"]["name"])
-                             for item in objects.list(ev.API_VERSION, kind))
+            remaining.extend(
+                "{0} {1}/{2}".format(kind, item["metadata"].get("namespace"), item["metadata"]["name"])
+                for item in objects.list(ev.API_VERSION, kind)
+            )
     if remaining:
         raise ev.EdgeVolumesError(
             "EdgeStorageConfiguration {0} is still used by {1}; the documented order is workloads, PVCs, subvolumes, "
-            "then the configuration".format(name, ", ".join(sorted(remaining))))
+            "then the configuration".format(name, ", ".join(sorted(remaining)))
+        )
     if not check_mode:
         objects.delete(ev.API_VERSION, ev.KIND_CONFIGURATION, name)
-    return {"changed": True, "actions": ["delete EdgeStorageConfiguration {0}".format(name)], "object": None,
-            "diff": {"before": current.get("spec"), "after": None}, "warnings": []}
+    return {
+        "changed": True,
+        "actions": ["delete EdgeStorageConfiguration {0}".format(name)],
+        "object": None,
+        "diff": {"before": current.get("spec"), "after": None},
+        "warnings": [],
+    }

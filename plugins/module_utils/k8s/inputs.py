@@ -22,22 +22,31 @@ from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import (
 
 # k8s.io/apimachinery/pkg/util/validation: IsDNS1123Label (namespaces, most names), at most 63 characters.
 dns_label = pattern_rule(
-    "dns-label", "a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters",
-    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?", 63,
+    "dns-label",
+    "a DNS-1123 label: lower-case letters, digits and '-', at most 63 characters",
+    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?",
+    63,
     "a DNS-1123 label is lower-case letters, digits and '-', starts and ends with a letter or digit, at most 63 "
-    "characters")
+    "characters",
+)
 # IsDNS1123Subdomain (PVC, StorageClass and custom resource names): dot-separated labels, at most 253 characters.
 dns_subdomain = pattern_rule(
-    "dns-subdomain", "a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', at most 253 characters",
-    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*", 253,
+    "dns-subdomain",
+    "a DNS-1123 subdomain: lower-case letters, digits, '-' and '.', at most 253 characters",
+    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*",
+    253,
     "a DNS-1123 subdomain is lower-case letters, digits, '-' and '.', starts and ends with a letter or digit, at "
-    "most 253 characters")
+    "most 253 characters",
+)
 # Helm release names: DNS-1123 subdomain of at most 53 characters (helm/pkg/chartutil ValidateReleaseName).
 helm_release_name = pattern_rule(
-    "helm-release-name", "a Helm release name: lower-case letters, digits, '-' and '.', at most 53 characters",
-    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*", 53,
+    "helm-release-name",
+    "a Helm release name: lower-case letters, digits, '-' and '.', at most 53 characters",
+    r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*",
+    53,
     "a Helm release name is lower-case letters, digits, '-' and '.', starts and ends with a letter or digit, at "
-    "most 53 characters")
+    "most 53 characters",
+)
 
 # IsQualifiedName / IsValidLabelValue: name part of a label key, and a label value (which may be empty).
 _LABEL_NAME = re.compile(r"(?:[A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
@@ -45,10 +54,12 @@ _DNS_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a
 
 # resource.Quantity (k8s.io/apimachinery/pkg/api/resource/quantity.go): <signedNumber><suffix>, suffix binarySI
 # (Ki..Ei), decimalSI (m, k, M..E) or a decimal exponent (e3, E-2).
-_QUANTITY = re.compile(r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|"
-                       r"[eE][+-]?[0-9]+)?")
-_BINARY = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60}
-_DECIMAL = {"m": Decimal("0.001"), "k": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9, "T": 10 ** 12, "P": 10 ** 15, "E": 10 ** 18}
+_QUANTITY = re.compile(
+    r"(?P<number>[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E|"
+    r"[eE][+-]?[0-9]+)?"
+)
+_BINARY = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
+_DECIMAL = {"m": Decimal("0.001"), "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18}
 
 # Kubernetes PersistentVolumeClaim spec.accessModes (core/v1 PersistentVolumeAccessMode).
 ACCESS_MODES = ("ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod")
@@ -78,8 +89,10 @@ def label_key(value):
     if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
         return "%r has a prefix that is not a DNS-1123 subdomain" % (value,)
     if len(name) > 63 or not _LABEL_NAME.fullmatch(name):
-        return ("%r is not a label key: the name is letters, digits, '-', '_' and '.', starts and ends with a letter "
-                "or digit, at most 63 characters" % (value,))
+        return (
+            "%r is not a label key: the name is letters, digits, '-', '_' and '.', starts and ends with a letter "
+            "or digit, at most 63 characters" % (value,)
+        )
     return None
 
 
@@ -89,8 +102,10 @@ def label_value(value):
     if not isinstance(value, str):
         return "must be a string (quote it in YAML), got %r" % (value,)
     if value and (len(value) > 63 or not _LABEL_NAME.fullmatch(value)):
-        return ("%r is not a label value: letters, digits, '-', '_' and '.', starting and ending with a letter or "
-                "digit, at most 63 characters" % (value,))
+        return (
+            "%r is not a label value: letters, digits, '-', '_' and '.', starting and ending with a letter or "
+            "digit, at most 63 characters" % (value,)
+        )
     return None
 
 
@@ -185,7 +200,9 @@ def cron(value):
     fields = value.split()
     if len(fields) != 5:
         return "%r has %d field(s); a cron expression has 5 (minute hour day-of-month month day-of-week)" % (
-            value, len(fields))
+            value,
+            len(fields),
+        )
     for text, (field, lowest, highest, names) in zip(fields, _CRON_FIELDS):
         problem = _cron_field_problem(text, field, lowest, highest, names)
         if problem:
@@ -231,5 +248,6 @@ def check_access_modes(errors, option, value):
         errors.append(message(option, "is empty: list at least one access mode", "choice"))
     for index, mode in enumerate(modes or []):
         if mode not in ACCESS_MODES:
-            errors.append(message("%s[%d]" % (option, index), "%r is not one of %s" % (mode, ", ".join(ACCESS_MODES)),
-                                  "choice"))
+            errors.append(
+                message("%s[%d]" % (option, index), "%r is not one of %s" % (mode, ", ".join(ACCESS_MODES)), "choice")
+            )

@@ -105,7 +105,9 @@ def build_values(settings, handoffs=(), reported_models=(), unread_nodes=()):
     values = deep_merge(values, settings.get("extra_values") or {})
 
     precreated = nodes_with_precreated_vg(handoffs, volume_group)
-    asked_off = sorted((h or {}).get("host") or "(unnamed host)" for h in handoffs or [] if (h or {}).get("cleanup_enabled") is False)
+    asked_off = sorted(
+        (h or {}).get("host") or "(unnamed host)" for h in handoffs or [] if (h or {}).get("cleanup_enabled") is False
+    )
     unread = sorted(set(str(host) for host in unread_nodes or []))
     requested = settings.get("cleanup_enabled")
     merged_cleanup = (values.get("cleanup") or {}).get("enabled")
@@ -115,18 +117,27 @@ def build_values(settings, handoffs=(), reported_models=(), unread_nodes=()):
             raise LocalCsiDriverError(
                 "csi_driver_cleanup_enabled/extra_values cleanup.enabled=true is unsafe: node(s) {0} pre-created volume group {1}; "
                 "the driver removes VGs and PVs tagged local-csi when its pod stops with no volumes. Leave it unset".format(
-                    ", ".join(precreated or asked_off), volume_group))
+                    ", ".join(precreated or asked_off), volume_group
+                )
+            )
         values.setdefault("cleanup", {})["enabled"] = False
-        notes.append("cleanup.enabled=false because node(s) {0} pre-created volume group {1}".format(", ".join(precreated or asked_off), volume_group))
+        notes.append(
+            "cleanup.enabled=false because node(s) {0} pre-created volume group {1}".format(
+                ", ".join(precreated or asked_off), volume_group
+            )
+        )
     elif unread:
         if wants_cleanup:
             raise LocalCsiDriverError(
                 "csi_driver_cleanup_enabled/extra_values cleanup.enabled=true cannot be confirmed safe: the stripe records of "
                 "node(s) {0} could not be read, and the driver removes VGs tagged local-csi when its pod stops with no volumes. "
-                "Make the nodes reachable and rerun, or leave it unset".format(", ".join(unread)))
+                "Make the nodes reachable and rerun, or leave it unset".format(", ".join(unread))
+            )
         values.setdefault("cleanup", {})["enabled"] = False
-        notes.append("cleanup.enabled=false because the stripe records of node(s) {0} could not be read (unreachable or not "
-                     "prepared); a later run that reads them sets it again".format(", ".join(unread)))
+        notes.append(
+            "cleanup.enabled=false because the stripe records of node(s) {0} could not be read (unreachable or not "
+            "prepared); a later run that reads them sets it again".format(", ".join(unread))
+        )
     elif requested is not None:
         values.setdefault("cleanup", {})["enabled"] = bool(requested)
     elif merged_cleanup is None:
@@ -145,21 +156,35 @@ def handoffs_from_records(host, records):
     return handoffs
 
 
-def storage_class(name, fstype="ext4", volume_group=DEFAULT_VOLUME_GROUP, reclaim_policy="Delete", mount_options=None,
-                  is_default=False, extra_parameters=None):
+def storage_class(
+    name,
+    fstype="ext4",
+    volume_group=DEFAULT_VOLUME_GROUP,
+    reclaim_policy="Delete",
+    mount_options=None,
+    is_default=False,
+    extra_parameters=None,
+):
     if fstype not in FSTYPES:
-        raise LocalCsiDriverError("csi_driver_storage_class_fstype must be one of {0} (got {1!r})".format(", ".join(FSTYPES), fstype))
+        raise LocalCsiDriverError(
+            "csi_driver_storage_class_fstype must be one of {0} (got {1!r})".format(", ".join(FSTYPES), fstype)
+        )
     if reclaim_policy not in local_csi_inputs.RECLAIM_POLICIES:
-        raise LocalCsiDriverError("csi_driver_storage_class_reclaim_policy must be Delete or Retain (got {0!r})".format(reclaim_policy))
+        raise LocalCsiDriverError(
+            "csi_driver_storage_class_reclaim_policy must be Delete or Retain (got {0!r})".format(reclaim_policy)
+        )
     parameters = {"csi.storage.k8s.io/fstype": fstype}
     if volume_group != DEFAULT_VOLUME_GROUP:
         parameters["volumeGroup"] = volume_group
     parameters.update(extra_parameters or {})
     body = {
-        "apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+        "apiVersion": "storage.k8s.io/v1",
+        "kind": "StorageClass",
         "metadata": {"name": name},
-        "provisioner": PROVISIONER, "reclaimPolicy": reclaim_policy,
-        "volumeBindingMode": "WaitForFirstConsumer", "allowVolumeExpansion": True,
+        "provisioner": PROVISIONER,
+        "reclaimPolicy": reclaim_policy,
+        "volumeBindingMode": "WaitForFirstConsumer",
+        "allowVolumeExpansion": True,
         "parameters": parameters,
     }
     if is_default:
@@ -198,27 +223,40 @@ def find_conflicts(cluster, release_name, release_namespace):
         kaito = "kaito" in " ".join([owner or ""] + [str(v) for v in labels.values()]).lower()
         if owner:
             reason = "the local CSI driver already runs as {0} from Helm release {1} in namespace {2}{3}".format(
-                where, owner, owner_namespace, " (KAITO's workspace chart bundles it)" if kaito else "")
+                where, owner, owner_namespace, " (KAITO's workspace chart bundles it)" if kaito else ""
+            )
         else:
-            reason = "the local CSI driver already runs as {0}, not installed by Helm release {1}/{2}".format(where, release_namespace, release_name)
-        fix = ("only one driver can run per cluster. Either keep that one and do not run acstor.edge.csi_driver on this "
-               "cluster, or remove it there first{0} and rerun".format(
-                   " (KAITO: helm upgrade <release> ... --set localCSIDriver.useLocalCSIDriver=false)" if kaito else ""))
+            reason = "the local CSI driver already runs as {0}, not installed by Helm release {1}/{2}".format(
+                where, release_namespace, release_name
+            )
+        fix = (
+            "only one driver can run per cluster. Either keep that one and do not run acstor.edge.csi_driver on this "
+            "cluster, or remove it there first{0} and rerun".format(
+                " (KAITO: helm upgrade <release> ... --set localCSIDriver.useLocalCSIDriver=false)" if kaito else ""
+            )
+        )
         conflicts.append({"reason": reason, "fix": fix})
     v1_signs = []
     if any((d.get("metadata") or {}).get("name") == V1_PROVISIONER for d in cluster.get("csidrivers") or []):
         v1_signs.append("CSIDriver " + V1_PROVISIONER)
-    v1_signs.extend("StorageClass " + (sc.get("metadata") or {}).get("name", "?") for sc in cluster.get("storageclasses") or []
-                    if sc.get("provisioner") == V1_PROVISIONER)
+    v1_signs.extend(
+        "StorageClass " + (sc.get("metadata") or {}).get("name", "?")
+        for sc in cluster.get("storageclasses") or []
+        if sc.get("provisioner") == V1_PROVISIONER
+    )
     if V1_API_GROUP in (cluster.get("served_groups") or []):
         v1_signs.append("API group " + V1_API_GROUP)
     if v1_signs:
-        conflicts.append({
-            "reason": "Azure Container Storage v1 is installed ({0})".format(", ".join(v1_signs)),
-            "fix": ("remove v1 completely before installing v2 (AKS: az aks update --disable-azure-container-storage all; "
+        conflicts.append(
+            {
+                "reason": "Azure Container Storage v1 is installed ({0})".format(", ".join(v1_signs)),
+                "fix": (
+                    "remove v1 completely before installing v2 (AKS: az aks update --disable-azure-container-storage all; "
                     "elsewhere delete the microsoft.azurecontainerstorage extension). v2 uses provisioner {0} and new "
-                    "StorageClasses, so workloads must move to new PVCs".format(PROVISIONER)),
-        })
+                    "StorageClasses, so workloads must move to new PVCs".format(PROVISIONER)
+                ),
+            }
+        )
     return conflicts
 
 

@@ -24,7 +24,7 @@ def chart_ref(value):
     if reason:
         return reason
     if value.startswith("oci://"):
-        return k8s.image_registry(value[len("oci://"):])
+        return k8s.image_registry(value[len("oci://") :])
     if any(char.isspace() for char in value):
         return "%r contains white space" % (value,)
     return None
@@ -34,9 +34,13 @@ def driver_option_errors(options, name=None):
     """Every error of acstor.edge.local_csi_driver_preflight's options (None: not set); name(option) -> reported name."""
     name = name or (lambda option: option)
     errors = []
-    for option, rule in (("release_name", k8s.helm_release_name), ("release_namespace", k8s.dns_label),
-                         ("storage_class_name", k8s.dns_subdomain), ("image_registry", k8s.image_registry),
-                         ("image_tag", k8s.image_tag)):
+    for option, rule in (
+        ("release_name", k8s.helm_release_name),
+        ("release_namespace", k8s.dns_label),
+        ("storage_class_name", k8s.dns_subdomain),
+        ("image_registry", k8s.image_registry),
+        ("image_tag", k8s.image_tag),
+    ):
         if options.get(option) not in (None, ""):
             rules.check(errors, name(option), options[option], rule)
     k8s.check_labels(errors, name("node_selector"), options.get("node_selector"))
@@ -50,13 +54,16 @@ def driver_option_errors(options, name=None):
     if storage_class.get("is_default") is not None:
         rules.check(errors, name("storage_class.is_default"), storage_class["is_default"], rules.boolean)
     # Volume group, disk models and mount options reach the nodes: node_inputs' rules, reported under our names.
-    node_side = {"volume_group": options.get("volume_group"), "addon_models": options.get("addon_models"),
-                 "storage_class": {"mount_options": storage_class.get("mount_options")},
-                 "node_handoffs": options.get("node_handoffs")}
+    node_side = {
+        "volume_group": options.get("volume_group"),
+        "addon_models": options.get("addon_models"),
+        "storage_class": {"mount_options": storage_class.get("mount_options")},
+        "node_handoffs": options.get("node_handoffs"),
+    }
     for error in rules.local_csi_driver_errors(node_side):
         for option in ("volume_group", "addon_models", "storage_class.mount_options", "node_handoffs"):
             if error.startswith(option):
-                error = name(option) + error[len(option):]
+                error = name(option) + error[len(option) :]
                 break
         errors.append(error)
     return errors

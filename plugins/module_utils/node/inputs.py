@@ -36,27 +36,66 @@ _PATH = re.compile(r"(/[A-Za-z0-9._+@:~-]+)+/?|/")
 _STRIPE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,30}")
 # lvm(8) VALID NAMES: a-z A-Z 0-9 + _ . -, not starting with '-', not '.' or '..'; NAME_LEN 128 with the NUL.
 _LVM_NAME = re.compile(r"[A-Za-z0-9_+.][A-Za-z0-9_+.-]{0,126}")
-_LVM_RESERVED = ("snapshot", "pvmove", "_cdata", "_cmeta", "_corig", "_mimage", "_mlog", "_rimage", "_rmeta",
-                 "_tdata", "_tmeta", "_vorigin", "_vdata")
+_LVM_RESERVED = (
+    "snapshot",
+    "pvmove",
+    "_cdata",
+    "_cmeta",
+    "_corig",
+    "_mimage",
+    "_mlog",
+    "_rimage",
+    "_rmeta",
+    "_tdata",
+    "_tmeta",
+    "_vorigin",
+    "_vdata",
+)
 # systemd.unit(5): unit names are [A-Za-z0-9:_.@-] and '\\' escapes, plus a type suffix; '\\' is refused
 # here because fstab reads it as an escape too (x-systemd.before= carries the name).
-_UNIT_NAME = re.compile(r"[A-Za-z0-9:_.@-]{1,240}\.(service|socket|device|mount|automount|swap|target|path|timer|"
-                        r"slice|scope)")
+_UNIT_NAME = re.compile(
+    r"[A-Za-z0-9:_.@-]{1,240}\.(service|socket|device|mount|automount|swap|target|path|timer|"
+    r"slice|scope)"
+)
 SYSCTL_NAME = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
 KERNEL_MODULE_NAME = re.compile(r"[A-Za-z0-9_-]{1,55}")
 # Debian and RPM package name characters; a leading '-' would be read as an option.
 PACKAGE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9+._~-]*")
 # systemd.time(5) time spans: "30s", "1min", "1h 30min"
-_TIMESPAN = re.compile(r"[0-9]+ ?(usec|us|msec|ms|seconds|second|sec|s|minutes|minute|min|m|hours|hour|hr|h|days|"
-                       r"day|d|weeks|week|w|months|month|M|years|year|y)?( [0-9]+ ?(usec|us|msec|ms|seconds|second|"
-                       r"sec|s|minutes|minute|min|m|hours|hour|hr|h|days|day|d|weeks|week|w|months|month|M|years|"
-                       r"year|y))*")
+_TIMESPAN = re.compile(
+    r"[0-9]+ ?(usec|us|msec|ms|seconds|second|sec|s|minutes|minute|min|m|hours|hour|hr|h|days|"
+    r"day|d|weeks|week|w|months|month|M|years|year|y)?( [0-9]+ ?(usec|us|msec|ms|seconds|second|"
+    r"sec|s|minutes|minute|min|m|hours|hour|hr|h|days|day|d|weeks|week|w|months|month|M|years|"
+    r"year|y))*"
+)
 _SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?) ?([kmgtp]?)(?:i?b)?", re.IGNORECASE)
 _SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 # sysctl.d(5): the directories systemd-sysctl reads drop-ins from, and the one classic file.
 SYSCTL_DIRS = ("/etc/sysctl.d", "/run/sysctl.d", "/usr/local/lib/sysctl.d", "/usr/lib/sysctl.d")
-SYSTEM_PATHS = ("/", "/boot", "/boot/efi", "/efi", "/etc", "/usr", "/var", "/bin", "/sbin", "/lib", "/lib64",
-                "/proc", "/sys", "/dev", "/run", "/tmp", "/root", "/home", "/opt", "/srv", "/mnt", "/media")
+SYSTEM_PATHS = (
+    "/",
+    "/boot",
+    "/boot/efi",
+    "/efi",
+    "/etc",
+    "/usr",
+    "/var",
+    "/bin",
+    "/sbin",
+    "/lib",
+    "/lib64",
+    "/proc",
+    "/sys",
+    "/dev",
+    "/run",
+    "/tmp",
+    "/root",
+    "/home",
+    "/opt",
+    "/srv",
+    "/mnt",
+    "/media",
+)
 
 RULES = dict(rules.RULES)  # the generic rules (string, single-line, boolean, ...) and the node rules below
 _rule = rules.registering(RULES)
@@ -104,8 +143,10 @@ def absolute_path(value):
     if not value.startswith("/"):
         return "%r is not an absolute path" % (value,)
     if not _PATH.fullmatch(value):
-        return ("%r holds characters that node files give meaning to (white space, '#', '%%', quotes, '\\\\', "
-                "';', ',', '=', '$'): use letters, digits and . _ + @ : ~ -" % (value,))
+        return (
+            "%r holds characters that node files give meaning to (white space, '#', '%%', quotes, '\\\\', "
+            "';', ',', '=', '$'): use letters, digits and . _ + @ : ~ -" % (value,)
+        )
     if any(part in (".", "..") for part in value.split("/")):
         return "%r has a '.' or '..' component" % (value,)
     return None
@@ -139,7 +180,9 @@ def sysctl_file(value):
     directory, _sep, base = value.rpartition("/")
     if not (value == "/etc/sysctl.conf" or (directory in SYSCTL_DIRS and base.endswith(".conf") and base != ".conf")):
         return "%r is not a *.conf file in %s, so systemd-sysctl would not read it at boot" % (
-            value, ", ".join(SYSCTL_DIRS))
+            value,
+            ", ".join(SYSCTL_DIRS),
+        )
     return None
 
 
@@ -149,8 +192,10 @@ def stripe_name(value):
     if reason:
         return reason
     if not _STRIPE_NAME.fullmatch(value):
-        return ("%r is invalid: lower-case letters, digits, '_' and '-', starting with a letter, at most 31 "
-                "characters" % (value,))
+        return (
+            "%r is invalid: lower-case letters, digits, '_' and '-', starting with a letter, at most 31 "
+            "characters" % (value,)
+        )
     return None
 
 
@@ -160,8 +205,10 @@ def lvm_name(value):
     if reason:
         return reason
     if not _LVM_NAME.fullmatch(value) or value in (".", "..") or any(word in value for word in _LVM_RESERVED):
-        return ("%r is not a valid LVM name: letters, digits, + _ . -, not starting with '-', at most 127 "
-                "characters, not '.'/'..', without %s" % (value, "/".join(_LVM_RESERVED[:2])))
+        return (
+            "%r is not a valid LVM name: letters, digits, + _ . -, not starting with '-', at most 127 "
+            "characters, not '.'/'..', without %s" % (value, "/".join(_LVM_RESERVED[:2]))
+        )
     return None
 
 
@@ -171,8 +218,7 @@ def unit_name(value):
     if reason:
         return reason
     if not _UNIT_NAME.fullmatch(value):
-        return ("%r is not a systemd unit name (letters, digits, : _ . @ - and a suffix such as .service)"
-                % (value,))
+        return "%r is not a systemd unit name (letters, digits, : _ . @ - and a suffix such as .service)" % (value,)
     return None
 
 
@@ -189,7 +235,8 @@ def sysctl_name(value):
 @_rule("sysctl-value", "a non-negative integer")
 def sysctl_value(value):
     if isinstance(value, bool) or not (
-            (isinstance(value, int) and value >= 0) or (isinstance(value, str) and re.fullmatch(r"[0-9]+", value))):
+        (isinstance(value, int) and value >= 0) or (isinstance(value, str) and re.fullmatch(r"[0-9]+", value))
+    ):
         return "%r is not a non-negative integer" % (value,)
     return None
 
@@ -269,8 +316,9 @@ def preflight_errors(options, name=None):
             unused(errors, name("local_path_dir"), "only product edge_volumes uses local-path storage")
     free_space = options.get("free_space") or []
     if not isinstance(free_space, list):
-        errors.append(message(name("free_space"), "must be a list of {path, min_free_gib}, got %r" % (free_space,),
-                              "list"))
+        errors.append(
+            message(name("free_space"), "must be a list of {path, min_free_gib}, got %r" % (free_space,), "list")
+        )
         free_space = []
     for index, item in enumerate(free_space):
         option = "%s[%d]" % (name("free_space"), index)

@@ -51,10 +51,21 @@ RHEL_FAMILY_IDS = ("rhel", "rocky", "almalinux", "centos", "ol", "oracle", "circ
 RHEL_MAJOR = "9"
 
 CHECK_NAMES = (
-    "os_supported", "kernel_version", "kernel_known_issues", "nfs_v4_2", "cpu_count", "memory",
-    "memory_fault_tolerant", "local_path_free_space", "local_path_separate_filesystem",
-    "kernel_modules_fault_tolerant", "kubernetes_distribution", "kubelet_root_dir", "architecture",
-    "kernel_modules", "nvme_disks",
+    "os_supported",
+    "kernel_version",
+    "kernel_known_issues",
+    "nfs_v4_2",
+    "cpu_count",
+    "memory",
+    "memory_fault_tolerant",
+    "local_path_free_space",
+    "local_path_separate_filesystem",
+    "kernel_modules_fault_tolerant",
+    "kubernetes_distribution",
+    "kubelet_root_dir",
+    "architecture",
+    "kernel_modules",
+    "nvme_disks",
 )
 
 # MemTotal excludes memory the firmware and kernel keep, so a 16 GiB machine reports about
@@ -117,11 +128,14 @@ def validate_options(options):
             errors.append("kernel_known_issues entry %r is not a kernel version such as 6.2" % version)
     unknown_checks = unknown_check_names(options.skip_checks)
     if unknown_checks:
-        errors.append("skip_checks names unknown check(s) %s; known: %s"
-                      % (", ".join(unknown_checks), ", ".join(CHECK_NAMES)))
+        errors.append(
+            "skip_checks names unknown check(s) %s; known: %s" % (", ".join(unknown_checks), ", ".join(CHECK_NAMES))
+        )
     if options.kubernetes_distribution not in ("auto", "none") + KUBERNETES_DISTRIBUTIONS:
-        errors.append("kubernetes_distribution %r is not one of auto, none, %s"
-                      % (options.kubernetes_distribution, ", ".join(KUBERNETES_DISTRIBUTIONS)))
+        errors.append(
+            "kubernetes_distribution %r is not one of auto, none, %s"
+            % (options.kubernetes_distribution, ", ".join(KUBERNETES_DISTRIBUTIONS))
+        )
     return errors
 
 
@@ -182,8 +196,12 @@ def classify_nvme(facts, addon_models):
     extra_models = set(model.strip().lower() for model in addon_models)
     eligible, needs_addon, in_use = [], [], []
     for namespace in facts.nvme:
-        busy = (namespace.partitions or namespace.holders or namespace.mounted
-                or namespace.signature not in (None, "LVM2_member"))
+        busy = (
+            namespace.partitions
+            or namespace.holders
+            or namespace.mounted
+            or namespace.signature not in (None, "LVM2_member")
+        )
         model = namespace.model.strip().lower()
         if busy:
             in_use.append(namespace)
@@ -198,9 +216,14 @@ def _check_os(facts, options, products):
     supported, description = os_support(facts.os_release)
     pretty = facts.os_release.get("PRETTY_NAME", description)
     return CheckResult(
-        "os_supported", "ok" if supported else "fail", pretty,
-        "Ubuntu 22.04/24.04, Debian 12/13, Azure Linux 3, RHEL 9", SOURCE_COLLECTION, products,
-        "" if supported else "%s is not an operating system acstor.edge supports" % description)
+        "os_supported",
+        "ok" if supported else "fail",
+        pretty,
+        "Ubuntu 22.04/24.04, Debian 12/13, Azure Linux 3, RHEL 9",
+        SOURCE_COLLECTION,
+        products,
+        "" if supported else "%s is not an operating system acstor.edge supports" % description,
+    )
 
 
 def _check_kernel(facts, options):
@@ -208,19 +231,42 @@ def _check_kernel(facts, options):
     minimum = parse_kernel_version(options.kernel_min)
     results = []
     if version is None:
-        results.append(CheckResult("kernel_version", "fail", facts.kernel_release or "unknown", ">= " + options.kernel_min,
-                                   SOURCE_EV_PREREQS, ["edge_volumes"], "kernel release could not be parsed"))
+        results.append(
+            CheckResult(
+                "kernel_version",
+                "fail",
+                facts.kernel_release or "unknown",
+                ">= " + options.kernel_min,
+                SOURCE_EV_PREREQS,
+                ["edge_volumes"],
+                "kernel release could not be parsed",
+            )
+        )
         return results
     good = version >= minimum
-    results.append(CheckResult(
-        "kernel_version", "ok" if good else "fail", facts.kernel_release, ">= " + options.kernel_min,
-        SOURCE_EV_PREREQS, ["edge_volumes"],
-        "" if good else "kernel %s is older than the minimum %s" % (_version_text(version), options.kernel_min)))
+    results.append(
+        CheckResult(
+            "kernel_version",
+            "ok" if good else "fail",
+            facts.kernel_release,
+            ">= " + options.kernel_min,
+            SOURCE_EV_PREREQS,
+            ["edge_volumes"],
+            "" if good else "kernel %s is older than the minimum %s" % (_version_text(version), options.kernel_min),
+        )
+    )
     flagged = [item for item in options.kernel_known_issues if parse_kernel_version(item)[:2] == version[:2]]
-    results.append(CheckResult(
-        "kernel_known_issues", "warn" if flagged else "ok", _version_text(version),
-        "not " + " or ".join(options.kernel_known_issues), SOURCE_EV_PREREQS, ["edge_volumes"],
-        "the docs list known issues with kernel %s" % flagged[0] if flagged else ""))
+    results.append(
+        CheckResult(
+            "kernel_known_issues",
+            "warn" if flagged else "ok",
+            _version_text(version),
+            "not " + " or ".join(options.kernel_known_issues),
+            SOURCE_EV_PREREQS,
+            ["edge_volumes"],
+            "the docs list known issues with kernel %s" % flagged[0] if flagged else "",
+        )
+    )
     return results
 
 
@@ -237,8 +283,9 @@ def _check_nfs(facts):
     else:
         status, measured = "warn", "kernel config not readable; no nfsv4 module found"
         message = "NFSv4.2 support could not be confirmed"
-    return CheckResult("nfs_v4_2", status, measured, "CONFIG_NFS_V4_2=y or m", SOURCE_EV_PREREQS,
-                       ["edge_volumes"], message)
+    return CheckResult(
+        "nfs_v4_2", status, measured, "CONFIG_NFS_V4_2=y or m", SOURCE_EV_PREREQS, ["edge_volumes"], message
+    )
 
 
 def _check_cpu_memory(facts, options):
@@ -246,50 +293,98 @@ def _check_cpu_memory(facts, options):
     cpu_min = options.cpu_min_fault_tolerant if options.fault_tolerant else options.cpu_min
     source = SOURCE_EV_MULTINODE if options.fault_tolerant else SOURCE_EV_PREREQS
     good = facts.cpu_count >= cpu_min
-    results.append(CheckResult("cpu_count", "ok" if good else "fail", str(facts.cpu_count), ">= %d" % cpu_min,
-                               source, ["edge_volumes"],
-                               "" if good else "%d CPUs, Edge Volumes needs %d" % (facts.cpu_count, cpu_min)))
+    results.append(
+        CheckResult(
+            "cpu_count",
+            "ok" if good else "fail",
+            str(facts.cpu_count),
+            ">= %d" % cpu_min,
+            source,
+            ["edge_volumes"],
+            "" if good else "%d CPUs, Edge Volumes needs %d" % (facts.cpu_count, cpu_min),
+        )
+    )
     minimum = options.memory_min_gib * GIB
     good = facts.mem_total_bytes >= minimum * MEMORY_TOLERANCE
-    results.append(CheckResult(
-        "memory", "ok" if good else "fail", _gib(facts.mem_total_bytes),
-        ">= %g GiB (MemTotal >= %s accepted)" % (options.memory_min_gib, _gib(minimum * MEMORY_TOLERANCE)),
-        SOURCE_EV_PREREQS, ["edge_volumes"],
-        "" if good else "%s of memory, Edge Volumes needs %g GiB" % (_gib(facts.mem_total_bytes), options.memory_min_gib)))
+    results.append(
+        CheckResult(
+            "memory",
+            "ok" if good else "fail",
+            _gib(facts.mem_total_bytes),
+            ">= %g GiB (MemTotal >= %s accepted)" % (options.memory_min_gib, _gib(minimum * MEMORY_TOLERANCE)),
+            SOURCE_EV_PREREQS,
+            ["edge_volumes"],
+            ""
+            if good
+            else "%s of memory, Edge Volumes needs %g GiB" % (_gib(facts.mem_total_bytes), options.memory_min_gib),
+        )
+    )
     if options.fault_tolerant:
         recommended = options.memory_recommended_fault_tolerant_gib * GIB
         good = facts.mem_total_bytes >= recommended * MEMORY_TOLERANCE
-        results.append(CheckResult(
-            "memory_fault_tolerant", "ok" if good else "warn", _gib(facts.mem_total_bytes),
-            ">= %g GiB recommended" % options.memory_recommended_fault_tolerant_gib, SOURCE_EV_MULTINODE,
-            ["edge_volumes"], "" if good else "multi-node clusters are recommended 32 GiB per node"))
+        results.append(
+            CheckResult(
+                "memory_fault_tolerant",
+                "ok" if good else "warn",
+                _gib(facts.mem_total_bytes),
+                ">= %g GiB recommended" % options.memory_recommended_fault_tolerant_gib,
+                SOURCE_EV_MULTINODE,
+                ["edge_volumes"],
+                "" if good else "multi-node clusters are recommended 32 GiB per node",
+            )
+        )
     return results
 
 
 def _path_check(name, space, min_free_gib, source, products):
     required = min_free_gib * GIB
     good = space.free_bytes >= required
-    where = space.path if space.existing_ancestor == space.path else "%s (measured on %s)" % (
-        space.path, space.existing_ancestor)
-    return CheckResult(name, "ok" if good else "fail", "%s free at %s" % (_gib(space.free_bytes), where),
-                       ">= %g GiB free" % min_free_gib, source, products,
-                       "" if good else "only %s free for %s" % (_gib(space.free_bytes), space.path))
+    where = (
+        space.path
+        if space.existing_ancestor == space.path
+        else "%s (measured on %s)" % (space.path, space.existing_ancestor)
+    )
+    return CheckResult(
+        name,
+        "ok" if good else "fail",
+        "%s free at %s" % (_gib(space.free_bytes), where),
+        ">= %g GiB free" % min_free_gib,
+        source,
+        products,
+        "" if good else "only %s free for %s" % (_gib(space.free_bytes), space.path),
+    )
 
 
 def _check_local_path(facts, options, spaces):
     space = spaces.get(options.local_path_dir)
     if space is None:
-        return [CheckResult("local_path_free_space", "warn", "not measured", ">= %g GiB free"
-                            % options.local_path_min_free_gib, SOURCE_EV_DISK, ["edge_volumes"],
-                            "%s was not measured" % options.local_path_dir)]
-    results = [_path_check("local_path_free_space", space, options.local_path_min_free_gib, SOURCE_EV_DISK,
-                           ["edge_volumes"])]
-    results.append(CheckResult(
-        "local_path_separate_filesystem", "warn" if space.same_filesystem_as_root else "ok",
-        "%s on %s filesystem" % (space.path, "the OS (/)" if space.same_filesystem_as_root else "its own"),
-        "a filesystem separate from /", SOURCE_EV_DISK, ["edge_volumes"],
-        "local-path volumes share the OS filesystem: when they fill it, the whole node can become unresponsive"
-        if space.same_filesystem_as_root else ""))
+        return [
+            CheckResult(
+                "local_path_free_space",
+                "warn",
+                "not measured",
+                ">= %g GiB free" % options.local_path_min_free_gib,
+                SOURCE_EV_DISK,
+                ["edge_volumes"],
+                "%s was not measured" % options.local_path_dir,
+            )
+        ]
+    results = [
+        _path_check("local_path_free_space", space, options.local_path_min_free_gib, SOURCE_EV_DISK, ["edge_volumes"])
+    ]
+    results.append(
+        CheckResult(
+            "local_path_separate_filesystem",
+            "warn" if space.same_filesystem_as_root else "ok",
+            "%s on %s filesystem" % (space.path, "the OS (/)" if space.same_filesystem_as_root else "its own"),
+            "a filesystem separate from /",
+            SOURCE_EV_DISK,
+            ["edge_volumes"],
+            "local-path volumes share the OS filesystem: when they fill it, the whole node can become unresponsive"
+            if space.same_filesystem_as_root
+            else "",
+        )
+    )
     return results
 
 
@@ -298,55 +393,125 @@ def _check_kubernetes(facts, options, products):
     results = []
     if distribution == "none":
         status = "fail" if options.kubernetes_required else "warn"
-        results.append(CheckResult("kubernetes_distribution", status, "none detected",
-                                   "one of " + ", ".join(KUBERNETES_DISTRIBUTIONS), SOURCE_COLLECTION, products,
-                                   "no Kubernetes found on the node (install it before the CSI driver or extension)"))
+        results.append(
+            CheckResult(
+                "kubernetes_distribution",
+                status,
+                "none detected",
+                "one of " + ", ".join(KUBERNETES_DISTRIBUTIONS),
+                SOURCE_COLLECTION,
+                products,
+                "no Kubernetes found on the node (install it before the CSI driver or extension)",
+            )
+        )
     else:
-        results.append(CheckResult("kubernetes_distribution", "ok", "%s (%s)" % (distribution, "; ".join(evidence)),
-                                   "one of " + ", ".join(KUBERNETES_DISTRIBUTIONS), SOURCE_COLLECTION, products))
+        results.append(
+            CheckResult(
+                "kubernetes_distribution",
+                "ok",
+                "%s (%s)" % (distribution, "; ".join(evidence)),
+                "one of " + ", ".join(KUBERNETES_DISTRIBUTIONS),
+                SOURCE_COLLECTION,
+                products,
+            )
+        )
     if "local_csi" in products:
         if distribution == "none":
-            results.append(CheckResult("kubelet_root_dir", "warn", "unknown (no Kubernetes)", DEFAULT_KUBELET_ROOT,
-                                       SOURCE_CSI_CHART, ["local_csi"], "kubelet root directory not known yet"))
+            results.append(
+                CheckResult(
+                    "kubelet_root_dir",
+                    "warn",
+                    "unknown (no Kubernetes)",
+                    DEFAULT_KUBELET_ROOT,
+                    SOURCE_CSI_CHART,
+                    ["local_csi"],
+                    "kubelet root directory not known yet",
+                )
+            )
         else:
             good = kubelet_root.rstrip("/") == DEFAULT_KUBELET_ROOT
-            results.append(CheckResult(
-                "kubelet_root_dir", "ok" if good else "fail", kubelet_root, DEFAULT_KUBELET_ROOT, SOURCE_CSI_CHART,
-                ["local_csi"], "" if good else "%s keeps kubelet state in %s; the local CSI driver chart hard-codes %s"
-                % (distribution, kubelet_root, DEFAULT_KUBELET_ROOT)))
+            results.append(
+                CheckResult(
+                    "kubelet_root_dir",
+                    "ok" if good else "fail",
+                    kubelet_root,
+                    DEFAULT_KUBELET_ROOT,
+                    SOURCE_CSI_CHART,
+                    ["local_csi"],
+                    ""
+                    if good
+                    else "%s keeps kubelet state in %s; the local CSI driver chart hard-codes %s"
+                    % (distribution, kubelet_root, DEFAULT_KUBELET_ROOT),
+                )
+            )
     return results
 
 
 def _check_modules(facts, names, name, products, source, missing_status="fail"):
     missing = [module for module in names if not facts.available_modules.get(module)]
-    return CheckResult(name, missing_status if missing else "ok",
-                       "missing: " + ", ".join(missing) if missing else "all available", ", ".join(names), source,
-                       products, "kernel module(s) %s not found for kernel %s" % (", ".join(missing), facts.kernel_release)
-                       if missing else "")
+    return CheckResult(
+        name,
+        missing_status if missing else "ok",
+        "missing: " + ", ".join(missing) if missing else "all available",
+        ", ".join(names),
+        source,
+        products,
+        "kernel module(s) %s not found for kernel %s" % (", ".join(missing), facts.kernel_release) if missing else "",
+    )
 
 
 def _check_nvme(facts, options):
     if options.csi_volume_group in facts.lvm_volume_groups:
-        return CheckResult("nvme_disks", "ok", "volume group %s exists" % options.csi_volume_group,
-                           ">= 1 free NVMe the driver takes, or a pre-created volume group", SOURCE_CSI_LVM,
-                           ["local_csi"])
+        return CheckResult(
+            "nvme_disks",
+            "ok",
+            "volume group %s exists" % options.csi_volume_group,
+            ">= 1 free NVMe the driver takes, or a pre-created volume group",
+            SOURCE_CSI_LVM,
+            ["local_csi"],
+        )
     eligible, needs_addon, in_use = classify_nvme(facts, options.addon_models)
     models = sorted(set(namespace.model for namespace in needs_addon))
     measured = "%d eligible, %d free with other models, %d in use, of %d NVMe" % (
-        len(eligible), len(needs_addon), len(in_use), len(facts.nvme))
+        len(eligible),
+        len(needs_addon),
+        len(in_use),
+        len(facts.nvme),
+    )
     required = ">= 1 free NVMe with a model the driver takes"
     if eligible:
         unknown = [namespace.name for namespace in eligible if not namespace.signature_known]
         if unknown and len(unknown) == len(eligible):
-            return CheckResult("nvme_disks", "warn", measured, required, SOURCE_CSI_PROBE, ["local_csi"],
-                               "blkid could not check %s for signatures" % ", ".join(unknown))
+            return CheckResult(
+                "nvme_disks",
+                "warn",
+                measured,
+                required,
+                SOURCE_CSI_PROBE,
+                ["local_csi"],
+                "blkid could not check %s for signatures" % ", ".join(unknown),
+            )
         return CheckResult("nvme_disks", "ok", measured, required, SOURCE_CSI_PROBE, ["local_csi"])
     if needs_addon:
-        return CheckResult("nvme_disks", "fail", measured, required, SOURCE_CSI_PROBE, ["local_csi"],
-                           "add %s to preflight_local_csi_addon_models and the driver's diskSelection.addonModels"
-                           % ", ".join(repr(model) for model in models))
-    return CheckResult("nvme_disks", "fail", measured, required, SOURCE_CSI_PROBE, ["local_csi"],
-                       "no free NVMe namespace for the local CSI driver")
+        return CheckResult(
+            "nvme_disks",
+            "fail",
+            measured,
+            required,
+            SOURCE_CSI_PROBE,
+            ["local_csi"],
+            "add %s to preflight_local_csi_addon_models and the driver's diskSelection.addonModels"
+            % ", ".join(repr(model) for model in models),
+        )
+    return CheckResult(
+        "nvme_disks",
+        "fail",
+        measured,
+        required,
+        SOURCE_CSI_PROBE,
+        ["local_csi"],
+        "no free NVMe namespace for the local CSI driver",
+    )
 
 
 def addon_models_needed(facts, options):
@@ -366,19 +531,41 @@ def evaluate_checks(facts, options):
         results.extend(_check_cpu_memory(facts, options))
         results.extend(_check_local_path(facts, options, spaces))
         if options.fault_tolerant:
-            results.append(_check_modules(facts, FAULT_TOLERANT_KERNEL_MODULES, "kernel_modules_fault_tolerant",
-                                          ["edge_volumes"], SOURCE_EV_MULTINODE))
+            results.append(
+                _check_modules(
+                    facts,
+                    FAULT_TOLERANT_KERNEL_MODULES,
+                    "kernel_modules_fault_tolerant",
+                    ["edge_volumes"],
+                    SOURCE_EV_MULTINODE,
+                )
+            )
     for requirement in options.free_space:
         space = spaces.get(requirement.path)
         if space is not None:
-            results.append(_path_check("free_space:%s" % requirement.path, space, requirement.min_free_gib,
-                                       "preflight_free_space", products))
+            results.append(
+                _path_check(
+                    "free_space:%s" % requirement.path,
+                    space,
+                    requirement.min_free_gib,
+                    "preflight_free_space",
+                    products,
+                )
+            )
     results.extend(_check_kubernetes(facts, options, products))
     if csi:
         arch = CSI_ARCHITECTURES.get(facts.architecture)
-        results.append(CheckResult("architecture", "ok" if arch else "fail", facts.architecture, "amd64 or arm64",
-                                   SOURCE_CSI_AFFINITY, ["local_csi"],
-                                   "" if arch else "the driver only schedules on amd64 and arm64 nodes"))
+        results.append(
+            CheckResult(
+                "architecture",
+                "ok" if arch else "fail",
+                facts.architecture,
+                "amd64 or arm64",
+                SOURCE_CSI_AFFINITY,
+                ["local_csi"],
+                "" if arch else "the driver only schedules on amd64 and arm64 nodes",
+            )
+        )
         results.append(_check_modules(facts, CSI_KERNEL_MODULES, "kernel_modules", ["local_csi"], SOURCE_CSI_RAID))
         results.append(_check_nvme(facts, options))
     for result in results:
@@ -392,20 +579,29 @@ def summarize(results, strict=True):
     counts = dict((status, 0) for status in STATUSES)
     for result in results:
         counts[result.status] += 1
-    failures = ["%s: %s (measured %s, required %s)" % (r.name, r.message or "failed", r.measured, r.required)
-                for r in results if r.status == "fail"]
+    failures = [
+        "%s: %s (measured %s, required %s)" % (r.name, r.message or "failed", r.measured, r.required)
+        for r in results
+        if r.status == "fail"
+    ]
     width = max([len(r.name) for r in results] + [5])
-    lines = ["%-4s %-*s %s (need %s)%s" % (r.status.upper(), width, r.name, r.measured, r.required,
-                                           " - " + r.message if r.message else "") for r in results]
-    lines.append("%d ok, %d warn, %d fail, %d skipped (%s)" % (
-        counts["ok"], counts["warn"], counts["fail"], counts["skip"], "strict" if strict else "lenient"))
+    lines = [
+        "%-4s %-*s %s (need %s)%s"
+        % (r.status.upper(), width, r.name, r.measured, r.required, " - " + r.message if r.message else "")
+        for r in results
+    ]
+    lines.append(
+        "%d ok, %d warn, %d fail, %d skipped (%s)"
+        % (counts["ok"], counts["warn"], counts["fail"], counts["skip"], "strict" if strict else "lenient")
+    )
     return counts, failures, lines
 
 
 def options_from_params(params):
     """Build PreflightOptions from the module's parameter dict."""
-    free_space = [FreeSpaceRequirement(item["path"], float(item["min_free_gib"]))
-                  for item in params.get("free_space") or []]
+    free_space = [
+        FreeSpaceRequirement(item["path"], float(item["min_free_gib"])) for item in params.get("free_space") or []
+    ]
     return PreflightOptions(
         products=list(params["products"]),
         fault_tolerant=params["fault_tolerant"],

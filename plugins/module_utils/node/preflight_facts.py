@@ -126,7 +126,7 @@ def parse_kernel_config(text):
             key, value = line.split("=", 1)
             result[key] = value.strip('"')
         elif line.startswith("# CONFIG_") and line.endswith(" is not set"):
-            result[line[2:-len(" is not set")]] = "n"
+            result[line[2 : -len(" is not set")]] = "n"
     return result
 
 
@@ -148,13 +148,13 @@ def parse_kubelet_root_dir(argv):
     for index, arg in enumerate(argv):
         for prefix in ("--root-dir=", "--kubelet-arg=root-dir=", "--kubelet-arg=--root-dir="):
             if arg.startswith(prefix):
-                return arg[len(prefix):]
+                return arg[len(prefix) :]
         if arg in ("--root-dir",) and index + 1 < len(argv):
             return argv[index + 1]
         if arg == "--kubelet-arg" and index + 1 < len(argv):
             value = argv[index + 1].lstrip("-")
             if value.startswith("root-dir="):
-                return value[len("root-dir="):]
+                return value[len("root-dir=") :]
     return ""
 
 
@@ -276,8 +276,12 @@ def path_space(root, path):
     real = os.path.join(root, candidate.lstrip("/"))
     stats = os.statvfs(real)
     same = os.stat(real).st_dev == os.stat(os.path.join(root, "")).st_dev
-    return PathSpace(path=path, existing_ancestor=candidate or "/", free_bytes=stats.f_bavail * stats.f_frsize,
-                     same_filesystem_as_root=same)
+    return PathSpace(
+        path=path,
+        existing_ancestor=candidate or "/",
+        free_bytes=stats.f_bavail * stats.f_frsize,
+        same_filesystem_as_root=same,
+    )
 
 
 def gather_node_facts(root="/", run_command=None, modules=(), paths=(), nvme=True, machine=None):

@@ -78,8 +78,14 @@ def describe_kernel_modules(wanted, loaded, builtin, available, aliases, persist
     result = {}
     for name in wanted:
         if not isinstance(name, str) or not KERNEL_MODULE_NAME.fullmatch(name):
-            result[name] = {"valid": False, "known": False, "loaded": False, "builtin": False, "persisted": False,
-                            "module": None}
+            result[name] = {
+                "valid": False,
+                "known": False,
+                "loaded": False,
+                "builtin": False,
+                "persisted": False,
+                "module": None,
+            }
             continue
         module = normalize_module_name(name)
         if module not in available and module not in builtin and module not in loaded:
@@ -99,8 +105,7 @@ def describe_kernel_modules(wanted, loaded, builtin, available, aliases, persist
 
 def plan_kernel_modules(modules):
     """Valid module names that are not loaded now or not listed for boot, in the order given."""
-    return [name for name, state in modules.items()
-            if state["valid"] and not (state["loaded"] and state["persisted"])]
+    return [name for name, state in modules.items() if state["valid"] and not (state["loaded"] and state["persisted"])]
 
 
 def select_packages(packages_by_os, os_info, kernel_release):

@@ -210,7 +210,7 @@ def _controller(snapshot, name):
         return parent
     # native NVMe multipath: the namespace head hangs off nvme-subsysN, which lists its controllers
     prefix = "/sys/class/nvme-subsystem/%s/" % parent
-    controllers = sorted(path[len(prefix):] for path in links if path.startswith(prefix))
+    controllers = sorted(path[len(prefix) :] for path in links if path.startswith(prefix))
     controllers = [c for c in controllers if _CONTROLLER_NAME.match(c)]
     return controllers[0] if controllers else parent
 
@@ -240,8 +240,11 @@ def _in_use(disk, signature_rows, pv_rows):
             in_use.holders.append({"name": child.name, "type": child.type, "path": child.path})
     for row in signature_rows:
         if row["type"] == "linux_raid_member" and in_use.md is None:
-            in_use.md = {"uuid": normalize_md_uuid(row.get("uuid")), "name": row.get("label", "").split(":", 1)[-1],
-                         "label": row.get("label", "")}
+            in_use.md = {
+                "uuid": normalize_md_uuid(row.get("uuid")),
+                "name": row.get("label", "").split(":", 1)[-1],
+                "label": row.get("label", ""),
+            }
         if row["type"] == "LVM2_member" and in_use.lvm_pv is None:
             vg = ""
             for pv in pv_rows:
@@ -258,9 +261,7 @@ def _md_arrays(snapshot, by_id):
     arrays = {}
     for name in names:
         base = "/sys/block/%s/md/" % name
-        members = sorted(
-            path.rsplit("/", 1)[-1] for path in links if path.startswith("/sys/block/%s/slaves/" % name)
-        )
+        members = sorted(path.rsplit("/", 1)[-1] for path in links if path.startswith("/sys/block/%s/slaves/" % name))
         md = MdArray(
             name=name,
             path="/dev/" + name,
@@ -276,9 +277,9 @@ def _md_arrays(snapshot, by_id):
                 continue
             leaf = link.rsplit("/", 1)[-1]
             if leaf.startswith("md-uuid-"):
-                md.uuid = normalize_md_uuid(leaf[len("md-uuid-"):])
+                md.uuid = normalize_md_uuid(leaf[len("md-uuid-") :])
             elif leaf.startswith("md-name-"):
-                md.array_name = leaf[len("md-name-"):].split(":", 1)[-1]
+                md.array_name = leaf[len("md-name-") :].split(":", 1)[-1]
         arrays[name] = md
     return arrays
 
@@ -348,7 +349,9 @@ def build_inventory(snapshot, extra_models=()):
             lsblk=disk,
         )
         namespaces.append(namespace)
-    namespaces.sort(key=lambda n: (int(re.sub(r"\D", " ", n.name).split()[0]), int(re.sub(r"\D", " ", n.name).split()[1])))
+    namespaces.sort(
+        key=lambda n: (int(re.sub(r"\D", " ", n.name).split()[0]), int(re.sub(r"\D", " ", n.name).split()[1]))
+    )
     return NodeInventory(
         devices=devices,
         namespaces=namespaces,

@@ -135,12 +135,14 @@ def parse_wipefs_json(text):
     for row in json.loads(text).get("signatures", []):
         device = row.get("device", "")
         path = device if device.startswith("/") else "/dev/" + device
-        result.setdefault(path, []).append({
-            "type": _text(row.get("type")),
-            "label": _text(row.get("label")),
-            "uuid": _text(row.get("uuid")),
-            "offset": _text(row.get("offset")),
-        })
+        result.setdefault(path, []).append(
+            {
+                "type": _text(row.get("type")),
+                "label": _text(row.get("label")),
+                "uuid": _text(row.get("uuid")),
+                "offset": _text(row.get("offset")),
+            }
+        )
     return result
 
 
@@ -162,8 +164,8 @@ def _unescape_octal(value):
     out = []
     index = 0
     while index < len(value):
-        if value[index] == "\\" and value[index + 1:index + 4].isdigit():
-            out.append(chr(int(value[index + 1:index + 4], 8)))
+        if value[index] == "\\" and value[index + 1 : index + 4].isdigit():
+            out.append(chr(int(value[index + 1 : index + 4], 8)))
             index += 4
         else:
             out.append(value[index])
@@ -181,13 +183,15 @@ def parse_mountinfo(text):
         separator = fields.index("-")
         if separator < 6 or len(fields) < separator + 3:
             continue
-        entries.append(MountEntry(
-            source=_unescape_octal(fields[separator + 2]),
-            mountpoint=_unescape_octal(fields[4]),
-            fstype=fields[separator + 1],
-            options=fields[5],
-            major_minor=fields[2],
-        ))
+        entries.append(
+            MountEntry(
+                source=_unescape_octal(fields[separator + 2]),
+                mountpoint=_unescape_octal(fields[4]),
+                fstype=fields[separator + 1],
+                options=fields[5],
+                major_minor=fields[2],
+            )
+        )
     return entries
 
 
@@ -206,13 +210,15 @@ def parse_fstab(text):
         fields = stripped.split()
         if len(fields) < 2:
             continue
-        entries.append(FstabEntry(
-            source=_unescape_octal(fields[0]),
-            mountpoint=_unescape_octal(fields[1]),
-            fstype=fields[2] if len(fields) > 2 else "",
-            options=fields[3] if len(fields) > 3 else "defaults",
-            line_number=number,
-        ))
+        entries.append(
+            FstabEntry(
+                source=_unescape_octal(fields[0]),
+                mountpoint=_unescape_octal(fields[1]),
+                fstype=fields[2] if len(fields) > 2 else "",
+                options=fields[3] if len(fields) > 3 else "defaults",
+                line_number=number,
+            )
+        )
     return entries
 
 
@@ -234,7 +240,7 @@ def normalize_md_uuid(value):
 
 def mdadm_uuid_format(value):
     digits = normalize_md_uuid(value)
-    return ":".join(digits[i:i + 8] for i in range(0, 32, 8)) if digits else ""
+    return ":".join(digits[i : i + 8] for i in range(0, 32, 8)) if digits else ""
 
 
 def _format_uuid(raw):
@@ -260,15 +266,25 @@ def parse_superblock(head):
     if len(head) >= 192 and head[0:4] == _XFS_MAGIC:
         block_size = struct.unpack(">I", head[4:8])[0]
         unit, width = struct.unpack(">II", head[184:192])
-        return FilesystemSuperblock("xfs", _format_uuid(head[32:48]), block_size, unit * block_size, width * block_size,
-                                    in_progress=head[126] != 0)
-    base = _EXT_SUPERBLOCK_OFFSET
-    if len(head) >= base + 0x174 and struct.unpack("<H", head[base + 0x38:base + 0x3A])[0] == _EXT_MAGIC:
-        block_size = 1024 << struct.unpack("<I", head[base + 0x18:base + 0x1C])[0]
-        stride = struct.unpack("<H", head[base + 0x164:base + 0x166])[0]
-        stripe_width = struct.unpack("<I", head[base + 0x170:base + 0x174])[0]
         return FilesystemSuperblock(
-            "ext4", _format_uuid(head[base + 0x68:base + 0x78]), block_size, stride * block_size, stripe_width * block_size
+            "xfs",
+            _format_uuid(head[32:48]),
+            block_size,
+            unit * block_size,
+            width * block_size,
+            in_progress=head[126] != 0,
+        )
+    base = _EXT_SUPERBLOCK_OFFSET
+    if len(head) >= base + 0x174 and struct.unpack("<H", head[base + 0x38 : base + 0x3A])[0] == _EXT_MAGIC:
+        block_size = 1024 << struct.unpack("<I", head[base + 0x18 : base + 0x1C])[0]
+        stride = struct.unpack("<H", head[base + 0x164 : base + 0x166])[0]
+        stripe_width = struct.unpack("<I", head[base + 0x170 : base + 0x174])[0]
+        return FilesystemSuperblock(
+            "ext4",
+            _format_uuid(head[base + 0x68 : base + 0x78]),
+            block_size,
+            stride * block_size,
+            stripe_width * block_size,
         )
     return None
 

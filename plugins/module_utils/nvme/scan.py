@@ -120,8 +120,12 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
             snapshot["errors"].append("lvs failed: %s" % err.strip())
 
     links = {}
-    for pattern in ("/dev/disk/by-id/*", "/sys/block/nvme*/device", "/sys/class/nvme-subsystem/*/nvme*",
-                    "/sys/block/md*/slaves/*"):
+    for pattern in (
+        "/dev/disk/by-id/*",
+        "/sys/block/nvme*/device",
+        "/sys/class/nvme-subsystem/*/nvme*",
+        "/sys/block/md*/slaves/*",
+    ):
         links.update(files.links(pattern))
     snapshot["links"] = links
 
@@ -146,7 +150,7 @@ def collect_snapshot(run, bin_path, want_lvm=False, extra_probe=(), read_heads=(
     records = {}
     for path in sorted(files.glob(os.path.join(RECORD_DIR, "*.json"))):
         try:
-            records[os.path.basename(path)[:-len(".json")]] = json.loads(files.read(path, "{}"))
+            records[os.path.basename(path)[: -len(".json")]] = json.loads(files.read(path, "{}"))
         except ValueError:
             snapshot["errors"].append("unreadable stripe record %s" % path)
     snapshot["records"] = records

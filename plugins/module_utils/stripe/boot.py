@@ -14,8 +14,10 @@ from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as 
 
 UNIT_DIR = "/etc/systemd/system"
 # An executable local fact: Ansible runs it at fact gathering, so the health it reports is never stale.
-HEALTH_FACT = ("#!/bin/sh\n# Managed by acstor.edge (role nvme_stripe): the stripes' health, computed when facts "
-               "are gathered.\nexec /usr/bin/python3 %s health\n")
+HEALTH_FACT = (
+    "#!/bin/sh\n# Managed by acstor.edge (role nvme_stripe): the stripes' health, computed when facts "
+    "are gathered.\nexec /usr/bin/python3 %s health\n"
+)
 
 
 @dataclass
@@ -128,6 +130,12 @@ def diff_of(plan, current):
     diffs = []
     for wanted in plan.writes:
         now = current.get(wanted.path) or CurrentFile(None, None)
-        diffs.append({"before_header": wanted.path, "after_header": wanted.path,
-                      "before": now.content or "", "after": wanted.content})
+        diffs.append(
+            {
+                "before_header": wanted.path,
+                "after_header": wanted.path,
+                "before": now.content or "",
+                "after": wanted.content,
+            }
+        )
     return diffs

@@ -33,8 +33,12 @@ def replace_fstab_line(text, mount_path, line):
     placed = False
     for current in text.splitlines():
         fields = current.split()
-        if fields and not current.lstrip().startswith("#") and len(fields) > 1 and \
-                os.path.normpath(fields[1]) == os.path.normpath(mount_path):
+        if (
+            fields
+            and not current.lstrip().startswith("#")
+            and len(fields) > 1
+            and os.path.normpath(fields[1]) == os.path.normpath(mount_path)
+        ):
             if line and not placed:
                 kept.append(line)
                 placed = True
@@ -51,8 +55,9 @@ def replace_md_conf_line(text, name, uuid, line):
     kept = []
     for current in text.splitlines():
         fields = current.split()
-        if fields[:1] == ["ARRAY"] and ((wanted_uuid and "UUID=" + wanted_uuid in current) or
-                                        fields[1:2] == ["/dev/md/%s" % name]):
+        if fields[:1] == ["ARRAY"] and (
+            (wanted_uuid and "UUID=" + wanted_uuid in current) or fields[1:2] == ["/dev/md/%s" % name]
+        ):
             continue
         kept.append(current)
     if line:
@@ -72,8 +77,10 @@ class StripeExecutor:
     def _command(self, argv, description, ok_rcs=(0,)):
         rc, out, err = self.run(argv)
         if rc not in ok_rcs:
-            raise StripeApplyError("%s failed (rc %d, command: %s): %s" % (
-                description, rc, " ".join(argv), (err or out).strip()), self.done)
+            raise StripeApplyError(
+                "%s failed (rc %d, command: %s): %s" % (description, rc, " ".join(argv), (err or out).strip()),
+                self.done,
+            )
         return out
 
     def _md_uuid(self, device):
@@ -104,8 +111,11 @@ class StripeExecutor:
             # left half-made by an interrupted mkfs: never mountable, so it holds no data
             self._command(mkfs_argv(plan.spec, len(plan.members), overwrite=True), action.description)
         elif found[0] != action.content:
-            raise StripeApplyError("%s holds %s, not %s: force: true reformats it (its data is lost)"
-                                   % (action.path, ", ".join(found), action.content), self.done)
+            raise StripeApplyError(
+                "%s holds %s, not %s: force: true reformats it (its data is lost)"
+                % (action.path, ", ".join(found), action.content),
+                self.done,
+            )
 
     def _do_mkdir(self, action, plan):
         if not os.path.isdir(action.path):
@@ -137,8 +147,9 @@ class StripeExecutor:
             new = replace_md_conf_line(text, name, uuid, "")
         else:
             uuid = self._md_uuid(action.path)
-            new = replace_md_conf_line(text, name, uuid, "ARRAY /dev/md/%s metadata=1.2 UUID=%s name=any:%s"
-                                       % (name, uuid, name))
+            new = replace_md_conf_line(
+                text, name, uuid, "ARRAY /dev/md/%s metadata=1.2 UUID=%s name=any:%s" % (name, uuid, name)
+            )
         if new != text:
             write_file_atomic(conf, new)
             # Debian's initramfs carries a copy of mdadm.conf and assembles arrays from it at boot;
@@ -163,8 +174,11 @@ def filesystem_facts(device):
     superblock = parse_superblock(read_device_head(device)) if device else None
     if not superblock:
         return None
-    return {"type": superblock.type, "uuid": superblock.uuid,
-            "alignment": {"stripe_unit": superblock.stripe_unit, "stripe_width": superblock.stripe_width}}
+    return {
+        "type": superblock.type,
+        "uuid": superblock.uuid,
+        "alignment": {"stripe_unit": superblock.stripe_unit, "stripe_width": superblock.stripe_width},
+    }
 
 
 def device_size(device):

@@ -33,17 +33,38 @@ CSI_VG_TAG = "local-csi"
 STRIPE_TAG_PREFIX = "acstor-edge-stripe-"
 RECORD_DIR = "/etc/acstor-edge/stripes"
 RECORD_VERSION = 1
-DEFAULT_MOUNT_BEFORE = ("kubelet.service", "k3s.service", "k3s-agent.service", "rke2-server.service",
-                        "rke2-agent.service")
+DEFAULT_MOUNT_BEFORE = (
+    "kubelet.service",
+    "k3s.service",
+    "k3s-agent.service",
+    "rke2-server.service",
+    "rke2-agent.service",
+)
 FILESYSTEMS = ("xfs", "ext4", "none")
 BACKENDS = ("lvm", "mdadm")
 MODES = ("volume", "csi_vg")
 STATES = ("present", "absent")
 SELECTOR_KEYS = ("class", "models", "min_size", "count")
 SELECTOR_CLASSES = ("local", "other", "any")
-OPTION_NAMES = ("name", "state", "backend", "mode", "devices", "selector", "stripe_size", "filesystem", "mount_path",
-                "mount_options", "mount_before", "force", "ephemeral", "volume_group", "size_tolerance",
-                "extra_models", "update_initramfs")
+OPTION_NAMES = (
+    "name",
+    "state",
+    "backend",
+    "mode",
+    "devices",
+    "selector",
+    "stripe_size",
+    "filesystem",
+    "mount_path",
+    "mount_options",
+    "mount_before",
+    "force",
+    "ephemeral",
+    "volume_group",
+    "size_tolerance",
+    "extra_models",
+    "update_initramfs",
+)
 
 
 @dataclass
@@ -180,21 +201,39 @@ def validate_spec(spec, prefix=""):
     rules.check_choice(errors, option("filesystem"), spec.filesystem, FILESYSTEMS)
     if spec.mount_path and rules.check(errors, option("mount_path"), spec.mount_path, rules.mount_path):
         if spec.filesystem == "none" and spec.mode == "volume":
-            errors.append(rules.message(option("mount_path"), "%r needs a filesystem (filesystem is none)"
-                                        % spec.mount_path, "mode"))
+            errors.append(
+                rules.message(
+                    option("mount_path"), "%r needs a filesystem (filesystem is none)" % spec.mount_path, "mode"
+                )
+            )
     rules.check(errors, option("mount_options"), spec.mount_options, rules.mount_options)
     rules.check_list(errors, option("mount_before"), spec.mount_before, rules.unit_name)
     if spec.mode == "csi_vg":
         if spec.backend != "lvm":
-            errors.append(rules.message(option("backend"), "mode csi_vg needs backend lvm: the CSI driver stripes "
-                                        "each volume across the VG's PVs", "mode"))
+            errors.append(
+                rules.message(
+                    option("backend"),
+                    "mode csi_vg needs backend lvm: the CSI driver stripes each volume across the VG's PVs",
+                    "mode",
+                )
+            )
         if spec.mount_path:
-            errors.append(rules.message(option("mount_path"), "mode csi_vg creates no volume to mount: remove "
-                                        "mount path %r" % spec.mount_path, "mode"))
+            errors.append(
+                rules.message(
+                    option("mount_path"),
+                    "mode csi_vg creates no volume to mount: remove mount path %r" % spec.mount_path,
+                    "mode",
+                )
+            )
         if spec.filesystem != "none":
-            errors.append(rules.message(option("filesystem"), "mode csi_vg creates no filesystem (the CSI driver "
-                                        "formats each volume): set filesystem none, got %r" % spec.filesystem,
-                                        "mode"))
+            errors.append(
+                rules.message(
+                    option("filesystem"),
+                    "mode csi_vg creates no filesystem (the CSI driver "
+                    "formats each volume): set filesystem none, got %r" % spec.filesystem,
+                    "mode",
+                )
+            )
     if bool(spec.devices) == bool(spec.selector):
         errors.append(rules.message(option("devices"), "give exactly one of devices or selector", "one-of"))
     rules.check_list(errors, option("devices"), spec.devices, rules.single_line)
@@ -213,8 +252,11 @@ def _check_selector(errors, option, selector):
         return
     unknown = sorted(str(key) for key in selector if key not in SELECTOR_KEYS)
     if unknown:
-        errors.append(rules.message(option, "has unknown key(s) %s; known: %s"
-                                    % (", ".join(unknown), ", ".join(SELECTOR_KEYS)), "choice"))
+        errors.append(
+            rules.message(
+                option, "has unknown key(s) %s; known: %s" % (", ".join(unknown), ", ".join(SELECTOR_KEYS)), "choice"
+            )
+        )
     if selector.get("class") is not None:
         rules.check_choice(errors, option + ".class", selector["class"], SELECTOR_CLASSES)
     rules.check_list(errors, option + ".models", selector.get("models"), rules.single_line)
@@ -235,8 +277,9 @@ def stripe_option_errors(options, prefix=""):
         return [rules.message(prefix.rstrip(".") or "options", "must be a dict, got %r" % (options,), "dict")]
     unknown = sorted(str(key) for key in options if key not in OPTION_NAMES)
     if unknown:
-        errors.append(rules.message(prefix.rstrip(".") or "options", "has unknown option(s) %s" % ", ".join(unknown),
-                                    "choice"))
+        errors.append(
+            rules.message(prefix.rstrip(".") or "options", "has unknown option(s) %s" % ", ".join(unknown), "choice")
+        )
 
     def given(key):
         value = options.get(key)
@@ -261,21 +304,33 @@ def stripe_option_errors(options, prefix=""):
         if mode == "csi_vg":
             for key in ("stripe_size", "mount_options", "mount_before"):
                 if given(key):
-                    rules.unused(errors, prefix + key, "mode csi_vg builds no volume (the CSI driver stripes and "
-                                 "mounts each volume itself)")
+                    rules.unused(
+                        errors,
+                        prefix + key,
+                        "mode csi_vg builds no volume (the CSI driver stripes and mounts each volume itself)",
+                    )
         elif filesystem == "none" or not options.get("mount_path"):
             for key in ("mount_options", "mount_before"):
                 if given(key):
-                    rules.unused(errors, prefix + key, "nothing is mounted (%s)"
-                                 % ("filesystem is none" if filesystem == "none" else "no mount_path"))
+                    rules.unused(
+                        errors,
+                        prefix + key,
+                        "nothing is mounted (%s)" % ("filesystem is none" if filesystem == "none" else "no mount_path"),
+                    )
         if given("extra_models") and not given("selector"):
-            rules.unused(errors, prefix + "extra_models", "extra_models only widens what selector class local "
-                         "matches, and this stripe names its devices")
+            rules.unused(
+                errors,
+                prefix + "extra_models",
+                "extra_models only widens what selector class local matches, and this stripe names its devices",
+            )
         if backend == "mdadm" and given("volume_group"):
             rules.unused(errors, prefix + "volume_group", "backend mdadm makes no LVM volume group")
     if backend != "mdadm" and options.get("update_initramfs") is not None:
-        rules.unused(errors, prefix + "update_initramfs", "only backend mdadm writes mdadm.conf, whose copy the "
-                     "initramfs carries")
+        rules.unused(
+            errors,
+            prefix + "update_initramfs",
+            "only backend mdadm writes mdadm.conf, whose copy the initramfs carries",
+        )
     spec = spec_from_options(options)
     return errors + validate_spec(spec, prefix)
 
@@ -290,13 +345,22 @@ def spec_from_options(options):
         return default if options.get(key) is None else options[key]
 
     return StripeSpec(
-        name=value("name", ""), state=value("state", "present"), backend=value("backend", "lvm"),
-        mode=value("mode", "volume"), devices=list(value("devices", [])), selector=selector or None,
-        stripe_size=value("stripe_size", "64k"), filesystem=options.get("filesystem"),
-        mount_path=value("mount_path", ""), mount_options=value("mount_options", "defaults,noatime"),
-        mount_before=list(value("mount_before", DEFAULT_MOUNT_BEFORE)), force=bool(value("force", False)),
-        ephemeral=bool(value("ephemeral", False)), volume_group=value("volume_group", ""),
-        size_tolerance=value("size_tolerance", DEFAULT_SIZE_TOLERANCE), extra_models=list(value("extra_models", [])),
+        name=value("name", ""),
+        state=value("state", "present"),
+        backend=value("backend", "lvm"),
+        mode=value("mode", "volume"),
+        devices=list(value("devices", [])),
+        selector=selector or None,
+        stripe_size=value("stripe_size", "64k"),
+        filesystem=options.get("filesystem"),
+        mount_path=value("mount_path", ""),
+        mount_options=value("mount_options", "defaults,noatime"),
+        mount_before=list(value("mount_before", DEFAULT_MOUNT_BEFORE)),
+        force=bool(value("force", False)),
+        ephemeral=bool(value("ephemeral", False)),
+        volume_group=value("volume_group", ""),
+        size_tolerance=value("size_tolerance", DEFAULT_SIZE_TOLERANCE),
+        extra_models=list(value("extra_models", [])),
     )
 
 
@@ -309,7 +373,7 @@ def _resolve_entry(entry, inventory):
             return None, "device %s is unknown: no such /dev/disk/by-id link" % text
         target_name = inventory.by_id[text].rstrip("/").rsplit("/", 1)[-1]
     elif text.startswith("/dev/"):
-        target_name = text[len("/dev/"):]
+        target_name = text[len("/dev/") :]
     if target_name is not None:
         namespace = inventory.namespace(target_name)
         if namespace:
@@ -324,8 +388,10 @@ def _resolve_entry(entry, inventory):
     if len(matches) == 1:
         return matches[0], None
     if len(matches) > 1:
-        return None, ("serial %s names %d namespaces of one controller (%s): give their /dev/disk/by-id links"
-                      % (text, len(matches), ", ".join(n.path for n in matches)))
+        return None, (
+            "serial %s names %d namespaces of one controller (%s): give their /dev/disk/by-id links"
+            % (text, len(matches), ", ".join(n.path for n in matches))
+        )
     return None, "device %s is unknown: no NVMe namespace has that serial or path" % text
 
 
@@ -341,11 +407,17 @@ def resolve_members(spec, inventory, record=None, existing=None):
         present = {n.serial for n in inventory.namespaces}
         lost = [m for m in record.get("members", []) if m.get("serial") and m["serial"] not in present]
         if lost:
-            return [], ["stripe %s is missing member(s) %s (recorded in %s/%s.json): RAID0 cannot run with a member "
-                        "missing, so the stripe and its data are unavailable until the disk is back; nothing was "
-                        "changed (force: true builds a new, empty stripe on the disks present)"
-                        % (spec.name, ", ".join("%s (%s)" % (m["serial"], m.get("by_id") or "no by-id link")
-                                                for m in lost), RECORD_DIR, spec.name)]
+            return [], [
+                "stripe %s is missing member(s) %s (recorded in %s/%s.json): RAID0 cannot run with a member "
+                "missing, so the stripe and its data are unavailable until the disk is back; nothing was "
+                "changed (force: true builds a new, empty stripe on the disks present)"
+                % (
+                    spec.name,
+                    ", ".join("%s (%s)" % (m["serial"], m.get("by_id") or "no by-id link") for m in lost),
+                    RECORD_DIR,
+                    spec.name,
+                )
+            ]
     if spec.devices:
         seen = {}
         for entry in spec.devices:
@@ -354,13 +426,16 @@ def resolve_members(spec, inventory, record=None, existing=None):
                 errors.append(error)
                 continue
             if namespace.name in seen:
-                errors.append("device %s is a duplicate: it is the same namespace (%s) as %s"
-                              % (entry, namespace.path, seen[namespace.name]))
+                errors.append(
+                    "device %s is a duplicate: it is the same namespace (%s) as %s"
+                    % (entry, namespace.path, seen[namespace.name])
+                )
                 continue
             seen[namespace.name] = entry
             if namespace.device_class == "os":
-                errors.append("device %s is the OS disk (%s): refusing to use it"
-                              % (entry, "; ".join(namespace.os_reasons)))
+                errors.append(
+                    "device %s is the OS disk (%s): refusing to use it" % (entry, "; ".join(namespace.os_reasons))
+                )
                 continue
             members.append(namespace)
     else:
@@ -373,7 +448,8 @@ def resolve_members(spec, inventory, record=None, existing=None):
             min_size = 0
         count = selector.get("count")
         candidates = [
-            n for n in inventory.namespaces
+            n
+            for n in inventory.namespaces
             if n.device_class != "os"
             and (wanted_class in (None, "", "any") or n.device_class == wanted_class)
             and (not models or model_key(n.model) in models)
@@ -382,23 +458,32 @@ def resolve_members(spec, inventory, record=None, existing=None):
         recorded = set(_recorded_serials(record))
         existing_names = set(existing.members) if existing else set()
         # prefer this stripe's own members, then blank disks; serial order makes the choice stable
-        candidates.sort(key=lambda n: (
-            0 if (n.serial in recorded or n.name in existing_names) else 1,
-            1 if n.in_use.any else 0,
-            n.serial,
-        ))
+        candidates.sort(
+            key=lambda n: (
+                0 if (n.serial in recorded or n.name in existing_names) else 1,
+                1 if n.in_use.any else 0,
+                n.serial,
+            )
+        )
         needed = int(count) if count is not None else max(len(candidates), 1)
         if count is not None and int(count) < 1:
             errors.append("selector count %r must be at least 1" % (count,))
         elif len(candidates) < needed or not candidates:
             errors.append(
                 "selector %s matches %d disk(s) (%s), fewer than the %d needed"
-                % (json.dumps(selector, sort_keys=True), len(candidates),
-                   ", ".join("%s %s %s" % (n.path, n.serial, n.model) for n in candidates) or "none", needed))
+                % (
+                    json.dumps(selector, sort_keys=True),
+                    len(candidates),
+                    ", ".join("%s %s %s" % (n.path, n.serial, n.model) for n in candidates) or "none",
+                    needed,
+                )
+            )
         members = candidates[:needed]
     if spec.backend == "mdadm" and len(members) == 1 and not errors:
-        errors.append("backend mdadm needs at least 2 devices for RAID0, got 1 (%s); use backend lvm for a "
-                      "single disk" % members[0].path)
+        errors.append(
+            "backend mdadm needs at least 2 devices for RAID0, got 1 (%s); use backend lvm for a "
+            "single disk" % members[0].path
+        )
     if members and not errors:
         sizes = [n.size for n in members]
         spread = (max(sizes) - min(sizes)) * 100.0 / max(sizes) if max(sizes) else 0.0
@@ -406,8 +491,12 @@ def resolve_members(spec, inventory, record=None, existing=None):
             errors.append(
                 "devices have mixed sizes (%s): they differ by %.1f%%, more than size_tolerance %s%% "
                 "(RAID0 uses the smallest size on every member)"
-                % (", ".join("%s (serial %s)=%s" % (n.path, n.serial, human_size(n.size)) for n in members), spread,
-                   spec.size_tolerance))
+                % (
+                    ", ".join("%s (serial %s)=%s" % (n.path, n.serial, human_size(n.size)) for n in members),
+                    spread,
+                    spec.size_tolerance,
+                )
+            )
     members.sort(key=lambda n: n.serial)
     return members, errors
 
@@ -423,16 +512,32 @@ def find_existing(spec, inventory, record=None):
         for md in inventory.md_arrays.values():
             if md.array_name == spec.name or (recorded_uuid and md.uuid == recorded_uuid):
                 return ExistingStripe(
-                    backend="mdadm", device="/dev/md/%s" % spec.name, members=list(md.members), level=md.level,
-                    stripes=md.raid_disks, stripe_size=md.chunk_size, active=md.array_state not in ("", "inactive"),
-                    uuid=md.uuid, size=_device_size(inventory, md.name))
+                    backend="mdadm",
+                    device="/dev/md/%s" % spec.name,
+                    members=list(md.members),
+                    level=md.level,
+                    stripes=md.raid_disks,
+                    stripe_size=md.chunk_size,
+                    active=md.array_state not in ("", "inactive"),
+                    uuid=md.uuid,
+                    size=_device_size(inventory, md.name),
+                )
         # not assembled: the superblocks on the disks still name the array
-        members = [n for n in inventory.namespaces if n.in_use.md and (
-            n.in_use.md["name"] == spec.name or (recorded_uuid and n.in_use.md["uuid"] == recorded_uuid))]
+        members = [
+            n
+            for n in inventory.namespaces
+            if n.in_use.md
+            and (n.in_use.md["name"] == spec.name or (recorded_uuid and n.in_use.md["uuid"] == recorded_uuid))
+        ]
         if members:
-            return ExistingStripe(backend="mdadm", device="/dev/md/%s" % spec.name,
-                                  members=[n.name for n in members], level="raid0", active=False,
-                                  uuid=members[0].in_use.md["uuid"])
+            return ExistingStripe(
+                backend="mdadm",
+                device="/dev/md/%s" % spec.name,
+                members=[n.name for n in members],
+                level="raid0",
+                active=False,
+                uuid=members[0].in_use.md["uuid"],
+            )
         return None
     by_tag = {}
     for row in inventory.pvs:
@@ -446,7 +551,7 @@ def find_existing(spec, inventory, record=None):
     tagged = [vg for vg, entry in by_tag.items() if spec.tag in entry["tags"]]
     vg = tagged[0] if tagged else spec.vg_name
     entry = by_tag[vg]
-    members = [p[len("/dev/"):] for p in entry["pvs"]]
+    members = [p[len("/dev/") :] for p in entry["pvs"]]
     existing = ExistingStripe(backend="lvm", device="", members=sorted(members), vg=vg, vg_tags=entry["tags"])
     for row in inventory.lvs:
         if row.get("vg_name") != vg:
@@ -525,8 +630,13 @@ def offences(namespace, spec, existing, recorded_serials=()):
 
 
 def _member_view(namespace):
-    return {"serial": namespace.serial, "path": namespace.path, "by_id": namespace.stable_id,
-            "model": namespace.model, "size": namespace.size}
+    return {
+        "serial": namespace.serial,
+        "path": namespace.path,
+        "by_id": namespace.stable_id,
+        "model": namespace.model,
+        "size": namespace.size,
+    }
 
 
 def _geometry(spec, count, size=0):
@@ -534,8 +644,13 @@ def _geometry(spec, count, size=0):
         return {"level": "csi_vg", "stripes": count, "stripe_size": 0, "size": size}
     level = "raid0" if count > 1 or spec.backend == "mdadm" else "linear"
     stripe_size = spec.stripe_bytes if level == "raid0" else 0
-    return {"level": level, "stripes": count, "stripe_size": stripe_size,
-            "stripe_size_human": human_size(stripe_size) if stripe_size else "", "size": size}
+    return {
+        "level": level,
+        "stripes": count,
+        "stripe_size": stripe_size,
+        "stripe_size_human": human_size(stripe_size) if stripe_size else "",
+        "size": size,
+    }
 
 
 def mkfs_argv(spec, count, overwrite):
@@ -571,9 +686,21 @@ def create_argvs(spec, member_paths):
     stripe_kib = spec.stripe_bytes // 1024
     commands = []
     if spec.backend == "mdadm":
-        commands.append(["mdadm", "--create", spec.device_path, "--run", "--level=0", "--metadata=1.2",
-                         "--raid-devices=%d" % count, "--chunk=%d" % stripe_kib, "--name=%s" % spec.name,
-                         "--homehost=any"] + list(member_paths))
+        commands.append(
+            [
+                "mdadm",
+                "--create",
+                spec.device_path,
+                "--run",
+                "--level=0",
+                "--metadata=1.2",
+                "--raid-devices=%d" % count,
+                "--chunk=%d" % stripe_kib,
+                "--name=%s" % spec.name,
+                "--homehost=any",
+            ]
+            + list(member_paths)
+        )
     else:
         # vgcreate initialises the PVs itself: no window between a pvcreate and a vgcreate in which
         # an interrupted run leaves anonymous PVs behind.
@@ -582,8 +709,18 @@ def create_argvs(spec, member_paths):
             tags = ["--addtag", CSI_VG_TAG] + tags
         commands.append(["vgcreate", "--yes"] + tags + [spec.vg_name] + list(member_paths))
         if spec.mode == "volume":
-            lvcreate = ["lvcreate", "--yes", "--wipesignatures", "y", "--addtag", spec.tag, "--name", spec.lv_name,
-                        "--extents", "100%FREE"]
+            lvcreate = [
+                "lvcreate",
+                "--yes",
+                "--wipesignatures",
+                "y",
+                "--addtag",
+                spec.tag,
+                "--name",
+                spec.lv_name,
+                "--extents",
+                "100%FREE",
+            ]
             if count > 1:
                 lvcreate += ["--type", "raid0", "--stripes", str(count), "--stripesize", "%dk" % stripe_kib]
             commands.append(lvcreate + [spec.vg_name])
@@ -627,8 +764,9 @@ def build_record(spec, members, md_uuid=""):
         "mount": {"path": spec.mount_path, "options": spec.mount_options} if spec.mount_path else None,
         "ephemeral": bool(spec.ephemeral),
         "members": [_member_view(n) for n in members],
-        "rebuild": create_argvs(spec, [n.stable_id for n in members]) if spec.mode == "volume" or
-        spec.backend == "lvm" else [],
+        "rebuild": create_argvs(spec, [n.stable_id for n in members])
+        if spec.mode == "volume" or spec.backend == "lvm"
+        else [],
     }
     if spec.mode == "csi_vg":
         record["csi_handoff"] = csi_handoff(spec, members)
@@ -662,8 +800,12 @@ def _half_made_fs(inventory, spec):
 
 
 def _state_view(members, geometry, filesystem, mount):
-    return {"members": [m["serial"] + " " + m["by_id"] for m in members], "geometry": geometry,
-            "filesystem": filesystem, "mount": mount}
+    return {
+        "members": [m["serial"] + " " + m["by_id"] for m in members],
+        "geometry": geometry,
+        "filesystem": filesystem,
+        "mount": mount,
+    }
 
 
 def _device_label(inventory, name):
@@ -684,20 +826,40 @@ def _destroy_existing(plan, spec, existing, inventory, unmount):
         md = [a for a in inventory.md_arrays.values() if a.uuid == existing.uuid or a.array_name == spec.name]
         if md:
             device = md[0].path
-            plan.actions.append(Action("command", "stop md array %s" % device, ["mdadm", "--stop", device],
-                                       destroys=["md array %s (%s)" % (device, labels)]))
-        plan.actions.append(Action("command", "erase md superblocks on %s" % names,
-                                   ["mdadm", "--zero-superblock", "--force"] + ["/dev/" + m for m in existing.members],
-                                   destroys=["md superblocks on %s" % labels]))
+            plan.actions.append(
+                Action(
+                    "command",
+                    "stop md array %s" % device,
+                    ["mdadm", "--stop", device],
+                    destroys=["md array %s (%s)" % (device, labels)],
+                )
+            )
+        plan.actions.append(
+            Action(
+                "command",
+                "erase md superblocks on %s" % names,
+                ["mdadm", "--zero-superblock", "--force"] + ["/dev/" + m for m in existing.members],
+                destroys=["md superblocks on %s" % labels],
+            )
+        )
     else:
         lvs = ([existing.lv] if existing.lv else []) + existing.other_lvs
-        plan.actions.append(Action(
-            "command", "remove volume group %s%s" % (existing.vg, " and its LVs " + ", ".join(lvs) if lvs else ""),
-            ["vgremove", "--yes", "--force", existing.vg],
-            destroys=["volume group %s with LVs %s" % (existing.vg, ", ".join(lvs) or "none")]))
-        plan.actions.append(Action("command", "remove LVM labels from %s" % names,
-                                   ["pvremove", "--yes", "--force", "--force"] + ["/dev/" + m for m in existing.members],
-                                   destroys=["LVM physical volumes %s" % labels]))
+        plan.actions.append(
+            Action(
+                "command",
+                "remove volume group %s%s" % (existing.vg, " and its LVs " + ", ".join(lvs) if lvs else ""),
+                ["vgremove", "--yes", "--force", existing.vg],
+                destroys=["volume group %s with LVs %s" % (existing.vg, ", ".join(lvs) or "none")],
+            )
+        )
+        plan.actions.append(
+            Action(
+                "command",
+                "remove LVM labels from %s" % names,
+                ["pvremove", "--yes", "--force", "--force"] + ["/dev/" + m for m in existing.members],
+                destroys=["LVM physical volumes %s" % labels],
+            )
+        )
 
 
 def plan_stripe(spec, inventory):
@@ -720,17 +882,29 @@ def plan_stripe(spec, inventory):
     stripe_node = _lsblk_for_stripe(inventory, spec, existing)
     mounted_at = list(stripe_node.mountpoints) if stripe_node else []
 
-    before_members = sorted((_member_view(inventory.namespace(m)) for m in (existing.members if existing else [])
-                             if inventory.namespace(m)), key=lambda m: m["serial"])
+    before_members = sorted(
+        (
+            _member_view(inventory.namespace(m))
+            for m in (existing.members if existing else [])
+            if inventory.namespace(m)
+        ),
+        key=lambda m: m["serial"],
+    )
     before_geometry = None
     if existing:
-        before_geometry = {"level": existing.level or ("csi_vg" if spec.mode == "csi_vg" else ""),
-                           "stripes": existing.stripes or len(existing.members),
-                           "stripe_size": existing.stripe_size, "size": existing.size}
+        before_geometry = {
+            "level": existing.level or ("csi_vg" if spec.mode == "csi_vg" else ""),
+            "stripes": existing.stripes or len(existing.members),
+            "stripe_size": existing.stripe_size,
+            "size": existing.size,
+        }
     fstype, fsuuid, alignment = _fs_state(inventory, spec, existing)
-    plan.before = _state_view(before_members, before_geometry,
-                              {"type": fstype, "uuid": fsuuid, "alignment": alignment} if existing else None,
-                              {"path": mounted_at[0]} if mounted_at else None)
+    plan.before = _state_view(
+        before_members,
+        before_geometry,
+        {"type": fstype, "uuid": fsuuid, "alignment": alignment} if existing else None,
+        {"path": mounted_at[0]} if mounted_at else None,
+    )
 
     # which disks carry something this stripe did not create
     recorded_serials = set(_recorded_serials(record))
@@ -739,53 +913,77 @@ def plan_stripe(spec, inventory):
     for namespace in members:
         found, hard_found = offences(namespace, spec, existing, recorded_serials)
         if found:
-            offending.append("%s (%s, serial %s): %s"
-                             % (namespace.path, namespace.stable_id, namespace.serial, "; ".join(found)))
+            offending.append(
+                "%s (%s, serial %s): %s" % (namespace.path, namespace.stable_id, namespace.serial, "; ".join(found))
+            )
         if hard_found:
             hard.append("%s (serial %s): %s" % (namespace.path, namespace.serial, "; ".join(hard_found)))
 
     recreate = False
     reason = ""
     # our tagged VG over exactly these members with no LV yet: a build interrupted after vgcreate
-    resume_lv = bool(existing) and spec.backend == "lvm" and spec.mode == "volume" and not existing.lv \
-        and not existing.other_lvs and spec.tag in existing.vg_tags and sorted(existing.members) == member_names
+    resume_lv = (
+        bool(existing)
+        and spec.backend == "lvm"
+        and spec.mode == "volume"
+        and not existing.lv
+        and not existing.other_lvs
+        and spec.tag in existing.vg_tags
+        and sorted(existing.members) == member_names
+    )
     if existing and not resume_lv:
         mismatches = []
         if sorted(existing.members) != member_names:
-            mismatches.append("members %s, wanted %s" % (
-                ", ".join(sorted(_serial_of(inventory, m) for m in existing.members)),
-                ", ".join(n.serial for n in members)))
+            mismatches.append(
+                "members %s, wanted %s"
+                % (
+                    ", ".join(sorted(_serial_of(inventory, m) for m in existing.members)),
+                    ", ".join(n.serial for n in members),
+                )
+            )
         want = _geometry(spec, len(members))
         if spec.mode == "volume" and existing.active:
             if spec.backend == "lvm" and not existing.lv:
                 mismatches.append("volume group %s has no LV %s" % (existing.vg, spec.lv_name))
-            elif existing.level and existing.level != want["level"] and not (
-                    spec.backend == "lvm" and existing.level == "striped" and want["level"] == "raid0"):
+            elif (
+                existing.level
+                and existing.level != want["level"]
+                and not (spec.backend == "lvm" and existing.level == "striped" and want["level"] == "raid0")
+            ):
                 mismatches.append("level %s, wanted %s" % (existing.level, want["level"]))
             if want["level"] == "raid0" and existing.stripe_size and existing.stripe_size != want["stripe_size"]:
-                mismatches.append("stripe size %s, wanted %s" % (human_size(existing.stripe_size),
-                                                                 human_size(want["stripe_size"])))
+                mismatches.append(
+                    "stripe size %s, wanted %s" % (human_size(existing.stripe_size), human_size(want["stripe_size"]))
+                )
             if want["level"] == "raid0" and existing.stripes and existing.stripes != len(members):
                 mismatches.append("%d stripes, wanted %d" % (existing.stripes, len(members)))
-        if spec.backend == "lvm" and spec.tag not in existing.vg_tags and not (
-                spec.mode == "csi_vg" and CSI_VG_TAG in existing.vg_tags):
-            mismatches.append("volume group %s exists but was not created by acstor.edge (no tag %s)"
-                              % (existing.vg, spec.tag))
+        if (
+            spec.backend == "lvm"
+            and spec.tag not in existing.vg_tags
+            and not (spec.mode == "csi_vg" and CSI_VG_TAG in existing.vg_tags)
+        ):
+            mismatches.append(
+                "volume group %s exists but was not created by acstor.edge (no tag %s)" % (existing.vg, spec.tag)
+            )
         if mismatches:
             if not spec.force:
                 plan.errors.append(
                     "stripe %s exists with different layout (%s): reshaping is not supported; force: true "
-                    "destroys it and builds it again" % (spec.name, "; ".join(mismatches)))
+                    "destroys it and builds it again" % (spec.name, "; ".join(mismatches))
+                )
                 return plan
             recreate = True
             reason = "; ".join(mismatches)
     if offending and not spec.force:
-        plan.errors.append("refusing to touch devices that hold data this stripe did not create (set force: true "
-                           "to wipe them): " + " | ".join(offending))
+        plan.errors.append(
+            "refusing to touch devices that hold data this stripe did not create (set force: true "
+            "to wipe them): " + " | ".join(offending)
+        )
         return plan
     if hard:
-        plan.errors.append("devices are in use and force cannot clear that (unmount or stop them first): "
-                           + " | ".join(hard))
+        plan.errors.append(
+            "devices are in use and force cannot clear that (unmount or stop them first): " + " | ".join(hard)
+        )
         return plan
 
     if existing is None and record and not record.get("pending"):
@@ -793,7 +991,8 @@ def plan_stripe(spec, inventory):
             plan.errors.append(
                 "stripe %s was recorded on this node (%s/%s.json) but is gone and its members are blank: "
                 "its data is lost; set ephemeral: true (local disks wiped by deallocation) or force: true to "
-                "build it again" % (spec.name, RECORD_DIR, spec.name))
+                "build it again" % (spec.name, RECORD_DIR, spec.name)
+            )
             return plan
         reason = "ephemeral rebuild: every member is blank"
 
@@ -801,33 +1000,49 @@ def plan_stripe(spec, inventory):
     if existing is None or recreate or resume_lv:
         plan.creates_stripe = True
         if modules:
-            plan.actions.append(Action("command", "load kernel modules %s" % ", ".join(modules),
-                                       ["modprobe", "-a"] + modules))
+            plan.actions.append(
+                Action("command", "load kernel modules %s" % ", ".join(modules), ["modprobe", "-a"] + modules)
+            )
         if recreate:
             _destroy_existing(plan, spec, existing, inventory, unmount=bool(mounted_at))
         if not record or record.get("pending"):
             # Written before the first destructive command: if the run dies half-way, the rerun knows
             # these disks were being built by us (the boot unit leaves a pending record alone).
-            plan.actions.append(Action("record", "record the members of stripe %s before building it" % spec.name,
-                                       path="%s/%s.json" % (RECORD_DIR, spec.name), content="pending"))
+            plan.actions.append(
+                Action(
+                    "record",
+                    "record the members of stripe %s before building it" % spec.name,
+                    path="%s/%s.json" % (RECORD_DIR, spec.name),
+                    content="pending",
+                )
+            )
         for namespace in members:
             found, _hard = offences(namespace, spec, None if recreate else existing, recorded_serials)
             if found and (recreate or namespace.in_use.any):
-                plan.actions.append(Action("command", "wipe %s (serial %s)" % (namespace.path, namespace.serial),
-                                           ["wipefs", "--all", namespace.path],
-                                           destroys=["%s: %s" % (_device_label(inventory, namespace.name),
-                                                                 "; ".join(found))]))
+                plan.actions.append(
+                    Action(
+                        "command",
+                        "wipe %s (serial %s)" % (namespace.path, namespace.serial),
+                        ["wipefs", "--all", namespace.path],
+                        destroys=["%s: %s" % (_device_label(inventory, namespace.name), "; ".join(found))],
+                    )
+                )
             elif _our_orphan_pv(namespace, recorded_serials):
-                plan.actions.append(Action("command", "remove the PV an interrupted run left on %s (serial %s)"
-                                           % (namespace.path, namespace.serial),
-                                           ["pvremove", "--yes", namespace.path]))
+                plan.actions.append(
+                    Action(
+                        "command",
+                        "remove the PV an interrupted run left on %s (serial %s)" % (namespace.path, namespace.serial),
+                        ["pvremove", "--yes", namespace.path],
+                    )
+                )
         for argv in create_argvs(spec, [n.path for n in members]):
             if resume_lv and argv[0] == "vgcreate":
                 continue
             plan.actions.append(Action("command", _describe(argv, spec, reason), argv))
         if spec.backend == "mdadm":
-            plan.actions.append(Action("md_conf", "record array %s in mdadm.conf" % spec.device_path,
-                                       path=spec.device_path))
+            plan.actions.append(
+                Action("md_conf", "record array %s in mdadm.conf" % spec.device_path, path=spec.device_path)
+            )
         fstype, fsuuid, alignment = (spec.filesystem if spec.mode == "volume" else "", "", None)
         if spec.filesystem != "none" and spec.mode == "volume":
             alignment = expected_alignment(spec, len(members))
@@ -839,58 +1054,90 @@ def plan_stripe(spec, inventory):
             else:
                 argv = ["vgchange", "--activate", "y", existing.vg]
             if modules:
-                plan.actions.append(Action("command", "load kernel modules %s" % ", ".join(modules),
-                                           ["modprobe", "-a"] + modules))
+                plan.actions.append(
+                    Action("command", "load kernel modules %s" % ", ".join(modules), ["modprobe", "-a"] + modules)
+                )
             plan.actions.append(Action("command", "activate stripe %s" % spec.name, argv))
         if spec.mode == "volume" and spec.filesystem != "none":
             if not existing.active:
                 # what the device holds is only visible once it is active: decide at apply time
-                plan.actions.append(Action("ensure_fs", "create %s on %s unless it holds a filesystem already"
-                                           % (spec.filesystem, spec.device_path),
-                                           mkfs_argv(spec, len(members), overwrite=False), path=spec.device_path,
-                                           content=spec.filesystem))
+                plan.actions.append(
+                    Action(
+                        "ensure_fs",
+                        "create %s on %s unless it holds a filesystem already" % (spec.filesystem, spec.device_path),
+                        mkfs_argv(spec, len(members), overwrite=False),
+                        path=spec.device_path,
+                        content=spec.filesystem,
+                    )
+                )
                 fstype, alignment = spec.filesystem, None
             elif _half_made_fs(inventory, spec):
-                plan.warnings.append("%s holds an xfs an interrupted mkfs left half-made (the kernel cannot mount "
-                                     "it, so it holds no data): making the filesystem again" % spec.device_path)
-                plan.actions.append(Action("command", "make %s on %s again (half-made by an interrupted mkfs)"
-                                           % (spec.filesystem, spec.device_path),
-                                           mkfs_argv(spec, len(members), overwrite=True)))
+                plan.warnings.append(
+                    "%s holds an xfs an interrupted mkfs left half-made (the kernel cannot mount "
+                    "it, so it holds no data): making the filesystem again" % spec.device_path
+                )
+                plan.actions.append(
+                    Action(
+                        "command",
+                        "make %s on %s again (half-made by an interrupted mkfs)" % (spec.filesystem, spec.device_path),
+                        mkfs_argv(spec, len(members), overwrite=True),
+                    )
+                )
                 fstype, fsuuid, alignment = spec.filesystem, "", expected_alignment(spec, len(members))
             elif not fstype:
-                plan.actions.append(Action("command", "create %s on %s" % (spec.filesystem, spec.device_path),
-                                           mkfs_argv(spec, len(members), overwrite=False)))
+                plan.actions.append(
+                    Action(
+                        "command",
+                        "create %s on %s" % (spec.filesystem, spec.device_path),
+                        mkfs_argv(spec, len(members), overwrite=False),
+                    )
+                )
                 fstype, alignment = spec.filesystem, expected_alignment(spec, len(members))
             elif fstype != spec.filesystem:
                 if not spec.force:
-                    plan.errors.append("stripe device %s holds %s, not %s: force: true reformats it (its data is "
-                                       "lost)" % (spec.device_path, fstype, spec.filesystem))
+                    plan.errors.append(
+                        "stripe device %s holds %s, not %s: force: true reformats it (its data is "
+                        "lost)" % (spec.device_path, fstype, spec.filesystem)
+                    )
                     plan.actions = []
                     return plan
                 if mounted_at:
                     plan.actions.append(Action("command", "unmount %s" % mounted_at[0], ["umount", mounted_at[0]]))
                     mounted_at = []
-                plan.actions.append(Action("command", "reformat %s as %s" % (spec.device_path, spec.filesystem),
-                                           mkfs_argv(spec, len(members), overwrite=True),
-                                           destroys=["%s filesystem on %s" % (fstype, spec.device_path)]))
+                plan.actions.append(
+                    Action(
+                        "command",
+                        "reformat %s as %s" % (spec.device_path, spec.filesystem),
+                        mkfs_argv(spec, len(members), overwrite=True),
+                        destroys=["%s filesystem on %s" % (fstype, spec.device_path)],
+                    )
+                )
                 fstype, fsuuid, alignment = spec.filesystem, "", expected_alignment(spec, len(members))
             elif alignment is not None and alignment != expected_alignment(spec, len(members)):
-                plan.warnings.append("filesystem on %s is aligned to %s, not to the stripe geometry %s; only a "
-                                     "reformat changes that" % (spec.device_path, alignment,
-                                                                expected_alignment(spec, len(members))))
+                plan.warnings.append(
+                    "filesystem on %s is aligned to %s, not to the stripe geometry %s; only a "
+                    "reformat changes that" % (spec.device_path, alignment, expected_alignment(spec, len(members)))
+                )
         if spec.mode == "csi_vg" and spec.tag not in existing.vg_tags:
-            plan.actions.append(Action("command", "tag volume group %s as %s" % (existing.vg, spec.tag),
-                                       ["vgchange", "--addtag", spec.tag, existing.vg]))
+            plan.actions.append(
+                Action(
+                    "command",
+                    "tag volume group %s as %s" % (existing.vg, spec.tag),
+                    ["vgchange", "--addtag", spec.tag, existing.vg],
+                )
+            )
         if spec.backend == "mdadm" and not _md_conf_has(inventory, existing.uuid):
-            plan.actions.append(Action("md_conf", "record array %s in mdadm.conf" % spec.device_path,
-                                       path=spec.device_path))
+            plan.actions.append(
+                Action("md_conf", "record array %s in mdadm.conf" % spec.device_path, path=spec.device_path)
+            )
 
     plan.filesystem = {"type": fstype if spec.mode == "volume" else "", "uuid": fsuuid, "alignment": alignment}
     mount_view = None
     if spec.mount_path and spec.mode == "volume":
         # a rebuild unmounts the stripe first: its mount is then neither in place nor someone else's
-        if not _plan_mount(plan, spec, inventory, mounted_at if not recreate else [],
-                           released=mounted_at if recreate else []):
+        if not _plan_mount(
+            plan, spec, inventory, mounted_at if not recreate else [], released=mounted_at if recreate else []
+        ):
             plan.actions = []
             return plan
         mount_view = {"path": spec.mount_path, "options": spec.mount_options}
@@ -899,12 +1146,20 @@ def plan_stripe(spec, inventory):
     plan.record = build_record(spec, members, md_uuid)
     current = record or {}
     if plan.creates_stripe or _record_key(current) != _record_key(plan.record):
-        plan.actions.append(Action("record", "record stripe %s in %s/%s.json" % (spec.name, RECORD_DIR, spec.name),
-                                   path="%s/%s.json" % (RECORD_DIR, spec.name)))
+        plan.actions.append(
+            Action(
+                "record",
+                "record stripe %s in %s/%s.json" % (spec.name, RECORD_DIR, spec.name),
+                path="%s/%s.json" % (RECORD_DIR, spec.name),
+            )
+        )
     size = existing.size if existing and not recreate else 0
-    plan.after = _state_view([_member_view(n) for n in members], _geometry(spec, len(members), size),
-                             {"type": plan.filesystem["type"], "uuid": fsuuid, "alignment": alignment}
-                             if spec.mode == "volume" else None, mount_view)
+    plan.after = _state_view(
+        [_member_view(n) for n in members],
+        _geometry(spec, len(members), size),
+        {"type": plan.filesystem["type"], "uuid": fsuuid, "alignment": alignment} if spec.mode == "volume" else None,
+        mount_view,
+    )
     return plan
 
 
@@ -949,14 +1204,17 @@ def _plan_mount(plan, spec, inventory, mounted_at, released=()):
     entry_lines = [e for e in inventory.fstab if os.path.normpath(e.mountpoint) == path]
     for entry in entry_lines:
         if entry.source not in ours:
-            plan.errors.append("mount path %s is already used by %s in /etc/fstab (line %d)"
-                               % (path, entry.source, entry.line_number))
+            plan.errors.append(
+                "mount path %s is already used by %s in /etc/fstab (line %d)" % (path, entry.source, entry.line_number)
+            )
             return False
     state = inventory.paths.get(path)
     # the entries of a released mount are the stripe's own files, not what the mount would hide
     if path not in mounted_at and path not in released and state and state.get("entries"):
-        plan.errors.append("mount path %s is a non-empty directory (%s): mounting would hide those files"
-                           % (path, ", ".join(state["entries"][:5])))
+        plan.errors.append(
+            "mount path %s is a non-empty directory (%s): mounting would hide those files"
+            % (path, ", ".join(state["entries"][:5]))
+        )
         return False
     current_lines = [ln for ln in inventory.fstab_text.splitlines() if _fstab_path(ln) == path]
     if current_lines != [line]:
@@ -982,32 +1240,58 @@ def _plan_absent(plan, spec, inventory, existing, record):
     if existing is not None:
         names = ", ".join("/dev/%s (%s)" % (m, _serial_of(inventory, m)) for m in existing.members)
         if not spec.force:
-            plan.errors.append("state absent destroys stripe %s and the data on %s: set force: true to confirm"
-                               % (spec.name, names or "its members"))
+            plan.errors.append(
+                "state absent destroys stripe %s and the data on %s: set force: true to confirm"
+                % (spec.name, names or "its members")
+            )
             return plan
         stripe_node = _lsblk_for_stripe(inventory, spec, existing)
         mounted = list(stripe_node.mountpoints) if stripe_node else []
         for mountpoint in mounted:
             plan.actions.append(Action("command", "unmount %s" % mountpoint, ["umount", mountpoint]))
         _destroy_existing(plan, spec, existing, inventory, unmount=False)
-        plan.actions.append(Action("command", "wipe remaining signatures on %s" % names,
-                                   ["wipefs", "--all"] + ["/dev/" + m for m in existing.members]))
-        members = sorted((_member_view(inventory.namespace(m)) for m in existing.members if inventory.namespace(m)),
-                         key=lambda m: m["serial"])
-        geometry = {"level": existing.level or ("csi_vg" if spec.mode == "csi_vg" else ""),
-                    "stripes": existing.stripes or len(existing.members), "stripe_size": existing.stripe_size,
-                    "size": existing.size}
+        plan.actions.append(
+            Action(
+                "command",
+                "wipe remaining signatures on %s" % names,
+                ["wipefs", "--all"] + ["/dev/" + m for m in existing.members],
+            )
+        )
+        members = sorted(
+            (_member_view(inventory.namespace(m)) for m in existing.members if inventory.namespace(m)),
+            key=lambda m: m["serial"],
+        )
+        geometry = {
+            "level": existing.level or ("csi_vg" if spec.mode == "csi_vg" else ""),
+            "stripes": existing.stripes or len(existing.members),
+            "stripe_size": existing.stripe_size,
+            "size": existing.size,
+        }
         fstype, fsuuid, alignment = _fs_state(inventory, spec, existing)
-        plan.before = dict(_state_view(members, geometry, {"type": fstype, "uuid": fsuuid, "alignment": alignment},
-                                       {"path": mounted[0]} if mounted else None), device=existing.device)
+        plan.before = dict(
+            _state_view(
+                members,
+                geometry,
+                {"type": fstype, "uuid": fsuuid, "alignment": alignment},
+                {"path": mounted[0]} if mounted else None,
+            ),
+            device=existing.device,
+        )
     if mount_path and any(_fstab_path(ln) == os.path.normpath(mount_path) for ln in inventory.fstab_text.splitlines()):
-        plan.actions.append(Action("fstab", "remove mount %s from /etc/fstab" % mount_path,
-                                   path=os.path.normpath(mount_path), content=""))
+        plan.actions.append(
+            Action(
+                "fstab", "remove mount %s from /etc/fstab" % mount_path, path=os.path.normpath(mount_path), content=""
+            )
+        )
     if spec.backend == "mdadm" and existing is not None and existing.uuid and _md_conf_has(inventory, existing.uuid):
-        plan.actions.append(Action("md_conf", "remove array %s from mdadm.conf" % spec.device_path,
-                                   path=spec.device_path, content="absent"))
+        plan.actions.append(
+            Action(
+                "md_conf", "remove array %s from mdadm.conf" % spec.device_path, path=spec.device_path, content="absent"
+            )
+        )
     if record:
-        plan.actions.append(Action("remove_file", "forget stripe %s" % spec.name,
-                                   path="%s/%s.json" % (RECORD_DIR, spec.name)))
+        plan.actions.append(
+            Action("remove_file", "forget stripe %s" % spec.name, path="%s/%s.json" % (RECORD_DIR, spec.name))
+        )
     plan.after = {}
     return plan

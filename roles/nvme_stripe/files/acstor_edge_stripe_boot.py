@@ -12,6 +12,7 @@
 Reads the records acstor.edge.nvme_stripe writes to /etc/acstor-edge/stripes/<name>.json. Installed by
 the acstor.edge.nvme_stripe role. Standard library only; never fails the boot.
 """
+
 import glob
 import json
 import os
@@ -27,8 +28,7 @@ def log(message):
 
 
 def run(argv):
-    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
-                          check=False)
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -60,8 +60,7 @@ def remember_new_md_uuid(record):
     for conf in MDADM_CONF_PATHS:
         if os.path.exists(conf):
             with open(conf) as handle:
-                lines = [line for line in handle.read().splitlines()
-                         if not line.startswith("ARRAY /dev/md/%s " % name)]
+                lines = [line for line in handle.read().splitlines() if not line.startswith("ARRAY /dev/md/%s " % name)]
             lines.append("ARRAY /dev/md/%s metadata=1.2 UUID=%s name=any:%s" % (name, uuid, name))
             write_atomic(conf, "\n".join(lines) + "\n")
             break
@@ -165,12 +164,22 @@ def stripe_health(record, mounts):
         problem = "lost member(s) %s" % ", ".join("%s (%s)" % (m.get("serial"), m.get("by_id")) for m in lost)
     else:
         problem = "down" if not up else ("md array not running" if md_down else "")
-    health = {"name": record.get("name"), "backend": record.get("backend"), "mode": record.get("mode"),
-              "up": up, "members": len(members), "members_present": len(present),
-              "lost": [m.get("serial", "") for m in lost], "lost_by_id": [m.get("by_id", "") for m in lost],
-              "degraded": bool(problem), "problem": problem, "device": record.get("device", ""),
-              "size": device_size(record["device"]) if record.get("device") else 0,
-              "mount": mount, "mounted": bool(mount) and mount in mounts}
+    health = {
+        "name": record.get("name"),
+        "backend": record.get("backend"),
+        "mode": record.get("mode"),
+        "up": up,
+        "members": len(members),
+        "members_present": len(present),
+        "lost": [m.get("serial", "") for m in lost],
+        "lost_by_id": [m.get("by_id", "") for m in lost],
+        "degraded": bool(problem),
+        "problem": problem,
+        "device": record.get("device", ""),
+        "size": device_size(record["device"]) if record.get("device") else 0,
+        "mount": mount,
+        "mounted": bool(mount) and mount in mounts,
+    }
     health["member_serials"] = [m.get("serial", "") for m in members]
     return health
 
@@ -201,21 +210,25 @@ def metrics(directory):
         body["members"].append("acstor_edge_stripe_members{%s} %d" % (labels, health["members"]))
         body["present"].append("acstor_edge_stripe_members_present{%s} %d" % (labels, health["members_present"]))
         for serial in health["member_serials"]:
-            body["member"].append('acstor_edge_stripe_member_present{%s,serial="%s"} %d'
-                                  % (labels, serial, serial not in health["lost"]))
+            body["member"].append(
+                'acstor_edge_stripe_member_present{%s,serial="%s"} %d' % (labels, serial, serial not in health["lost"])
+            )
         body["degraded"].append("acstor_edge_stripe_degraded{%s} %d" % (labels, health["degraded"]))
         if health["device"]:
             body["size"].append("acstor_edge_stripe_size_bytes{%s} %d" % (labels, health["size"]))
         if health["mount"]:
-            body["mounted"].append('acstor_edge_stripe_mounted{%s,path="%s"} %d'
-                                   % (labels, health["mount"], health["mounted"]))
+            body["mounted"].append(
+                'acstor_edge_stripe_mounted{%s,path="%s"} %d' % (labels, health["mount"], health["mounted"])
+            )
     lines += body["up"]
-    for key, metric, text in (("members", "members", "Members recorded for the stripe."),
-                              ("present", "members_present", "Recorded members present (by /dev/disk/by-id)."),
-                              ("member", "member_present", "1 when the recorded member with this serial is present."),
-                              ("degraded", "degraded", "1 when a member is missing or the stripe is down."),
-                              ("size", "size_bytes", "Size of the stripe device."),
-                              ("mounted", "mounted", "1 when the stripe's filesystem is mounted at its path.")):
+    for key, metric, text in (
+        ("members", "members", "Members recorded for the stripe."),
+        ("present", "members_present", "Recorded members present (by /dev/disk/by-id)."),
+        ("member", "member_present", "1 when the recorded member with this serial is present."),
+        ("degraded", "degraded", "1 when a member is missing or the stripe is down."),
+        ("size", "size_bytes", "Size of the stripe device."),
+        ("mounted", "mounted", "1 when the stripe's filesystem is mounted at its path."),
+    ):
         lines += ["# HELP acstor_edge_stripe_%s %s" % (metric, text), "# TYPE acstor_edge_stripe_%s gauge" % metric]
         lines += body[key]
     target = os.path.join(directory, "acstor_edge_stripes.prom")

@@ -1,4 +1,5 @@
 """Fixtures for the Arc/ARM functional tests: an HTTPS ARM test server and an ansible-playbook runner."""
+
 import json
 import subprocess
 import sys
@@ -41,8 +42,11 @@ class PlaybookRunner:
     def write_play(self, tasks, roles_path=None):
         self.count += 1
         playbook = self.tmp_path / "play{0}.yml".format(self.count)
-        playbook.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n{0}".format(
-            textwrap.indent(textwrap.dedent(tasks), "    ")))
+        playbook.write_text(
+            "- hosts: localhost\n  gather_facts: false\n  tasks:\n{0}".format(
+                textwrap.indent(textwrap.dedent(tasks), "    ")
+            )
+        )
         return playbook
 
     def run(self, tasks, check=False, diff=False, verbosity=0, extra_env=None, unset_env=(), text=False):
@@ -52,8 +56,16 @@ class PlaybookRunner:
         instead of parsed results (for -vvv secret checks).
         """
         playbook = self.write_play(tasks)
-        command = ["ansible-playbook", str(playbook), "-i", "localhost,", "-c", "local",
-                   "-e", "ansible_python_interpreter=" + sys.executable]
+        command = [
+            "ansible-playbook",
+            str(playbook),
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=" + sys.executable,
+        ]
         command += ["--check"] if check else []
         command += ["--diff"] if diff else []
         command += ["-" + "v" * verbosity] if verbosity else []
@@ -68,7 +80,7 @@ class PlaybookRunner:
         if not text:
             try:
                 # ansible.cfg enables the timer callback, which appends a recap line after the JSON document.
-                data, _end = json.JSONDecoder().raw_decode(process.stdout[process.stdout.index("{"):])
+                data, _end = json.JSONDecoder().raw_decode(process.stdout[process.stdout.index("{") :])
             except ValueError as exc:
                 raise AssertionError("ansible-playbook output is not JSON:\n" + output) from exc
             for play in data["plays"]:

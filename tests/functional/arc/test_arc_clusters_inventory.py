@@ -1,4 +1,5 @@
 """acstor.edge.arc_clusters through real ansible-inventory against the ARM test server (paging, groups, hostvars)."""
+
 import json
 import subprocess
 
@@ -21,8 +22,14 @@ def run_inventory(playbook, tmp_path, config, **env):
     source.write_text(config)
     output = tmp_path / "inventory.json"
     output.unlink(missing_ok=True)
-    process = subprocess.run(["ansible-inventory", "-i", str(source), "--list", "-vvv", "--output", str(output)],
-                             env=playbook.env(**env), capture_output=True, text=True, timeout=120, check=False)
+    process = subprocess.run(
+        ["ansible-inventory", "-i", str(source), "--list", "-vvv", "--output", str(output)],
+        env=playbook.env(**env),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     process.inventory = plain(json.loads(output.read_text())) if output.exists() else None
     return process
 
@@ -30,12 +37,18 @@ def run_inventory(playbook, tmp_path, config, **env):
 def test_inventory_pages_groups_and_hostvars(arm_server, playbook, tmp_path):
     state = arm_server.state
     for index in range(5):  # page size 2 → three pages in the subscription listing
-        state.add_cluster(SUBSCRIPTION, "rg-edge-eu" if index % 2 else "rg-edge-us", "store-{0:04d}".format(index),
-                          location="westeurope" if index % 2 else "eastus",
-                          tags={"ring": "canary" if index == 0 else "broad"},
-                          connectivity="Offline" if index == 4 else "Connected",
-                          oidc_issuer="https://oidc.example/{0}".format(index) if index == 1 else None)
-    state.add_cluster(OTHER_SUBSCRIPTION, "rg-edge-us", "store-0100", location="eastus", distribution="aks_edge_essentials")
+        state.add_cluster(
+            SUBSCRIPTION,
+            "rg-edge-eu" if index % 2 else "rg-edge-us",
+            "store-{0:04d}".format(index),
+            location="westeurope" if index % 2 else "eastus",
+            tags={"ring": "canary" if index == 0 else "broad"},
+            connectivity="Offline" if index == 4 else "Connected",
+            oidc_issuer="https://oidc.example/{0}".format(index) if index == 1 else None,
+        )
+    state.add_cluster(
+        OTHER_SUBSCRIPTION, "rg-edge-us", "store-0100", location="eastus", distribution="aks_edge_essentials"
+    )
     config = """plugin: acstor.edge.arc_clusters
 subscription_ids: [{0}, {1}]
 keyed_groups:
@@ -79,14 +92,20 @@ def test_inventory_resource_group_filter_and_errors(arm_server, playbook, tmp_pa
     assert process.inventory["arc_clusters"]["hosts"] == ["b1"]
     assert "b1" not in process.inventory.get("edge_clusters", {}).get("hosts", [])
 
-    process = run_inventory(playbook, tmp_path, "plugin: acstor.edge.arc_clusters\n"
-                                                "subscription_ids: [00000000-0000-0000-0000-00000000dead]\n")
+    process = run_inventory(
+        playbook,
+        tmp_path,
+        "plugin: acstor.edge.arc_clusters\nsubscription_ids: [00000000-0000-0000-0000-00000000dead]\n",
+    )
     output = process.stdout + process.stderr
     assert "SubscriptionNotFound" in output and "correlation id" in output, output
 
     requests = len(arm_server.state.requests)
-    process = run_inventory(playbook, tmp_path, "plugin: acstor.edge.arc_clusters\nsubscription_ids: [no-such-sub]\n"
-                                                "resource_groups: ['rg-b.']\n")
+    process = run_inventory(
+        playbook,
+        tmp_path,
+        "plugin: acstor.edge.arc_clusters\nsubscription_ids: [no-such-sub]\nresource_groups: ['rg-b.']\n",
+    )
     output = process.stdout + process.stderr
     assert "subscription_ids[0]: 'no-such-sub' is not a GUID" in output, output
     assert "resource_groups[0]: 'rg-b.' is invalid" in output, output

@@ -1,12 +1,15 @@
 """acstor.edge.arc_extension / arc_extension_info through real ansible-playbook against the HTTPS ARM test server."""
+
 import shutil
 
 import pytest
 
 RG, CLUSTER, NAME = "rg-edge", "store-0042", "azure-arc-containerstorage"
-EXTENSION_PATH = ("/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-edge/providers/"
-                  "Microsoft.Kubernetes/connectedClusters/store-0042/providers/Microsoft.KubernetesConfiguration/"
-                  "extensions/azure-arc-containerstorage")
+EXTENSION_PATH = (
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-edge/providers/"
+    "Microsoft.Kubernetes/connectedClusters/store-0042/providers/Microsoft.KubernetesConfiguration/"
+    "extensions/azure-arc-containerstorage"
+)
 
 
 def extension_task(name, settings=None, extra="", state="present", register="result", wait_timeout=60):
@@ -38,8 +41,16 @@ def extension_task(name, settings=None, extra="", state="present", register="res
     configuration_settings:
 {settings}
 {extra}  register: {register}
-""".format(name=name, rg=RG, cluster=CLUSTER, ext=NAME, settings=lines, extra=extra, register=register,
-           wait_timeout=wait_timeout)
+""".format(
+        name=name,
+        rg=RG,
+        cluster=CLUSTER,
+        ext=NAME,
+        settings=lines,
+        extra=extra,
+        register=register,
+        wait_timeout=wait_timeout,
+    )
 
 
 def assert_clean(server):
@@ -59,17 +70,25 @@ def test_check_mode_sends_no_write(arm_server, playbook):
 
 
 def test_lifecycle_create_idempotent_change_delete(arm_server, playbook):
-    changed_settings = {"edgeStorageConfiguration.create": "true", "feature.diskStorageClass": "acstor-arccontainerstorage-storage-pool"}
-    tasks = (extension_task("create") + extension_task("rerun") +
-             extension_task("change one setting", changed_settings, extra="  diff: true\n") +
-             """
+    changed_settings = {
+        "edgeStorageConfiguration.create": "true",
+        "feature.diskStorageClass": "acstor-arccontainerstorage-storage-pool",
+    }
+    tasks = (
+        extension_task("create")
+        + extension_task("rerun")
+        + extension_task("change one setting", changed_settings, extra="  diff: true\n")
+        + """
 - name: info
   acstor.edge.arc_extension_info:
     resource_group: {rg}
     cluster_name: {cluster}
     extension_type: Microsoft.Arc.ContainerStorage
   register: info
-""".format(rg=RG, cluster=CLUSTER) + extension_task("delete", state="absent") + extension_task("delete again", state="absent"))
+""".format(rg=RG, cluster=CLUSTER)
+        + extension_task("delete", state="absent")
+        + extension_task("delete again", state="absent")
+    )
     rc, results, output = playbook.run(tasks)
     assert rc == 0, output
 
@@ -84,15 +103,22 @@ def test_lifecycle_create_idempotent_change_delete(arm_server, playbook):
 
     change = results["change one setting"]
     assert change["changed"] is True
-    assert change["actions"] == ["configurationSettings.feature.diskStorageClass: default,local-path → "
-                                 "acstor-arccontainerstorage-storage-pool"]
+    assert change["actions"] == [
+        "configurationSettings.feature.diskStorageClass: default,local-path → acstor-arccontainerstorage-storage-pool"
+    ]
     before, after = change["diff"]["before"], change["diff"]["after"]
     differing = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
     assert differing == ["configurationSettings"]
     settings_before, settings_after = before["configurationSettings"], after["configurationSettings"]
     assert {k for k in settings_after if settings_before[k] != settings_after[k]} == {"feature.diskStorageClass"}
     patches = arm_server.state.bodies("PATCH", NAME)
-    assert patches == [{"properties": {"configurationSettings": {"feature.diskStorageClass": "acstor-arccontainerstorage-storage-pool"}}}]
+    assert patches == [
+        {
+            "properties": {
+                "configurationSettings": {"feature.diskStorageClass": "acstor-arccontainerstorage-storage-pool"}
+            }
+        }
+    ]
 
     assert [e["name"] for e in results["info"]["extensions"]] == [NAME]
 
@@ -150,14 +176,18 @@ def test_principal_id_that_appears_late_is_awaited(arm_server, playbook):
 
 
 def test_verbose_output_holds_no_secret_or_token(arm_server, playbook):
-    task = extension_task("create", extra="    configuration_protected_settings:\n      storageKey: Pr0tected-Value-42\n")
+    task = extension_task(
+        "create", extra="    configuration_protected_settings:\n      storageKey: Pr0tected-Value-42\n"
+    )
     rc, _results, output = playbook.run(task, verbosity=3, diff=True, text=True)
     assert rc == 0, output
     assert arm_server.state.issued_tokens, "the service-principal flow did not run"
     for secret in [arm_server.state.client_secret, "Pr0tected-Value-42"] + arm_server.state.issued_tokens:
         assert secret not in output
     assert "Bearer " not in output
-    assert arm_server.state.bodies("PUT", NAME)[0]["properties"]["configurationProtectedSettings"] == {"storageKey": "Pr0tected-Value-42"}
+    assert arm_server.state.bodies("PUT", NAME)[0]["properties"]["configurationProtectedSettings"] == {
+        "storageKey": "Pr0tected-Value-42"
+    }
 
 
 def test_bad_input_is_refused_before_any_write(arm_server, playbook):
@@ -175,30 +205,51 @@ def test_bad_input_is_refused_before_any_write(arm_server, playbook):
         "malformed resource group": dict(rg="rg/../other", expect="resource_group: 'rg/../other' is invalid"),
         "malformed cluster name": dict(cluster="'bad name?'", expect="cluster_name: 'bad name?' is invalid"),
         "unknown cluster_type": dict(cluster_type="fooClusters", expect="value of cluster_type must be one of"),
-        "protected setting not a string": dict(extra="    configuration_protected_settings:\n      token: 12345\n",
-                                               expect="configuration_protected_settings['token']: must be a string"),
-        "setting not a string": dict(extra="    configuration_settings:\n      edgeStorageConfiguration.create: true\n",
-                                     expect="configuration_settings['edgeStorageConfiguration.create']: must be a string"),
-        "version with auto upgrade": dict(extra="    version: 2.12.0\n    auto_upgrade_minor_version: true\n",
-                                          expect="auto_upgrade_minor_version: must be false"),
-        "missing credentials": dict(extra="    auth_source: env\n",
-                                    env="  environment:\n    AZURE_CLIENT_ID: ''\n    AZURE_SECRET: ''\n    AZURE_TENANT: ''\n",
-                                    expect="AZURE_CLIENT_ID, AZURE_SECRET (or AZURE_X509_CERTIFICATE_PATH) and AZURE_TENANT"),
-        "missing subscription": dict(env="  environment:\n    AZURE_SUBSCRIPTION_ID: ''\n",
-                                     expect="set option subscription_id or environment AZURE_SUBSCRIPTION_ID"),
+        "protected setting not a string": dict(
+            extra="    configuration_protected_settings:\n      token: 12345\n",
+            expect="configuration_protected_settings['token']: must be a string",
+        ),
+        "setting not a string": dict(
+            extra="    configuration_settings:\n      edgeStorageConfiguration.create: true\n",
+            expect="configuration_settings['edgeStorageConfiguration.create']: must be a string",
+        ),
+        "version with auto upgrade": dict(
+            extra="    version: 2.12.0\n    auto_upgrade_minor_version: true\n",
+            expect="auto_upgrade_minor_version: must be false",
+        ),
+        "missing credentials": dict(
+            extra="    auth_source: env\n",
+            env="  environment:\n    AZURE_CLIENT_ID: ''\n    AZURE_SECRET: ''\n    AZURE_TENANT: ''\n",
+            expect="AZURE_CLIENT_ID, AZURE_SECRET (or AZURE_X509_CERTIFICATE_PATH) and AZURE_TENANT",
+        ),
+        "missing subscription": dict(
+            env="  environment:\n    AZURE_SUBSCRIPTION_ID: ''\n",
+            expect="set option subscription_id or environment AZURE_SUBSCRIPTION_ID",
+        ),
         "wrong client secret": dict(env="  environment:\n    AZURE_SECRET: not-the-secret\n", expect="AADSTS7000215"),
-        "incomplete service principal": dict(extra="    secret: only-a-secret\n",
-                                             expect="Incomplete service principal in module options: client_id, tenant missing"),
+        "incomplete service principal": dict(
+            extra="    secret: only-a-secret\n",
+            expect="Incomplete service principal in module options: client_id, tenant missing",
+        ),
         "ARM 403": dict(expect="HTTP 403 AuthorizationFailed"),
     }
     if shutil.which("az") is None:
         cases["no credentials anywhere"] = dict(
             env="  environment:\n    AZURE_CLIENT_ID: ''\n    AZURE_SECRET: ''\n    AZURE_TENANT: ''\n",
-            expect="Looked at: module options client_id+secret+tenant")
+            expect="Looked at: module options client_id+secret+tenant",
+        )
     arm_server.state.add_fault("PUT", "/extensions/acsa", 403, count=1, code="AuthorizationFailed")
-    tasks = "".join(base.format(case=case, rg=spec.get("rg", RG), cluster=spec.get("cluster", CLUSTER),
-                                cluster_type=spec.get("cluster_type", "connectedClusters"), extra=spec.get("extra", ""),
-                                env=spec.get("env", "")) for case, spec in cases.items())
+    tasks = "".join(
+        base.format(
+            case=case,
+            rg=spec.get("rg", RG),
+            cluster=spec.get("cluster", CLUSTER),
+            cluster_type=spec.get("cluster_type", "connectedClusters"),
+            extra=spec.get("extra", ""),
+            env=spec.get("env", ""),
+        )
+        for case, spec in cases.items()
+    )
     rc, results, output = playbook.run(tasks)
     assert rc == 0, output  # every failure was ignored
     for case, spec in cases.items():
@@ -212,7 +263,9 @@ def test_bad_input_is_refused_before_any_write(arm_server, playbook):
 
 @pytest.mark.parametrize("policy,expect_changed", [("create_only", False), ("always", True)])
 def test_protected_settings_policy(arm_server, playbook, policy, expect_changed):
-    extra = "    protected_settings_policy: {0}\n    configuration_protected_settings:\n      storageKey: k1\n".format(policy)
+    extra = "    protected_settings_policy: {0}\n    configuration_protected_settings:\n      storageKey: k1\n".format(
+        policy
+    )
     rc, results, output = playbook.run(extension_task("create", extra=extra) + extension_task("rerun", extra=extra))
     assert rc == 0, output
     assert results["rerun"]["changed"] is expect_changed

@@ -1,11 +1,16 @@
 """acstor.edge.arc_extension role against the ARM test server: skip, install order, idempotence, workload identity, teardown."""
+
 import json
 
 from arm_server import SUBSCRIPTION  # tests/servers is put on sys.path by the arc conftest
 
 RG, CLUSTER = "rg-edge", "store-0042"
-ACCOUNTS = ["/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Storage/storageAccounts/{2}".format(SUBSCRIPTION, RG, name)
-            for name in ("edgeingest", "edgemirror")]
+ACCOUNTS = [
+    "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Storage/storageAccounts/{2}".format(
+        SUBSCRIPTION, RG, name
+    )
+    for name in ("edgeingest", "edgemirror")
+]
 
 
 def role_task(extra_vars="", tasks_from="main"):
@@ -53,11 +58,18 @@ def test_role_installs_in_order_and_is_idempotent(arm_server, playbook):
     assert certmgr["configurationSettings"] == {"installCertManager": "true", "installTrustManager": "true"}
     acsa = extensions["azure-arc-containerstorage"]
     assert acsa["properties"]["version"] == "2.12.0" and acsa["properties"]["autoUpgradeMinorVersion"] is False
-    assert acsa["properties"].get("configurationSettings") in (None, {}), "the documented flow: no storage-configuration settings"
+    assert acsa["properties"].get("configurationSettings") in (None, {}), (
+        "the documented flow: no storage-configuration settings"
+    )
     principal = acsa["identity"]["principalId"]
-    assigned = sorted(a["properties"]["scope"] for a in state.role_assignments.values() if a["properties"]["principalId"] == principal)
+    assigned = sorted(
+        a["properties"]["scope"] for a in state.role_assignments.values() if a["properties"]["principalId"] == principal
+    )
     assert assigned == sorted(ACCOUNTS)
-    order = [path.split("/")[-2] if "roleAssignments" in path else path.rsplit("/", 1)[-1] for _method, path in write_paths(state)]
+    order = [
+        path.split("/")[-2] if "roleAssignments" in path else path.rsplit("/", 1)[-1]
+        for _method, path in write_paths(state)
+    ]
     assert order[:2] == ["aio-certmgr", "azure-arc-containerstorage"]
     assert set(order[2:]) == {"roleAssignments"} and len(order[2:]) == 3  # one PrincipalNotFound retry
     writes_before = len(state.writes())
@@ -71,37 +83,54 @@ def test_role_installs_in_order_and_is_idempotent(arm_server, playbook):
 def test_role_keeps_existing_cert_manager_and_workload_identity_then_teardown(arm_server, playbook):
     state = arm_server.state
     state.add_cluster(SUBSCRIPTION, RG, CLUSTER)
-    existing = ("/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/{2}/providers/"
-                "Microsoft.KubernetesConfiguration/extensions/azure-cert-management").format(SUBSCRIPTION, RG, CLUSTER)
-    state.extensions[existing.lower()] = {"id": existing, "name": "azure-cert-management",
-                                          "properties": {"extensionType": "Microsoft.CertManagement", "provisioningState": "Succeeded"}}
+    existing = (
+        "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/{2}/providers/"
+        "Microsoft.KubernetesConfiguration/extensions/azure-cert-management"
+    ).format(SUBSCRIPTION, RG, CLUSTER)
+    state.extensions[existing.lower()] = {
+        "id": existing,
+        "name": "azure-cert-management",
+        "properties": {"extensionType": "Microsoft.CertManagement", "provisioningState": "Succeeded"},
+    }
     workload = """    arc_extension_identity_mode: workload
     arc_extension_oidc_issuer_url: https://oidc.example/store-0042
     arc_extension_workload_identity_location: westeurope
 """
     rc, results, output = playbook.run(role_task(workload))
     assert rc == 0, output
-    assert sorted(r["name"] for r in state.extensions.values()) == ["azure-arc-containerstorage", "azure-cert-management"]
+    assert sorted(r["name"] for r in state.extensions.values()) == [
+        "azure-arc-containerstorage",
+        "azure-cert-management",
+    ]
     identity_key = next(iter(state.identities))
     assert identity_key.endswith("/acsa-store-0042")
     assert state.identities[identity_key]["tags"] == {"acstor.edge.owned-by": "arc_extension"}  # ours, for teardown
     subjects = sorted(c["properties"]["subject"] for c in state.federated[identity_key].values())
-    assert subjects == ["system:serviceaccount:azure-arc-containerstorage:csi-wyvern-sa",
-                        "system:serviceaccount:azure-arc-containerstorage:wyvern-operator-sa",
-                        "system:serviceaccount:azure-arc-containerstorage:wyvern-pv-sa"]
-    assert all(c["properties"]["audiences"] == ["api://AzureADTokenExchange"] for c in state.federated[identity_key].values())
+    assert subjects == [
+        "system:serviceaccount:azure-arc-containerstorage:csi-wyvern-sa",
+        "system:serviceaccount:azure-arc-containerstorage:wyvern-operator-sa",
+        "system:serviceaccount:azure-arc-containerstorage:wyvern-pv-sa",
+    ]
+    assert all(
+        c["properties"]["audiences"] == ["api://AzureADTokenExchange"] for c in state.federated[identity_key].values()
+    )
     principal = state.identities[identity_key]["properties"]["principalId"]
-    assert sorted(a["properties"]["scope"] for a in state.role_assignments.values()
-                  if a["properties"]["principalId"] == principal) == sorted(ACCOUNTS)
+    assert sorted(
+        a["properties"]["scope"] for a in state.role_assignments.values() if a["properties"]["principalId"] == principal
+    ) == sorted(ACCOUNTS)
 
     start = len(state.writes())
     rc, _results, output = playbook.run(role_task(workload, tasks_from="teardown"))
     assert rc == 0, output
-    removed = [(method, path.rsplit("/", 2)[-2] if "roleAssignments" in path else path.rsplit("/", 1)[-1])
-               for method, path in write_paths(state)[start:]]
+    removed = [
+        (method, path.rsplit("/", 2)[-2] if "roleAssignments" in path else path.rsplit("/", 1)[-1])
+        for method, path in write_paths(state)[start:]
+    ]
     # the identity's role assignments first (they outlived it before), then the extension, then the identity
     assert removed == [("DELETE", "roleAssignments")] * len(ACCOUNTS) + [
-        ("DELETE", "azure-arc-containerstorage"), ("DELETE", "acsa-store-0042")], removed
+        ("DELETE", "azure-arc-containerstorage"),
+        ("DELETE", "acsa-store-0042"),
+    ], removed
     assert [a for a in state.role_assignments.values() if a["properties"]["principalId"] == principal] == []
     assert sorted(r["name"] for r in state.extensions.values()) == ["azure-cert-management"]  # not ours: kept
     assert state.identities == {}
@@ -117,9 +146,19 @@ OUR_CREDENTIALS = ["acsa-csi-fed", "acsa-operator-fed", "acsa-pv-fed"]
 
 def test_teardown_leaves_an_identity_someone_else_created_with_its_own_credentials(arm_server, playbook):
     state = arm_server.state
-    key = state.add_identity(SUBSCRIPTION, RG, "acsa-store-0042", tags={"team": "platform"}, federated={
-        "gitops-fed": {"issuer": "https://oidc.example/store-0042", "subject": "system:serviceaccount:flux-system:kustomize",
-                       "audiences": ["api://AzureADTokenExchange"]}})
+    key = state.add_identity(
+        SUBSCRIPTION,
+        RG,
+        "acsa-store-0042",
+        tags={"team": "platform"},
+        federated={
+            "gitops-fed": {
+                "issuer": "https://oidc.example/store-0042",
+                "subject": "system:serviceaccount:flux-system:kustomize",
+                "audiences": ["api://AzureADTokenExchange"],
+            }
+        },
+    )
     principal = state.identities[key]["properties"]["principalId"]
     rc, _results, output = playbook.run(role_task(WORKLOAD))
     assert rc == 0, output
@@ -142,7 +181,9 @@ def test_teardown_leaves_an_identity_someone_else_created_with_its_own_credentia
     assert rc == 0, output
     assert key in state.identities and state.identities[key]["tags"] == {"team": "platform"}
     assert sorted(state.federated[key]) == ["gitops-fed"]  # theirs stays, ours are gone
-    assert not [r for r in state.writes()[writes:] if r["method"] == "DELETE" and r["path"].lower().endswith("/acsa-store-0042")]
+    assert not [
+        r for r in state.writes()[writes:] if r["method"] == "DELETE" and r["path"].lower().endswith("/acsa-store-0042")
+    ]
     assert [a for a in state.role_assignments.values() if a["properties"]["principalId"] == principal] == []
     assert state.violations == []
 
@@ -160,8 +201,11 @@ def test_teardown_deletes_the_identity_it_created_and_check_mode_only_plans_it(a
     assert state.writes() == [] and state.identities == {}
     planned = next(r for name, r in results.items() if "User-assigned identity with the three" in name)
     assert planned["diff"]["before"] == {}
-    assert planned["diff"]["after"] == {"name": "acsa-store-0042", "tags": {"acstor.edge.owned-by": "arc_extension"},
-                                        "federated_credentials": OUR_CREDENTIALS}
+    assert planned["diff"]["after"] == {
+        "name": "acsa-store-0042",
+        "tags": {"acstor.edge.owned-by": "arc_extension"},
+        "federated_credentials": OUR_CREDENTIALS,
+    }
 
     rc, _results, output = playbook.run(role_task(WORKLOAD))
     assert rc == 0, output
@@ -188,7 +232,7 @@ def converge_rerun_teardown(arm_server, playbook, extra_vars, cluster_type="conn
     converge = write_paths(state)
     rc, results, output = playbook.run(role_task(extra_vars))
     assert rc == 0, output
-    assert write_paths(state) == converge, write_paths(state)[len(converge):]
+    assert write_paths(state) == converge, write_paths(state)[len(converge) :]
     assert not [r for r in results.values() if r.get("changed")], output[-3000:]
     rc, _results, output = playbook.run(role_task(extra_vars, tasks_from="teardown"))
     assert rc == 0, output
@@ -214,12 +258,22 @@ def test_role_when_the_extension_is_updating_as_the_run_starts(arm_server, playb
     state = arm_server.state
     state.behaviour.lro_polls = 2
     cluster = "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/{2}".format(
-        SUBSCRIPTION, RG, CLUSTER)
-    state.add_extension(cluster, "azure-arc-containerstorage", {
-        "extensionType": "microsoft.arc.containerstorage", "autoUpgradeMinorVersion": False, "version": "2.12.0",
-        "releaseTrain": "stable", "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
-        "configurationSettings": {"edgeStorageConfiguration.create": "true"}},
-        identity={"type": "SystemAssigned"}, in_progress="Updating")
+        SUBSCRIPTION, RG, CLUSTER
+    )
+    state.add_extension(
+        cluster,
+        "azure-arc-containerstorage",
+        {
+            "extensionType": "microsoft.arc.containerstorage",
+            "autoUpgradeMinorVersion": False,
+            "version": "2.12.0",
+            "releaseTrain": "stable",
+            "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
+            "configurationSettings": {"edgeStorageConfiguration.create": "true"},
+        },
+        identity={"type": "SystemAssigned"},
+        in_progress="Updating",
+    )
     # a setting the extension lacks, so the converge must write, and only after the operation has settled
     settings = """    arc_extension_settings:
       feature.diskStorageClass: default,local-path

@@ -1,22 +1,32 @@
 """Issue 13: arc_extension and friends against an ARM test server that answers as the published spec does.
 
 Each test goes through real ansible-playbook and the module; each failed before its fix (see the docstrings)."""
+
 import time
 
 from arm_server import SUBSCRIPTION  # tests/servers is put on sys.path by the arc conftest
 
 RG, CLUSTER, NAME = "rg-edge", "store-0042", "azure-arc-containerstorage"
 ARC_CLUSTER = "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/{2}".format(
-    SUBSCRIPTION, RG, CLUSTER)
+    SUBSCRIPTION, RG, CLUSTER
+)
 AKS_CLUSTER = "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.ContainerService/managedClusters/aks-7".format(
-    SUBSCRIPTION, RG)
+    SUBSCRIPTION, RG
+)
 SETTINGS = {"edgeStorageConfiguration.create": "true"}
 
 
 def task(name, register="result", **options):
-    values = dict(resource_group=RG, cluster_name=CLUSTER, name=NAME, extension_type="microsoft.arc.containerstorage",
-                  scope="cluster", release_namespace="azure-arc-containerstorage", wait_timeout=30,
-                  configuration_settings=SETTINGS)
+    values = dict(
+        resource_group=RG,
+        cluster_name=CLUSTER,
+        name=NAME,
+        extension_type="microsoft.arc.containerstorage",
+        scope="cluster",
+        release_namespace="azure-arc-containerstorage",
+        wait_timeout=30,
+        configuration_settings=SETTINGS,
+    )
     values.update(options)
     lines = []
     for key, value in values.items():
@@ -30,7 +40,8 @@ def task(name, register="result", **options):
         else:
             lines.append('    {0}: "{1}"'.format(key, value))
     return "\n- name: {0}\n  acstor.edge.arc_extension:\n{1}\n  register: {2}\n  ignore_errors: true\n".format(
-        name, "\n".join(lines), register)
+        name, "\n".join(lines), register
+    )
 
 
 def extension_bodies(server, method):
@@ -44,9 +55,11 @@ def assert_clean(server):
 def test_1_replace_of_an_auto_upgrading_extension_sends_no_version(arm_server, playbook):
     """Before: adding the identity (a full PUT) copied GET's filled-in version next to autoUpgradeMinorVersion true
     and ARM answered 400."""
-    tasks = (task("create auto-upgrading", auto_upgrade_minor_version=True) +
-             task("add identity", auto_upgrade_minor_version=True, identity="SystemAssigned") +
-             task("rerun", auto_upgrade_minor_version=True, identity="SystemAssigned"))
+    tasks = (
+        task("create auto-upgrading", auto_upgrade_minor_version=True)
+        + task("add identity", auto_upgrade_minor_version=True, identity="SystemAssigned")
+        + task("rerun", auto_upgrade_minor_version=True, identity="SystemAssigned")
+    )
     rc, results, output = playbook.run(tasks)
     assert results["create auto-upgrading"]["extension"]["properties"]["version"] == "2.12.3"  # ARM fills it in
     added = results["add identity"]
@@ -55,16 +68,27 @@ def test_1_replace_of_an_auto_upgrading_extension_sends_no_version(arm_server, p
     puts = extension_bodies(arm_server, "PUT")
     assert len(puts) == 2
     assert all("version" not in body["properties"] for body in puts), puts
-    assert puts[1]["properties"]["autoUpgradeMinorVersion"] is True and puts[1]["identity"] == {"type": "SystemAssigned"}
+    assert puts[1]["properties"]["autoUpgradeMinorVersion"] is True and puts[1]["identity"] == {
+        "type": "SystemAssigned"
+    }
     assert results["rerun"]["changed"] is False
     assert_clean(arm_server)
 
 
 def test_1_failed_auto_upgrading_install_is_retried_without_version(arm_server, playbook):
-    arm_server.state.add_extension(ARC_CLUSTER, NAME, {
-        "extensionType": "microsoft.arc.containerstorage", "autoUpgradeMinorVersion": True, "releaseTrain": "Stable",
-        "version": "2.12.3", "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
-        "configurationSettings": SETTINGS, "provisioningState": "Failed"})
+    arm_server.state.add_extension(
+        ARC_CLUSTER,
+        NAME,
+        {
+            "extensionType": "microsoft.arc.containerstorage",
+            "autoUpgradeMinorVersion": True,
+            "releaseTrain": "Stable",
+            "version": "2.12.3",
+            "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
+            "configurationSettings": SETTINGS,
+            "provisioningState": "Failed",
+        },
+    )
     rc, results, output = playbook.run(task("retry", auto_upgrade_minor_version=True))
     assert not results["retry"].get("failed"), results["retry"].get("msg")
     assert results["retry"]["provisioning_state"] == "Succeeded"
@@ -75,10 +99,17 @@ def test_1_failed_auto_upgrading_install_is_retried_without_version(arm_server, 
 def test_2_waits_for_an_operation_in_progress_then_plans_against_the_settled_state(arm_server, playbook):
     """Before: the PATCH went out while the extension was Updating and ARM answered 409 Conflict."""
     arm_server.state.behaviour.lro_polls = 2
-    arm_server.state.add_extension(ARC_CLUSTER, NAME, {
-        "extensionType": "microsoft.arc.containerstorage", "autoUpgradeMinorVersion": True,
-        "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
-        "configurationSettings": {"edgeStorageConfiguration.create": "false"}}, in_progress="Updating")
+    arm_server.state.add_extension(
+        ARC_CLUSTER,
+        NAME,
+        {
+            "extensionType": "microsoft.arc.containerstorage",
+            "autoUpgradeMinorVersion": True,
+            "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
+            "configurationSettings": {"edgeStorageConfiguration.create": "false"},
+        },
+        in_progress="Updating",
+    )
     rc, results, output = playbook.run(task("change during upgrade", auto_upgrade_minor_version=True))
     result = results["change during upgrade"]
     assert not result.get("failed"), result.get("msg")
@@ -91,8 +122,9 @@ def test_2_waits_for_an_operation_in_progress_then_plans_against_the_settled_sta
 
 def test_2_operation_that_does_not_settle_fails_naming_state_and_wait_without_writing(arm_server, playbook):
     arm_server.state.behaviour.lro_polls = 100000
-    arm_server.state.add_extension(ARC_CLUSTER, NAME, {"extensionType": "microsoft.arc.containerstorage"},
-                                   in_progress="Deleting")
+    arm_server.state.add_extension(
+        ARC_CLUSTER, NAME, {"extensionType": "microsoft.arc.containerstorage"}, in_progress="Deleting"
+    )
     rc, results, output = playbook.run(task("blocked", wait_timeout=4))
     result = results["blocked"]
     assert result["failed"] is True
@@ -104,9 +136,12 @@ def test_2_operation_that_does_not_settle_fails_naming_state_and_wait_without_wr
 def test_3_inventory_reads_issuer_and_workload_identity_at_2026_05_01(arm_server, playbook, tmp_path):
     """Before: the plugin listed at 2024-01-01, whose schema (and so ARM's answer) has no oidcIssuerProfile."""
     from test_arc_clusters_inventory import run_inventory  # pylint: disable=import-outside-toplevel
+
     state = arm_server.state
     state.add_cluster(SUBSCRIPTION, RG, "with-issuer", oidc_issuer="https://oidc.example/with-issuer")
-    state.add_cluster(SUBSCRIPTION, RG, "webhook-off", oidc_issuer="https://oidc.example/webhook-off", workload_identity=False)
+    state.add_cluster(
+        SUBSCRIPTION, RG, "webhook-off", oidc_issuer="https://oidc.example/webhook-off", workload_identity=False
+    )
     state.add_cluster(SUBSCRIPTION, RG, "no-issuer")
     process = run_inventory(playbook, tmp_path, "plugin: acstor.edge.arc_clusters\n")
     assert process.returncode == 0, process.stderr
@@ -138,15 +173,21 @@ def test_3_workload_identity_on_a_cluster_without_issuer_fails_naming_cluster_an
     msg = failed[0]["msg"]
     assert "cluster no-issuer has no OIDC issuer" in msg, msg
     assert arm_server.state.requests == [] or all(r["method"] == "GET" for r in arm_server.state.requests)
-    assert "az connectedk8s update --enable-oidc-issuer --enable-workload-identity --name no-issuer --resource-group rg-edge" in msg
+    assert (
+        "az connectedk8s update --enable-oidc-issuer --enable-workload-identity --name no-issuer --resource-group rg-edge"
+        in msg
+    )
     assert arm_server.state.identities == {}
 
 
 def test_4_managed_clusters_send_no_identity_and_use_the_aks_principal(arm_server, playbook):
     """Before: identity SystemAssigned was sent and the module waited for identity.principalId, which AKS never
     returns, until wait_timeout."""
-    tasks = (task("aks", cluster_type="managedClusters", cluster_name="aks-7", identity="SystemAssigned", wait_timeout=10) +
-             task("aks rerun", cluster_type="managedClusters", cluster_name="aks-7", identity="SystemAssigned", wait_timeout=10))
+    tasks = task(
+        "aks", cluster_type="managedClusters", cluster_name="aks-7", identity="SystemAssigned", wait_timeout=10
+    ) + task(
+        "aks rerun", cluster_type="managedClusters", cluster_name="aks-7", identity="SystemAssigned", wait_timeout=10
+    )
     rc, results, output = playbook.run(tasks)
     result = results["aks"]
     assert not result.get("failed"), result.get("msg")
@@ -167,7 +208,10 @@ def test_4_appliances_cluster_type(arm_server, playbook):
 
 def test_5_validation_refuses_before_any_request(arm_server, playbook):
     """Before: release_namespace without scope=cluster and bad federated credential names reached ARM."""
-    tasks = task("no scope", scope=None) + task("bad mode", auto_upgrade_mode="minor") + """
+    tasks = (
+        task("no scope", scope=None)
+        + task("bad mode", auto_upgrade_mode="minor")
+        + """
 - name: bad credential name
   acstor.edge.arm_user_assigned_identity:
     resource_group: {rg}
@@ -183,6 +227,7 @@ def test_5_validation_refuses_before_any_request(arm_server, playbook):
   register: credential
   ignore_errors: true
 """.format(rg=RG, long="a" * 121)
+    )
     rc, results, output = playbook.run(tasks)
     assert "release_namespace: needs scope=cluster" in results["no scope"]["msg"]
     assert "auto_upgrade_mode" in results["bad mode"]["msg"]
@@ -193,9 +238,11 @@ def test_5_validation_refuses_before_any_request(arm_server, playbook):
 
 
 def test_5_auto_upgrade_mode_is_set_and_compared(arm_server, playbook):
-    tasks = (task("mode patch", auto_upgrade_minor_version=True, auto_upgrade_mode="patch") +
-             task("mode again", auto_upgrade_minor_version=True, auto_upgrade_mode="patch") +
-             task("mode none", auto_upgrade_minor_version=True, auto_upgrade_mode="none"))
+    tasks = (
+        task("mode patch", auto_upgrade_minor_version=True, auto_upgrade_mode="patch")
+        + task("mode again", auto_upgrade_minor_version=True, auto_upgrade_mode="patch")
+        + task("mode none", auto_upgrade_minor_version=True, auto_upgrade_mode="none")
+    )
     rc, results, output = playbook.run(tasks)
     assert extension_bodies(arm_server, "PUT")[0]["properties"]["autoUpgradeMode"] == "patch"
     assert results["mode again"]["changed"] is False
@@ -219,8 +266,10 @@ def test_6_retry_after_within_the_timeout_is_honoured_and_reported(arm_server, p
     rc, results, output = playbook.run(task("throttled", wait_timeout=30))
     result = results["throttled"]
     assert not result.get("failed"), result.get("msg")
-    assert any("HTTP 429, Retry-After 2; waiting 2s before retry 1/4 (2s waited for retries so far)" in line
-               for line in result["progress"]), result["progress"]
+    assert any(
+        "HTTP 429, Retry-After 2; waiting 2s before retry 1/4 (2s waited for retries so far)" in line
+        for line in result["progress"]
+    ), result["progress"]
 
 
 def test_7_identity_is_added_by_put_and_patch_never_carries_it(arm_server, playbook):

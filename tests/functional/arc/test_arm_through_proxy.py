@@ -1,5 +1,6 @@
 """The ARM side of a proxied site: the modules honour HTTPS_PROXY/NO_PROXY (azure-core and azure-identity use
 requests, which reads them) and reach ARM through a real HTTP CONNECT proxy (Debian tinyproxy on 127.0.0.1)."""
+
 import socket
 import sys
 from pathlib import Path
@@ -49,9 +50,13 @@ def test_a_wrong_proxy_gives_a_clear_error(arm_server, playbook):
     dead = free_port()  # nothing listens there
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", dead)) != 0
-    rc, results, output = playbook.run(INFO_TASK, extra_env={"HTTPS_PROXY": "http://127.0.0.1:{0}".format(dead), "NO_PROXY": ""})
+    rc, results, output = playbook.run(
+        INFO_TASK, extra_env={"HTTPS_PROXY": "http://127.0.0.1:{0}".format(dead), "NO_PROXY": ""}
+    )
     assert rc != 0
     message = results["info"]["msg"]
-    assert message.startswith("cannot reach {0}/metadata/endpoints through proxy http://127.0.0.1:{1} (HTTPS_PROXY; hosts in "
-                              "NO_PROXY bypass it): ('Unable to connect to proxy'".format(arm_server.url, dead)), message
+    assert message.startswith(
+        "cannot reach {0}/metadata/endpoints through proxy http://127.0.0.1:{1} (HTTPS_PROXY; hosts in "
+        "NO_PROXY bypass it): ('Unable to connect to proxy'".format(arm_server.url, dead)
+    ), message
     assert "Traceback" not in output and arm_server.state.requests == []

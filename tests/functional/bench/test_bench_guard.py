@@ -6,6 +6,7 @@ alike. Four fleet hosts against one check that the controller + host CPU per hos
 are generous (about twice what docs/benchmarks.md reports): they catch a role that grows module calls or
 facts, not noise. The full benchmark (tests/bench/run_bench.py, `make bench`) is not part of CI.
 """
+
 import json
 import os
 import sys
@@ -75,8 +76,10 @@ def node_runs(work):
         runs["unit"] = bl.check_run(bl.run_playbook(floor, inventory, work / "floor.log"), [NODE])
     finally:
         bl.lab("down", NODE)
-    _record("node", {k: {"wall_s": v["wall_s"], "recap": v["recap"], "load": v["load_1min_before"]}
-                     for k, v in runs.items()})
+    _record(
+        "node",
+        {k: {"wall_s": v["wall_s"], "recap": v["recap"], "load": v["load_1min_before"]} for k, v in runs.items()},
+    )
     return runs
 
 
@@ -87,7 +90,8 @@ def test_converge_changes_and_stays_within_bound(node_runs):
     assert units <= MAX_CONVERGE_UNITS, (
         f"first converge took {node_runs['converge']['wall_s']:.1f} s = {units:.1f} × a {PING_UNIT_TASKS}-ping play "
         f"({node_runs['unit']['wall_s']:.1f} s); bound {MAX_CONVERGE_UNITS}. Profile with "
-        f"ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks (log: {node_runs['converge']['log']})")
+        f"ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks (log: {node_runs['converge']['log']})"
+    )
 
 
 def test_noop_rerun_changes_nothing_and_stays_within_bound(node_runs):
@@ -97,12 +101,14 @@ def test_noop_rerun_changes_nothing_and_stays_within_bound(node_runs):
     assert bl.total_changed(noop) == 0, f"the no-op rerun changed {bl.total_changed(noop)} task(s): {noop['log']}"
     assert units <= MAX_NOOP_UNITS, (
         f"no-op rerun took {noop['wall_s']:.1f} s = {units:.1f} × a {PING_UNIT_TASKS}-ping play "
-        f"({node_runs['unit']['wall_s']:.1f} s); bound {MAX_NOOP_UNITS} (log: {noop['log']})")
+        f"({node_runs['unit']['wall_s']:.1f} s); bound {MAX_NOOP_UNITS} (log: {noop['log']})"
+    )
 
 
 def test_fleet_cpu_per_host_stays_flat(work):
     """First converge of nodes.yml (no disks) on 1 fresh fleet host, then on 4 others: same work per host."""
     import yaml  # pylint: disable=import-outside-toplevel
+
     names = bl.fleet_up(5, FLEET_START)
     try:
         hostvars = bl.lab_hostvars()
@@ -113,8 +119,9 @@ def test_fleet_cpu_per_host_stays_flat(work):
         for hosts in (names[:1], names[1:]):
             inventory = bl.write_inventory(work / f"fleet{len(hosts)}.json", "edge_nodes", hostvars, hosts, group_vars)
             before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
-            run = bl.check_run(bl.run_playbook(playbook, inventory, work / f"fleet{len(hosts)}.log",
-                                               ["--skip-tags", "stripe"]), hosts)
+            run = bl.check_run(
+                bl.run_playbook(playbook, inventory, work / f"fleet{len(hosts)}.log", ["--skip-tags", "stripe"]), hosts
+            )
             hosts_cpu = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - before
             per_host[len(hosts)] = (run["controller_cpu_s"] + hosts_cpu) / len(hosts)
     finally:
@@ -122,4 +129,5 @@ def test_fleet_cpu_per_host_stays_flat(work):
     growth = per_host[4] / per_host[1]
     _record("fleet_cpu_per_host", {"per_host_s": per_host, "growth": growth})
     assert growth <= MAX_FLEET_CPU_PER_HOST_GROWTH, (
-        f"CPU per host grew {growth:.2f}× from 1 to 4 fleet hosts ({per_host}); bound {MAX_FLEET_CPU_PER_HOST_GROWTH}")
+        f"CPU per host grew {growth:.2f}× from 1 to 4 fleet hosts ({per_host}); bound {MAX_FLEET_CPU_PER_HOST_GROWTH}"
+    )

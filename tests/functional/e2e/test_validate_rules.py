@@ -5,6 +5,7 @@ role) that would have received it. Self-contained: needs no conftest of this dir
 Nothing here connects to a node: validate.yml runs on localhost, and the modules and roles run on localhost in
 check mode, where bad input is refused before anything is read.
 """
+
 import json
 import re
 import subprocess
@@ -20,8 +21,12 @@ from acstor_testlib import REPO_ROOT, ansible_environment
 # one item per kind of stripe error; expected: (item index, option named, rule, module refuses it too)
 STRIPES = [
     {"name": "Data.1", "devices": ["SER0"]},
-    {"name": "fstab", "selector": {"class": "local"}, "mount_path": "/srv/a",
-     "mount_before": ["kubelet.service\n/dev/sdb /etc ext4 defaults 0 0"]},
+    {
+        "name": "fstab",
+        "selector": {"class": "local"},
+        "mount_path": "/srv/a",
+        "mount_before": ["kubelet.service\n/dev/sdb /etc ext4 defaults 0 0"],
+    },
     {"name": "count", "selector": {"class": "local", "count": 0}},
     {"name": "csi", "mode": "csi_vg", "filesystem": "xfs", "selector": {"class": "local"}},
     {"name": "unused", "selector": {"class": "local"}, "mount_options": "noatime"},
@@ -56,9 +61,9 @@ STRIPE_ERRORS = [
     (9, "stripe_size", "stripe-size", "module"),
     (10, "volume_group", "lvm-name", "module"),
     (11, "devices", "one-of", "module"),
-    (12, "devices[0]", "unique", False),      # a disk two stripes claim: only the list shows it
-    (13, "name", "unique", False),            # a name listed twice: only the list shows it
-    (14, None, "choice", False),              # an option the role does not pass
+    (12, "devices[0]", "unique", False),  # a disk two stripes claim: only the list shows it
+    (13, "name", "unique", False),  # a name listed twice: only the list shows it
+    (14, None, "choice", False),  # an option the role does not pass
     (15, "filesystem", "choice", "argspec"),
     (16, "size_tolerance", "non-negative-number", "module"),
     (17, "force", "boolean", "argspec"),
@@ -105,17 +110,29 @@ ROLE_ERRORS = [
 ]
 # role variable option -> (module, its arguments, the option the module names)
 MODULE_EQUIVALENTS = {
-    "node_prep_sysctls['vm.swappiness=0']": ("node_prep_info", {"sysctls": {"vm.swappiness=0": 1}},
-                                             "sysctls['vm.swappiness=0']"),
-    "node_prep_sysctls['fs.file-max']": ("node_prep_info", {"sysctls": {"fs.file-max": "lots"}},
-                                         "sysctls['fs.file-max']"),
+    "node_prep_sysctls['vm.swappiness=0']": (
+        "node_prep_info",
+        {"sysctls": {"vm.swappiness=0": 1}},
+        "sysctls['vm.swappiness=0']",
+    ),
+    "node_prep_sysctls['fs.file-max']": (
+        "node_prep_info",
+        {"sysctls": {"fs.file-max": "lots"}},
+        "sysctls['fs.file-max']",
+    ),
     "node_prep_kernel_modules_extra[0]": ("node_prep_info", {"kernel_modules": ["bad;name"]}, "kernel_modules[0]"),
     "node_prep_packages_extra[0]": ("node_prep_info", {"packages": {"Debian": ["-y"]}}, "packages['Debian'][0]"),
-    "preflight_local_path_dir": ("preflight_info", {"products": ["local_csi"], "local_path_dir": "/var/lib/local-path"},
-                                 "local_path_dir"),
+    "preflight_local_path_dir": (
+        "preflight_info",
+        {"products": ["local_csi"], "local_path_dir": "/var/lib/local-path"},
+        "local_path_dir",
+    ),
     "preflight_local_csi_volume_group": ("preflight_info", {"csi_volume_group": "vg/x"}, "csi_volume_group"),
-    "preflight_free_space[0].path": ("preflight_info", {"free_space": [{"path": "relative", "min_free_gib": 1}]},
-                                     "free_space[0].path"),
+    "preflight_free_space[0].path": (
+        "preflight_info",
+        {"free_space": [{"path": "relative", "min_free_gib": 1}]},
+        "free_space[0].path",
+    ),
 }
 # inventory-model errors (no module receives these: they are about the inventory itself)
 MODEL_ERRORS = [
@@ -132,14 +149,18 @@ MODEL_ERRORS = [
 
 
 def _env():
-    return ansible_environment(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_CALLBACK_RESULT_FORMAT="json",
-                               ANSIBLE_HOST_KEY_CHECKING="False")
+    return ansible_environment(
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default",
+        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+        ANSIBLE_HOST_KEY_CHECKING="False",
+    )
 
 
 def _playbook(args, timeout=300):
     command = ["ansible-playbook"] + args
-    proc = subprocess.run(command, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    proc = subprocess.run(
+        command, env=_env(), stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout, check=False
+    )
     return proc.returncode, proc.stdout + proc.stderr
 
 
@@ -151,20 +172,34 @@ def _failure_message(output):
 
 
 def _inventory(path):
-    inventory = {"all": {"children": {
-        "edge_clusters": {"hosts": {
-            "site-1": {"ansible_connection": "local", "acstor_edge_cluster_phases": ["csi_driver", "reboot"]},
-            "Bad_Cluster": {"ansible_connection": "local"},
-        }},
-        "edge_nodes": {"hosts": {
-            "node-stripes": {"acstor_edge_cluster": "site-1", "nvme_stripe_list": STRIPES},
-            "node-roles": dict(ROLE_VARS, acstor_edge_cluster="site-1", acstor_edge_products=["local_csi"]),
-            "node-orphan": {},
-            "node-lost": {"acstor_edge_cluster": "nowhere", "acstor_edge_products": ["local_csi", "nfs"],
-                          "acstor_edge_node_phases": ["prep", "reboot"]},
-            "Bad_Cluster": {"acstor_edge_cluster": "site-1"},
-        }},
-    }}}
+    inventory = {
+        "all": {
+            "children": {
+                "edge_clusters": {
+                    "hosts": {
+                        "site-1": {
+                            "ansible_connection": "local",
+                            "acstor_edge_cluster_phases": ["csi_driver", "reboot"],
+                        },
+                        "Bad_Cluster": {"ansible_connection": "local"},
+                    }
+                },
+                "edge_nodes": {
+                    "hosts": {
+                        "node-stripes": {"acstor_edge_cluster": "site-1", "nvme_stripe_list": STRIPES},
+                        "node-roles": dict(ROLE_VARS, acstor_edge_cluster="site-1", acstor_edge_products=["local_csi"]),
+                        "node-orphan": {},
+                        "node-lost": {
+                            "acstor_edge_cluster": "nowhere",
+                            "acstor_edge_products": ["local_csi", "nfs"],
+                            "acstor_edge_node_phases": ["prep", "reboot"],
+                        },
+                        "Bad_Cluster": {"acstor_edge_cluster": "site-1"},
+                    }
+                },
+            }
+        }
+    }
     path.write_text(yaml.safe_dump(inventory, sort_keys=False))
     return path
 
@@ -176,23 +211,58 @@ def _split(error):
 
 def _case(name, task):
     key = json.dumps(name)
-    return {"name": "case " + name, "block": [task, {"name": "accepted", "ansible.builtin.set_fact": {
-        "cases": "{{ cases | combine({%s: {'failed': false}}) }}" % key}}],
-        "rescue": [{"name": "refused", "ansible.builtin.set_fact": {
-            "cases": "{{ cases | combine({%s: {'failed': true, 'msg': ansible_failed_result.msg | default('') | string,"
-                     " 'errors': ansible_failed_result.errors | default([])}}) }}" % key}}]}
+    return {
+        "name": "case " + name,
+        "block": [
+            task,
+            {
+                "name": "accepted",
+                "ansible.builtin.set_fact": {"cases": "{{ cases | combine({%s: {'failed': false}}) }}" % key},
+            },
+        ],
+        "rescue": [
+            {
+                "name": "refused",
+                "ansible.builtin.set_fact": {
+                    "cases": "{{ cases | combine({%s: {'failed': true, 'msg': ansible_failed_result.msg | default('') | string,"
+                    " 'errors': ansible_failed_result.errors | default([])}}) }}" % key
+                },
+            }
+        ],
+    }
 
 
 def _run_receivers(tmp_path, cases):
     """Run each (name, task) on localhost in check mode; {name: {failed, msg, errors}}."""
     out = tmp_path / "receivers.json"
-    play = [{"hosts": "localhost", "gather_facts": False, "check_mode": True, "vars": {"cases": {}},
-             "tasks": [_case(name, task) for name, task in cases] + [{
-                 "name": "write the table", "check_mode": False, "ansible.builtin.copy": {
-                     "content": "{{ cases | to_json }}", "dest": str(out), "mode": "0600"}}]}]
+    play = [
+        {
+            "hosts": "localhost",
+            "gather_facts": False,
+            "check_mode": True,
+            "vars": {"cases": {}},
+            "tasks": [_case(name, task) for name, task in cases]
+            + [
+                {
+                    "name": "write the table",
+                    "check_mode": False,
+                    "ansible.builtin.copy": {"content": "{{ cases | to_json }}", "dest": str(out), "mode": "0600"},
+                }
+            ],
+        }
+    ]
     (tmp_path / "receivers.yml").write_text(yaml.safe_dump(play, sort_keys=False))
-    rc, output = _playbook(["-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable,
-                            str(tmp_path / "receivers.yml")])
+    rc, output = _playbook(
+        [
+            "-i",
+            "localhost,",
+            "-c",
+            "local",
+            "-e",
+            "ansible_python_interpreter=" + sys.executable,
+            str(tmp_path / "receivers.yml"),
+        ]
+    )
     assert out.exists(), "rc %d\n%s" % (rc, output[-4000:])
     return json.loads(out.read_text())
 
@@ -200,9 +270,15 @@ def _run_receivers(tmp_path, cases):
 @pytest.fixture(scope="module")
 def validate_errors(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("validate")
-    rc, output = _playbook(["-i", str(_inventory(tmp_path / "inventory.yml")), str(REPO_ROOT / "playbooks" / "validate.yml"),
-                            "-e", json.dumps({"inventory_validation_rollout_policy": {
-                                "serial": ["0%"], "max_fail_percentage": "ten"}})])
+    rc, output = _playbook(
+        [
+            "-i",
+            str(_inventory(tmp_path / "inventory.yml")),
+            str(REPO_ROOT / "playbooks" / "validate.yml"),
+            "-e",
+            json.dumps({"inventory_validation_rollout_policy": {"serial": ["0%"], "max_fail_percentage": "ten"}}),
+        ]
+    )
     assert rc != 0, output[-3000:]
     message = _failure_message(output)
     count, listed = re.fullmatch(r"inventory validation found (\d+) error\(s\): (.*)", message.strip(), re.S).groups()
@@ -238,18 +314,27 @@ def test_each_input_is_refused_by_its_receiver_with_the_same_rule(validate_error
     for option, (module, args, _module_option) in MODULE_EQUIVALENTS.items():
         cases.append((option, {"acstor.edge." + module: args}))
     # what only a role receives (the list as a whole, role-wide variables), through the role itself
-    cases.append(("role nvme_stripe list", {"ansible.builtin.include_role": {"name": "acstor.edge.nvme_stripe"},
-                                            "vars": {"nvme_stripe_list": STRIPES}}))
+    cases.append(
+        (
+            "role nvme_stripe list",
+            {
+                "ansible.builtin.include_role": {"name": "acstor.edge.nvme_stripe"},
+                "vars": {"nvme_stripe_list": STRIPES},
+            },
+        )
+    )
     for role in ("nvme_stripe", "node_prep", "preflight"):
         variables = {k: v for k, v in ROLE_VARS.items() if k.startswith(role + "_") and k not in ARGSPEC_ROLE_VARS}
         variables["acstor_edge_products"] = ["local_csi"]
         if role == "nvme_stripe":
             variables["nvme_stripe_list"] = [{"name": "ok", "devices": ["SER0"]}]
-        cases.append(("role " + role, {"ansible.builtin.include_role": {"name": "acstor.edge." + role},
-                                       "vars": variables}))
+        cases.append(
+            ("role " + role, {"ansible.builtin.include_role": {"name": "acstor.edge." + role}, "vars": variables})
+        )
     for name, role in ARGSPEC_ROLE_VARS.items():
-        cases.append((name, {"ansible.builtin.include_role": {"name": "acstor.edge." + role},
-                             "vars": {name: ROLE_VARS[name]}}))
+        cases.append(
+            (name, {"ansible.builtin.include_role": {"name": "acstor.edge." + role}, "vars": {name: ROLE_VARS[name]}})
+        )
     table = _run_receivers(tmp_path, cases)
 
     problems = []
@@ -262,31 +347,45 @@ def test_each_input_is_refused_by_its_receiver_with_the_same_rule(validate_error
             problems.append("role nvme_stripe does not report %r" % reported)
         outcome = table.get("stripe %d" % index)
         if receiver == "module":
-            same = [e for e in outcome.get("errors", []) if e.startswith(option + ": ") and _split(e) == _split(reported)]
+            same = [
+                e for e in outcome.get("errors", []) if e.startswith(option + ": ") and _split(e) == _split(reported)
+            ]
             if not outcome["failed"] or not same:
                 problems.append("nvme_stripe does not refuse item %d as %r: %s" % (index, reported, outcome))
         elif receiver == "argspec":
             value = STRIPES[index]
             for key in option.split("."):
                 value = value[key]
-            if not outcome["failed"] or option.rsplit(".", maxsplit=1)[-1] not in outcome["msg"] or str(value) not in outcome["msg"]:
-                problems.append("nvme_stripe's argument spec does not refuse item %d (%s=%r): %s"
-                                % (index, option, value, outcome))
+            if (
+                not outcome["failed"]
+                or option.rsplit(".", maxsplit=1)[-1] not in outcome["msg"]
+                or str(value) not in outcome["msg"]
+            ):
+                problems.append(
+                    "nvme_stripe's argument spec does not refuse item %d (%s=%r): %s" % (index, option, value, outcome)
+                )
     for role, option, rule in ROLE_ERRORS:
         reported = _one(validate_errors, "node-roles: %s: " % option, rule).split(": ", 1)[1]
         name = option.split("[", maxsplit=1)[0]
         if name in ARGSPEC_ROLE_VARS:
             outcome = table[name]
-            if not outcome["failed"] or name not in outcome["msg"] or str(ROLE_VARS[name][0] if isinstance(
-                    ROLE_VARS[name], list) else ROLE_VARS[name]) not in outcome["msg"]:
+            if (
+                not outcome["failed"]
+                or name not in outcome["msg"]
+                or str(ROLE_VARS[name][0] if isinstance(ROLE_VARS[name], list) else ROLE_VARS[name])
+                not in outcome["msg"]
+            ):
                 problems.append("role %s's argument spec does not refuse %s: %s" % (role, name, outcome))
         elif reported not in table["role " + role]["msg"]:
             problems.append("role %s does not report %r: %s" % (role, reported, table["role " + role]["msg"][:600]))
         if option in MODULE_EQUIVALENTS:
             module, _args, module_option = MODULE_EQUIVALENTS[option]
             outcome = table[option]
-            same = [e for e in outcome.get("errors", []) if e.startswith(module_option + ": ")
-                    and _split(e) == _split(reported)]
+            same = [
+                e
+                for e in outcome.get("errors", [])
+                if e.startswith(module_option + ": ") and _split(e) == _split(reported)
+            ]
             if not outcome["failed"] or not same:
                 problems.append("%s does not refuse %r the same way: %s" % (module, reported, outcome))
     assert not problems, "\n".join(problems)

@@ -7,6 +7,7 @@ A private data dir holds the inventory, the extra vars (an AWX-style GitHub webh
 environment; the test asserts on runner's artifacts: the set_stats data AWX workflows branch on, the
 job events, and the acstor.edge.rollout_report files.
 """
+
 import json
 import os
 import subprocess
@@ -21,11 +22,15 @@ from acstor_testlib import COLLECTIONS_DIR
 ROOT = Path(__file__).resolve().parents[3]
 EDGELAB = ROOT / "tests" / "lab" / "edgelab.py"
 FLEET = ["edgefleet%d" % i for i in range(201, 205)]
-ansible_runner = pytest.importorskip("ansible_runner", reason="ansible-runner is not installed (pip install ansible-runner)")
+ansible_runner = pytest.importorskip(
+    "ansible_runner", reason="ansible-runner is not installed (pip install ansible-runner)"
+)
 
 
 def edgelab(*args):
-    return subprocess.run([sys.executable, str(EDGELAB), *args], capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, str(EDGELAB), *args], capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 @pytest.fixture(scope="module")
@@ -44,28 +49,47 @@ def fleet():
 
 
 def write_data_dir(base, hostvars, extravars):
-    inventory = {"all": {"children": {
-        "edge_nodes": {"hosts": hostvars, "vars": {
-            "acstor_edge_cluster": "store-{{ inventory_hostname }}",
-            "acstor_edge_products": ["local_csi"], "acstor_edge_node_phases": []}},
-        "edge_clusters": {"hosts": {"store-" + name: {} for name in hostvars},
-                          "vars": {"ansible_connection": "local",
-                                   "ansible_python_interpreter": "{{ ansible_playbook_python }}"}}}}}
+    inventory = {
+        "all": {
+            "children": {
+                "edge_nodes": {
+                    "hosts": hostvars,
+                    "vars": {
+                        "acstor_edge_cluster": "store-{{ inventory_hostname }}",
+                        "acstor_edge_products": ["local_csi"],
+                        "acstor_edge_node_phases": [],
+                    },
+                },
+                "edge_clusters": {
+                    "hosts": {"store-" + name: {} for name in hostvars},
+                    "vars": {
+                        "ansible_connection": "local",
+                        "ansible_python_interpreter": "{{ ansible_playbook_python }}",
+                    },
+                },
+            }
+        }
+    }
     (base / "inventory").mkdir(parents=True)
     (base / "inventory" / "hosts.yml").write_text(yaml.safe_dump(inventory))
     (base / "env").mkdir()
     (base / "env" / "extravars").write_text(yaml.safe_dump(extravars))
-    (base / "env" / "envvars").write_text(yaml.safe_dump({
-        "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_DIR),
-        "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
-        "ANSIBLE_CALLBACKS_ENABLED": "acstor.edge.rollout_report",
-        "ACSTOR_EDGE_REPORT_DIR": str(base / "report"),
-    }))
+    (base / "env" / "envvars").write_text(
+        yaml.safe_dump(
+            {
+                "ANSIBLE_COLLECTIONS_PATH": str(COLLECTIONS_DIR),
+                "ANSIBLE_CONFIG": str(ROOT / "ansible.cfg"),
+                "ANSIBLE_CALLBACKS_ENABLED": "acstor.edge.rollout_report",
+                "ACSTOR_EDGE_REPORT_DIR": str(base / "report"),
+            }
+        )
+    )
 
 
 def run(base):
-    return ansible_runner.run(private_data_dir=str(base), playbook=str(ROOT / "playbooks" / "rollout.yml"),
-                              quiet=True, timeout=300)
+    return ansible_runner.run(
+        private_data_dir=str(base), playbook=str(ROOT / "playbooks" / "rollout.yml"), quiet=True, timeout=300
+    )
 
 
 def stats_event(result):
@@ -74,11 +98,22 @@ def stats_event(result):
 
 def test_webhook_push_rolls_out_only_the_changed_site(tmp_path, fleet):
     changed = FLEET[2]
-    payload = {"ref": "refs/heads/main", "after": "1" * 40, "before": "2" * 40,
-               "commits": [{"id": "1" * 40, "added": [], "removed": [],
-                            "modified": ["inventories/fleet/host_vars/%s.yml" % changed, "README.md"]}]}
-    write_data_dir(tmp_path, fleet, {"awx_webhook_payload": payload,
-                                     "rollout_webhook_inventory_dirs": ["inventories/fleet"]})
+    payload = {
+        "ref": "refs/heads/main",
+        "after": "1" * 40,
+        "before": "2" * 40,
+        "commits": [
+            {
+                "id": "1" * 40,
+                "added": [],
+                "removed": [],
+                "modified": ["inventories/fleet/host_vars/%s.yml" % changed, "README.md"],
+            }
+        ],
+    }
+    write_data_dir(
+        tmp_path, fleet, {"awx_webhook_payload": payload, "rollout_webhook_inventory_dirs": ["inventories/fleet"]}
+    )
     result = run(tmp_path)
     assert result.status == "successful", result.stdout.read()[-3000:]
 
@@ -116,4 +151,6 @@ def test_unreachable_canary_halts_and_is_reported(tmp_path, fleet):
     report = json.loads((tmp_path / "report" / "rollout-report.json").read_text())
     assert report["unreachable_hosts"] == [canary]
     assert report["clusters"]["store-" + canary]["nodes"][canary]["unreachable"]["message"]
-    assert "| store-%s | %s | unreachable |" % (canary, canary) in (tmp_path / "report" / "rollout-report.md").read_text()
+    assert (
+        "| store-%s | %s | unreachable |" % (canary, canary) in (tmp_path / "report" / "rollout-report.md").read_text()
+    )

@@ -1,6 +1,7 @@
 """The lab does what the other tests rely on: real boots, blank disks after a wipe, renumbered NVMe,
 lost disks, fleet hosts reachable by Ansible, and nothing left running. Timings go to
 tests/output/lab-timings.json (docs/lab.md quotes them)."""
+
 import json
 import os
 import subprocess
@@ -68,13 +69,17 @@ def test_reboot_is_a_real_boot_and_keeps_models(node):
 
 
 def test_replug_renumbers_namespaces(node):
-    guest("echo kept > /tmp/x; mkfs.ext4 -q -L replug /dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_"
-          + node["disks"][0]["serial"])
+    guest(
+        "echo kept > /tmp/x; mkfs.ext4 -q -L replug /dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_"
+        + node["disks"][0]["serial"]
+    )
     result = edgelab_json("replug", NODE, "--order", "2,0,3,1")
     assert sorted(result["before"].values()) == sorted(result["after"].values())
     assert result["before"] != result["after"], "the kernel names did not change; pick another order"
     # The data travels with the serial, not with the kernel name.
-    label = guest(f"blkid -s LABEL -o value /dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_{node['disks'][0]['serial']}")
+    label = guest(
+        f"blkid -s LABEL -o value /dev/disk/by-id/nvme-Microsoft_NVMe_Direct_Disk_{node['disks'][0]['serial']}"
+    )
     assert label.strip() == "replug"
 
 
@@ -100,8 +105,14 @@ def test_fleet_hosts_answer_ansible_and_go_away():
     try:
         playbook = REPO_ROOT / "tests" / "functional" / "lab" / "fleet_ping.yml"
         inventory = REPO_ROOT / "inventories" / "lab" / "edgelab_hosts.sh"
-        run = subprocess.run(["ansible-playbook", "-i", str(inventory), "-f", "20", str(playbook)],
-                             capture_output=True, text=True, env=ansible_environment(), timeout=300, check=False)
+        run = subprocess.run(
+            ["ansible-playbook", "-i", str(inventory), "-f", "20", str(playbook)],
+            capture_output=True,
+            text=True,
+            env=ansible_environment(),
+            timeout=300,
+            check=False,
+        )
         assert run.returncode == 0, run.stdout[-3000:]
         assert run.stdout.count("ok=2") == 20
         record("fleet_20_ping_play_s", round(time.monotonic() - started, 1))

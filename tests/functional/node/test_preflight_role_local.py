@@ -3,6 +3,7 @@
 The CI machine has 2 CPUs, so the Edge Volumes CPU check must fail; what else fails depends on the
 machine, which is why the expected statuses are computed here from what the test can see.
 """
+
 import json
 import os
 import subprocess
@@ -44,8 +45,12 @@ def run_preflight(tmp_path, **extra_vars):
     extra = dict(extra_vars, report_path=str(report), ansible_python_interpreter=sys.executable)
     completed = subprocess.run(
         ["ansible-playbook", "-i", "localhost,", str(playbook), "-e", json.dumps(extra)],
-        env=ansible_environment(ANSIBLE_STDOUT_CALLBACK="default"), cwd=REPO_ROOT,
-        capture_output=True, text=True, timeout=120, check=False,
+        env=ansible_environment(ANSIBLE_STDOUT_CALLBACK="default"),
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     return completed, json.loads(report.read_text())
 
@@ -93,4 +98,6 @@ def test_unknown_skip_name_is_named(tmp_path):
 
 
 def test_collection_is_the_work_tree_or_installed():
-    assert (Path(ansible_environment()["ANSIBLE_COLLECTIONS_PATH"]) / "ansible_collections" / "acstor" / "edge").is_dir()
+    assert (
+        Path(ansible_environment()["ANSIBLE_COLLECTIONS_PATH"]) / "ansible_collections" / "acstor" / "edge"
+    ).is_dir()

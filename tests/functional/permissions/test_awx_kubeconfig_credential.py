@@ -7,6 +7,7 @@ runs playbooks/clusters.yml (tag edge_volumes) for two clusters, each behind its
 group_vars block of docs/awx.md picks each cluster's context from the one injected kubeconfig; each test double must
 receive exactly its own cluster's volume.
 """
+
 import re
 import stat
 import sys
@@ -28,18 +29,25 @@ CLUSTERS = ("store-0042", "plant-0003")
 def awx_doc_blocks():
     """The YAML blocks of docs/awx.md, keyed by their first comment line."""
     text = (REPO / "docs" / "awx.md").read_text()
-    return dict((block.splitlines()[0].lstrip("# ").strip(), yaml.safe_load(block))
-                for block in re.findall(r"```yaml\n(.*?)```", text, re.S) if block.startswith("#"))
+    return dict(
+        (block.splitlines()[0].lstrip("# ").strip(), yaml.safe_load(block))
+        for block in re.findall(r"```yaml\n(.*?)```", text, re.S)
+        if block.startswith("#")
+    )
 
 
 def merged_kubeconfig(servers):
     """One kubeconfig with a context per cluster, named like the inventory host."""
-    return yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": CLUSTERS[0],
-        "clusters": [{"name": name, "cluster": {"server": server.url}} for name, server in servers.items()],
-        "users": [{"name": name, "user": {"token": "token-" + name}} for name in servers],
-        "contexts": [{"name": name, "context": {"cluster": name, "user": name}} for name in servers],
-    })
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": CLUSTERS[0],
+            "clusters": [{"name": name, "cluster": {"server": server.url}} for name, server in servers.items()],
+            "users": [{"name": name, "user": {"token": "token-" + name}} for name in servers],
+            "contexts": [{"name": name, "context": {"cluster": name, "user": name}} for name in servers],
+        }
+    )
 
 
 def inject(credential_type, inputs, private_data_dir):
@@ -58,7 +66,9 @@ def test_injected_kubeconfig_reaches_each_cluster_of_a_job(tmp_path, ansible_env
     blocks = awx_doc_blocks()
     credential_type = {"inputs": blocks["Input configuration"], "injectors": blocks["Injector configuration"]}
     assert [f["id"] for f in credential_type["inputs"]["fields"]] == ["kubeconfig"]
-    assert all(f.get("secret") for f in credential_type["inputs"]["fields"]), "the kubeconfig holds tokens: a secret field"
+    assert all(f.get("secret") for f in credential_type["inputs"]["fields"]), (
+        "the kubeconfig holds tokens: a secret field"
+    )
     group_vars = blocks["group_vars/edge_clusters.yml"]
 
     servers = dict((name, KubeTestServer(edge_api="current").start()) for name in CLUSTERS)
@@ -66,18 +76,40 @@ def test_injected_kubeconfig_reaches_each_cluster_of_a_job(tmp_path, ansible_env
         private = tmp_path / "runner"
         envvars = inject(credential_type, {"kubeconfig": merged_kubeconfig(servers)}, private)
         assert list(envvars) == ["ACSTOR_EDGE_KUBECONFIG"]
-        inventory = {"edge_clusters": {"vars": group_vars, "hosts": dict(
-            (name, {"ansible_connection": "local", "ansible_python_interpreter": sys.executable,
-                    "acstor_edge_cluster_phases": ["edge_volumes"],
-                    "edge_volumes_list": [{"name": "cache-" + name, "kind": "local_shared", "size": "1Gi"}],
-                    "edge_volumes_wait_sleep": 1, "edge_volumes_wait_timeout": 30}) for name in CLUSTERS)},
-            "edge_nodes": {"hosts": {}}}
+        inventory = {
+            "edge_clusters": {
+                "vars": group_vars,
+                "hosts": dict(
+                    (
+                        name,
+                        {
+                            "ansible_connection": "local",
+                            "ansible_python_interpreter": sys.executable,
+                            "acstor_edge_cluster_phases": ["edge_volumes"],
+                            "edge_volumes_list": [{"name": "cache-" + name, "kind": "local_shared", "size": "1Gi"}],
+                            "edge_volumes_wait_sleep": 1,
+                            "edge_volumes_wait_timeout": 30,
+                        },
+                    )
+                    for name in CLUSTERS
+                ),
+            },
+            "edge_nodes": {"hosts": {}},
+        }
         (private / "inventory").mkdir(parents=True)
         (private / "inventory" / "hosts.yml").write_text(yaml.safe_dump(inventory))
         base = ansible_env()
-        runner_env = dict((k, base[k]) for k in ("PATH", "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_CONFIG", "ANSIBLE_NOCOLOR"))
-        result = ansible_runner.run(private_data_dir=str(private), playbook="acstor.edge.clusters", tags="edge_volumes",
-                                    envvars=dict(runner_env, **envvars), quiet=True, timeout=300)
+        runner_env = dict(
+            (k, base[k]) for k in ("PATH", "ANSIBLE_COLLECTIONS_PATH", "ANSIBLE_CONFIG", "ANSIBLE_NOCOLOR")
+        )
+        result = ansible_runner.run(
+            private_data_dir=str(private),
+            playbook="acstor.edge.clusters",
+            tags="edge_volumes",
+            envvars=dict(runner_env, **envvars),
+            quiet=True,
+            timeout=300,
+        )
         output = result.stdout.read()
         assert result.rc == 0 and result.status == "successful", output[-6000:]
     finally:

@@ -1,6 +1,7 @@
 """API faults against the ARM and Kubernetes test servers: every fault ends in success after bounded retries or in a
 failure whose message says what failed (status, object, timeout); a rerun once the fault is gone converges, and
 nothing is duplicated."""
+
 import pytest
 from conftest import SUBSCRIPTION, case_block
 
@@ -8,17 +9,31 @@ EXTENSION = "azure-arc-containerstorage"
 
 
 def extension_task(wait_timeout=60):
-    return [{"name": "extension", "acstor.edge.arc_extension": {
-        "resource_group": "rg-edge", "cluster_name": "store-0042", "name": EXTENSION,
-        "extension_type": "microsoft.arc.containerstorage", "version": "2.12.0", "release_train": "stable",
-        "scope": "cluster", "release_namespace": "azure-arc-containerstorage", "identity": "SystemAssigned",
-        "wait_timeout": wait_timeout,
-        "configuration_settings": {"edgeStorageConfiguration.create": "true"}}, "register": "case_result"}]
+    return [
+        {
+            "name": "extension",
+            "acstor.edge.arc_extension": {
+                "resource_group": "rg-edge",
+                "cluster_name": "store-0042",
+                "name": EXTENSION,
+                "extension_type": "microsoft.arc.containerstorage",
+                "version": "2.12.0",
+                "release_train": "stable",
+                "scope": "cluster",
+                "release_namespace": "azure-arc-containerstorage",
+                "identity": "SystemAssigned",
+                "wait_timeout": wait_timeout,
+                "configuration_settings": {"edgeStorageConfiguration.create": "true"},
+            },
+            "register": "case_result",
+        }
+    ]
 
 
 def run_extension(local_play, arm, wait_timeout=60):
-    table, output = local_play.run([case_block("extension", extension_task(wait_timeout))],
-                                   env=arm.client_env(SUBSCRIPTION))
+    table, output = local_play.run(
+        [case_block("extension", extension_task(wait_timeout))], env=arm.client_env(SUBSCRIPTION)
+    )
     return table["extension"], output
 
 
@@ -28,17 +43,28 @@ def puts(arm):
 
 # fault -> (setup, expect success, words the failure message must hold)
 ARM_FAULTS = {
-    "429 storm longer than the retry budget": (lambda s: s.add_fault("PUT", EXTENSION, 429, 50, "0"), False,
-                                               ["HTTP 429"]),
-    "transient 502 and 503": (lambda s: (s.add_fault("PUT", EXTENSION, 502, 1), s.add_fault("GET", EXTENSION, 503, 1)),
-                              True, []),
-    "persistent 500": (lambda s: s.add_fault("PUT", EXTENSION, 500, 50, "0", "InternalServerError"), False,
-                       ["HTTP 500", "InternalServerError"]),
-    "operation Failed": (lambda s: setattr(s.behaviour, "lro_result", "Failed"), False,
-                         ["HelmInstallFailed", "cert-manager not found"]),
+    "429 storm longer than the retry budget": (
+        lambda s: s.add_fault("PUT", EXTENSION, 429, 50, "0"),
+        False,
+        ["HTTP 429"],
+    ),
+    "transient 502 and 503": (
+        lambda s: (s.add_fault("PUT", EXTENSION, 502, 1), s.add_fault("GET", EXTENSION, 503, 1)),
+        True,
+        [],
+    ),
+    "persistent 500": (
+        lambda s: s.add_fault("PUT", EXTENSION, 500, 50, "0", "InternalServerError"),
+        False,
+        ["HTTP 500", "InternalServerError"],
+    ),
+    "operation Failed": (
+        lambda s: setattr(s.behaviour, "lro_result", "Failed"),
+        False,
+        ["HelmInstallFailed", "cert-manager not found"],
+    ),
     "operation never finishes": (lambda s: setattr(s.behaviour, "lro_polls", 100000), False, ["timed out after"]),
-    "token endpoint down": (lambda s: s.add_fault("TOKEN", "", 503, 50), False,
-                            ["authentication failed", "503"]),
+    "token endpoint down": (lambda s: s.add_fault("TOKEN", "", 503, 50), False, ["authentication failed", "503"]),
     "token endpoint blips once": (lambda s: s.add_fault("TOKEN", "", 503, 1), True, []),
 }
 
@@ -62,8 +88,9 @@ def test_arm_fault_then_rerun_converges(local_play, arm, fault):
             resource["properties"]["provisioningState"] = "Succeeded"
             resource["properties"].pop("errorInfo", None)
             resource.setdefault("identity", {})["principalId"] = "11111111-2222-3333-4444-555555555555"
-    table, output = local_play.run([case_block("rerun", extension_task()), case_block("again", extension_task())],
-                                   env=arm.client_env(SUBSCRIPTION))
+    table, output = local_play.run(
+        [case_block("rerun", extension_task()), case_block("again", extension_task())], env=arm.client_env(SUBSCRIPTION)
+    )
     assert not table["rerun"]["failed"], output[-3000:]
     assert not table["again"]["failed"] and table["again"]["result"]["changed"] is False, output[-3000:]
     assert list(arm.state.extensions) and len(arm.state.extensions) == 1
@@ -73,16 +100,27 @@ def test_arm_fault_then_rerun_converges(local_play, arm, fault):
 
 # ---------------------------------------------------------------- Kubernetes
 
-SUBVOLUME = {"name": "ingest1", "type": "ingest", "pvc": "camera", "edge_volume": "camera", "path": "ingest",
-             "endpoint": "https://acct.blob.core.windows.net/", "container": "frames", "wait": False}
+SUBVOLUME = {
+    "name": "ingest1",
+    "type": "ingest",
+    "pvc": "camera",
+    "edge_volume": "camera",
+    "path": "ingest",
+    "endpoint": "https://acct.blob.core.windows.net/",
+    "container": "frames",
+    "wait": False,
+}
 CONFIG_PATH = "edgestorageconfigurations"
 
 
 def kube_tasks(server):
     auth = {"kubeconfig": str(server.kubeconfig_path)}
     return [
-        {"name": "configuration", "acstor.edge.edge_storage_config": dict(auth, wait=False, default_disk_storage_classes=["default"]),
-         "register": "case_result"},
+        {
+            "name": "configuration",
+            "acstor.edge.edge_storage_config": dict(auth, wait=False, default_disk_storage_classes=["default"]),
+            "register": "case_result",
+        },
         {"name": "subvolume", "acstor.edge.edge_subvolume": dict(auth, **SUBVOLUME), "register": "case_result"},
     ]
 
@@ -103,9 +141,18 @@ def objects(server, kind):
 @pytest.mark.parametrize("fault", list(KUBE_FAULTS))
 def test_kubernetes_fault_then_rerun_converges(local_play, kube, fault):
     server = kube(edge_api="current")
-    server.add({"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "camera", "namespace": "default"},
-                "spec": {"storageClassName": "cloud-backed-sc", "accessModes": ["ReadWriteMany"],
-                         "resources": {"requests": {"storage": "10Gi"}}}})
+    server.add(
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "camera", "namespace": "default"},
+            "spec": {
+                "storageClassName": "cloud-backed-sc",
+                "accessModes": ["ReadWriteMany"],
+                "resources": {"requests": {"storage": "10Gi"}},
+            },
+        }
+    )
     method, path, status, count, reason = KUBE_FAULTS[fault]
     server.state.add_fault(method, path, status, count, reason)
     table, output = local_play.run([case_block("apply", kube_tasks(server))])

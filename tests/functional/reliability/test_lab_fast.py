@@ -1,6 +1,7 @@
 """The CI subset of the lab reliability suite (2 VM restores): the safe-mode disk states matrix, and one converge
 whose module is killed on the guest right after the md array appears, then rerun. The full set of kill points,
 power cuts and reboots is `make faults` (tests/reliability)."""
+
 import os
 
 import pytest

@@ -2,6 +2,7 @@
 environment, protected extension settings, Kubernetes bearer token and password, the arc role's secret);
 no secret, token or protected value may appear in the output, the registered results or any file the run leaves,
 and a file that holds one must be mode 0600."""
+
 import os
 import stat
 
@@ -22,38 +23,101 @@ def test_no_secret_in_output_results_or_files(local_play, arm, kube, tmp_path):
     k8s_auth = {"host": cluster.url, "api_key": API_KEY, "validate_certs": False}
     azure = {"client_id": client_id, "secret": client_secret, "tenant": tenant}
     blocks = [
-        case_block("extension with secrets", [{"name": "extension", "register": "case_result", "diff": True,
-                                               "acstor.edge.arc_extension": dict(azure, **{
-                                                   "resource_group": "rg-edge", "cluster_name": "store-1",
-                                                   "name": "acsa", "extension_type": "microsoft.arc.containerstorage",
-                                                   "configuration_protected_settings": {"storageKey": PROTECTED}})}]),
-        case_block("extension again, protected change", [{"name": "extension", "register": "case_result",
-                                                          "acstor.edge.arc_extension": dict(azure, **{
-                                                              "resource_group": "rg-edge", "cluster_name": "store-1",
-                                                              "name": "acsa",
-                                                              "extension_type": "microsoft.arc.containerstorage",
-                                                              "protected_settings_policy": "always",
-                                                              "configuration_protected_settings": {
-                                                                  "storageKey": PROTECTED + "-2"}})}]),
-        case_block("role assignment", [{"name": "assignment", "register": "case_result",
-                                        "acstor.edge.arm_role_assignment": dict(azure, **{
-                                            "scope": "/subscriptions/%s/resourceGroups/rg-edge" % SUBSCRIPTION,
-                                            "principal_id": "00000000-0000-0000-0000-0000000000cc",
-                                            "principal_wait_timeout": 5,
-                                            "role_definition_name": "Storage Blob Data Owner"})}]),
-        case_block("storage config with token", [{"name": "config", "register": "case_result", "diff": True,
-                                                  "acstor.edge.edge_storage_config": dict(
-                                                      k8s_auth, wait=False, default_disk_storage_classes=["default"])}]),
-        case_block("edge volumes role with token and password", [{
-            "name": "role", "ansible.builtin.include_role": {"name": "acstor.edge.edge_volumes"},
-            "vars": {"edge_volumes_k8s_auth": dict(k8s_auth, password=PASSWORD, username="admin"),
-                     "edge_volumes_list": [{"name": "scratch", "kind": "local_shared", "size": "2Gi"}],
-                     "edge_volumes_wait_sleep": 1, "edge_volumes_wait_timeout": 20}}]),
+        case_block(
+            "extension with secrets",
+            [
+                {
+                    "name": "extension",
+                    "register": "case_result",
+                    "diff": True,
+                    "acstor.edge.arc_extension": dict(
+                        azure,
+                        **{
+                            "resource_group": "rg-edge",
+                            "cluster_name": "store-1",
+                            "name": "acsa",
+                            "extension_type": "microsoft.arc.containerstorage",
+                            "configuration_protected_settings": {"storageKey": PROTECTED},
+                        },
+                    ),
+                }
+            ],
+        ),
+        case_block(
+            "extension again, protected change",
+            [
+                {
+                    "name": "extension",
+                    "register": "case_result",
+                    "acstor.edge.arc_extension": dict(
+                        azure,
+                        **{
+                            "resource_group": "rg-edge",
+                            "cluster_name": "store-1",
+                            "name": "acsa",
+                            "extension_type": "microsoft.arc.containerstorage",
+                            "protected_settings_policy": "always",
+                            "configuration_protected_settings": {"storageKey": PROTECTED + "-2"},
+                        },
+                    ),
+                }
+            ],
+        ),
+        case_block(
+            "role assignment",
+            [
+                {
+                    "name": "assignment",
+                    "register": "case_result",
+                    "acstor.edge.arm_role_assignment": dict(
+                        azure,
+                        **{
+                            "scope": "/subscriptions/%s/resourceGroups/rg-edge" % SUBSCRIPTION,
+                            "principal_id": "00000000-0000-0000-0000-0000000000cc",
+                            "principal_wait_timeout": 5,
+                            "role_definition_name": "Storage Blob Data Owner",
+                        },
+                    ),
+                }
+            ],
+        ),
+        case_block(
+            "storage config with token",
+            [
+                {
+                    "name": "config",
+                    "register": "case_result",
+                    "diff": True,
+                    "acstor.edge.edge_storage_config": dict(
+                        k8s_auth, wait=False, default_disk_storage_classes=["default"]
+                    ),
+                }
+            ],
+        ),
+        case_block(
+            "edge volumes role with token and password",
+            [
+                {
+                    "name": "role",
+                    "ansible.builtin.include_role": {"name": "acstor.edge.edge_volumes"},
+                    "vars": {
+                        "edge_volumes_k8s_auth": dict(k8s_auth, password=PASSWORD, username="admin"),
+                        "edge_volumes_list": [{"name": "scratch", "kind": "local_shared", "size": "2Gi"}],
+                        "edge_volumes_wait_sleep": 1,
+                        "edge_volumes_wait_timeout": 20,
+                    },
+                }
+            ],
+        ),
     ]
     table, output = local_play.run(blocks, env=env, verbosity=3, diff=True)
     assert arm.state.issued_tokens, "the service-principal flow did not run"
-    for name in ("extension with secrets", "extension again, protected change", "storage config with token",
-                 "edge volumes role with token and password"):
+    for name in (
+        "extension with secrets",
+        "extension again, protected change",
+        "storage config with token",
+        "edge volumes role with token and password",
+    ):
         assert not table[name]["failed"], (name, table[name])
     secrets = [client_secret, PROTECTED, PROTECTED + "-2", API_KEY, PASSWORD] + arm.state.issued_tokens
     leaks = [s for s in secrets if s in output]
@@ -70,8 +134,11 @@ def test_no_secret_in_output_results_or_files(local_play, arm, kube, tmp_path):
     home = os.path.expanduser("~/.ansible/tmp")
     scan = [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith("play-")]
     if os.path.isdir(home):
-        scan += [p for p in __import__("pathlib").Path(home).rglob("*") if p.is_file()
-                 and p.stat().st_mtime >= tmp_path.stat().st_mtime]
+        scan += [
+            p
+            for p in __import__("pathlib").Path(home).rglob("*")
+            if p.is_file() and p.stat().st_mtime >= tmp_path.stat().st_mtime
+        ]
     for path in scan:
         try:
             content = path.read_text(errors="ignore")

@@ -10,8 +10,21 @@ from .resources import EDGE_CLASSES, EDGE_GROUP, RETAIN_CLASSES
 from .store import ObjectStore
 
 # Kubernetes resource quantity suffixes (apimachinery resource.Quantity): binary and decimal SI.
-QUANTITY_FACTORS = {"Ki": 2 ** 10, "Mi": 2 ** 20, "Gi": 2 ** 30, "Ti": 2 ** 40, "Pi": 2 ** 50, "Ei": 2 ** 60,
-                    "k": 10 ** 3, "M": 10 ** 6, "G": 10 ** 9, "T": 10 ** 12, "P": 10 ** 15, "E": 10 ** 18, "": 1}
+QUANTITY_FACTORS = {
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+    "": 1,
+}
 
 
 def parse_quantity(text):
@@ -78,16 +91,28 @@ class KubeState(ObjectStore):
         if (obj.get("spec") or {}).get("volumeName"):
             self.later(lambda: self.bind_static(namespace, name))
         elif storage_class in EDGE_CLASSES and self.resource(EDGE_GROUP, "edgevolumes"):
+
             def bind():
                 if self._key(resource, namespace, name) not in self.objects:
                     return
                 requests = (obj["spec"].get("resources") or {}).get("requests")
-                self.set_status("v1", "PersistentVolumeClaim", name, {
-                    "phase": "Bound", "accessModes": obj["spec"].get("accessModes"), "capacity": requests}, namespace)
-                self._ensure_object(EDGE_GROUP + "/v1", "EdgeVolume", {
-                    "metadata": {"name": name, "namespace": namespace},
-                    "spec": {"requestedSize": (requests or {}).get("storage")}})
+                self.set_status(
+                    "v1",
+                    "PersistentVolumeClaim",
+                    name,
+                    {"phase": "Bound", "accessModes": obj["spec"].get("accessModes"), "capacity": requests},
+                    namespace,
+                )
+                self._ensure_object(
+                    EDGE_GROUP + "/v1",
+                    "EdgeVolume",
+                    {
+                        "metadata": {"name": name, "namespace": namespace},
+                        "spec": {"requestedSize": (requests or {}).get("storage")},
+                    },
+                )
                 self.set_status(EDGE_GROUP + "/v1", "EdgeVolume", name, {"state": "deployed"}, namespace)
+
             self.later(bind)
 
     def _on_daemonset(self, _resource, obj):
@@ -95,37 +120,81 @@ class KubeState(ObjectStore):
         name, namespace = meta["name"], meta.get("namespace")
 
         def ready():
-            self.set_status("apps/v1", "DaemonSet", name, {
-                "desiredNumberScheduled": self.nodes, "currentNumberScheduled": self.nodes,
-                "updatedNumberScheduled": self.nodes, "numberReady": self.nodes, "numberAvailable": self.nodes,
-                "numberMisscheduled": 0, "observedGeneration": meta["generation"]}, namespace)
+            self.set_status(
+                "apps/v1",
+                "DaemonSet",
+                name,
+                {
+                    "desiredNumberScheduled": self.nodes,
+                    "currentNumberScheduled": self.nodes,
+                    "updatedNumberScheduled": self.nodes,
+                    "numberReady": self.nodes,
+                    "numberAvailable": self.nodes,
+                    "numberMisscheduled": 0,
+                    "observedGeneration": meta["generation"],
+                },
+                namespace,
+            )
             if name == "csi-local-node" and self.controllers["csidriver"]:
                 # The real driver pod registers the CSIDriver at startup; Helm never owns it.
-                self._ensure_object("storage.k8s.io/v1", "CSIDriver", {
-                    "metadata": {"name": "localdisk.csi.acstor.io"},
-                    "spec": {"attachRequired": False, "podInfoOnMount": True, "storageCapacity": True,
-                             "fsGroupPolicy": "File", "volumeLifecycleModes": ["Persistent", "Ephemeral"]}})
+                self._ensure_object(
+                    "storage.k8s.io/v1",
+                    "CSIDriver",
+                    {
+                        "metadata": {"name": "localdisk.csi.acstor.io"},
+                        "spec": {
+                            "attachRequired": False,
+                            "podInfoOnMount": True,
+                            "storageCapacity": True,
+                            "fsGroupPolicy": "File",
+                            "volumeLifecycleModes": ["Persistent", "Ephemeral"],
+                        },
+                    },
+                )
+
         self.later(ready)
 
     def _on_deployment(self, _resource, obj):
         meta = obj["metadata"]
         name, namespace = meta["name"], meta.get("namespace")
         replicas = (obj.get("spec") or {}).get("replicas", 1)
-        self.later(lambda: self.set_status("apps/v1", "Deployment", name, {
-            "replicas": replicas, "readyReplicas": replicas, "availableReplicas": replicas, "updatedReplicas": replicas,
-            "observedGeneration": meta["generation"]}, namespace))
+        self.later(
+            lambda: self.set_status(
+                "apps/v1",
+                "Deployment",
+                name,
+                {
+                    "replicas": replicas,
+                    "readyReplicas": replicas,
+                    "availableReplicas": replicas,
+                    "updatedReplicas": replicas,
+                    "observedGeneration": meta["generation"],
+                },
+                namespace,
+            )
+        )
 
     def _on_edge_volume(self, _resource, obj):
         meta = obj["metadata"]
         # static-retain.md: an EdgeVolume applied by hand shows `state: deployed` once the operator made it.
         if ((obj.get("status") or {}).get("state")) != "deployed":
-            self.later(lambda: self.set_status(EDGE_GROUP + "/v1", "EdgeVolume", meta["name"], {"state": "deployed"},
-                                               meta.get("namespace")))
+            self.later(
+                lambda: self.set_status(
+                    EDGE_GROUP + "/v1", "EdgeVolume", meta["name"], {"state": "deployed"}, meta.get("namespace")
+                )
+            )
 
     def _on_mirror(self, _resource, obj):
         meta = obj["metadata"]
-        self.later(lambda: self.set_status(EDGE_GROUP + "/v1", "MirrorSubvolume", meta["name"],
-                                           {"backendConnection": "Connected"}, meta.get("namespace")))
+        self.later(
+            lambda: self.set_status(
+                EDGE_GROUP + "/v1",
+                "MirrorSubvolume",
+                meta["name"],
+                {"backendConnection": "Connected"},
+                meta.get("namespace"),
+            )
+        )
 
     def bind_static(self, namespace, claim_name):
         """Pre-bind a PVC to the PV its spec.volumeName names, as the Kubernetes PV controller does.
@@ -154,13 +223,27 @@ class KubeState(ObjectStore):
             wanted = ((claim["spec"].get("resources") or {}).get("requests") or {}).get("storage", "0")
             if parse_quantity(volume["spec"]["capacity"]["storage"]) < parse_quantity(wanted):
                 return
-            volume["spec"]["claimRef"] = {"kind": "PersistentVolumeClaim", "apiVersion": "v1", "namespace": namespace,
-                                          "name": claim_name, "uid": claim["metadata"].get("uid"),
-                                          "resourceVersion": claim["metadata"].get("resourceVersion")}
+            volume["spec"]["claimRef"] = {
+                "kind": "PersistentVolumeClaim",
+                "apiVersion": "v1",
+                "namespace": namespace,
+                "name": claim_name,
+                "uid": claim["metadata"].get("uid"),
+                "resourceVersion": claim["metadata"].get("resourceVersion"),
+            }
             volume["metadata"]["resourceVersion"] = self._next_version()
         self.set_status("v1", "PersistentVolume", volume["metadata"]["name"], {"phase": "Bound"})
-        self.set_status("v1", "PersistentVolumeClaim", claim_name, {
-            "phase": "Bound", "accessModes": volume["spec"].get("accessModes"), "capacity": volume["spec"]["capacity"]}, namespace)
+        self.set_status(
+            "v1",
+            "PersistentVolumeClaim",
+            claim_name,
+            {
+                "phase": "Bound",
+                "accessModes": volume["spec"].get("accessModes"),
+                "capacity": volume["spec"]["capacity"],
+            },
+            namespace,
+        )
 
     def on_delete(self, resource, obj):
         meta = obj["metadata"]

@@ -7,5 +7,13 @@ class ApiError(Exception):
         self.code, self.reason, self.message, self.name, self.kind = code, reason, message, name, kind
 
     def status(self):
-        return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": self.message,
-                "reason": self.reason, "details": {"name": self.name, "kind": self.kind}, "code": self.code}
+        return {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+            "details": {"name": self.name, "kind": self.kind},
+            "code": self.code,
+        }

@@ -34,8 +34,12 @@ def strategic_merge_patch(target, patch):
             continue
         if value is None:
             result.pop(key, None)
-        elif isinstance(value, list) and value and all(isinstance(i, dict) and "name" in i for i in value) \
-                and isinstance(result.get(key), list):
+        elif (
+            isinstance(value, list)
+            and value
+            and all(isinstance(i, dict) and "name" in i for i in value)
+            and isinstance(result.get(key), list)
+        ):
             by_name = dict((item.get("name"), item) for item in result[key] if isinstance(item, dict))
             merged = []
             for item in value:

@@ -26,11 +26,11 @@ def _proto_fields(data):
             value, pos = _varint(data, pos)
         elif wire == 2:
             length, pos = _varint(data, pos)
-            value, pos = data[pos:pos + length], pos + length
+            value, pos = data[pos : pos + length], pos + length
         elif wire == 1:
-            value, pos = data[pos:pos + 8], pos + 8
+            value, pos = data[pos : pos + 8], pos + 8
         elif wire == 5:
-            value, pos = data[pos:pos + 4], pos + 4
+            value, pos = data[pos : pos + 4], pos + 4
         else:
             raise ApiError(400, "BadRequest", "unsupported protobuf wire type {0}".format(wire))
         fields.append((number, wire, value))
@@ -42,7 +42,9 @@ def _proto_map(entries, binary=False):
     for entry in entries:
         parts = dict((number, value) for number, _wire, value in _proto_fields(entry))
         value = parts.get(2, b"")
-        result[parts.get(1, b"").decode("utf-8")] = base64.b64encode(value).decode("ascii") if binary else value.decode("utf-8")
+        result[parts.get(1, b"").decode("utf-8")] = (
+            base64.b64encode(value).decode("ascii") if binary else value.decode("utf-8")
+        )
     return result
 
 

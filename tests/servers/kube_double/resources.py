@@ -24,8 +24,22 @@ CORE_RESOURCES = [
     ("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding", False, False),
     ("rbac.authorization.k8s.io", "v1", "roles", "Role", True, False),
     ("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", True, False),
-    ("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration", False, False),
-    ("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration", False, False),
+    (
+        "admissionregistration.k8s.io",
+        "v1",
+        "validatingwebhookconfigurations",
+        "ValidatingWebhookConfiguration",
+        False,
+        False,
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "v1",
+        "mutatingwebhookconfigurations",
+        "MutatingWebhookConfiguration",
+        False,
+        False,
+    ),
     ("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", False, True),
 ]
 EDGE_COMMON = [
@@ -56,13 +70,25 @@ class Resource:
         return "{0}/{1}".format(self.group, self.version) if self.group else self.version
 
     def discovery(self):
-        entries = [{
-            "name": self.plural, "singularName": self.kind.lower(), "namespaced": self.namespaced, "kind": self.kind,
-            "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
-        }]
+        entries = [
+            {
+                "name": self.plural,
+                "singularName": self.kind.lower(),
+                "namespaced": self.namespaced,
+                "kind": self.kind,
+                "verbs": ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
+            }
+        ]
         if self.has_status:
-            entries.append({"name": self.plural + "/status", "singularName": "", "namespaced": self.namespaced,
-                            "kind": self.kind, "verbs": ["get", "patch", "update"]})
+            entries.append(
+                {
+                    "name": self.plural + "/status",
+                    "singularName": "",
+                    "namespaced": self.namespaced,
+                    "kind": self.kind,
+                    "verbs": ["get", "patch", "update"],
+                }
+            )
         return entries
 
 

@@ -57,7 +57,7 @@ class KubeHandler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         path = url.path
         if path.startswith(self.server.prefix):
-            path = path[len(self.server.prefix):] or "/"
+            path = path[len(self.server.prefix) :] or "/"
         query = dict((key, values[-1]) for key, values in parse_qs(url.query).items())
         raw = self._body()
         if not path.startswith("/_test/"):
@@ -85,14 +85,34 @@ class KubeHandler(BaseHTTPRequestHandler):
         if path.startswith("/_test/"):
             return self._test_hook(method, path, raw)
         if method == "GET" and path == "/version":
-            return 200, {"major": "1", "minor": "31", "gitVersion": "v1.31.0-acstor-test-double", "platform": "linux/amd64"}
+            return 200, {
+                "major": "1",
+                "minor": "31",
+                "gitVersion": "v1.31.0-acstor-test-double",
+                "platform": "linux/amd64",
+            }
         if method == "GET" and path == "/api":
-            return 200, {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}]}
+            return 200, {
+                "kind": "APIVersions",
+                "versions": ["v1"],
+                "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "127.0.0.1"}],
+            }
         if method == "GET" and path == "/apis":
-            return 200, {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
-                {"name": group, "versions": [{"groupVersion": group + "/" + v, "version": v} for v in sorted(versions)],
-                 "preferredVersion": {"groupVersion": group + "/" + sorted(versions)[0], "version": sorted(versions)[0]}}
-                for group, versions in sorted(state.groups().items())]}
+            return 200, {
+                "kind": "APIGroupList",
+                "apiVersion": "v1",
+                "groups": [
+                    {
+                        "name": group,
+                        "versions": [{"groupVersion": group + "/" + v, "version": v} for v in sorted(versions)],
+                        "preferredVersion": {
+                            "groupVersion": group + "/" + sorted(versions)[0],
+                            "version": sorted(versions)[0],
+                        },
+                    }
+                    for group, versions in sorted(state.groups().items())
+                ],
+            }
         if method == "GET" and path.startswith("/openapi/v3"):
             return self._openapi_v3(path)
         parts = path.strip("/").split("/")
@@ -108,8 +128,12 @@ class KubeHandler(BaseHTTPRequestHandler):
             served = [r for r in state.resources if r.group == group and r.version == version]
             if not served:
                 raise ApiError(404, "NotFound", "the server could not find the requested resource")
-            return 200, {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": served[0].api_version,
-                         "resources": [entry for r in served for entry in r.discovery()]}
+            return 200, {
+                "kind": "APIResourceList",
+                "apiVersion": "v1",
+                "groupVersion": served[0].api_version,
+                "resources": [entry for r in served for entry in r.discovery()],
+            }
         namespace = None
         if rest[0] == "namespaces" and len(rest) >= 3 and state.resource(group, rest[2]):
             namespace, rest = rest[1], rest[2:]
@@ -122,14 +146,26 @@ class KubeHandler(BaseHTTPRequestHandler):
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
         dry_run = query.get("dryRun") == "All"
         if method in ("POST", "PUT", "PATCH", "DELETE") and not dry_run:
-            state.requests.append({"method": method, "kind": resource.kind, "namespace": namespace, "name": name,
-                                   "subresource": subresource, "content_type": self.headers.get("Content-Type")})
+            state.requests.append(
+                {
+                    "method": method,
+                    "kind": resource.kind,
+                    "namespace": namespace,
+                    "name": name,
+                    "subresource": subresource,
+                    "content_type": self.headers.get("Content-Type"),
+                }
+            )
         if method == "GET" and name is None:
             if query.get("watch") in ("true", "1"):
                 raise ApiError(405, "MethodNotAllowed", "watch is not supported by this test double")
             items = state.list(resource, namespace, query.get("labelSelector"), query.get("fieldSelector"))
-            return 200, {"kind": resource.kind + "List", "apiVersion": resource.api_version,
-                         "metadata": {"resourceVersion": str(state.counter)}, "items": items}
+            return 200, {
+                "kind": resource.kind + "List",
+                "apiVersion": resource.api_version,
+                "metadata": {"resourceVersion": str(state.counter)},
+                "items": items,
+            }
         if method == "GET":
             return 200, copy.deepcopy(state.get(resource, namespace, name))
         if method == "POST" and name is None:
@@ -150,23 +186,36 @@ class KubeHandler(BaseHTTPRequestHandler):
         state = self.state
         group_versions = sorted(set((r.group, r.version) for r in state.resources))
         if path == "/openapi/v3":
-            return 200, {"paths": dict(
-                (("apis/{0}/{1}".format(g, v) if g else "api/" + v), {"serverRelativeURL": "/openapi/v3/" + ("apis/{0}/{1}".format(g, v) if g else "api/" + v)})
-                for g, v in group_versions)}
-        wanted = path[len("/openapi/v3/"):]
+            return 200, {
+                "paths": dict(
+                    (
+                        ("apis/{0}/{1}".format(g, v) if g else "api/" + v),
+                        {"serverRelativeURL": "/openapi/v3/" + ("apis/{0}/{1}".format(g, v) if g else "api/" + v)},
+                    )
+                    for g, v in group_versions
+                )
+            }
+        wanted = path[len("/openapi/v3/") :]
         paths = {}
         for r in state.resources:
             prefix = "apis/{0}/{1}".format(r.group, r.version) if r.group else "api/" + r.version
             if prefix != wanted:
                 continue
             item = "/{0}/{1}{2}/{{name}}".format(prefix, "namespaces/{namespace}/" if r.namespaced else "", r.plural)
-            paths[item] = {"patch": {
-                "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind},
-                "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
-                "responses": {"200": {"description": "OK"}}}}
+            paths[item] = {
+                "patch": {
+                    "x-kubernetes-group-version-kind": {"group": r.group, "version": r.version, "kind": r.kind},
+                    "parameters": [{"name": "fieldValidation", "in": "query", "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "OK"}},
+                }
+            }
         if not paths:
             raise ApiError(404, "NotFound", "the server could not find the requested resource")
-        return 200, {"openapi": "3.0.0", "info": {"title": "Kubernetes test double", "version": "v1.31.0"}, "paths": paths}
+        return 200, {
+            "openapi": "3.0.0",
+            "info": {"title": "Kubernetes test double", "version": "v1.31.0"},
+            "paths": paths,
+        }
 
     def _test_hook(self, method, path, raw):
         state = self.state
@@ -177,7 +226,9 @@ class KubeHandler(BaseHTTPRequestHandler):
             return 200, {}
         if path == "/_test/status" and method == "POST":
             body = json.loads(raw)
-            obj = state.set_status(body["apiVersion"], body["kind"], body["name"], body["status"], body.get("namespace"))
+            obj = state.set_status(
+                body["apiVersion"], body["kind"], body["name"], body["status"], body.get("namespace")
+            )
             return (200, obj) if obj else (404, {"message": "no such object"})
         raise ApiError(404, "NotFound", "unknown test hook " + path)
 
@@ -232,7 +283,9 @@ class KubeTestServer:
             status = body.get("status")
             obj = self.state.create(resource, body["metadata"].get("namespace"), body)
             if status is not None:
-                obj = self.state.set_status(body["apiVersion"], body["kind"], obj["metadata"]["name"], status, obj["metadata"].get("namespace"))
+                obj = self.state.set_status(
+                    body["apiVersion"], body["kind"], obj["metadata"]["name"], status, obj["metadata"].get("namespace")
+                )
             return obj
 
     def find(self, api_version, kind, name, namespace=None):
@@ -243,7 +296,9 @@ class KubeTestServer:
 
     def kubeconfig(self, path):
         config = {
-            "apiVersion": "v1", "kind": "Config", "current-context": "test-double",
+            "apiVersion": "v1",
+            "kind": "Config",
+            "current-context": "test-double",
             "clusters": [{"name": "test-double", "cluster": {"server": self.url}}],
             "users": [{"name": "tester", "user": {"token": "test-double-token"}}],
             "contexts": [{"name": "test-double", "context": {"cluster": "test-double", "user": "tester"}}],

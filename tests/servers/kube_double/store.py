@@ -34,13 +34,23 @@ class ObjectStore:
         self.access_log = []
         self.faults = []
         for name in ("default", "kube-system", "kube-public"):
-            self._store(self.resource("", "namespaces"), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+            self._store(
+                self.resource("", "namespaces"), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}
+            )
 
     def add_fault(self, method, path_contains, status, count=1, reason="InjectedFault"):
         """Answer the next `count` requests whose method matches and whose path contains `path_contains` with
         HTTP `status` (a Kubernetes Status body), before anything is stored. `method` may be "*"."""
-        self.faults.append({"method": method.upper(), "path": path_contains, "status": status, "count": count,
-                            "reason": reason, "hits": 0})
+        self.faults.append(
+            {
+                "method": method.upper(),
+                "path": path_contains,
+                "status": status,
+                "count": count,
+                "reason": reason,
+                "hits": 0,
+            }
+        )
 
     def take_fault(self, method, path):
         for fault in self.faults:
@@ -127,12 +137,20 @@ class ObjectStore:
         if resource.namespaced:
             namespace = namespace or meta.get("namespace") or "default"
             if meta.get("namespace") and meta["namespace"] != namespace:
-                raise ApiError(400, "BadRequest", "the namespace of the object does not match the namespace on the request")
+                raise ApiError(
+                    400, "BadRequest", "the namespace of the object does not match the namespace on the request"
+                )
             meta["namespace"] = namespace
         else:
             meta.pop("namespace", None)
         if self._key(resource, meta.get("namespace"), meta["name"]) in self.objects:
-            raise ApiError(409, "AlreadyExists", '{0} "{1}" already exists'.format(resource.plural, meta["name"]), meta["name"], resource.plural)
+            raise ApiError(
+                409,
+                "AlreadyExists",
+                '{0} "{1}" already exists'.format(resource.plural, meta["name"]),
+                meta["name"],
+                resource.plural,
+            )
         for field in ("resourceVersion", "uid", "creationTimestamp", "deletionTimestamp"):
             meta.pop(field, None)
         if resource.has_status:
@@ -151,8 +169,14 @@ class ObjectStore:
         meta = new.setdefault("metadata", {})
         wanted_version = meta.get("resourceVersion")
         if wanted_version and wanted_version != current["metadata"]["resourceVersion"]:
-            raise ApiError(409, "Conflict", 'Operation cannot be fulfilled on {0} "{1}": the object has been modified; '
-                           "please apply your changes to the latest version and try again".format(resource.plural, name), name, resource.plural)
+            raise ApiError(
+                409,
+                "Conflict",
+                'Operation cannot be fulfilled on {0} "{1}": the object has been modified; '
+                "please apply your changes to the latest version and try again".format(resource.plural, name),
+                name,
+                resource.plural,
+            )
         if meta.get("name", name) != name:
             raise ApiError(400, "BadRequest", "the name of the object does not match the name on the request")
         meta["name"] = name
@@ -168,8 +192,12 @@ class ObjectStore:
             new["status"] = copy.deepcopy(current.get("status"))
             if new.get("status") is None:
                 new.pop("status")
-        if new.get("spec") != current.get("spec") or (resource.kind in ("StorageClass", "CSIDriver") and new != current):
-            new["metadata"]["generation"] = (current["metadata"].get("generation") or 1) + (0 if subresource == "status" else 1)
+        if new.get("spec") != current.get("spec") or (
+            resource.kind in ("StorageClass", "CSIDriver") and new != current
+        ):
+            new["metadata"]["generation"] = (current["metadata"].get("generation") or 1) + (
+                0 if subresource == "status" else 1
+            )
         if dry_run:
             return new
         unchanged = dict(new, metadata=dict(new["metadata"], resourceVersion=None))
@@ -202,10 +230,14 @@ class ObjectStore:
             new = merge_patch(current, patch)
         elif content_type == "application/strategic-merge-patch+json":
             if resource.group == EDGE_GROUP:
-                raise ApiError(415, "UnsupportedMediaType", "strategic merge patch is not supported for custom resources")
+                raise ApiError(
+                    415, "UnsupportedMediaType", "strategic merge patch is not supported for custom resources"
+                )
             new = strategic_merge_patch(current, patch)
         else:
-            raise ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format: " + content_type)
+            raise ApiError(
+                415, "UnsupportedMediaType", "the body of the request was in an unknown format: " + content_type
+            )
         if isinstance(patch, dict) and ((patch.get("metadata") or {}).get("resourceVersion")):
             new["metadata"]["resourceVersion"] = patch["metadata"]["resourceVersion"]
         else:

@@ -101,6 +101,7 @@ class CommandSequence:
 def _bin_path_in(names):
     def get_bin_path(_module, name, *_args, **_kwargs):
         return "/usr/bin/" + name if names is None or name in names else None
+
     return get_bin_path
 
 
@@ -116,9 +117,15 @@ def run_module(module, args, commands=None, bins=None, patches=()):
 
     with contextlib.ExitStack() as stack:
         stack.enter_context(patch_module_args(args))
-        stack.enter_context(mock.patch.multiple(
-            basic.AnsibleModule, exit_json=_exit_json, fail_json=_fail_json, run_command=run_command,
-            get_bin_path=_bin_path_in(bins)))
+        stack.enter_context(
+            mock.patch.multiple(
+                basic.AnsibleModule,
+                exit_json=_exit_json,
+                fail_json=_fail_json,
+                run_command=run_command,
+                get_bin_path=_bin_path_in(bins),
+            )
+        )
         for patch in patches:
             stack.enter_context(patch)
         with pytest.raises(ModuleExit) as caught:

@@ -3,6 +3,7 @@
 The snapshots were recorded on edgelab VMs by running plugins/module_utils/nvme/scan.py's collector with
 python3 on the node (tests/unit/fixtures/nvme/record_snapshot.py; see the README.md beside it).
 """
+
 import copy
 import fnmatch
 import json
@@ -54,8 +55,11 @@ class FixtureNodeFiles:
         return self.snapshot.get("paths", {}).get(path, {}).get("is_dir", False)
 
     def exists(self, path):
-        return (path in self.snapshot.get("files", {}) or path in self.snapshot.get("heads", {})
-                or self.snapshot.get("paths", {}).get(path, {}).get("exists", False))
+        return (
+            path in self.snapshot.get("files", {})
+            or path in self.snapshot.get("heads", {})
+            or self.snapshot.get("paths", {}).get(path, {}).get("exists", False)
+        )
 
     def listdir(self, path):
         return list(self.snapshot.get("paths", {}).get(path, {}).get("entries", []))

@@ -1,4 +1,5 @@
 """roles/arc_extension: every default is documented in meta/argument_specs.yml with the same value."""
+
 from pathlib import Path
 
 import yaml

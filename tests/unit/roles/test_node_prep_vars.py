@@ -4,6 +4,7 @@ The lab can only boot Debian 12; these tests cover the Ubuntu, RHEL 9 family and
 branches by rendering the role's variables the way a play would, for each OS as
 acstor.edge.node_prep_info reports it (``__node_prep_state``).
 """
+
 from pathlib import Path
 
 import pytest
@@ -16,20 +17,56 @@ from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs impor
 
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "node_prep"
 STORAGE = ["lvm2", "mdadm", "nvme-cli", "xfsprogs", "e2fsprogs"]
-LIVE_SYSCTLS = {"fs.inotify.max_user_instances": "128", "fs.inotify.max_user_watches": "8192",
-                "fs.file-max": "9223372036854775807", "vm.nr_hugepages": "0"}
+LIVE_SYSCTLS = {
+    "fs.inotify.max_user_instances": "128",
+    "fs.inotify.max_user_watches": "8192",
+    "fs.file-max": "9223372036854775807",
+    "vm.nr_hugepages": "0",
+}
 KERNEL = "6.8.0-1015-azure"
 
 OSES = {
     # key in __node_prep_os_support: (os as node_prep_info reports it, package manager, NFS client package)
-    "Debian": ({"distribution": "Debian", "os_family": "Debian", "distribution_major_version": "12",
-                "distribution_version": "12"}, "apt", "nfs-common"),
-    "Ubuntu": ({"distribution": "Ubuntu", "os_family": "Debian", "distribution_major_version": "24",
-                "distribution_version": "24.04"}, "apt", "nfs-common"),
-    "RedHat": ({"distribution": "Rocky", "os_family": "RedHat", "distribution_major_version": "9",
-                "distribution_version": "9.4"}, "dnf", "nfs-utils"),
-    "Azurelinux": ({"distribution": "Azurelinux", "os_family": "Azurelinux", "distribution_major_version": "3",
-                    "distribution_version": "3.0"}, "tdnf", "nfs-utils"),
+    "Debian": (
+        {
+            "distribution": "Debian",
+            "os_family": "Debian",
+            "distribution_major_version": "12",
+            "distribution_version": "12",
+        },
+        "apt",
+        "nfs-common",
+    ),
+    "Ubuntu": (
+        {
+            "distribution": "Ubuntu",
+            "os_family": "Debian",
+            "distribution_major_version": "24",
+            "distribution_version": "24.04",
+        },
+        "apt",
+        "nfs-common",
+    ),
+    "RedHat": (
+        {
+            "distribution": "Rocky",
+            "os_family": "RedHat",
+            "distribution_major_version": "9",
+            "distribution_version": "9.4",
+        },
+        "dnf",
+        "nfs-utils",
+    ),
+    "Azurelinux": (
+        {
+            "distribution": "Azurelinux",
+            "os_family": "Azurelinux",
+            "distribution_major_version": "3",
+            "distribution_version": "3.0",
+        },
+        "tdnf",
+        "nfs-utils",
+    ),
 }
 
 
@@ -49,9 +86,14 @@ def _load(name):
 
 def node_state(os_info, live=None, unknown=(), invalid_modules=(), packages_invalid=(), modules=()):
     state_modules = dict((name, {"valid": name not in invalid_modules}) for name in modules)
-    return {"os": os_info, "kernel_release": KERNEL, "sysctls": LIVE_SYSCTLS if live is None else live,
-            "kernel_modules": state_modules, "kernel_modules_unknown": list(unknown),
-            "packages_invalid": list(packages_invalid)}
+    return {
+        "os": os_info,
+        "kernel_release": KERNEL,
+        "sysctls": LIVE_SYSCTLS if live is None else live,
+        "kernel_modules": state_modules,
+        "kernel_modules_unknown": list(unknown),
+        "packages_invalid": list(packages_invalid),
+    }
 
 
 def variables(os_info, facts=None, state=None, **overrides):
@@ -61,7 +103,8 @@ def variables(os_info, facts=None, state=None, **overrides):
     result.update(_trust(overrides))
     try:
         modules = Templar(loader=DataLoader(), variables=result).template(
-            trust_as_template("{{ __node_prep_kernel_modules }}"))
+            trust_as_template("{{ __node_prep_kernel_modules }}")
+        )
     except Exception:  # pylint: disable=broad-except  # a wrong-type case: the list cannot be built
         modules = []
     result["__node_prep_state"] = dict(node_state(os_info, modules=modules), **(state or {}))
@@ -82,7 +125,8 @@ def packages_for(os_info, **overrides):
 @pytest.mark.parametrize("key", sorted(OSES))
 def test_os_support_entry_is_found(key):
     assert render("__node_prep_os_vars['name']", OSES[key][0]) == render(
-        "__node_prep_os_support['%s']['name']" % key, OSES[key][0])
+        "__node_prep_os_support['%s']['name']" % key, OSES[key][0]
+    )
 
 
 @pytest.mark.parametrize("key", sorted(OSES))
@@ -107,8 +151,12 @@ def test_supported_os_has_no_input_errors(key):
 
 
 def test_facts_the_play_gathered_win_over_node_prep_info():
-    gentoo = {"distribution": "Gentoo", "os_family": "Gentoo", "distribution_major_version": "2",
-              "distribution_version": "2.15"}
+    gentoo = {
+        "distribution": "Gentoo",
+        "os_family": "Gentoo",
+        "distribution_major_version": "2",
+        "distribution_version": "2.15",
+    }
     errors = render("__node_prep_input_errors", OSES["Debian"][0], facts=gentoo)
     assert "unsupported OS Gentoo 2.15" in errors
 
@@ -125,57 +173,105 @@ def test_sysctls_only_for_edge_volumes_and_hugepages_when_fault_tolerant():
     assert render("__node_prep_sysctls", os_info, node_prep_fault_tolerant=True)["vm.nr_hugepages"] == 512
 
 
-GENTOO = {"distribution": "Gentoo", "os_family": "Gentoo", "distribution_major_version": "2",
-          "distribution_version": "2.15"}
+GENTOO = {
+    "distribution": "Gentoo",
+    "os_family": "Gentoo",
+    "distribution_major_version": "2",
+    "distribution_version": "2.15",
+}
 
 
-@pytest.mark.parametrize("os_info,state,overrides,expected", [
-    (GENTOO, {}, {}, "unsupported OS Gentoo 2.15"),
-    (dict(OSES["Ubuntu"][0], distribution_major_version="20", distribution_version="20.04"), {}, {},
-     "unsupported OS Ubuntu 20.04"),
-    (dict(OSES["RedHat"][0], distribution_major_version="8", distribution_version="8.9"), {}, {},
-     "unsupported OS Rocky 8.9"),
-    (OSES["Debian"][0], {}, {"node_prep_sysctls": {"fs.nope": 1}}, "sysctl fs.nope does not exist"),
-    (OSES["Debian"][0], {}, {"node_prep_sysctls": {"fs.inotify.max_user_instances": 512}},
-     "fs.inotify.max_user_instances 512 is below the 1024"),
-    (OSES["Debian"][0], {"kernel_modules_unknown": ["nope_mod"]}, {"node_prep_kernel_modules_extra": ["nope_mod"]},
-     "kernel module nope_mod is unknown to kernel " + KERNEL),
-    (OSES["Debian"][0], {}, {"node_prep_products": ["ceph"]}, "unknown product(s) ceph"),
-    (OSES["Debian"][0], {}, {"node_prep_products": []}, "node_prep_products is empty"),
-])
+@pytest.mark.parametrize(
+    "os_info,state,overrides,expected",
+    [
+        (GENTOO, {}, {}, "unsupported OS Gentoo 2.15"),
+        (
+            dict(OSES["Ubuntu"][0], distribution_major_version="20", distribution_version="20.04"),
+            {},
+            {},
+            "unsupported OS Ubuntu 20.04",
+        ),
+        (
+            dict(OSES["RedHat"][0], distribution_major_version="8", distribution_version="8.9"),
+            {},
+            {},
+            "unsupported OS Rocky 8.9",
+        ),
+        (OSES["Debian"][0], {}, {"node_prep_sysctls": {"fs.nope": 1}}, "sysctl fs.nope does not exist"),
+        (
+            OSES["Debian"][0],
+            {},
+            {"node_prep_sysctls": {"fs.inotify.max_user_instances": 512}},
+            "fs.inotify.max_user_instances 512 is below the 1024",
+        ),
+        (
+            OSES["Debian"][0],
+            {"kernel_modules_unknown": ["nope_mod"]},
+            {"node_prep_kernel_modules_extra": ["nope_mod"]},
+            "kernel module nope_mod is unknown to kernel " + KERNEL,
+        ),
+        (OSES["Debian"][0], {}, {"node_prep_products": ["ceph"]}, "unknown product(s) ceph"),
+        (OSES["Debian"][0], {}, {"node_prep_products": []}, "node_prep_products is empty"),
+    ],
+)
 def test_bad_input_is_named(os_info, state, overrides, expected):
     errors = render("__node_prep_input_errors", os_info, state=state, **overrides)
     assert expected in errors
 
 
 def test_all_bad_inputs_are_reported_together():
-    errors = render("__node_prep_input_errors", OSES["Debian"][0], state={"kernel_modules_unknown": ["zz"]},
-                    node_prep_sysctls={"fs.nope": 1}, node_prep_kernel_modules_extra=["zz"])
+    errors = render(
+        "__node_prep_input_errors",
+        OSES["Debian"][0],
+        state={"kernel_modules_unknown": ["zz"]},
+        node_prep_sysctls={"fs.nope": 1},
+        node_prep_kernel_modules_extra=["zz"],
+    )
     assert "sysctl fs.nope does not exist" in errors and "kernel module zz is unknown" in errors and " | " in errors
 
 
 def test_module_from_a_package_not_yet_installed_is_not_unknown():
-    errors = render("__node_prep_input_errors", OSES["Ubuntu"][0], state={"kernel_modules_unknown": ["nvme_tcp"]},
-                    node_prep_fault_tolerant=True)
+    errors = render(
+        "__node_prep_input_errors",
+        OSES["Ubuntu"][0],
+        state={"kernel_modules_unknown": ["nvme_tcp"]},
+        node_prep_fault_tolerant=True,
+    )
     assert errors.strip() == ""
-    errors = render("__node_prep_input_errors", OSES["Debian"][0], state={"kernel_modules_unknown": ["nvme_tcp"]},
-                    node_prep_fault_tolerant=True)
+    errors = render(
+        "__node_prep_input_errors",
+        OSES["Debian"][0],
+        state={"kernel_modules_unknown": ["nvme_tcp"]},
+        node_prep_fault_tolerant=True,
+    )
     assert "kernel module nvme_tcp is unknown" in errors
 
 
 # Names, values and types are checked before node_prep_info reads the node, by the rules the module and
 # validate.yml use (acstor.edge.node_role_input_errors over the role's variables, see tasks/validate.yml).
-@pytest.mark.parametrize("overrides,expected", [
-    ({"node_prep_sysctls": "vm.swappiness=10"}, "node_prep_sysctls: must be a dict of sysctl name: minimum"),
-    ({"node_prep_kernel_modules_extra": "a,b"}, "node_prep_kernel_modules_extra: must be a list, got 'a,b'"),
-    ({"node_prep_packages_extra": {"jq": 1}}, "node_prep_packages_extra: must be a list"),
-    ({"node_prep_products": 5}, "node_prep_products: must be a list"),
-    ({"node_prep_sysctls": {"fs.file-max": "lots"}}, "node_prep_sysctls['fs.file-max']: 'lots' is not a non-negative"),
-    ({"node_prep_sysctls": {"fs.file-max": -5}}, "node_prep_sysctls['fs.file-max']: -5 is not a non-negative"),
-    ({"node_prep_packages_extra": ["-y"]}, "node_prep_packages_extra[0]: '-y' is not a package name"),
-    ({"node_prep_kernel_modules_extra": ["bad;name"]}, "node_prep_kernel_modules_extra[0]: 'bad;name' is not a kernel"),
-    ({"node_prep_sysctl_file": "/etc/sysctl.d/99-x.txt"}, "node_prep_sysctl_file: '/etc/sysctl.d/99-x.txt' is not a"),
-])
+@pytest.mark.parametrize(
+    "overrides,expected",
+    [
+        ({"node_prep_sysctls": "vm.swappiness=10"}, "node_prep_sysctls: must be a dict of sysctl name: minimum"),
+        ({"node_prep_kernel_modules_extra": "a,b"}, "node_prep_kernel_modules_extra: must be a list, got 'a,b'"),
+        ({"node_prep_packages_extra": {"jq": 1}}, "node_prep_packages_extra: must be a list"),
+        ({"node_prep_products": 5}, "node_prep_products: must be a list"),
+        (
+            {"node_prep_sysctls": {"fs.file-max": "lots"}},
+            "node_prep_sysctls['fs.file-max']: 'lots' is not a non-negative",
+        ),
+        ({"node_prep_sysctls": {"fs.file-max": -5}}, "node_prep_sysctls['fs.file-max']: -5 is not a non-negative"),
+        ({"node_prep_packages_extra": ["-y"]}, "node_prep_packages_extra[0]: '-y' is not a package name"),
+        (
+            {"node_prep_kernel_modules_extra": ["bad;name"]},
+            "node_prep_kernel_modules_extra[0]: 'bad;name' is not a kernel",
+        ),
+        (
+            {"node_prep_sysctl_file": "/etc/sysctl.d/99-x.txt"},
+            "node_prep_sysctl_file: '/etc/sysctl.d/99-x.txt' is not a",
+        ),
+    ],
+)
 def test_wrong_values_are_named_before_the_node_is_read(overrides, expected):
     errors = role_input_errors("node_prep", role_variables(OSES["Debian"][0], **overrides))
     assert any(expected in error for error in errors), errors

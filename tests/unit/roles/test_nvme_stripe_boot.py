@@ -1,4 +1,5 @@
 """The nvme_stripe role's boot script: rebuild only when every recorded member is present and blank."""
+
 import importlib.util
 import json
 from pathlib import Path
@@ -21,10 +22,16 @@ def boot(tmp_path, monkeypatch):
 
 
 def write_record(boot, tmp_path, members, ephemeral=True):
-    record = {"name": "fast", "backend": "mdadm", "mode": "volume", "device": str(tmp_path / "md-fast"),
-              "ephemeral": ephemeral, "md_uuid": "old",
-              "members": [{"serial": "S%d" % i, "by_id": str(path)} for i, path in enumerate(members)],
-              "rebuild": [["mdadm", "--create", "/dev/md/fast"], ["mkfs.xfs", "-f", "/dev/md/fast"]]}
+    record = {
+        "name": "fast",
+        "backend": "mdadm",
+        "mode": "volume",
+        "device": str(tmp_path / "md-fast"),
+        "ephemeral": ephemeral,
+        "md_uuid": "old",
+        "members": [{"serial": "S%d" % i, "by_id": str(path)} for i, path in enumerate(members)],
+        "rebuild": [["mdadm", "--create", "/dev/md/fast"], ["mkfs.xfs", "-f", "/dev/md/fast"]],
+    }
     (tmp_path / "stripes" / "fast.json").write_text(json.dumps(record))
 
 
@@ -36,15 +43,19 @@ def fake_run(calls, signatures):
         if argv[:2] == ["mdadm", "--detail"]:
             return 0, "MD_UUID=11111111:22222222:33333333:44444444\n", ""
         return 0, "", ""
+
     return run
 
 
-@pytest.mark.parametrize("ephemeral,signatures,present,rebuilt", [
-    (True, [], 2, True),
-    (True, [{"device": "nvme0n1", "type": "ext4"}], 2, False),  # a member holds data
-    (True, [], 1, False),  # a member is missing
-    (False, [], 2, False),  # not ephemeral
-])
+@pytest.mark.parametrize(
+    "ephemeral,signatures,present,rebuilt",
+    [
+        (True, [], 2, True),
+        (True, [{"device": "nvme0n1", "type": "ext4"}], 2, False),  # a member holds data
+        (True, [], 1, False),  # a member is missing
+        (False, [], 2, False),  # not ephemeral
+    ],
+)
 def test_rebuild_rules(boot, tmp_path, monkeypatch, ephemeral, signatures, present, rebuilt):
     members = [tmp_path / "disk0", tmp_path / "disk1"]
     for path in members[:present]:

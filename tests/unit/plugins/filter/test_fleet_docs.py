@@ -1,5 +1,6 @@
 """Every filter is documented the way ansible-doc reads filters: one YAML file per filter beside its plugin in
 plugins/filter/, whose options are the filter's own arguments, and whose examples say what is true."""
+
 import importlib
 import inspect
 from pathlib import Path
@@ -10,8 +11,11 @@ import yaml
 FILTER_DIR = Path(__file__).resolve().parents[4] / "plugins" / "filter"
 FILTERS = {}
 for _plugin in sorted(FILTER_DIR.glob("*.py")):
-    FILTERS.update(importlib.import_module(
-        "ansible_collections.acstor.edge.plugins.filter." + _plugin.stem).FilterModule().filters())
+    FILTERS.update(
+        importlib.import_module("ansible_collections.acstor.edge.plugins.filter." + _plugin.stem)
+        .FilterModule()
+        .filters()
+    )
 
 
 def _doc(name):
@@ -47,17 +51,25 @@ def test_no_stray_documentation_files():
 
 def test_the_batches_example_is_true():
     # fleet_rollout_batches.yml: one canary, then 50%, then the rest.
-    assert FILTERS["fleet_rollout_batches"](["c1", "c2", "c3", "c4", "c5"], [1, "50%"], ["c3"]) == \
-        [["c3"], ["c1", "c2"], ["c4", "c5"]]
+    assert FILTERS["fleet_rollout_batches"](["c1", "c2", "c3", "c4", "c5"], [1, "50%"], ["c3"]) == [
+        ["c3"],
+        ["c1", "c2"],
+        ["c4", "c5"],
+    ]
 
 
 def test_the_verdict_example_is_true():
-    assert FILTERS["fleet_batch_verdict"](["c1", "c2", "c3", "c4"], ["c2", "c4"], 25) == \
-        {"continue": False, "failed": ["c2", "c4"], "failed_percentage": 50.0}
+    assert FILTERS["fleet_batch_verdict"](["c1", "c2", "c3", "c4"], ["c2", "c4"], 25) == {
+        "continue": False,
+        "failed": ["c2", "c4"],
+        "failed_percentage": 50.0,
+    }
 
 
 def test_the_inventory_example_is_clean():
-    result = FILTERS["fleet_inventory_errors"]({"node1": {"cluster": "c1", "products": ["local_csi"], "phases": []}},
-                                               {"c1": {"connection": "local"}},
-                                               {"serial": [1, "100%"], "max_fail_percentage": 0})
+    result = FILTERS["fleet_inventory_errors"](
+        {"node1": {"cluster": "c1", "products": ["local_csi"], "phases": []}},
+        {"c1": {"connection": "local"}},
+        {"serial": [1, "100%"], "max_fail_percentage": 0},
+    )
     assert result["errors"] == [] and result["members"] == {"c1": ["node1"]}

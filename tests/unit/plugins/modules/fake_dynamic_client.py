@@ -1,4 +1,5 @@
 """A fake of kubernetes.core's K8SClient / dynamic client for module unit tests (no network)."""
+
 import copy
 import types
 
@@ -6,8 +7,17 @@ from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, Resource
 
 from kube_double.patches import merge_patch
 
-NAMESPACED = {"PersistentVolumeClaim", "Pod", "EdgeVolume", "IngestSubvolume", "MirrorSubvolume", "EdgeSubvolume",
-              "EdgeIngestPolicy", "DaemonSet", "Deployment"}
+NAMESPACED = {
+    "PersistentVolumeClaim",
+    "Pod",
+    "EdgeVolume",
+    "IngestSubvolume",
+    "MirrorSubvolume",
+    "EdgeSubvolume",
+    "EdgeIngestPolicy",
+    "DaemonSet",
+    "Deployment",
+}
 CURRENT = ["EdgeStorageConfiguration", "EdgeVolume", "IngestSubvolume", "MirrorSubvolume"]
 LEGACY = ["EdgeStorageConfiguration", "EdgeVolume", "EdgeSubvolume", "EdgeIngestPolicy"]
 CORE = ["PersistentVolumeClaim", "Pod", "PersistentVolume", "DaemonSet", "CSIDriver", "StorageClass"]
@@ -46,8 +56,11 @@ class FakeClient:
 
     def get(self, resource, name=None, namespace=None, **params):
         if name is None:
-            items = [copy.deepcopy(o) for (k, ns, _n), o in sorted(self.objects.items())
-                     if k == resource.kind and (namespace is None or ns == namespace)]
+            items = [
+                copy.deepcopy(o)
+                for (k, ns, _n), o in sorted(self.objects.items())
+                if k == resource.kind and (namespace is None or ns == namespace)
+            ]
             return Instance(items=items)
         obj = self.objects.get((resource.kind, namespace if resource.namespaced else None, name))
         if obj is None:

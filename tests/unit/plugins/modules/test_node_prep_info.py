@@ -1,5 +1,6 @@
 """acstor.edge.node_prep_info on recorded node files, with run_command sequences from test_node_prep_info.yaml (in
 the format of tests/unit/helpers/module_harness.py)."""
+
 import json
 from pathlib import Path
 
@@ -30,7 +31,7 @@ def test_node_prep_info(case, monkeypatch):
 
     def fake_listdir(path):
         prefix = path.rstrip("/") + "/"
-        names = sorted(set(p[len(prefix):] for p in files if p.startswith(prefix) and "/" not in p[len(prefix):]))
+        names = sorted(set(p[len(prefix) :] for p in files if p.startswith(prefix) and "/" not in p[len(prefix) :]))
         if not names:
             raise OSError(2, "No such file or directory", path)
         return names

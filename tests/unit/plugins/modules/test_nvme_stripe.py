@@ -1,5 +1,6 @@
 """acstor.edge.nvme_stripe driven by YAML-declared run_command sequences (test_nvme_stripe.yaml, in the
 format of tests/unit/helpers/module_harness.py) on recorded node snapshots."""
+
 import copy
 import json
 from unittest import mock
@@ -40,8 +41,9 @@ def test_module(case):
     writes = mock.patch("ansible_collections.acstor.edge.plugins.module_utils.stripe.executor.write_file_atomic")
     node_files = mock.patch.object(node_scan, "LiveNodeFiles", lambda: nvme_fixtures.FixtureNodeFiles(snapshot))
     with writes as written:
-        result = run_case(nvme_stripe, case, resolve=lambda value: snapshot.get(value["from"], ""),
-                          patches=[node_files])
+        result = run_case(
+            nvme_stripe, case, resolve=lambda value: snapshot.get(value["from"], ""), patches=[node_files]
+        )
     if case.get("check_mode") or not case["calls"]:
         written.assert_not_called()
     elif result.get("failed"):

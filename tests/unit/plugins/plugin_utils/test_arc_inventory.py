@@ -1,4 +1,5 @@
 """Connected cluster → hostvars/groups, and role-assignment/identity helpers."""
+
 from ansible_collections.acstor.edge.plugins.module_utils.azure.authorization import (
     assignment_name,
     matching_assignments,
@@ -10,10 +11,18 @@ from ansible_collections.acstor.edge.plugins.plugin_utils.arc_inventory import (
     host_names,
 )
 
-CLUSTER = {"id": "/subscriptions/s1/resourceGroups/rg-eu/providers/Microsoft.Kubernetes/connectedClusters/c1",
-           "name": "c1", "location": "westeurope", "tags": {"ring": "canary", "flag": ""},
-           "properties": {"kubernetesVersion": "1.30.4", "agentVersion": "1.21.10", "distribution": "k3s",
-                          "connectivityStatus": "Connected"}}
+CLUSTER = {
+    "id": "/subscriptions/s1/resourceGroups/rg-eu/providers/Microsoft.Kubernetes/connectedClusters/c1",
+    "name": "c1",
+    "location": "westeurope",
+    "tags": {"ring": "canary", "flag": ""},
+    "properties": {
+        "kubernetesVersion": "1.30.4",
+        "agentVersion": "1.21.10",
+        "distribution": "k3s",
+        "connectivityStatus": "Connected",
+    },
+}
 
 
 def test_hostvars_and_groups():
@@ -21,8 +30,15 @@ def test_hostvars_and_groups():
     assert hostvars["ansible_connection"] == "local"
     assert (hostvars["arc_subscription_id"], hostvars["arc_resource_group"]) == ("s1", "rg-eu")
     assert "arc_oidc_issuer_url" not in hostvars
-    assert cluster_groups(hostvars) == ["arc_clusters", "location_westeurope", "resource_group_rg-eu", "distribution_k3s",
-                                        "connectivity_connected", "tag_flag", "tag_ring_canary"]
+    assert cluster_groups(hostvars) == [
+        "arc_clusters",
+        "location_westeurope",
+        "resource_group_rg-eu",
+        "distribution_k3s",
+        "connectivity_connected",
+        "tag_flag",
+        "tag_ring_canary",
+    ]
 
 
 def test_host_names_disambiguate_duplicates():
@@ -35,15 +51,23 @@ def test_assignment_name_is_deterministic_and_matching_is_exact():
     role = "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/abc"
     assert assignment_name("/S/x", role, "P") == assignment_name("/s/X", role.upper(), "p")
     assert assignment_name("/s/x", role, "p") != assignment_name("/s/y", role, "p")
-    items = [{"properties": {"scope": "/s/x", "principalId": "p", "roleDefinitionId": "/other/roleDefinitions/abc"}},
-             {"properties": {"scope": "/s", "principalId": "p", "roleDefinitionId": role}},           # inherited
-             {"properties": {"scope": "/s/x", "principalId": "q", "roleDefinitionId": role}}]         # someone else
+    items = [
+        {"properties": {"scope": "/s/x", "principalId": "p", "roleDefinitionId": "/other/roleDefinitions/abc"}},
+        {"properties": {"scope": "/s", "principalId": "p", "roleDefinitionId": role}},  # inherited
+        {"properties": {"scope": "/s/x", "principalId": "q", "roleDefinitionId": role}},
+    ]  # someone else
     assert matching_assignments(items, "/S/X", role, "p") == [items[0]]
 
 
 def test_federated_credential_comparison():
     wanted = {"name": "a", "issuer": "https://i", "subject": "system:serviceaccount:ns:sa", "audiences": None}
-    same = {"properties": {"issuer": "https://i", "subject": "system:serviceaccount:ns:sa", "audiences": ["api://AzureADTokenExchange"]}}
+    same = {
+        "properties": {
+            "issuer": "https://i",
+            "subject": "system:serviceaccount:ns:sa",
+            "audiences": ["api://AzureADTokenExchange"],
+        }
+    }
     assert federated_credential_differs(same, wanted) is False
     assert federated_credential_differs(None, wanted) is True
     assert federated_credential_differs({"properties": dict(same["properties"], subject="x")}, wanted) is True

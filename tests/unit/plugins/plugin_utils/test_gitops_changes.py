@@ -21,9 +21,14 @@ INVENTORY_DIRS = ["inventories/prod"]
 CLUSTERS = {
     "berlin": {"groups": ["edge_clusters", "site_berlin"], "nodes": {"berlin-node1": ["edge_nodes", "site_berlin"]}},
     "muenchen": {"groups": ["edge_clusters", "site_muenchen"], "nodes": {"muc-node1": ["edge_nodes", "site_muenchen"]}},
-    "hamburg": {"groups": ["edge_clusters", "site_hamburg"], "nodes": {"hh-gpu1": ["edge_nodes", "site_hamburg", "gpu"]}},
-    "paris": {"groups": ["edge_clusters", "site_paris"],
-              "nodes": {"paris-node1": ["edge_nodes", "site_paris"], "paris-node2": ["edge_nodes", "site_paris"]}},
+    "hamburg": {
+        "groups": ["edge_clusters", "site_hamburg"],
+        "nodes": {"hh-gpu1": ["edge_nodes", "site_hamburg", "gpu"]},
+    },
+    "paris": {
+        "groups": ["edge_clusters", "site_paris"],
+        "nodes": {"paris-node1": ["edge_nodes", "site_paris"], "paris-node2": ["edge_nodes", "site_paris"]},
+    },
     "lyon": {"groups": ["edge_clusters", "site_lyon"], "nodes": {}},
 }
 
@@ -37,12 +42,14 @@ def test_github_push_paths_branch_and_provider():
     assert event.provider == "github"
     assert event.branch == "main"
     assert not event.truncated and not event.branch_deleted
-    assert event.paths == sorted([
-        "inventories/prod/host_vars/berlin-node1.yml",
-        "inventories/prod/group_vars/site_muenchen.yml",
-        "inventories/prod/group_vars/site_munich.yml",
-        "docs/fleet.md",
-    ])
+    assert event.paths == sorted(
+        [
+            "inventories/prod/host_vars/berlin-node1.yml",
+            "inventories/prod/group_vars/site_muenchen.yml",
+            "inventories/prod/group_vars/site_munich.yml",
+            "docs/fleet.md",
+        ]
+    )
 
 
 def test_github_rename_selects_the_new_group_and_reports_the_old_one():
@@ -80,23 +87,28 @@ def test_group_all_and_inventory_source_mean_everything():
 
 
 def test_files_outside_the_inventory_or_readmes_select_nothing():
-    changes = inventory_changes(["playbooks/rollout.yml", "inventories/prod/README.md",
-                                 "inventories/staging/group_vars/site_lyon.yml"], INVENTORY_DIRS)
+    changes = inventory_changes(
+        ["playbooks/rollout.yml", "inventories/prod/README.md", "inventories/staging/group_vars/site_lyon.yml"],
+        INVENTORY_DIRS,
+    )
     assert not changes["everything"] and changes["groups"] == [] and changes["hosts"] == []
     result = select_clusters(changes, CLUSTERS)
     assert result["clusters"] == []
 
 
 def test_cluster_host_vars_directory_and_json_suffix():
-    changes = inventory_changes(["inventories/prod/host_vars/lyon/arc.yml",
-                                 "inventories/prod/group_vars/gpu.json"], INVENTORY_DIRS)
+    changes = inventory_changes(
+        ["inventories/prod/host_vars/lyon/arc.yml", "inventories/prod/group_vars/gpu.json"], INVENTORY_DIRS
+    )
     assert changes["hosts"] == ["lyon"] and changes["groups"] == ["gpu"]
     assert select_clusters(changes, CLUSTERS)["clusters"] == ["hamburg", "lyon"]
 
 
 def test_a_parent_inventory_directory_covers_every_environment():
-    changes = inventory_changes(["inventories/prod/group_vars/site_lyon.yml", "inventories/README.md",
-                                 "inventories/staging/hosts.yml"], ["inventories"])
+    changes = inventory_changes(
+        ["inventories/prod/group_vars/site_lyon.yml", "inventories/README.md", "inventories/staging/hosts.yml"],
+        ["inventories"],
+    )
     assert changes["groups"] == ["site_lyon"]
     assert changes["everything_because"] == ["inventories/staging/hosts.yml"]
     assert changes["ignored_paths"] == ["inventories/README.md"]
@@ -124,13 +136,16 @@ def test_github_head_commit_used_when_commits_are_absent():
     assert "inventories/prod/host_vars/berlin-node1.yml" not in event.paths
 
 
-@pytest.mark.parametrize("payload, message", [
-    ({"object_kind": "merge_request"}, "GitLab 'merge_request' event"),
-    ({"action": "opened", "pull_request": {}}, "not a GitHub or GitLab push"),
-    ("refs/heads/main", "must be an object"),
-    ({"ref": "refs/heads/main", "commits": {"a": 1}}, "commits is not a list"),
-    ({"ref": "refs/heads/main", "commits": [{"added": "x.yml"}]}, "commits[0].added is not a list"),
-])
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        ({"object_kind": "merge_request"}, "GitLab 'merge_request' event"),
+        ({"action": "opened", "pull_request": {}}, "not a GitHub or GitLab push"),
+        ("refs/heads/main", "must be an object"),
+        ({"ref": "refs/heads/main", "commits": {"a": 1}}, "commits is not a list"),
+        ({"ref": "refs/heads/main", "commits": [{"added": "x.yml"}]}, "commits[0].added is not a list"),
+    ],
+)
 def test_bad_payloads_are_named(payload, message):
     with pytest.raises(WebhookPayloadError, match=None) as excinfo:
         parse_push_payload(payload)

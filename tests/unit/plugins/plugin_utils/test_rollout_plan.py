@@ -14,16 +14,19 @@ from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import (
 CANARY_POLICY = [1, "10%", "25%", "100%"]
 
 
-@pytest.mark.parametrize("total, policy, sizes", [
-    (21, CANARY_POLICY, [1, 2, 5, 13]),
-    (3, CANARY_POLICY, [1, 1, 1]),          # 10% of 3 rounds down to 0 and becomes 1, like Ansible serial
-    (10, [2], [2, 2, 2, 2, 2]),
-    (10, "30%", [3, 3, 3, 1]),
-    (5, None, [5]),
-    (5, [], [5]),
-    (0, CANARY_POLICY, []),
-    (4, ["1", "50%"], [1, 2, 1]),
-])
+@pytest.mark.parametrize(
+    "total, policy, sizes",
+    [
+        (21, CANARY_POLICY, [1, 2, 5, 13]),
+        (3, CANARY_POLICY, [1, 1, 1]),  # 10% of 3 rounds down to 0 and becomes 1, like Ansible serial
+        (10, [2], [2, 2, 2, 2, 2]),
+        (10, "30%", [3, 3, 3, 1]),
+        (5, None, [5]),
+        (5, [], [5]),
+        (0, CANARY_POLICY, []),
+        (4, ["1", "50%"], [1, 2, 1]),
+    ],
+)
 def test_batch_sizes_follow_ansible_serial(total, policy, sizes):
     assert batch_sizes(total, policy) == sizes
 
@@ -56,8 +59,9 @@ def _node(cluster="c1", **extra):
 
 
 def test_valid_inventory_has_no_errors():
-    result = validate_inventory({"n1": _node()}, {"c1": {"connection": "local"}},
-                                {"serial": CANARY_POLICY, "max_fail_percentage": 10})
+    result = validate_inventory(
+        {"n1": _node()}, {"c1": {"connection": "local"}}, {"serial": CANARY_POLICY, "max_fail_percentage": 10}
+    )
     assert result["errors"] == [] and result["warnings"] == []
     assert result["members"] == {"c1": ["n1"]}
 
@@ -67,13 +71,15 @@ def test_every_inventory_error_is_reported_at_once():
         "n1": _node(cluster=None),
         "n2": _node(cluster="nowhere"),
         "n3": _node(products=["edge_volumes", "nfs"], phases=["prep", "reboot"]),
-        "n4": _node(stripes=[
-            {"name": "data", "devices": ["/dev/disk/by-id/nvme-A", "SERIAL1"]},
-            {"name": "scratch", "devices": ["serial1"]},
-            {"name": "data", "selector": {"model": "x"}},
-            {"devices": ["/dev/nvme3n1"]},
-            {"name": "nodisk"},
-        ]),
+        "n4": _node(
+            stripes=[
+                {"name": "data", "devices": ["/dev/disk/by-id/nvme-A", "SERIAL1"]},
+                {"name": "scratch", "devices": ["serial1"]},
+                {"name": "data", "selector": {"model": "x"}},
+                {"devices": ["/dev/nvme3n1"]},
+                {"name": "nodisk"},
+            ]
+        ),
         "Bad_Cluster": _node(),
     }
     clusters = {"c1": {"connection": "local"}, "Bad_Cluster": {"connection": "local"}, "c3": {"connection": "ssh"}}
@@ -100,12 +106,19 @@ def test_every_inventory_error_is_reported_at_once():
 
 
 def test_max_fail_percentage_from_the_command_line_is_a_string():
-    result = validate_inventory({"n1": _node()}, {"c1": {"connection": "local"}},
-                                {"serial": [1], "max_fail_percentage": "20"})
+    result = validate_inventory(
+        {"n1": _node()}, {"c1": {"connection": "local"}}, {"serial": [1], "max_fail_percentage": "20"}
+    )
     assert result["errors"] == []
 
 
 def test_absent_stripes_do_not_claim_devices():
-    nodes = {"n1": _node(stripes=[{"name": "old", "state": "absent", "devices": ["/dev/nvme1n1"]},
-                                  {"name": "new", "devices": ["/dev/nvme1n1"]}])}
+    nodes = {
+        "n1": _node(
+            stripes=[
+                {"name": "old", "state": "absent", "devices": ["/dev/nvme1n1"]},
+                {"name": "new", "devices": ["/dev/nvme1n1"]},
+            ]
+        )
+    }
     assert validate_inventory(nodes, {"c1": {"connection": "local"}})["errors"] == []

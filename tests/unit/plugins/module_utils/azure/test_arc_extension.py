@@ -1,4 +1,5 @@
 """Extension planning: settings diffed key by key, request bodies, validation, failure details."""
+
 import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
@@ -15,30 +16,55 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import
 
 
 def spec(**overrides):
-    values = dict(resource_group="rg", cluster_name="c1", name="azure-arc-containerstorage",
-                  extension_type="microsoft.arc.containerstorage", version="2.12.0", release_train="stable",
-                  scope="cluster", release_namespace="azure-arc-containerstorage", identity="SystemAssigned",
-                  configuration_settings={"edgeStorageConfiguration.create": "true", "feature.diskStorageClass": "default"})
+    values = dict(
+        resource_group="rg",
+        cluster_name="c1",
+        name="azure-arc-containerstorage",
+        extension_type="microsoft.arc.containerstorage",
+        version="2.12.0",
+        release_train="stable",
+        scope="cluster",
+        release_namespace="azure-arc-containerstorage",
+        identity="SystemAssigned",
+        configuration_settings={"edgeStorageConfiguration.create": "true", "feature.diskStorageClass": "default"},
+    )
     values.update(overrides)
     return ExtensionSpec(**values)
 
 
 def current(settings=None, **properties):
-    props = {"extensionType": "Microsoft.Arc.ContainerStorage", "version": "2.12.0", "releaseTrain": "Stable",
-             "autoUpgradeMinorVersion": False, "provisioningState": "Succeeded",
-             "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
-             "configurationSettings": settings if settings is not None else
-             {"edgeStorageConfiguration.create": "true", "feature.diskStorageClass": "default", "setByOthers": "x"}}
+    props = {
+        "extensionType": "Microsoft.Arc.ContainerStorage",
+        "version": "2.12.0",
+        "releaseTrain": "Stable",
+        "autoUpgradeMinorVersion": False,
+        "provisioningState": "Succeeded",
+        "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
+        "configurationSettings": settings
+        if settings is not None
+        else {"edgeStorageConfiguration.create": "true", "feature.diskStorageClass": "default", "setByOthers": "x"},
+    }
     props.update(properties)
-    return {"name": "azure-arc-containerstorage", "identity": {"type": "SystemAssigned", "principalId": "p"}, "properties": props}
+    return {
+        "name": "azure-arc-containerstorage",
+        "identity": {"type": "SystemAssigned", "principalId": "p"},
+        "properties": props,
+    }
 
 
 def test_create_body_pins_version_and_turns_auto_upgrade_off():
     body = build_create_body(spec())
-    assert body == {"identity": {"type": "SystemAssigned"}, "properties": {
-        "extensionType": "microsoft.arc.containerstorage", "autoUpgradeMinorVersion": False, "releaseTrain": "stable",
-        "version": "2.12.0", "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
-        "configurationSettings": {"edgeStorageConfiguration.create": "true", "feature.diskStorageClass": "default"}}}
+    assert body == {
+        "identity": {"type": "SystemAssigned"},
+        "properties": {
+            "extensionType": "microsoft.arc.containerstorage",
+            "autoUpgradeMinorVersion": False,
+            "releaseTrain": "stable",
+            "version": "2.12.0",
+            "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
+            "configurationSettings": {"edgeStorageConfiguration.create": "true", "feature.diskStorageClass": "default"},
+        },
+    }
 
 
 def test_plan_create_when_missing():
@@ -51,8 +77,15 @@ def test_plan_nothing_when_owned_fields_match_case_insensitively_and_foreign_key
 
 
 def test_plan_patches_only_the_changed_setting():
-    plan = plan_extension(current(), spec(configuration_settings={"edgeStorageConfiguration.create": "true",
-                                                                  "feature.diskStorageClass": "default,local-path"}))
+    plan = plan_extension(
+        current(),
+        spec(
+            configuration_settings={
+                "edgeStorageConfiguration.create": "true",
+                "feature.diskStorageClass": "default,local-path",
+            }
+        ),
+    )
     assert plan.action == "update"
     assert plan.body == {"properties": {"configurationSettings": {"feature.diskStorageClass": "default,local-path"}}}
     assert plan.describe() == ["configurationSettings.feature.diskStorageClass: default → default,local-path"]
@@ -79,16 +112,21 @@ def test_plan_retries_failed_install_with_put():
 def test_protected_settings_policy():
     protected = {"key": "value"}
     assert plan_extension(current(), spec(configuration_protected_settings=protected)).action == "none"
-    plan = plan_extension(current(), spec(configuration_protected_settings=protected, protected_settings_policy="always"))
+    plan = plan_extension(
+        current(), spec(configuration_protected_settings=protected, protected_settings_policy="always")
+    )
     assert plan.body == {"properties": {"configurationProtectedSettings": protected}}
     assert "value" not in " ".join(plan.describe())
 
 
-@pytest.mark.parametrize("existing_props,message", [
-    ({"extensionType": "microsoft.iotoperations.platform"}, "exists with extension_type"),
-    ({"scope": {"namespace": {"targetNamespace": "x"}}}, "scope cannot change"),
-    ({"scope": {"cluster": {"releaseNamespace": "other"}}}, "scope cannot change"),
-])
+@pytest.mark.parametrize(
+    "existing_props,message",
+    [
+        ({"extensionType": "microsoft.iotoperations.platform"}, "exists with extension_type"),
+        ({"scope": {"namespace": {"targetNamespace": "x"}}}, "scope cannot change"),
+        ({"scope": {"cluster": {"releaseNamespace": "other"}}}, "scope cannot change"),
+    ],
+)
 def test_immutable_fields_conflict(existing_props, message):
     with pytest.raises(ExtensionConflict, match=message):
         plan_extension(current(**existing_props), spec())
@@ -99,24 +137,27 @@ def test_absent():
     assert plan_extension(current(), spec(), "absent").action == "delete"
 
 
-@pytest.mark.parametrize("overrides,fragment", [
-    (dict(resource_group="rg/x"), "resource_group: 'rg/x' is invalid"),
-    (dict(resource_group="rg."), "not ending in '.'"),
-    (dict(resource_group="r" * 91), "resource_group: "),
-    (dict(cluster_name="a b"), "cluster_name: 'a b' is invalid"),
-    (dict(cluster_name="a..b"), "cluster_name: "),
-    (dict(name="-x"), "name: '-x' is invalid"),
-    (dict(cluster_type="fooClusters"), "cluster_type: 'fooClusters' is not one of"),
-    (dict(extension_type=""), "extension_type: is required"),
-    (dict(auto_upgrade_minor_version=True), "auto_upgrade_minor_version: must be false"),
-    (dict(scope="namespace", release_namespace=None), "target_namespace: is required with scope=namespace"),
-    (dict(release_namespace="Bad_NS"), "release_namespace: 'Bad_NS' is invalid"),
-    (dict(configuration_settings={"a": True}), "configuration_settings['a']: must be a string"),
-    (dict(configuration_protected_settings={"k": 42}), "configuration_protected_settings['k']: must be a string"),
-    (dict(scope=None), "release_namespace: needs scope=cluster"),
-    (dict(auto_upgrade_mode="minor"), "auto_upgrade_mode: 'minor' is not one of"),
-    (dict(release_namespace="ns\n"), "release_namespace: 'ns\\n' contains a newline"),
-])
+@pytest.mark.parametrize(
+    "overrides,fragment",
+    [
+        (dict(resource_group="rg/x"), "resource_group: 'rg/x' is invalid"),
+        (dict(resource_group="rg."), "not ending in '.'"),
+        (dict(resource_group="r" * 91), "resource_group: "),
+        (dict(cluster_name="a b"), "cluster_name: 'a b' is invalid"),
+        (dict(cluster_name="a..b"), "cluster_name: "),
+        (dict(name="-x"), "name: '-x' is invalid"),
+        (dict(cluster_type="fooClusters"), "cluster_type: 'fooClusters' is not one of"),
+        (dict(extension_type=""), "extension_type: is required"),
+        (dict(auto_upgrade_minor_version=True), "auto_upgrade_minor_version: must be false"),
+        (dict(scope="namespace", release_namespace=None), "target_namespace: is required with scope=namespace"),
+        (dict(release_namespace="Bad_NS"), "release_namespace: 'Bad_NS' is invalid"),
+        (dict(configuration_settings={"a": True}), "configuration_settings['a']: must be a string"),
+        (dict(configuration_protected_settings={"k": 42}), "configuration_protected_settings['k']: must be a string"),
+        (dict(scope=None), "release_namespace: needs scope=cluster"),
+        (dict(auto_upgrade_mode="minor"), "auto_upgrade_mode: 'minor' is not one of"),
+        (dict(release_namespace="ns\n"), "release_namespace: 'ns\\n' contains a newline"),
+    ],
+)
 def test_validation_names_the_input(overrides, fragment):
     errors = validate_spec(spec(**overrides))
     assert any(fragment in error for error in errors), errors
@@ -127,13 +168,20 @@ def test_valid_spec_and_path():
     assert validate_spec(spec()) == []
     assert extension_path("sub", spec(cluster_type="provisionedClusters")) == (
         "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.HybridContainerService/provisionedClusters/c1/"
-        "providers/Microsoft.KubernetesConfiguration/extensions/azure-arc-containerstorage")
+        "providers/Microsoft.KubernetesConfiguration/extensions/azure-arc-containerstorage"
+    )
 
 
 def test_extension_failure_collects_error_info_and_error_statuses():
-    resource = {"properties": {"errorInfo": {"code": "HelmInstallFailed", "message": "deadline"},
-                               "statuses": [{"level": "Error", "code": "E1", "message": "no cert-manager"},
-                                            {"level": "Information", "code": "I", "message": "ignored"}]}}
+    resource = {
+        "properties": {
+            "errorInfo": {"code": "HelmInstallFailed", "message": "deadline"},
+            "statuses": [
+                {"level": "Error", "code": "E1", "message": "no cert-manager"},
+                {"level": "Information", "code": "I", "message": "ignored"},
+            ],
+        }
+    }
     assert extension_failure(resource) == "HelmInstallFailed: deadline; E1: no cert-manager"
     assert extension_failure({}) == "no error details returned"
 
@@ -182,6 +230,8 @@ def test_managed_clusters_get_no_identity_and_report_the_aks_principal():
 
 
 def test_appliances_path_and_operation_in_progress():
-    assert "/providers/Microsoft.ResourceConnector/appliances/c1/" in extension_path("sub", spec(cluster_type="appliances"))
+    assert "/providers/Microsoft.ResourceConnector/appliances/c1/" in extension_path(
+        "sub", spec(cluster_type="appliances")
+    )
     assert operation_in_progress(current(provisioningState="Updating")) == "Updating"
     assert operation_in_progress(current()) is None and operation_in_progress(None) is None

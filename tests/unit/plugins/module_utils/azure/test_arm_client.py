@@ -1,4 +1,5 @@
 """Pure parts of the ARM client: retry decisions, Retry-After parsing, error parsing, URL building."""
+
 import json
 
 import pytest
@@ -16,20 +17,23 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
 SETTINGS = RetrySettings(max_retries=4, backoff_seconds=1.0, max_delay_seconds=60.0)
 
 
-@pytest.mark.parametrize("status,headers,attempt,expected", [
-    (200, {}, 0, None),                           # success is final
-    (404, {}, 0, None),                           # client errors are final
-    (400, {"Retry-After": "5"}, 0, None),         # even with a Retry-After
-    (429, {"Retry-After": "7"}, 0, 7.0),          # throttling honours Retry-After
-    (429, {"retry-after": "7"}, 0, 7.0),          # header names are case-insensitive
-    (429, {}, 2, 4.0),                            # otherwise exponential backoff
-    (500, {}, 0, 1.0),
-    (503, {"Retry-After": "600"}, 0, None),       # longer than the caller's timeout (60 s): not retried
-    (503, {"Retry-After": "59"}, 0, 59.0),        # within it: honoured as asked, no fixed cap
-    (502, {}, 3, 8.0),
-    (500, {}, 4, None),                           # bounded
-    (None, {}, 1, 2.0),                           # connection error
-])
+@pytest.mark.parametrize(
+    "status,headers,attempt,expected",
+    [
+        (200, {}, 0, None),  # success is final
+        (404, {}, 0, None),  # client errors are final
+        (400, {"Retry-After": "5"}, 0, None),  # even with a Retry-After
+        (429, {"Retry-After": "7"}, 0, 7.0),  # throttling honours Retry-After
+        (429, {"retry-after": "7"}, 0, 7.0),  # header names are case-insensitive
+        (429, {}, 2, 4.0),  # otherwise exponential backoff
+        (500, {}, 0, 1.0),
+        (503, {"Retry-After": "600"}, 0, None),  # longer than the caller's timeout (60 s): not retried
+        (503, {"Retry-After": "59"}, 0, 59.0),  # within it: honoured as asked, no fixed cap
+        (502, {}, 3, 8.0),
+        (500, {}, 4, None),  # bounded
+        (None, {}, 1, 2.0),  # connection error
+    ],
+)
 def test_retry_delay(status, headers, attempt, expected):
     assert retry_delay(status, headers, attempt, SETTINGS) == expected
 
@@ -41,14 +45,33 @@ def test_retry_after_http_date():
 
 
 def test_parse_arm_error_carries_code_message_details_and_correlation_id():
-    body = json.dumps({"error": {"code": "AuthorizationFailed", "message": "no access",
-                                 "details": [{"code": "Inner", "message": "why"}]}})
-    error = parse_arm_error(403, {"x-ms-correlation-request-id": "corr-1", "X-Ms-Request-Id": "req-1"}, body,
-                            method="PUT", url="https://management.azure.com/subscriptions/s/x?api-version=1")
-    assert (error.status, error.code, error.message, error.correlation_id, error.request_id) == \
-        (403, "AuthorizationFailed", "no access", "corr-1", "req-1")
+    body = json.dumps(
+        {
+            "error": {
+                "code": "AuthorizationFailed",
+                "message": "no access",
+                "details": [{"code": "Inner", "message": "why"}],
+            }
+        }
+    )
+    error = parse_arm_error(
+        403,
+        {"x-ms-correlation-request-id": "corr-1", "X-Ms-Request-Id": "req-1"},
+        body,
+        method="PUT",
+        url="https://management.azure.com/subscriptions/s/x?api-version=1",
+    )
+    assert (error.status, error.code, error.message, error.correlation_id, error.request_id) == (
+        403,
+        "AuthorizationFailed",
+        "no access",
+        "corr-1",
+        "req-1",
+    )
     text = str(error)
-    assert text.startswith("ARM PUT https://management.azure.com/subscriptions/s/x failed: HTTP 403 AuthorizationFailed: no access")
+    assert text.startswith(
+        "ARM PUT https://management.azure.com/subscriptions/s/x failed: HTTP 403 AuthorizationFailed: no access"
+    )
     assert "[Inner: why]" in text and "(correlation id corr-1)" in text
 
 
@@ -67,9 +90,18 @@ def test_operation_error_from_status_or_failed_resource():
 
 
 def test_build_url():
-    assert build_url("https://arm/", "/subscriptions/s", "2025-03-01") == "https://arm/subscriptions/s?api-version=2025-03-01"
-    assert build_url("https://arm", "https://arm/next?api-version=1&$skiptoken=2", "9") == "https://arm/next?api-version=1&$skiptoken=2"
-    assert build_url("https://arm", "/x", "1", {"forceDelete": "true", "skip": None}) == "https://arm/x?api-version=1&forceDelete=true"
+    assert (
+        build_url("https://arm/", "/subscriptions/s", "2025-03-01")
+        == "https://arm/subscriptions/s?api-version=2025-03-01"
+    )
+    assert (
+        build_url("https://arm", "https://arm/next?api-version=1&$skiptoken=2", "9")
+        == "https://arm/next?api-version=1&$skiptoken=2"
+    )
+    assert (
+        build_url("https://arm", "/x", "1", {"forceDelete": "true", "skip": None})
+        == "https://arm/x?api-version=1&forceDelete=true"
+    )
 
 
 def test_split_resource_id():

@@ -1,4 +1,5 @@
 """Atomic writes and the clean-up of what a killed writer leaves behind."""
+
 import os
 import subprocess
 import sys

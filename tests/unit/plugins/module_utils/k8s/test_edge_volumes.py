@@ -1,4 +1,5 @@
 """Edge Volumes validation and rendering (pure functions), table-driven."""
+
 import json
 from pathlib import Path
 
@@ -9,8 +10,16 @@ from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volume
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[4] / "schemas" / "edge_volumes.schema.json").read_text())
 
-INGEST = dict(name="cam-ingest", namespace="media", type="ingest", pvc="cam", path="ingest",
-              auth_type="MANAGED_IDENTITY", endpoint="https://acct.blob.core.windows.net/", container="frames")
+INGEST = dict(
+    name="cam-ingest",
+    namespace="media",
+    type="ingest",
+    pvc="cam",
+    path="ingest",
+    auth_type="MANAGED_IDENTITY",
+    endpoint="https://acct.blob.core.windows.net/",
+    container="frames",
+)
 MIRROR = dict(INGEST, name="models", type="mirror", path="models", container="models")
 
 
@@ -25,7 +34,12 @@ SUBVOLUME_CASES = [
     ("valid ingest", INGEST, {}, None),
     ("valid mirror", MIRROR, {"schedule": "@hourly", "index_tags_mode": "NoIndexTags"}, None),
     ("valid cron", MIRROR, {"schedule": "*/15 * * * *"}, None),
-    ("valid onelake", INGEST, {"endpoint": "https://contoso.dfs.fabric.microsoft.com", "container": "ws/lake.Datalake/Files"}, None),
+    (
+        "valid onelake",
+        INGEST,
+        {"endpoint": "https://contoso.dfs.fabric.microsoft.com", "container": "ws/lake.Datalake/Files"},
+        None,
+    ),
     ("delay upper bound", INGEST, {"ingest_min_delay_sec": 31536000, "eviction_min_delay_sec": 0}, None),
     ("uppercase name", INGEST, {"name": "Cam"}, "name: 'Cam' is invalid: a DNS-1123 label"),
     ("underscore namespace", INGEST, {"namespace": "my_ns"}, "namespace: 'my_ns' is invalid"),
@@ -34,20 +48,50 @@ SUBVOLUME_CASES = [
     ("missing path", INGEST, {"path": None}, "path: is required"),
     ("bad type", INGEST, {"type": "cache"}, "type: 'cache' is not one of ingest, mirror"),
     ("bad auth", INGEST, {"auth_type": "KEY"}, "auth_type: 'KEY' is not one of"),
-    ("http endpoint", INGEST, {"endpoint": "http://acct.blob.core.windows.net/"}, "endpoint: 'http://acct.blob.core.windows.net/' is not an https URL"),
-    ("endpoint with container", INGEST, {"endpoint": "https://acct.blob.core.windows.net/frames"}, "must be the account endpoint only"),
+    (
+        "http endpoint",
+        INGEST,
+        {"endpoint": "http://acct.blob.core.windows.net/"},
+        "endpoint: 'http://acct.blob.core.windows.net/' is not an https URL",
+    ),
+    (
+        "endpoint with container",
+        INGEST,
+        {"endpoint": "https://acct.blob.core.windows.net/frames"},
+        "must be the account endpoint only",
+    ),
     ("uppercase host", INGEST, {"endpoint": "https://Acct.blob.core.windows.net/"}, "lowercase fully qualified host"),
     ("bad container", INGEST, {"container": "Frames_1"}, "is not a blob container name"),
     ("double dash container", INGEST, {"container": "a--b"}, "is not a blob container name"),
-    ("bad onelake container", INGEST, {"endpoint": "https://contoso.dfs.fabric.microsoft.com", "container": "frames"}, "is not a OneLake path"),
+    (
+        "bad onelake container",
+        INGEST,
+        {"endpoint": "https://contoso.dfs.fabric.microsoft.com", "container": "frames"},
+        "is not a OneLake path",
+    ),
     ("ingest order", INGEST, {"ingest_order": "fifo"}, "ingest_order: 'fifo' is not one of oldest-first, newest-first"),
     ("eviction order", INGEST, {"eviction_order": "lru"}, "eviction_order: 'lru' is not one of unordered, never"),
     ("negative delay", INGEST, {"ingest_min_delay_sec": -1}, "ingest_min_delay_sec: must be between 0 and 31536000"),
-    ("delay too big", INGEST, {"eviction_min_delay_sec": 31536001}, "eviction_min_delay_sec: must be between 0 and 31536000"),
+    (
+        "delay too big",
+        INGEST,
+        {"eviction_min_delay_sec": 31536001},
+        "eviction_min_delay_sec: must be between 0 and 31536000",
+    ),
     ("delay not a number", INGEST, {"ingest_min_delay_sec": "soon"}, "must be a whole number of seconds"),
     ("on delete", INGEST, {"on_delete": "keep"}, "on_delete: 'keep' is not one of"),
-    ("mirror field on ingest", INGEST, {"schedule": "@daily"}, "schedule: is set but applies to mirror subvolumes only"),
-    ("ingest field on mirror", MIRROR, {"on_delete": "abandon"}, "on_delete: is set but applies to ingest subvolumes only"),
+    (
+        "mirror field on ingest",
+        INGEST,
+        {"schedule": "@daily"},
+        "schedule: is set but applies to mirror subvolumes only",
+    ),
+    (
+        "ingest field on mirror",
+        MIRROR,
+        {"on_delete": "abandon"},
+        "on_delete: is set but applies to ingest subvolumes only",
+    ),
     ("index tags", MIRROR, {"index_tags_mode": "All"}, "index_tags_mode: 'All' is not one of"),
     ("schedule", MIRROR, {"schedule": "every hour"}, "schedule: 'every hour' has 2 field(s)"),
     ("prefix slash", MIRROR, {"blob_name_prefix": "/raw"}, "blob_name_prefix: '/raw' must be a blob name prefix"),
@@ -67,27 +111,39 @@ def test_validate_subvolume(case_id, base, changes, expected):
 
 def test_legacy_api_refuses_mirror_and_on_delete():
     assert "mirror needs the MirrorSubvolume kind" in ev.validate_subvolume_for_api(spec(MIRROR), ev.API_LEGACY)[0]
-    assert "on_delete: is not supported" in ev.validate_subvolume_for_api(spec(INGEST, on_delete="abandon"), ev.API_LEGACY)[0]
-    assert "ingest_policy: applies to the legacy" in ev.validate_subvolume_for_api(spec(INGEST, ingest_policy="p"), ev.API_CURRENT)[0]
+    assert (
+        "on_delete: is not supported"
+        in ev.validate_subvolume_for_api(spec(INGEST, on_delete="abandon"), ev.API_LEGACY)[0]
+    )
+    assert (
+        "ingest_policy: applies to the legacy"
+        in ev.validate_subvolume_for_api(spec(INGEST, ingest_policy="p"), ev.API_CURRENT)[0]
+    )
 
 
-@pytest.mark.parametrize("requested, served, version, expected", [
-    ("auto", {"IngestSubvolume", "MirrorSubvolume", "EdgeSubvolume"}, None, "current"),
-    ("auto", {"EdgeSubvolume", "EdgeIngestPolicy"}, None, "legacy"),
-    ("auto", {"IngestSubvolume", "EdgeSubvolume"}, "2.7.1", "legacy"),
-    ("auto", {"IngestSubvolume", "EdgeSubvolume"}, "2.8.2", "current"),
-    ("auto", {"IngestSubvolume", "EdgeSubvolume"}, "2.12.0", "current"),
-    ("legacy", {"IngestSubvolume", "EdgeSubvolume"}, None, "legacy"),
-])
+@pytest.mark.parametrize(
+    "requested, served, version, expected",
+    [
+        ("auto", {"IngestSubvolume", "MirrorSubvolume", "EdgeSubvolume"}, None, "current"),
+        ("auto", {"EdgeSubvolume", "EdgeIngestPolicy"}, None, "legacy"),
+        ("auto", {"IngestSubvolume", "EdgeSubvolume"}, "2.7.1", "legacy"),
+        ("auto", {"IngestSubvolume", "EdgeSubvolume"}, "2.8.2", "current"),
+        ("auto", {"IngestSubvolume", "EdgeSubvolume"}, "2.12.0", "current"),
+        ("legacy", {"IngestSubvolume", "EdgeSubvolume"}, None, "legacy"),
+    ],
+)
 def test_choose_api(requested, served, version, expected):
     assert ev.choose_api(requested, served, version) == expected
 
 
-@pytest.mark.parametrize("requested, served, message", [
-    ("auto", set(), "extension (microsoft.arc.containerstorage) is not installed, or not yet configured"),
-    ("current", {"EdgeSubvolume"}, "api current needs kind IngestSubvolume"),
-    ("auto", {"EdgeSubvolume"}, None),
-])
+@pytest.mark.parametrize(
+    "requested, served, message",
+    [
+        ("auto", set(), "extension (microsoft.arc.containerstorage) is not installed, or not yet configured"),
+        ("current", {"EdgeSubvolume"}, "api current needs kind IngestSubvolume"),
+        ("auto", {"EdgeSubvolume"}, None),
+    ],
+)
 def test_choose_api_errors(requested, served, message):
     if message is None:
         ev.choose_api(requested, served)
@@ -97,19 +153,38 @@ def test_choose_api_errors(requested, served, message):
 
 
 def validate_schema(obj):
-    jsonschema.validate(obj, {"$ref": "#/$defs/" + obj["kind"], "$defs": SCHEMA["$defs"]},
-                        format_checker=jsonschema.FormatChecker())
+    jsonschema.validate(
+        obj, {"$ref": "#/$defs/" + obj["kind"], "$defs": SCHEMA["$defs"]}, format_checker=jsonschema.FormatChecker()
+    )
 
 
-@pytest.mark.parametrize("base, changes, api, kinds", [
-    (INGEST, {}, ev.API_CURRENT, ["IngestSubvolume"]),
-    (INGEST, {"ingest_order": "newest-first", "ingest_min_delay_sec": 60, "eviction_order": "never", "eviction_min_delay_sec": 300,
-              "on_delete": "abandon"}, ev.API_CURRENT, ["IngestSubvolume"]),
-    (MIRROR, {"schedule": "@daily", "index_tags_mode": "MirrorIndexTags", "blob_name_prefix": "raw/"}, ev.API_CURRENT, ["MirrorSubvolume"]),
-    (INGEST, {}, ev.API_LEGACY, ["EdgeSubvolume"]),
-    (INGEST, {"ingest_order": "oldest-first"}, ev.API_LEGACY, ["EdgeIngestPolicy", "EdgeSubvolume"]),
-    (INGEST, {"ingest_policy": "shared-policy"}, ev.API_LEGACY, ["EdgeSubvolume"]),
-])
+@pytest.mark.parametrize(
+    "base, changes, api, kinds",
+    [
+        (INGEST, {}, ev.API_CURRENT, ["IngestSubvolume"]),
+        (
+            INGEST,
+            {
+                "ingest_order": "newest-first",
+                "ingest_min_delay_sec": 60,
+                "eviction_order": "never",
+                "eviction_min_delay_sec": 300,
+                "on_delete": "abandon",
+            },
+            ev.API_CURRENT,
+            ["IngestSubvolume"],
+        ),
+        (
+            MIRROR,
+            {"schedule": "@daily", "index_tags_mode": "MirrorIndexTags", "blob_name_prefix": "raw/"},
+            ev.API_CURRENT,
+            ["MirrorSubvolume"],
+        ),
+        (INGEST, {}, ev.API_LEGACY, ["EdgeSubvolume"]),
+        (INGEST, {"ingest_order": "oldest-first"}, ev.API_LEGACY, ["EdgeIngestPolicy", "EdgeSubvolume"]),
+        (INGEST, {"ingest_policy": "shared-policy"}, ev.API_LEGACY, ["EdgeSubvolume"]),
+    ],
+)
 def test_rendered_objects_match_schema(base, changes, api, kinds):
     objects = ev.render_subvolume(spec(base, **changes), api, oneshot=ev.new_oneshot() if base is MIRROR else None)
     assert [o["kind"] for o in objects] == kinds
@@ -138,10 +213,17 @@ def test_ingest_defaults_to_safe_on_delete_and_omits_unset_fields():
 
 
 def test_configuration_render_and_validation():
-    obj = ev.render_configuration("edge-storage-configuration", ["default", "local-path"],
-                                  {"client_id": "00000000-0000-0000-0000-000000000001", "tenant_id": "00000000-0000-0000-0000-000000000002"})
+    obj = ev.render_configuration(
+        "edge-storage-configuration",
+        ["default", "local-path"],
+        {"client_id": "00000000-0000-0000-0000-000000000001", "tenant_id": "00000000-0000-0000-0000-000000000002"},
+    )
     validate_schema(obj)
-    errors = ev.validate_configuration("edge-storage-configuration", ["Local_Path"], {"client_id": "x", "tenant_id": "00000000-0000-0000-0000-000000000002"})
+    errors = ev.validate_configuration(
+        "edge-storage-configuration",
+        ["Local_Path"],
+        {"client_id": "x", "tenant_id": "00000000-0000-0000-0000-000000000002"},
+    )
     assert any("default_disk_storage_classes[0]" in e for e in errors)
     assert any("workload_identity.client_id: 'x' is not a GUID" in e for e in errors)
 
@@ -159,20 +241,70 @@ def test_plan_object_compares_only_owned_fields():
 
 
 VOLUME_LIST_CASES = [
-    ("valid", [{"name": "scratch", "size": "2Gi"}, {"name": "cam", "kind": "cloud", "size": "10Gi", "subvolumes": [
-        {"name": "cam-ingest", "type": "ingest", "path": "in", "endpoint": "https://a.blob.core.windows.net/", "container": "frames"}]}], []),
+    (
+        "valid",
+        [
+            {"name": "scratch", "size": "2Gi"},
+            {
+                "name": "cam",
+                "kind": "cloud",
+                "size": "10Gi",
+                "subvolumes": [
+                    {
+                        "name": "cam-ingest",
+                        "type": "ingest",
+                        "path": "in",
+                        "endpoint": "https://a.blob.core.windows.net/",
+                        "container": "frames",
+                    }
+                ],
+            },
+        ],
+        [],
+    ),
     ("bad size", [{"name": "scratch", "size": "2 GB"}], ["volumes[0].size: '2 GB' is not a Kubernetes quantity"]),
-    ("bad kind", [{"name": "scratch", "size": "1Gi", "kind": "nfs"}], ["volumes[0].kind: 'nfs' is not one of local_shared, cloud"]),
+    (
+        "bad kind",
+        [{"name": "scratch", "size": "1Gi", "kind": "nfs"}],
+        ["volumes[0].kind: 'nfs' is not one of local_shared, cloud"],
+    ),
     ("unknown key", [{"name": "scratch", "size": "1Gi", "sise": "1Gi"}], ["volumes[0]: has unknown field(s) sise"]),
     ("no name", [{"size": "1Gi"}], ["volumes[0].name: is required"]),
-    ("duplicate", [{"name": "a", "size": "1Gi"}, {"name": "a", "size": "1Gi"}],
-     ["volumes[1].name: 'a' is listed twice in namespace default (also volumes[0])"]),
-    ("subvolume on local", [{"name": "a", "size": "1Gi", "subvolumes": [{"name": "x", "type": "ingest"}]}],
-     ["volumes[0].subvolumes: need kind: cloud"]),
-    ("subvolume field", [{"name": "cam", "kind": "cloud", "size": "1Gi", "subvolumes": [
-        {"name": "x", "type": "ingest", "path": "/abs", "endpoint": "https://a.blob.core.windows.net/", "container": "frames"}]}],
-     ["volumes[0].subvolumes[0].path: '/abs' must not start with a slash"]),
-    ("bad access mode", [{"name": "a", "size": "1Gi", "access_modes": ["RWX"]}], ["volumes[0].access_modes[0]: 'RWX' is not one of"]),
+    (
+        "duplicate",
+        [{"name": "a", "size": "1Gi"}, {"name": "a", "size": "1Gi"}],
+        ["volumes[1].name: 'a' is listed twice in namespace default (also volumes[0])"],
+    ),
+    (
+        "subvolume on local",
+        [{"name": "a", "size": "1Gi", "subvolumes": [{"name": "x", "type": "ingest"}]}],
+        ["volumes[0].subvolumes: need kind: cloud"],
+    ),
+    (
+        "subvolume field",
+        [
+            {
+                "name": "cam",
+                "kind": "cloud",
+                "size": "1Gi",
+                "subvolumes": [
+                    {
+                        "name": "x",
+                        "type": "ingest",
+                        "path": "/abs",
+                        "endpoint": "https://a.blob.core.windows.net/",
+                        "container": "frames",
+                    }
+                ],
+            }
+        ],
+        ["volumes[0].subvolumes[0].path: '/abs' must not start with a slash"],
+    ),
+    (
+        "bad access mode",
+        [{"name": "a", "size": "1Gi", "access_modes": ["RWX"]}],
+        ["volumes[0].access_modes[0]: 'RWX' is not one of"],
+    ),
 ]
 
 
@@ -188,14 +320,20 @@ def test_normalize_volume_list(case_id, volumes, expected):
 
 
 def test_local_shared_pvcs_come_first_whatever_the_list_order():
-    pvcs, _subs, errors = ev.normalize_volume_list([{"name": "c", "kind": "cloud", "size": "1Gi"}, {"name": "l", "size": "1Gi"}])
+    pvcs, _subs, errors = ev.normalize_volume_list(
+        [{"name": "c", "kind": "cloud", "size": "1Gi"}, {"name": "l", "size": "1Gi"}]
+    )
     assert not errors
     assert [p["metadata"]["name"] for p in pvcs] == ["l", "c"]
 
 
 def test_pods_mounting_ignores_finished_pods_and_other_claims():
     def pod(name, claim, phase):
-        return {"metadata": {"name": name, "namespace": "default"}, "spec": {"volumes": [{"persistentVolumeClaim": {"claimName": claim}}]},
-                "status": {"phase": phase}}
+        return {
+            "metadata": {"name": name, "namespace": "default"},
+            "spec": {"volumes": [{"persistentVolumeClaim": {"claimName": claim}}]},
+            "status": {"phase": phase},
+        }
+
     pods = [pod("w1", "a", "Running"), pod("done", "a", "Succeeded"), pod("w2", "z", "Running")]
     assert ev.pods_mounting(pods, "default", ["a", "b"]) == {"a": ["w1"]}

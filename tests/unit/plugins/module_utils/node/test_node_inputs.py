@@ -1,4 +1,5 @@
 """Every rule for values that reach a node file or command, as a table of wrong inputs and the rule each breaks."""
+
 import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
@@ -221,37 +222,61 @@ def test_stripe_option_is_refused_naming_option_and_rule(change, option, rule_id
     assert any(e.startswith(named) and e.endswith("(rule %s)" % rule_id) for e in errors), errors
 
 
-@pytest.mark.parametrize("options", [
-    BASE,
-    {"name": "csi", "mode": "csi_vg", "filesystem": "none", "selector": {"class": "local"}},
-    {"name": "csi", "mode": "csi_vg", "selector": {"class": "local", "count": 2}},
-    {"name": "raw", "filesystem": "none", "devices": ["AZL0001"]},
-    {"name": "md", "backend": "mdadm", "devices": ["A", "B"], "update_initramfs": False, "mount_path": "/mnt/md",
-     "mount_options": "noatime", "mount_before": ["k3s.service"]},
-    # teardown flips a stripe's own item to absent: options only present uses are not refused then
-    dict(BASE, state="absent", force=True, stripe_size="128k", mount_before=["kubelet.service"]),
-])
+@pytest.mark.parametrize(
+    "options",
+    [
+        BASE,
+        {"name": "csi", "mode": "csi_vg", "filesystem": "none", "selector": {"class": "local"}},
+        {"name": "csi", "mode": "csi_vg", "selector": {"class": "local", "count": 2}},
+        {"name": "raw", "filesystem": "none", "devices": ["AZL0001"]},
+        {
+            "name": "md",
+            "backend": "mdadm",
+            "devices": ["A", "B"],
+            "update_initramfs": False,
+            "mount_path": "/mnt/md",
+            "mount_options": "noatime",
+            "mount_before": ["k3s.service"],
+        },
+        # teardown flips a stripe's own item to absent: options only present uses are not refused then
+        dict(BASE, state="absent", force=True, stripe_size="128k", mount_before=["kubelet.service"]),
+    ],
+)
 def test_good_stripe_options_pass(options):
     assert stripe_option_errors(options) == []
 
 
 def test_role_variables_are_named_by_variable():
-    errors = node_input_errors({
-        "nvme_stripe_list": [{"name": "a", "selector": {"class": "local"}, "mount_path": "/mnt/a",
-                              "mount_before": ["x.service\ny.service"]}, {"name": "a", "devices": ["S1"]}],
-        "nvme_stripe_before_units": ["kubelet.service", "bad unit"],
-        "nvme_stripe_metrics_interval": "1min\n[Install]",
-        "nvme_stripe_fact_file": "/etc/ansible/facts.d/x.json",
-        "node_prep_sysctls": {"vm.swappiness=1": 1},
-        "node_prep_sysctl_file": "/etc/sysctl.d/x.conf\n",
-        "preflight_products": ["local_csi"],
-        "preflight_local_path_dir": "/var/lib/lp",
-        "preflight_free_space": [{"path": "/var lib", "min_free_gib": 1}],
-    })
+    errors = node_input_errors(
+        {
+            "nvme_stripe_list": [
+                {
+                    "name": "a",
+                    "selector": {"class": "local"},
+                    "mount_path": "/mnt/a",
+                    "mount_before": ["x.service\ny.service"],
+                },
+                {"name": "a", "devices": ["S1"]},
+            ],
+            "nvme_stripe_before_units": ["kubelet.service", "bad unit"],
+            "nvme_stripe_metrics_interval": "1min\n[Install]",
+            "nvme_stripe_fact_file": "/etc/ansible/facts.d/x.json",
+            "node_prep_sysctls": {"vm.swappiness=1": 1},
+            "node_prep_sysctl_file": "/etc/sysctl.d/x.conf\n",
+            "preflight_products": ["local_csi"],
+            "preflight_local_path_dir": "/var/lib/lp",
+            "preflight_free_space": [{"path": "/var lib", "min_free_gib": 1}],
+        }
+    )
     expected = [
-        "nvme_stripe_list[0].mount_before[0]: ", "nvme_stripe_list[1].name: 'a' is listed twice",
-        "nvme_stripe_before_units[1]: ", "nvme_stripe_metrics_interval: ", "nvme_stripe_fact_file: ",
-        "node_prep_sysctls['vm.swappiness=1']: ", "node_prep_sysctl_file: ", "preflight_local_path_dir: is set but",
+        "nvme_stripe_list[0].mount_before[0]: ",
+        "nvme_stripe_list[1].name: 'a' is listed twice",
+        "nvme_stripe_before_units[1]: ",
+        "nvme_stripe_metrics_interval: ",
+        "nvme_stripe_fact_file: ",
+        "node_prep_sysctls['vm.swappiness=1']: ",
+        "node_prep_sysctl_file: ",
+        "preflight_local_path_dir: is set but",
         "preflight_free_space[0].path: ",
     ]
     for prefix in expected:
@@ -260,8 +285,16 @@ def test_role_variables_are_named_by_variable():
 
 
 def test_stripe_item_options_the_role_does_not_pass_are_refused():
-    errors = role_input_errors("nvme_stripe", {"nvme_stripe_list": [
-        {"name": "a", "selector": {"class": "local"}, "extra_models": ["M"], "mountpath": "/mnt/a"}]})
-    assert errors == ["nvme_stripe_list[0]: has option(s) the role does not pass: extra_models, mountpath "
-                      "(extra_models and update_initramfs are the role variables nvme_stripe_extra_models and "
-                      "nvme_stripe_update_initramfs) (rule choice)"]
+    errors = role_input_errors(
+        "nvme_stripe",
+        {
+            "nvme_stripe_list": [
+                {"name": "a", "selector": {"class": "local"}, "extra_models": ["M"], "mountpath": "/mnt/a"}
+            ]
+        },
+    )
+    assert errors == [
+        "nvme_stripe_list[0]: has option(s) the role does not pass: extra_models, mountpath "
+        "(extra_models and update_initramfs are the role variables nvme_stripe_extra_models and "
+        "nvme_stripe_update_initramfs) (rule choice)"
+    ]

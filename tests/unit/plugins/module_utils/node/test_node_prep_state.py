@@ -4,6 +4,7 @@ Fixtures in tests/unit/fixtures/node_prep/: debian12-* were copied from a fresh 
 6.1.0-50-cloud-amd64), debian13-* from a fresh Debian 13 lab VM (`edgelab up --suite trixie`, kernel
 6.12.117+deb13-cloud-amd64); modules.alias is a two-line excerpt of that VM's file.
 """
+
 from pathlib import Path
 
 import pytest
@@ -38,30 +39,39 @@ def test_debian_os_release_described_as_ansible_facts_name_it(release, codename)
     assert described["pretty_name"] == "Debian GNU/Linux %s (%s)" % (release, codename)
 
 
-@pytest.mark.parametrize("text,distribution,family,major", [
-    ('NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n', "Ubuntu", "Debian", "24"),
-    ('NAME="Rocky Linux"\nVERSION_ID="9.4"\nID="rocky"\nID_LIKE="rhel centos fedora"\n', "Rocky", "RedHat", "9"),
-    ('NAME="Microsoft Azure Linux"\nVERSION_ID="3.0"\nID=azurelinux\n', "Azurelinux", "Azurelinux", "3"),
-    # not in the table: family from ID_LIKE, distribution from ID
-    ('NAME="Fancy"\nVERSION_ID=9.2\nID=fancyel\nID_LIKE="rhel fedora"\n', "Fancyel", "RedHat", "9"),
-    ('NAME=Gentoo\nID=gentoo\nVERSION_ID=2.15\n', "Gentoo", "Gentoo", "2"),
-    ("", "Unknown", "Unknown", ""),
-])
+@pytest.mark.parametrize(
+    "text,distribution,family,major",
+    [
+        ('NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nID_LIKE=debian\n', "Ubuntu", "Debian", "24"),
+        ('NAME="Rocky Linux"\nVERSION_ID="9.4"\nID="rocky"\nID_LIKE="rhel centos fedora"\n', "Rocky", "RedHat", "9"),
+        ('NAME="Microsoft Azure Linux"\nVERSION_ID="3.0"\nID=azurelinux\n', "Azurelinux", "Azurelinux", "3"),
+        # not in the table: family from ID_LIKE, distribution from ID
+        ('NAME="Fancy"\nVERSION_ID=9.2\nID=fancyel\nID_LIKE="rhel fedora"\n', "Fancyel", "RedHat", "9"),
+        ("NAME=Gentoo\nID=gentoo\nVERSION_ID=2.15\n", "Gentoo", "Gentoo", "2"),
+        ("", "Unknown", "Unknown", ""),
+    ],
+)
 def test_other_os_releases(text, distribution, family, major):
     described = describe_os(parse_os_release(text))
     assert (described["distribution"], described["os_family"], described["distribution_major_version"]) == (
-        distribution, family, major)
+        distribution,
+        family,
+        major,
+    )
 
 
-@pytest.mark.parametrize("name,path", [
-    ("fs.inotify.max_user_watches", "fs/inotify/max_user_watches"),
-    ("net.ipv4.conf.all.rp_filter", "net/ipv4/conf/all/rp_filter"),
-    ("fs..file-max", None),
-    ("../etc/passwd", None),
-    ("fs/file-max", None),
-    ("", None),
-    (5, None),
-])
+@pytest.mark.parametrize(
+    "name,path",
+    [
+        ("fs.inotify.max_user_watches", "fs/inotify/max_user_watches"),
+        ("net.ipv4.conf.all.rp_filter", "net/ipv4/conf/all/rp_filter"),
+        ("fs..file-max", None),
+        ("../etc/passwd", None),
+        ("fs/file-max", None),
+        ("", None),
+        (5, None),
+    ],
+)
 def test_sysctl_names_map_to_proc_sys_paths_and_nothing_else(name, path):
     assert sysctl_proc_path(name) == path
 
@@ -86,13 +96,21 @@ def test_loaded_modules_of_the_fresh_lab_vm(debian):
 def test_aliases_resolve_only_plain_names_asked_for(debian):
     text = fixture(debian + "-modules.alias-excerpt") + "alias pci:v00008086d* e1000e\n"
     assert parse_module_aliases(text, ["raid5", "md-personality-2", "other"]) == {
-        "raid5": "raid456", "md_personality_2": "raid0"}
+        "raid5": "raid456",
+        "md_personality_2": "raid0",
+    }
 
 
 @pytest.mark.parametrize("debian", ["debian12", "debian13"])
 def test_modules_load_d_reads_names_and_skips_comments_and_parameters(debian):
-    texts = [fixture(debian + "-modules-load.d-modules.conf"), "dm_raid\n", "dm-mod  # device mapper\n",
-             "; raid0\n", "md_mod start_ro=1\n", "bad;name\n"]
+    texts = [
+        fixture(debian + "-modules-load.d-modules.conf"),
+        "dm_raid\n",
+        "dm-mod  # device mapper\n",
+        "; raid0\n",
+        "md_mod start_ro=1\n",
+        "bad;name\n",
+    ]
     assert parse_modules_load(texts) == {"dm_raid", "dm_mod", "md_mod", "bad"}
     assert parse_modules_load([fixture(debian + "-modules-load.d-modules.conf")]) == set()
 
@@ -118,5 +136,7 @@ def test_rpm_query():
 def test_lvmconfig_setting_recorded_on_the_lab_vm():
     # rc 5 and this stderr when unset; rc 0 and the line when lvm.conf sets it (recorded with --config)
     assert parse_lvmconfig_setting(5, "") is None
-    assert parse_lvmconfig_setting(0, 'auto_activation_volume_list=["vg0","vg1"]\n') == \
-        'auto_activation_volume_list=["vg0","vg1"]'
+    assert (
+        parse_lvmconfig_setting(0, 'auto_activation_volume_list=["vg0","vg1"]\n')
+        == 'auto_activation_volume_list=["vg0","vg1"]'
+    )

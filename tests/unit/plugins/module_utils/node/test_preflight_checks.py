@@ -1,4 +1,5 @@
 """Table tests for the preflight rules: node facts + options -> status of each check."""
+
 from dataclasses import replace
 
 import pytest
@@ -35,8 +36,14 @@ def good_node(**changes):
         hostname="edge1",
         kernel_config={"CONFIG_NFS_V4_2": "y"},
         kernel_config_source="/boot/config-5.15.0-1034-azure",
-        available_modules={"dm_mod": True, "dm_raid": True, "raid0": True, "md_mod": True, "nfsv4": True,
-                           "nvme_tcp": True},
+        available_modules={
+            "dm_mod": True,
+            "dm_raid": True,
+            "raid0": True,
+            "md_mod": True,
+            "nfsv4": True,
+            "nvme_tcp": True,
+        },
         kubernetes_markers={"k3s": ["/usr/local/bin/k3s"]},
         paths=[PathSpace("/var/lib/rancher/k3s/storage", "/var/lib/rancher/k3s/storage", 200 * GIB, False)],
         nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, 400 * GIB)],
@@ -77,62 +84,149 @@ CASES = [
     ("nfs not built", dict(kernel_config={"CONFIG_NFS_V4_2": "n"}), {}, "nfs_v4_2", "fail"),
     ("nfs absent from config", dict(kernel_config={"CONFIG_NFS_V4": "y"}), {}, "nfs_v4_2", "fail"),
     ("nfs as module", dict(kernel_config={"CONFIG_NFS_V4_2": "m"}), {}, "nfs_v4_2", "ok"),
-    ("local-path full", dict(paths=[PathSpace("/var/lib/rancher/k3s/storage", "/var/lib/rancher", 2 * GIB, False)]),
-     {}, "local_path_free_space", "fail"),
-    ("local-path on /", dict(paths=[PathSpace("/var/lib/rancher/k3s/storage", "/", 80 * GIB, True)]),
-     {}, "local_path_separate_filesystem", "warn"),
+    (
+        "local-path full",
+        dict(paths=[PathSpace("/var/lib/rancher/k3s/storage", "/var/lib/rancher", 2 * GIB, False)]),
+        {},
+        "local_path_free_space",
+        "fail",
+    ),
+    (
+        "local-path on /",
+        dict(paths=[PathSpace("/var/lib/rancher/k3s/storage", "/", 80 * GIB, True)]),
+        {},
+        "local_path_separate_filesystem",
+        "warn",
+    ),
     ("local-path not measured", dict(paths=[]), {}, "local_path_free_space", "warn"),
     ("debian 11", dict(os_release={"ID": "debian", "VERSION_ID": "11"}), {}, "os_supported", "fail"),
     ("debian 13", dict(os_release={"ID": "debian", "VERSION_ID": "13"}), {}, "os_supported", "ok"),
     ("debian 14", dict(os_release={"ID": "debian", "VERSION_ID": "14"}), {}, "os_supported", "fail"),
     ("ubuntu 20.04", dict(os_release={"ID": "ubuntu", "VERSION_ID": "20.04"}), {}, "os_supported", "fail"),
     ("ubuntu 24.04", dict(os_release={"ID": "ubuntu", "VERSION_ID": "24.04"}), {}, "os_supported", "ok"),
-    ("rocky 9.4", dict(os_release={"ID": "rocky", "ID_LIKE": "rhel centos fedora", "VERSION_ID": "9.4"}), {},
-     "os_supported", "ok"),
+    (
+        "rocky 9.4",
+        dict(os_release={"ID": "rocky", "ID_LIKE": "rhel centos fedora", "VERSION_ID": "9.4"}),
+        {},
+        "os_supported",
+        "ok",
+    ),
     ("rhel 8", dict(os_release={"ID": "rhel", "VERSION_ID": "8.9"}), {}, "os_supported", "fail"),
     ("azure linux 3", dict(os_release={"ID": "azurelinux", "VERSION_ID": "3.0"}), {}, "os_supported", "ok"),
     ("mariner 2", dict(os_release={"ID": "mariner", "VERSION_ID": "2.0"}), {}, "os_supported", "fail"),
     ("no kubernetes warns", dict(kubernetes_markers={}), {}, "kubernetes_distribution", "warn"),
-    ("no kubernetes fails when required", dict(kubernetes_markers={}), dict(kubernetes_required=True),
-     "kubernetes_distribution", "fail"),
-    ("microk8s kubelet root", dict(kubernetes_markers={"microk8s": ["/snap/bin/microk8s"]}), {},
-     "kubelet_root_dir", "fail"),
+    (
+        "no kubernetes fails when required",
+        dict(kubernetes_markers={}),
+        dict(kubernetes_required=True),
+        "kubernetes_distribution",
+        "fail",
+    ),
+    (
+        "microk8s kubelet root",
+        dict(kubernetes_markers={"microk8s": ["/snap/bin/microk8s"]}),
+        {},
+        "kubelet_root_dir",
+        "fail",
+    ),
     ("k0s kubelet root", dict(kubernetes_markers={"k0s": ["/var/lib/k0s"]}), {}, "kubelet_root_dir", "fail"),
     ("rke2 kubelet root", dict(kubernetes_markers={"rke2": ["/etc/rancher/rke2"]}), {}, "kubelet_root_dir", "ok"),
     ("custom --root-dir", dict(kubelet_root_dir_from_process="/data/kubelet"), {}, "kubelet_root_dir", "fail"),
     ("unknown kubelet root", dict(kubernetes_markers={}), {}, "kubelet_root_dir", "warn"),
     ("s390x", dict(architecture="s390x"), {}, "architecture", "fail"),
     ("arm64", dict(architecture="aarch64"), {}, "architecture", "ok"),
-    ("dm_raid missing", dict(available_modules={"dm_mod": True, "raid0": True, "md_mod": True}), {},
-     "kernel_modules", "fail"),
-    ("nvme_tcp missing", dict(available_modules={"nvfsv4": True}), dict(fault_tolerant=True),
-     "kernel_modules_fault_tolerant", "fail"),
+    (
+        "dm_raid missing",
+        dict(available_modules={"dm_mod": True, "raid0": True, "md_mod": True}),
+        {},
+        "kernel_modules",
+        "fail",
+    ),
+    (
+        "nvme_tcp missing",
+        dict(available_modules={"nvfsv4": True}),
+        dict(fault_tolerant=True),
+        "kernel_modules_fault_tolerant",
+        "fail",
+    ),
     ("no nvme", dict(nvme=[]), {}, "nvme_disks", "fail"),
-    ("only other models", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", "QEMU NVMe Ctrl", GIB)]), {},
-     "nvme_disks", "fail"),
-    ("other model listed as add-on", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", "QEMU NVMe Ctrl", GIB)]),
-     dict(addon_models=["  qemu nvme ctrl "]), "nvme_disks", "ok"),
-    ("model is exact, not substring",
-     dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", "Microsoft NVMe Direct Disk v3", GIB)]), {},
-     "nvme_disks", "fail"),
-    ("formatted disk", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="ext4")]), {},
-     "nvme_disks", "fail"),
-    ("partition table", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="gpt")]), {},
-     "nvme_disks", "fail"),
-    ("existing PV", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="LVM2_member")]),
-     {}, "nvme_disks", "ok"),
-    ("md member", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"],
-                                           signature="linux_raid_member")]), {}, "nvme_disks", "fail"),
-    ("pre-created VG", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"])],
-                            lvm_volume_groups=["containerstorage"]), {}, "nvme_disks", "ok"),
-    ("blkid unavailable", dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature_known=False)]),
-     {}, "nvme_disks", "warn"),
+    (
+        "only other models",
+        dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", "QEMU NVMe Ctrl", GIB)]),
+        {},
+        "nvme_disks",
+        "fail",
+    ),
+    (
+        "other model listed as add-on",
+        dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", "QEMU NVMe Ctrl", GIB)]),
+        dict(addon_models=["  qemu nvme ctrl "]),
+        "nvme_disks",
+        "ok",
+    ),
+    (
+        "model is exact, not substring",
+        dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", "Microsoft NVMe Direct Disk v3", GIB)]),
+        {},
+        "nvme_disks",
+        "fail",
+    ),
+    (
+        "formatted disk",
+        dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="ext4")]),
+        {},
+        "nvme_disks",
+        "fail",
+    ),
+    (
+        "partition table",
+        dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="gpt")]),
+        {},
+        "nvme_disks",
+        "fail",
+    ),
+    (
+        "existing PV",
+        dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="LVM2_member")]),
+        {},
+        "nvme_disks",
+        "ok",
+    ),
+    (
+        "md member",
+        dict(
+            nvme=[
+                NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"], signature="linux_raid_member")
+            ]
+        ),
+        {},
+        "nvme_disks",
+        "fail",
+    ),
+    (
+        "pre-created VG",
+        dict(
+            nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, holders=["md127"])],
+            lvm_volume_groups=["containerstorage"],
+        ),
+        {},
+        "nvme_disks",
+        "ok",
+    ),
+    (
+        "blkid unavailable",
+        dict(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature_known=False)]),
+        {},
+        "nvme_disks",
+        "warn",
+    ),
     ("skipped check", dict(mem_total_bytes=GIB), dict(skip_checks=["memory"]), "memory", "skip"),
 ]
 
 
-@pytest.mark.parametrize("node_changes,option_changes,check,expected", [case[1:] for case in CASES],
-                         ids=[case[0] for case in CASES])
+@pytest.mark.parametrize(
+    "node_changes,option_changes,check,expected", [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
 def test_check_table(node_changes, option_changes, check, expected):
     results = statuses(good_node(**node_changes), options(**option_changes))
     assert results[check] == expected
@@ -163,20 +257,27 @@ def test_every_check_carries_measured_required_and_source():
 
 
 def test_addon_models_needed_lists_skipped_free_models():
-    node = good_node(nvme=[NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB),
-                           NvmeNamespace("nvme1n1", "/dev/nvme1n1", "QEMU NVMe Ctrl", GIB),
-                           NvmeNamespace("nvme2n1", "/dev/nvme2n1", "Dell NVMe", GIB, partitions=["nvme2n1p1"])])
+    node = good_node(
+        nvme=[
+            NvmeNamespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB),
+            NvmeNamespace("nvme1n1", "/dev/nvme1n1", "QEMU NVMe Ctrl", GIB),
+            NvmeNamespace("nvme2n1", "/dev/nvme2n1", "Dell NVMe", GIB, partitions=["nvme2n1p1"]),
+        ]
+    )
     assert addon_models_needed(node, options()) == ["QEMU NVMe Ctrl"]
 
 
-@pytest.mark.parametrize("changes,fragment", [
-    (dict(products=["edge_volumes", "ceph"]), "unknown product(s) ceph"),
-    (dict(products=[]), "no product selected"),
-    (dict(kernel_min="five"), "kernel_min 'five'"),
-    (dict(kernel_known_issues=["x"]), "kernel_known_issues entry 'x'"),
-    (dict(skip_checks=["memroy"]), "unknown check(s) memroy"),
-    (dict(kubernetes_distribution="openshift"), "'openshift' is not one of"),
-])
+@pytest.mark.parametrize(
+    "changes,fragment",
+    [
+        (dict(products=["edge_volumes", "ceph"]), "unknown product(s) ceph"),
+        (dict(products=[]), "no product selected"),
+        (dict(kernel_min="five"), "kernel_min 'five'"),
+        (dict(kernel_known_issues=["x"]), "kernel_known_issues entry 'x'"),
+        (dict(skip_checks=["memroy"]), "unknown check(s) memroy"),
+        (dict(kubernetes_distribution="openshift"), "'openshift' is not one of"),
+    ],
+)
 def test_validate_options_names_the_bad_value(changes, fragment):
     errors = validate_options(options(**changes))
     assert any(fragment in error for error in errors), errors
@@ -195,8 +296,10 @@ def test_detect_kubernetes_aks_edge_essentials_and_override():
 
 def test_default_local_path_dir_follows_distribution():
     assert default_local_path_dir(good_node(), options(local_path_dir="")) == "/var/lib/rancher/k3s/storage"
-    assert default_local_path_dir(good_node(kubernetes_markers={}), options(local_path_dir="")) == \
-        "/opt/local-path-provisioner"
+    assert (
+        default_local_path_dir(good_node(kubernetes_markers={}), options(local_path_dir=""))
+        == "/opt/local-path-provisioner"
+    )
     assert default_local_path_dir(good_node(), options(local_path_dir="/data/lp")) == "/data/lp"
 
 

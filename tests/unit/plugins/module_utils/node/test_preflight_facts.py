@@ -1,4 +1,5 @@
 """Parsers and the one-pass gatherer of preflight_facts, on text and on a fake root tree."""
+
 import os
 
 import pytest
@@ -19,13 +20,13 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import
 )
 
 # Recorded from the lab VM (Debian 12 cloud kernel).
-OS_RELEASE_DEBIAN = '''PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
+OS_RELEASE_DEBIAN = """PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"
 NAME="Debian GNU/Linux"
 VERSION_ID="12"
 VERSION="12 (bookworm)"
 ID=debian
 HOME_URL="https://www.debian.org/"
-'''
+"""
 MEMINFO = "MemTotal:         996368 kB\nMemFree:          849244 kB\n"
 RELEASE = "6.1.0-50-cloud-amd64"
 
@@ -43,43 +44,58 @@ def test_parse_meminfo_and_cpus():
     assert parse_cpu_list("0\n") == 1
 
 
-@pytest.mark.parametrize("release,expected", [
-    ("6.1.0-50-cloud-amd64", (6, 1, 0)), ("5.15.0-1034-azure", (5, 15, 0)), ("6.8", (6, 8, 0)),
-    ("5.14.0-427.13.1.el9_4.x86_64", (5, 14, 0)), ("nonsense", None), ("", None),
-])
+@pytest.mark.parametrize(
+    "release,expected",
+    [
+        ("6.1.0-50-cloud-amd64", (6, 1, 0)),
+        ("5.15.0-1034-azure", (5, 15, 0)),
+        ("6.8", (6, 8, 0)),
+        ("5.14.0-427.13.1.el9_4.x86_64", (5, 14, 0)),
+        ("nonsense", None),
+        ("", None),
+    ],
+)
 def test_parse_kernel_version(release, expected):
     assert parse_kernel_version(release) == expected
 
 
 def test_parse_kernel_config():
-    parsed = parse_kernel_config("CONFIG_NFS_V4_2=y\n# CONFIG_NFS_V4_2_READ_PLUS is not set\nCONFIG_X=\"a b\"\n")
+    parsed = parse_kernel_config('CONFIG_NFS_V4_2=y\n# CONFIG_NFS_V4_2_READ_PLUS is not set\nCONFIG_X="a b"\n')
     assert parsed == {"CONFIG_NFS_V4_2": "y", "CONFIG_NFS_V4_2_READ_PLUS": "n", "CONFIG_X": "a b"}
 
 
 def test_module_index():
-    dep = ("kernel/drivers/md/dm-raid.ko: kernel/drivers/md/dm-mod.ko\n"
-           "kernel/drivers/md/raid0.ko.zst:\nkernel/fs/nfs/nfsv4.ko.xz: kernel/fs/nfs/nfs.ko.xz\n")
+    dep = (
+        "kernel/drivers/md/dm-raid.ko: kernel/drivers/md/dm-mod.ko\n"
+        "kernel/drivers/md/raid0.ko.zst:\nkernel/fs/nfs/nfsv4.ko.xz: kernel/fs/nfs/nfs.ko.xz\n"
+    )
     assert parse_module_index(dep) == {"dm_raid", "raid0", "nfsv4"}
     assert module_name_from_path("kernel/drivers/nvme/host/nvme-tcp.ko") == "nvme_tcp"
 
 
-@pytest.mark.parametrize("stdout,expected", [
-    ("DEVNAME=/dev/nvme0n1\nUUID=abc\nTYPE=LVM2_member\n", "LVM2_member"),
-    ("DEVNAME=/dev/nvme0n1\nPTUUID=1\nPTTYPE=gpt\n", "gpt"),
-    ("DEVNAME=/dev/nvme0n1\n", "unknown"),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "stdout,expected",
+    [
+        ("DEVNAME=/dev/nvme0n1\nUUID=abc\nTYPE=LVM2_member\n", "LVM2_member"),
+        ("DEVNAME=/dev/nvme0n1\nPTUUID=1\nPTTYPE=gpt\n", "gpt"),
+        ("DEVNAME=/dev/nvme0n1\n", "unknown"),
+        ("", None),
+    ],
+)
 def test_parse_blkid_type(stdout, expected):
     assert parse_blkid_type(stdout) == expected
 
 
-@pytest.mark.parametrize("argv,expected", [
-    (["--config=/var/lib/kubelet/config.yaml", "--root-dir=/data/kubelet"], "/data/kubelet"),
-    (["--root-dir", "/srv/kubelet"], "/srv/kubelet"),
-    (["server", "--kubelet-arg=root-dir=/k3s/kubelet"], "/k3s/kubelet"),
-    (["agent", "--kubelet-arg", "root-dir=/x"], "/x"),
-    (["server"], ""),
-])
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["--config=/var/lib/kubelet/config.yaml", "--root-dir=/data/kubelet"], "/data/kubelet"),
+        (["--root-dir", "/srv/kubelet"], "/srv/kubelet"),
+        (["server", "--kubelet-arg=root-dir=/k3s/kubelet"], "/k3s/kubelet"),
+        (["agent", "--kubelet-arg", "root-dir=/x"], "/x"),
+        (["server"], ""),
+    ],
+)
 def test_parse_kubelet_root_dir(argv, expected):
     assert parse_kubelet_root_dir(argv) == expected
 
@@ -126,8 +142,13 @@ def test_gather_node_facts_on_fake_root(fake_root):
         calls.append(argv)
         return (0, "DEVNAME=%s\nTYPE=LVM2_member\n" % argv[-1], "") if argv[-1].endswith("1n1") else (2, "", "")
 
-    facts = gather_node_facts(root=str(fake_root), run_command=run_command, machine="x86_64",
-                              modules=["dm_mod", "dm_raid", "raid0", "md_mod"], paths=["/var/lib/none/deeper"])
+    facts = gather_node_facts(
+        root=str(fake_root),
+        run_command=run_command,
+        machine="x86_64",
+        modules=["dm_mod", "dm_raid", "raid0", "md_mod"],
+        paths=["/var/lib/none/deeper"],
+    )
     assert facts.kernel_release == RELEASE and facts.cpu_count == 2 and facts.hostname == "edge1"
     assert facts.mem_total_bytes == 996368 * 1024
     assert facts.os_release["ID"] == "debian"

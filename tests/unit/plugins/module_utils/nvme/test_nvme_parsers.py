@@ -1,4 +1,5 @@
 """Parsers and inventory on snapshots recorded from the lab VMs."""
+
 import json
 
 import pytest
@@ -42,12 +43,15 @@ def test_lvm_reports_carry_raid0_geometry_and_tags(release, disk_size):
     assert {r["vg_tags"] for r in pvs} == {"acstor-edge-stripe-fast"} and len(pvs) == 4
 
 
-@pytest.mark.parametrize("fixture,device,fstype,unit,width", [
-    ("mdadm-xfs", "/dev/md/fast", "xfs", 65536, 262144),
-    ("lvm-default-ext4", "/dev/fast/fast", "ext4", 65536, 262144),
-    ("trixie-mdadm-xfs", "/dev/md/fast", "xfs", 65536, 262144),
-    ("trixie-lvm-default-ext4", "/dev/fast/fast", "ext4", 65536, 262144),
-])
+@pytest.mark.parametrize(
+    "fixture,device,fstype,unit,width",
+    [
+        ("mdadm-xfs", "/dev/md/fast", "xfs", 65536, 262144),
+        ("lvm-default-ext4", "/dev/fast/fast", "ext4", 65536, 262144),
+        ("trixie-mdadm-xfs", "/dev/md/fast", "xfs", 65536, 262144),
+        ("trixie-lvm-default-ext4", "/dev/fast/fast", "ext4", 65536, 262144),
+    ],
+)
 def test_superblock_alignment_read_from_recorded_heads(fixture, device, fstype, unit, width):
     head = bytes.fromhex(load_snapshot(fixture)["heads"][device])
     superblock = parsers.parse_superblock(head)
@@ -59,23 +63,36 @@ def test_superblock_alignment_read_from_recorded_heads(fixture, device, fstype, 
 def test_mountinfo_fstab_swaps():
     snapshot = load_snapshot("in-use")
     mounts = parsers.parse_mountinfo(snapshot["mountinfo"])
-    assert [m.source for m in mounts if m.mountpoint == "/mnt/p"] and \
-        [m.fstype for m in mounts if m.mountpoint == "/"] == ["ext4"]
+    assert [m.source for m in mounts if m.mountpoint == "/mnt/p"] and [
+        m.fstype for m in mounts if m.mountpoint == "/"
+    ] == ["ext4"]
     fstab = parsers.parse_fstab("# c\n/dev/vda / ext4 defaults 0 1\nUUID=x /srv\\040data xfs noatime 0 0\n")
     assert [(e.mountpoint, e.line_number) for e in fstab] == [("/", 2), ("/srv data", 3)]
     assert parsers.parse_swaps("Filename Type Size Used Priority\n/dev/nvme0n1p2 partition 1 0 -2\n") == [
-        "/dev/nvme0n1p2"]
+        "/dev/nvme0n1p2"
+    ]
 
 
-@pytest.mark.parametrize("text,expected", [("64k", 65536), ("64KiB", 65536), ("1M", 1 << 20), ("512", 512),
-                                           ("1.5G", 3 << 29), ("sixty", None), ("64q", None)])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("64k", 65536),
+        ("64KiB", 65536),
+        ("1M", 1 << 20),
+        ("512", 512),
+        ("1.5G", 3 << 29),
+        ("sixty", None),
+        ("64q", None),
+    ],
+)
 def test_parse_size(text, expected):
     assert parsers.parse_size(text) == expected
 
 
 def test_md_uuid_formats_compare_equal():
-    assert parsers.normalize_md_uuid("3d716ed3:db6ee40e:12574855:cf2636b6") == \
-        parsers.normalize_md_uuid("3d716ed3-db6e-e40e-1257-4855cf2636b6")
+    assert parsers.normalize_md_uuid("3d716ed3:db6ee40e:12574855:cf2636b6") == parsers.normalize_md_uuid(
+        "3d716ed3-db6e-e40e-1257-4855cf2636b6"
+    )
     assert parsers.mdadm_uuid_format("3d716ed3-db6e-e40e-1257-4855cf2636b6") == "3d716ed3:db6ee40e:12574855:cf2636b6"
 
 

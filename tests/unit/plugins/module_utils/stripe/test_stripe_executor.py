@@ -1,4 +1,5 @@
 """The executor's apply-time decisions, with commands recorded instead of run."""
+
 import json
 
 import pytest
