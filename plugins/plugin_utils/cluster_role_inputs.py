@@ -170,6 +170,17 @@ def arc_extension_errors(variables):
     coordinates = _set(variables.get("arc_extension_resource_group")) and _set(
         variables.get("arc_extension_cluster_name")
     )
+    _extension_errors(errors, variables, coordinates)
+    _cert_manager_errors(errors, variables)
+    _storage_access_errors(errors, variables)
+    _workload_identity_errors(errors, variables, coordinates)
+    _check_bool(errors, variables, "arc_extension_teardown_cert_manager")
+    _check_bool(errors, variables, "arc_extension_auto_upgrade")
+    return errors
+
+
+def _extension_errors(errors, variables, coordinates):
+    """The extension itself, its ARM access and its waits."""
     for error in validate_spec(
         _extension_spec(variables),
         "present",
@@ -193,6 +204,13 @@ def arc_extension_errors(variables):
                 )
             )
     _check_optional(errors, variables, "arc_extension_delegate_to", rules.single_line)
+    _check_optional(errors, variables, "arc_extension_kubeconfig", rules.single_line)
+    _check_bool(errors, variables, "arc_extension_localhost_token_endpoint")
+    _check_seconds(errors, variables, "arc_extension_wait_timeout")
+    _check_seconds(errors, variables, "arc_extension_principal_wait_timeout")
+
+
+def _cert_manager_errors(errors, variables):
     _check_choice(errors, variables, "arc_extension_cert_manager", CERT_MANAGER_MODES)
     _check_choice(errors, variables, "arc_extension_cert_manager_provider", CERT_MANAGER_PROVIDERS)
     _check_optional(errors, variables, "arc_extension_cert_manager_name", azure.extension_name)
@@ -202,11 +220,10 @@ def arc_extension_errors(variables):
         azure.check_settings(
             errors, "arc_extension_cert_manager_settings", variables["arc_extension_cert_manager_settings"]
         )
-    _check_optional(errors, variables, "arc_extension_kubeconfig", rules.single_line)
-    _check_bool(errors, variables, "arc_extension_localhost_token_endpoint")
-    _check_seconds(errors, variables, "arc_extension_wait_timeout")
-    _check_seconds(errors, variables, "arc_extension_principal_wait_timeout")
-    _check_choice(errors, variables, "arc_extension_identity_mode", IDENTITY_MODES)
+
+
+def _storage_access_errors(errors, variables):
+    """The storage accounts the identity gets a Blob role on (each once) and the role's name."""
     accounts = common.nested(
         errors, "arc_extension_storage_account_ids", variables.get("arc_extension_storage_account_ids"), "list"
     )
@@ -219,50 +236,58 @@ def arc_extension_errors(variables):
                 errors.append(rules.message(option, "%r is listed twice (also [%d])" % (account, seen[key]), "unique"))
             seen.setdefault(key, index)
     _check_optional(errors, variables, "arc_extension_storage_role", azure.role_name)
-    workload = variables.get("arc_extension_identity_mode") == "workload"
+
+
+def _workload_identity_errors(errors, variables, coordinates):
+    """The identity mode and, in workload mode, what the cluster must offer (OIDC issuer, webhook, a region)."""
+    _check_choice(errors, variables, "arc_extension_identity_mode", IDENTITY_MODES)
     _check_optional(errors, variables, "arc_extension_workload_identity_name", azure.identity_name)
     _check_optional(errors, variables, "arc_extension_workload_identity_resource_group", azure.resource_group)
     _check_optional(errors, variables, "arc_extension_workload_identity_location", azure.location)
+    workload = variables.get("arc_extension_identity_mode") == "workload"
     # Teardown removes the identity: it needs neither the issuer nor the webhook.
     if workload and coordinates and not variables.get("arc_extension__teardown"):
-        cluster = variables["arc_extension_cluster_name"]
-        enable = (
-            "enable the issuer and webhook with `az connectedk8s update --enable-oidc-issuer "
-            "--enable-workload-identity --name %s --resource-group %s`, then rerun"
-            % (cluster, variables["arc_extension_resource_group"])
-        )
-        if not _set(variables.get("arc_extension_oidc_issuer_url")):
-            errors.append(
-                rules.message(
-                    "arc_extension_oidc_issuer_url",
-                    "is required with arc_extension_identity_mode="
-                    "workload: cluster %s has no OIDC issuer (oidcIssuerProfile.issuerUrl, "
-                    "arc_oidc_issuer_url of the arc_clusters inventory); %s" % (cluster, enable),
-                    "required",
-                )
-            )
-        if variables.get("arc_workload_identity_enabled") in (False, "false", "False", "no"):
-            errors.append(
-                rules.message(
-                    "arc_workload_identity_enabled",
-                    "cluster %s has the workload identity webhook "
-                    "off (securityProfile.workloadIdentity.enabled false); %s" % (cluster, enable),
-                    "required",
-                )
-            )
-        if not _set(variables.get("arc_extension_workload_identity_location")):
-            errors.append(
-                rules.message(
-                    "arc_extension_workload_identity_location",
-                    "is required with "
-                    "arc_extension_identity_mode=workload (the identity's region; arc_location of "
-                    "the arc_clusters inventory)",
-                    "required",
-                )
-            )
+        errors.extend(_workload_cluster_errors(variables))
     _check_optional(errors, variables, "arc_extension_oidc_issuer_url", common.https_url)
-    _check_bool(errors, variables, "arc_extension_teardown_cert_manager")
-    _check_bool(errors, variables, "arc_extension_auto_upgrade")
+
+
+def _workload_cluster_errors(variables):
+    cluster = variables["arc_extension_cluster_name"]
+    enable = (
+        "enable the issuer and webhook with `az connectedk8s update --enable-oidc-issuer "
+        "--enable-workload-identity --name %s --resource-group %s`, then rerun"
+        % (cluster, variables["arc_extension_resource_group"])
+    )
+    errors = []
+    if not _set(variables.get("arc_extension_oidc_issuer_url")):
+        errors.append(
+            rules.message(
+                "arc_extension_oidc_issuer_url",
+                "is required with arc_extension_identity_mode="
+                "workload: cluster %s has no OIDC issuer (oidcIssuerProfile.issuerUrl, "
+                "arc_oidc_issuer_url of the arc_clusters inventory); %s" % (cluster, enable),
+                "required",
+            )
+        )
+    if variables.get("arc_workload_identity_enabled") in (False, "false", "False", "no"):
+        errors.append(
+            rules.message(
+                "arc_workload_identity_enabled",
+                "cluster %s has the workload identity webhook "
+                "off (securityProfile.workloadIdentity.enabled false); %s" % (cluster, enable),
+                "required",
+            )
+        )
+    if not _set(variables.get("arc_extension_workload_identity_location")):
+        errors.append(
+            rules.message(
+                "arc_extension_workload_identity_location",
+                "is required with "
+                "arc_extension_identity_mode=workload (the identity's region; arc_location of "
+                "the arc_clusters inventory)",
+                "required",
+            )
+        )
     return errors
 
 

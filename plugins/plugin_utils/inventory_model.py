@@ -119,66 +119,79 @@ def validate_inventory(nodes, clusters, rollout=None):
         warnings.append("group edge_nodes is empty: only cluster phases can run")
     members = {name: [] for name in clusters}
     for node, info in sorted(nodes.items()):
-        cluster = info.get("cluster")
-        if node in clusters:
-            errors.append("%s is in both edge_nodes and edge_clusters; a cluster is its own host" % node)
-        if not cluster:
-            errors.append("%s: node has no cluster; set acstor_edge_cluster to a host of edge_clusters" % node)
-        elif not isinstance(cluster, str) or cluster not in clusters:
-            errors.append("%s: acstor_edge_cluster %r is not a host of edge_clusters" % (node, cluster))
-        else:
-            members[cluster].append(node)
-        products = _check_list_of(info.get("products"), str, "%s: acstor_edge_products" % node, errors)
-        unknown = sorted(set(products) - set(KNOWN_PRODUCTS))
-        if unknown:
-            errors.append(
-                "%s: unknown product(s) %s in acstor_edge_products; choose from %s"
-                % (node, ", ".join(unknown), ", ".join(KNOWN_PRODUCTS))
-            )
-        phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_node_phases" % node, errors)
-        unknown = sorted(set(phases) - set(NODE_PHASES))
-        if unknown:
-            errors.append(
-                "%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
-                % (node, ", ".join(unknown), ", ".join(NODE_PHASES))
-            )
-        node_vars = info.get("node_vars")
-        if node_vars is None:
-            node_vars = {"nvme_stripe_list": info.get("stripes") or []}
-        errors.extend("%s: %s" % (node, error) for error in node_input_errors(node_vars))
-        errors.extend(
-            local_csi_disk_errors(node, info.get("products"), info.get("phases"), node_vars.get("nvme_stripe_list"))
-        )
+        _node_errors(node, info, clusters, members, errors)
     for cluster, info in sorted(clusters.items()):
-        # Cluster host names become Kubernetes-facing labels and file names in reports: DNS-1123 labels.
-        if dns_label(cluster):
-            errors.append(
-                "%s: cluster host names must be lowercase RFC 1123 labels (a-z, 0-9, '-', at most 63)" % cluster
-            )
-        if info.get("connection") not in ("local", "ansible.builtin.local"):
-            warnings.append(
-                "%s: cluster hosts normally use ansible_connection=local (got %s)"
-                % (cluster, info.get("connection") or "ssh")
-            )
-        phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_cluster_phases" % cluster, errors)
-        unknown = sorted(set(phases) - set(CLUSTER_PHASES))
-        if unknown:
-            errors.append(
-                "%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
-                % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES))
-            )
-        errors.extend("%s: %s" % (cluster, error) for error in cluster_input_errors(info.get("cluster_vars") or {}))
-        warnings.extend(ingest_without_storage_account_warnings(cluster, info.get("cluster_vars") or {}))
-        if not members.get(cluster):
-            warnings.append("%s: no edge node names this cluster; only its cluster phases run" % cluster)
+        _cluster_errors(cluster, info, members, errors, warnings)
     if rollout:
-        try:
-            parse_serial(rollout.get("serial"))
-        except RolloutPolicyError as exc:
-            errors.append("rollout_serial: %s" % exc)
-        percent = rollout.get("max_fail_percentage")
-        if isinstance(percent, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", percent):
-            percent = float(percent)  # -e key=value passes strings
-        if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
-            errors.append("rollout_max_fail_percentage must be a number from 0 to 100, got %r" % (percent,))
+        _rollout_errors(rollout, errors)
     return {"errors": errors, "warnings": warnings, "members": {c: sorted(n) for c, n in members.items()}}
+
+
+def _node_errors(node, info, clusters, members, errors):
+    """One node host: its cluster (recorded in members), products, phases and node role variables."""
+    cluster = info.get("cluster")
+    if node in clusters:
+        errors.append("%s is in both edge_nodes and edge_clusters; a cluster is its own host" % node)
+    if not cluster:
+        errors.append("%s: node has no cluster; set acstor_edge_cluster to a host of edge_clusters" % node)
+    elif not isinstance(cluster, str) or cluster not in clusters:
+        errors.append("%s: acstor_edge_cluster %r is not a host of edge_clusters" % (node, cluster))
+    else:
+        members[cluster].append(node)
+    products = _check_list_of(info.get("products"), str, "%s: acstor_edge_products" % node, errors)
+    unknown = sorted(set(products) - set(KNOWN_PRODUCTS))
+    if unknown:
+        errors.append(
+            "%s: unknown product(s) %s in acstor_edge_products; choose from %s"
+            % (node, ", ".join(unknown), ", ".join(KNOWN_PRODUCTS))
+        )
+    phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_node_phases" % node, errors)
+    unknown = sorted(set(phases) - set(NODE_PHASES))
+    if unknown:
+        errors.append(
+            "%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
+            % (node, ", ".join(unknown), ", ".join(NODE_PHASES))
+        )
+    node_vars = info.get("node_vars")
+    if node_vars is None:
+        node_vars = {"nvme_stripe_list": info.get("stripes") or []}
+    errors.extend("%s: %s" % (node, error) for error in node_input_errors(node_vars))
+    errors.extend(
+        local_csi_disk_errors(node, info.get("products"), info.get("phases"), node_vars.get("nvme_stripe_list"))
+    )
+
+
+def _cluster_errors(cluster, info, members, errors, warnings):
+    """One cluster host: its name, connection, phases and cluster role variables."""
+    # Cluster host names become Kubernetes-facing labels and file names in reports: DNS-1123 labels.
+    if dns_label(cluster):
+        errors.append("%s: cluster host names must be lowercase RFC 1123 labels (a-z, 0-9, '-', at most 63)" % cluster)
+    if info.get("connection") not in ("local", "ansible.builtin.local"):
+        warnings.append(
+            "%s: cluster hosts normally use ansible_connection=local (got %s)"
+            % (cluster, info.get("connection") or "ssh")
+        )
+    phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_cluster_phases" % cluster, errors)
+    unknown = sorted(set(phases) - set(CLUSTER_PHASES))
+    if unknown:
+        errors.append(
+            "%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
+            % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES))
+        )
+    errors.extend("%s: %s" % (cluster, error) for error in cluster_input_errors(info.get("cluster_vars") or {}))
+    warnings.extend(ingest_without_storage_account_warnings(cluster, info.get("cluster_vars") or {}))
+    if not members.get(cluster):
+        warnings.append("%s: no edge node names this cluster; only its cluster phases run" % cluster)
+
+
+def _rollout_errors(rollout, errors):
+    """The batch policy: rollout_serial and rollout_max_fail_percentage."""
+    try:
+        parse_serial(rollout.get("serial"))
+    except RolloutPolicyError as exc:
+        errors.append("rollout_serial: %s" % exc)
+    percent = rollout.get("max_fail_percentage")
+    if isinstance(percent, str) and re.fullmatch(r"\s*\d+(\.\d+)?\s*", percent):
+        percent = float(percent)  # -e key=value passes strings
+    if isinstance(percent, bool) or not isinstance(percent, (int, float)) or not 0 <= percent <= 100:
+        errors.append("rollout_max_fail_percentage must be a number from 0 to 100, got %r" % (percent,))

@@ -186,6 +186,32 @@ def resolve_auth_settings(params, env, credential_profiles=None, cli_subscriptio
     profile_name = params.get("profile") or env_values.get("profile") or "default"
     profile = (credential_profiles or {}).get(profile_name) or {}
 
+    settings = _credential_for(auth_source, params, env, env_values, profile, profile_name, cli_available)
+
+    settings.subscription_id = (
+        params.get("subscription_id")
+        or env_values.get("subscription_id")
+        or profile.get("subscription_id")
+        or (cli_subscription if settings.kind == "cli" else "")
+    )
+    if not settings.subscription_id:
+        raise AzureAuthError(SUBSCRIPTION_HELP)
+    settings.cloud_environment = (
+        params.get("cloud_environment")
+        or env_values.get("cloud_environment")
+        or profile.get("cloud_environment")
+        or "AzureCloud"
+    )
+    discovery = params.get("disable_instance_discovery")
+    if discovery is None:
+        discovery = env_values.get("disable_instance_discovery") or profile.get("disable_instance_discovery")
+    settings.disable_instance_discovery = _truthy(discovery)
+    return settings
+
+
+def _credential_for(auth_source, params, env, env_values, profile, profile_name, cli_available):
+    """The credential of one auth_source (azure.azcollection's `auto` order: options, environment, workload
+    identity, the credentials file, then the Azure CLI); raises AzureAuthError naming what is missing."""
     settings = None
     if auth_source == "auto":
         settings = (
@@ -228,25 +254,6 @@ def resolve_auth_settings(params, env, credential_profiles=None, cli_subscriptio
             raise AzureAuthError("auth_source=workload_identity but AZURE_FEDERATED_TOKEN_FILE is not set")
     else:  # cli
         settings = AuthSettings("cli", "Azure CLI", tenant=params.get("tenant", ""))
-
-    settings.subscription_id = (
-        params.get("subscription_id")
-        or env_values.get("subscription_id")
-        or profile.get("subscription_id")
-        or (cli_subscription if settings.kind == "cli" else "")
-    )
-    if not settings.subscription_id:
-        raise AzureAuthError(SUBSCRIPTION_HELP)
-    settings.cloud_environment = (
-        params.get("cloud_environment")
-        or env_values.get("cloud_environment")
-        or profile.get("cloud_environment")
-        or "AzureCloud"
-    )
-    discovery = params.get("disable_instance_discovery")
-    if discovery is None:
-        discovery = env_values.get("disable_instance_discovery") or profile.get("disable_instance_discovery")
-    settings.disable_instance_discovery = _truthy(discovery)
     return settings
 
 

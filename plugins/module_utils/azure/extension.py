@@ -306,6 +306,24 @@ def plan_extension(current, spec, state="present"):
             "first (state=absent)".format(spec.name, properties.get("scope"), wanted_scope)
         )
 
+    changes, patch = _property_changes(properties, spec)
+
+    if (properties.get("provisioningState") or "").lower() == "failed":
+        # A Failed install is retried with a full PUT (what `az k8s-extension update` would also trigger).
+        changes.append(Change("provisioningState", "Failed", "(retry)"))
+        return ExtensionPlan("replace", build_create_body(spec, current), changes)
+    if spec.sends_identity and (current.get("identity") or {}).get("type") != spec.identity:
+        # The patchExtension schema of the 2025-03-01 copy we validate against has no identity (another published
+        # variant of the same api-version has it); a full PUT that keeps everything else is valid under both.
+        changes.append(Change("identity.type", (current.get("identity") or {}).get("type"), spec.identity))
+        return ExtensionPlan("replace", build_create_body(spec, current), changes)
+    if not changes:
+        return ExtensionPlan("none")
+    return ExtensionPlan("update", {"properties": patch}, changes)
+
+
+def _property_changes(properties, spec):
+    """The changes from the extension's current properties to spec, and the PATCH body that makes them."""
     changes, patch = [], {}
     if spec.auto_upgrade is not None and properties.get("autoUpgradeMinorVersion") != spec.auto_upgrade:
         changes.append(Change("autoUpgradeMinorVersion", properties.get("autoUpgradeMinorVersion"), spec.auto_upgrade))
@@ -339,19 +357,7 @@ def plan_extension(current, spec, state="present"):
             )
         )
         patch["configurationProtectedSettings"] = dict(spec.configuration_protected_settings)
-
-    if (properties.get("provisioningState") or "").lower() == "failed":
-        # A Failed install is retried with a full PUT (what `az k8s-extension update` would also trigger).
-        changes.append(Change("provisioningState", "Failed", "(retry)"))
-        return ExtensionPlan("replace", build_create_body(spec, current), changes)
-    if spec.sends_identity and (current.get("identity") or {}).get("type") != spec.identity:
-        # The patchExtension schema of the 2025-03-01 copy we validate against has no identity (another published
-        # variant of the same api-version has it); a full PUT that keeps everything else is valid under both.
-        changes.append(Change("identity.type", (current.get("identity") or {}).get("type"), spec.identity))
-        return ExtensionPlan("replace", build_create_body(spec, current), changes)
-    if not changes:
-        return ExtensionPlan("none")
-    return ExtensionPlan("update", {"properties": patch}, changes)
+    return changes, patch
 
 
 def extension_failure(resource):

@@ -368,57 +368,70 @@ def render_subvolume(spec, api, oneshot=None):
     ingest = {"order": spec.ingest_order, "minDelaySec": _int_or_none(spec.ingest_min_delay_sec)}
     eviction = {"order": spec.eviction_order, "minDelaySec": _int_or_none(spec.eviction_min_delay_sec)}
     if api == API_LEGACY:
-        objects = []
-        policy = legacy_policy_name(spec)
-        if policy != LEGACY_DEFAULT_POLICY and not spec.ingest_policy:
-            objects.append(
-                {
-                    "apiVersion": API_VERSION,
-                    "kind": KIND_LEGACY_POLICY,
-                    "metadata": {"name": policy, "namespace": spec.namespace},
-                    "spec": _compact({"ingest": ingest, "eviction": eviction}),
-                }
-            )
+        return _render_legacy_subvolume(spec, metadata, ingest, eviction)
+    if spec.type == "ingest":
+        return _render_ingest_subvolume(spec, metadata, ingest, eviction)
+    return _render_mirror_subvolume(spec, metadata, oneshot)
+
+
+def _render_legacy_subvolume(spec, metadata, ingest, eviction):
+    """EdgeSubvolume (always ingest) and, unless it names one or uses the default, its own IngestPolicy first."""
+    objects = []
+    policy = legacy_policy_name(spec)
+    if policy != LEGACY_DEFAULT_POLICY and not spec.ingest_policy:
         objects.append(
             {
                 "apiVersion": API_VERSION,
-                "kind": KIND_LEGACY_SUBVOLUME,
-                "metadata": metadata,
-                "spec": _compact(
-                    {
-                        "edgevolume": spec.edge_volume,
-                        "path": spec.path,
-                        "subvolumeType": "INGEST",
-                        "auth": {"authType": spec.auth_type},
-                        "storageaccountendpoint": spec.endpoint,
-                        "container": spec.container,
-                        "ingestPolicy": policy,
-                    }
-                ),
+                "kind": KIND_LEGACY_POLICY,
+                "metadata": {"name": policy, "namespace": spec.namespace},
+                "spec": _compact({"ingest": ingest, "eviction": eviction}),
             }
         )
-        return objects
-    if spec.type == "ingest":
-        return [
-            {
-                "apiVersion": API_VERSION,
-                "kind": KIND_INGEST,
-                "metadata": metadata,
-                "spec": _compact(
-                    {
-                        "edgevolume": spec.edge_volume,
-                        "path": spec.path,
-                        "authentication": {"authType": spec.auth_type},
-                        "storageAccountEndpoint": spec.endpoint,
-                        "containerName": spec.container,
-                        "ingest": ingest,
-                        "eviction": eviction,
-                        # The safe choice when unset: flush dirty files instead of dropping them.
-                        "onDelete": spec.on_delete or "trigger-immediate-ingest",
-                    }
-                ),
-            }
-        ]
+    objects.append(
+        {
+            "apiVersion": API_VERSION,
+            "kind": KIND_LEGACY_SUBVOLUME,
+            "metadata": metadata,
+            "spec": _compact(
+                {
+                    "edgevolume": spec.edge_volume,
+                    "path": spec.path,
+                    "subvolumeType": "INGEST",
+                    "auth": {"authType": spec.auth_type},
+                    "storageaccountendpoint": spec.endpoint,
+                    "container": spec.container,
+                    "ingestPolicy": policy,
+                }
+            ),
+        }
+    )
+    return objects
+
+
+def _render_ingest_subvolume(spec, metadata, ingest, eviction):
+    return [
+        {
+            "apiVersion": API_VERSION,
+            "kind": KIND_INGEST,
+            "metadata": metadata,
+            "spec": _compact(
+                {
+                    "edgevolume": spec.edge_volume,
+                    "path": spec.path,
+                    "authentication": {"authType": spec.auth_type},
+                    "storageAccountEndpoint": spec.endpoint,
+                    "containerName": spec.container,
+                    "ingest": ingest,
+                    "eviction": eviction,
+                    # The safe choice when unset: flush dirty files instead of dropping them.
+                    "onDelete": spec.on_delete or "trigger-immediate-ingest",
+                }
+            ),
+        }
+    ]
+
+
+def _render_mirror_subvolume(spec, metadata, oneshot):
     return [
         {
             "apiVersion": API_VERSION,
@@ -683,38 +696,43 @@ def _volume_errors(errors, prefix, volume, default_namespace, extension_version,
         if not isinstance(item, dict):
             errors.append(rules.message(sub_prefix, "must be a mapping {name, type, ...}, got %r" % (item,), "dict"))
             continue
-        unknown = sorted(
-            str(key)
-            for key in item
-            if key not in SubvolumeSpec.FIELDS + SUBVOLUME_EXTRA_FIELDS or key in ("pvc", "namespace")
+        _subvolume_errors(errors, sub_prefix, item, volume, namespace, subvolume_names)
+
+
+def _subvolume_errors(errors, sub_prefix, item, volume, namespace, subvolume_names):
+    """The errors of one subvolume of a cloud volume; its name is unique per namespace."""
+    unknown = sorted(
+        str(key)
+        for key in item
+        if key not in SubvolumeSpec.FIELDS + SUBVOLUME_EXTRA_FIELDS or key in ("pvc", "namespace")
+    )
+    if unknown:
+        errors.append(
+            rules.message(
+                sub_prefix,
+                "has unknown field(s) %s (pvc and namespace are the volume's)" % ", ".join(unknown),
+                "choice",
+            )
         )
-        if unknown:
+    spec = SubvolumeSpec(**_subvolume_values(item, volume, namespace))
+    errors.extend(validate_subvolume(spec, sub_prefix + ".", in_volume=True))
+    for field in SUBVOLUME_EXTRA_FIELDS:
+        if field == "api" and item.get(field) is not None:
+            rules.check_choice(errors, sub_prefix + ".api", item[field], ("auto", API_CURRENT, API_LEGACY))
+        elif field != "api" and item.get(field) is not None:
+            rules.check(errors, "%s.%s" % (sub_prefix, field), item[field], rules.boolean)
+    if isinstance(spec.name, str):
+        key = (namespace, spec.name)
+        if key in subvolume_names:
             errors.append(
                 rules.message(
-                    sub_prefix,
-                    "has unknown field(s) %s (pvc and namespace are the volume's)" % ", ".join(unknown),
-                    "choice",
+                    sub_prefix + ".name",
+                    "%r is listed twice in namespace %s (also %s); "
+                    "the second would overwrite the first" % (spec.name, namespace, subvolume_names[key]),
+                    "unique",
                 )
             )
-        spec = SubvolumeSpec(**_subvolume_values(item, volume, namespace))
-        errors.extend(validate_subvolume(spec, sub_prefix + ".", in_volume=True))
-        for field in SUBVOLUME_EXTRA_FIELDS:
-            if field == "api" and item.get(field) is not None:
-                rules.check_choice(errors, sub_prefix + ".api", item[field], ("auto", API_CURRENT, API_LEGACY))
-            elif field != "api" and item.get(field) is not None:
-                rules.check(errors, "%s.%s" % (sub_prefix, field), item[field], rules.boolean)
-        if isinstance(spec.name, str):
-            key = (namespace, spec.name)
-            if key in subvolume_names:
-                errors.append(
-                    rules.message(
-                        sub_prefix + ".name",
-                        "%r is listed twice in namespace %s (also %s); "
-                        "the second would overwrite the first" % (spec.name, namespace, subvolume_names[key]),
-                        "unique",
-                    )
-                )
-            subvolume_names.setdefault(key, sub_prefix)
+        subvolume_names.setdefault(key, sub_prefix)
 
 
 def _subvolume_values(item, volume, namespace):
