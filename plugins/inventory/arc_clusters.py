@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright (c) acstor.edge contributors
+# Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 DOCUMENTATION = r"""
@@ -21,7 +21,7 @@ description:
     C(arc_oidc_issuer_url) when the cluster has an OIDC issuer."
   - The inventory file name must end in C(arc_clusters.yml) or C(arc_clusters.yaml).
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
   - constructed

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright (c) acstor.edge contributors
+# Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 DOCUMENTATION = r"""
@@ -24,7 +24,7 @@ description:
   - Throttling and server errors are retried; a C(Retry-After) is honoured as long as the waits stay within
     O(wait_timeout) (each wait and its reason is in RV(progress)); a longer one ends the task with the error.
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
 attributes:

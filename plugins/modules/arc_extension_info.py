@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright (c) acstor.edge contributors
+# Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 DOCUMENTATION = r"""
@@ -11,7 +11,7 @@ description:
   - Returns one extension (O(name)) or all extensions of a cluster, optionally only those of one O(extension_type),
     through Azure Resource Manager (C(Microsoft.KubernetesConfiguration/extensions), api-version C(2025-03-01)).
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
 attributes:

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright (c) acstor.edge contributors
+# Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # Why not azure.azcollection.azure_rm_roleassignment: it needs azure-mgmt-authorization, msrestazure and the rest of
@@ -20,7 +20,7 @@ description:
     directory; the module retries C(PrincipalNotFound) until O(principal_wait_timeout).
   - The assignment's name is derived from scope, role and principal, so reruns never create duplicates.
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
 attributes:

@@ -1,6 +1,6 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
-# Copyright (c) acstor.edge contributors
+# Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
 # azure.azcollection has user-assigned identity modules, but they need azure-mgmt-msi and the collection's full SDK
@@ -19,7 +19,7 @@ description:
   - O(ownership_tags) marks the identity as created by the caller, so that O(state=absent) removes only what the
     caller created; see O(state).
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
 attributes:

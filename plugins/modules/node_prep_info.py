@@ -23,7 +23,7 @@ description:
     RV(input_errors).
   - Changes nothing on the node. Never fails because of what it finds; the role validates.
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 attributes:
   check_mode:
     support: full

@@ -16,7 +16,7 @@ description:
   - Tells whether the local CSI driver (C(localdisk.csi.acstor.io) v0.3.0) would take each disk and, if not, why,
     and which C(diskSelection.addonModels) the chart needs.
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

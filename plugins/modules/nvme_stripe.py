@@ -23,7 +23,7 @@ description:
     which destroys and rebuilds it.
   - Loads the kernel modules it needs (C(dm_raid), C(raid0), C(md_mod)) when they are missing.
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

@@ -21,7 +21,7 @@ description:
     paths without white space, C(%), quotes or control characters, a fact file ending in C(.fact)); an error
     names the option and the rule it breaks, and nothing changes.
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

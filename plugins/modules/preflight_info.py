@@ -21,7 +21,7 @@ description:
     the results. It fails only on bad options.
   - Changes nothing on the node.
 author:
-  - acstor.edge contributors (@acstor)
+  - acstor.edge developers (@acstor)
 attributes:
   check_mode:
     support: full

@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright (c) acstor.edge contributors
+# Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Azure credentials for acstor.edge, with azure.azcollection's option names and environment variables.
 

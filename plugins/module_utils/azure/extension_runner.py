@@ -1,5 +1,5 @@
 # -*- coding: utf-8 -*-
-# Copyright (c) acstor.edge contributors
+# Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Discover, plan and apply an Arc extension through ArmClient (everything arc_extension does after its inputs)."""
 

@@ -14,10 +14,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+# isort: off
+# e2e_fleet first: importing it puts tests/servers and tests/reliability on sys.path for the other three.
+from e2e_fleet import HELM_DIR, MODELS, REPO_ROOT, RG, SUBSCRIPTION, TIMINGS, Fleet  # noqa: E402  pylint: disable=wrong-import-position
 from acstor_testlib import SHARED_REFERENCE  # noqa: E402  pylint: disable=wrong-import-position
 from arm_server import ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
-from e2e_fleet import HELM_DIR, MODELS, REPO_ROOT, RG, SUBSCRIPTION, TIMINGS, Fleet  # noqa: E402  pylint: disable=wrong-import-position
 from lablib import LabNode, lab  # noqa: E402  pylint: disable=wrong-import-position
+# isort: on
 
 
 @pytest.fixture(scope="session")
