@@ -374,13 +374,15 @@ def sanity(version):
         shutil.rmtree(tree, ignore_errors=True)
 
 
-def run_pytest(version, paths, junit=None):
+def run_pytest(version, paths, junit=None, keyword=None):
     venv = prepare(version)
     # a tree of this run's own: run_all runs a version's unit tests and its lab suite at the same time
     tree = collections_for(version, HOME / "coreenv" / f"collections-{version}-{os.getpid()}")
     argv = [f"{venv}/bin/pytest", "-q", "-rs", "-p", "no:cacheprovider"]
     if junit:
         argv += ["--junitxml", str(Path(junit).resolve())]
+    if keyword:
+        argv += ["-k", keyword]
     env = base_env(version, tree)
     env["ACSTOR_CORE_VERSION"] = version  # lab suites name their outputs after it (e2e-timings-2.21.json)
     broker = None
@@ -410,6 +412,7 @@ def main():
     cmd = sub.add_parser("pytest")
     cmd.add_argument("version", choices=sorted(VERSIONS))
     cmd.add_argument("--junitxml")
+    cmd.add_argument("-k", dest="keyword", help="pytest -k: only the tests this expression selects")
     cmd.add_argument("paths", nargs="+")
     args = parser.parse_args()
     if args.command == "prepare":
@@ -423,7 +426,7 @@ def main():
         return 0
     if args.command == "sanity":
         return sanity(args.version)
-    return run_pytest(args.version, args.paths, args.junitxml)
+    return run_pytest(args.version, args.paths, args.junitxml, args.keyword)
 
 
 if __name__ == "__main__":
