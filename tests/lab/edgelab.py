@@ -252,7 +252,12 @@ def qemu_argv(img, node_dir, port, mem, smp):
         [
             "qemu-system-x86_64",
             "-machine",
-            "q35,accel=tcg",
+            "q35",
+            # One host thread runs every vCPU in turn. With multi-threaded TCG, the Debian 13 kernel (6.12) hit
+            # "Oops: int3" in patched kernel text at boot on a loaded host (its jump-label patching raced between
+            # vCPUs); the guest then never answered ssh. Seen in CI and reproduced here with two lab VMs at once.
+            "-accel",
+            "tcg,thread=single",
             "-smp",
             str(smp),
             "-m",
@@ -268,7 +273,8 @@ def qemu_argv(img, node_dir, port, mem, smp):
             "-initrd",
             str(img / "initrd.img"),
             "-append",
-            "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=false net.ifnames=0",
+            # show_status=auto: a boot held by a start job says so on the console (wait_ssh prints its end)
+            "root=/dev/vda rw console=ttyS0 quiet systemd.show_status=auto net.ifnames=0",
             "-drive",
             f"file={node_dir / 'root.qcow2'},if=virtio,cache=unsafe,discard=unmap",
             "-netdev",
@@ -424,8 +430,15 @@ def wait_for(predicate, timeout, what, interval=0.3):
     raise LabError(f"timed out after {timeout} s waiting for {what}")
 
 
-def wait_ssh(port, timeout=BOOT_TIMEOUT):
-    wait_for(lambda: ssh_ok(port), timeout, f"ssh on 127.0.0.1:{port}", interval=0.5)
+def wait_ssh(port, timeout=BOOT_TIMEOUT, console=None):
+    """Wait for the guest's sshd; on a timeout the error carries the end of the serial console (boot status)."""
+    try:
+        wait_for(lambda: ssh_ok(port), timeout, f"ssh on 127.0.0.1:{port}", interval=0.5)
+    except LabError as exc:
+        if console is None or not Path(console).exists():
+            raise
+        tail = Path(console).read_bytes()[-4000:].decode(errors="replace")
+        raise LabError(f"{exc}; last lines of {console}:\n{tail}") from exc
 
 
 def read_pid(path):
@@ -671,7 +684,7 @@ def cmd_up(args):
                 ]
             )
             start_cold(node, img)
-            wait_ssh(node["port"])
+            wait_ssh(node["port"], console=node_dir(node["name"]) / "console.log")
         else:
             run(
                 [
@@ -693,7 +706,7 @@ def cmd_up(args):
             mon.cmd("cont")
             for disk in node["disks"]:
                 hotplug(node, disk)
-            wait_ssh(node["port"], 120)
+            wait_ssh(node["port"], 120, console=d / "console.log")
         sync_clock(node["port"])
         wait_nvme_count(node, len(node["disks"]))
         write_models(node)
@@ -743,7 +756,7 @@ def reboot_node(node, hard=False):
             check=False,
         )
     wait_for(lambda: not ssh_ok(port), 120, f"{node['name']} to go down", interval=0.5)
-    wait_ssh(port)
+    wait_ssh(port, console=node_dir(node["name"]) / "console.log")
     sync_clock(port)
     return round(time.monotonic() - started, 1)
 
@@ -762,7 +775,7 @@ def cmd_wipe_nvme(args):
     create_disk_files(node)
     start_cold(node, img)
     save_node(node)
-    wait_ssh(node["port"])
+    wait_ssh(node["port"], console=node_dir(node["name"]) / "console.log")
     sync_clock(node["port"])
     node["booted"] = "cold"
     save_node(node)
