@@ -22,9 +22,7 @@ author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
-requirements:
-  - kubernetes >= 24.2.0
-  - PyYAML >= 3.11
+  - acstor.edge.k8s_client
 options:
   release_name:
     description: Helm release that should own the driver.
