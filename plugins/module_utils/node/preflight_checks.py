@@ -277,6 +277,20 @@ def _check_nfs(facts):
     )
 
 
+def _memory_check(facts, name, min_gib, below, source, required, message):
+    """MemTotal against `min_gib` GiB with MEMORY_TOLERANCE: status ok, else `below` (fail or warn) with `message`."""
+    good = facts.mem_total_bytes >= min_gib * GIB * MEMORY_TOLERANCE
+    return CheckResult(
+        name,
+        "ok" if good else below,
+        _gib(facts.mem_total_bytes),
+        required,
+        source,
+        ["edge_volumes"],
+        "" if good else message,
+    )
+
+
 def _check_cpu_memory(facts, options):
     results = []
     cpu_min = options.cpu_min_fault_tolerant if options.fault_tolerant else options.cpu_min
@@ -293,33 +307,29 @@ def _check_cpu_memory(facts, options):
             "" if good else "%d CPUs, Edge Volumes needs %d" % (facts.cpu_count, cpu_min),
         )
     )
-    minimum = options.memory_min_gib * GIB
-    good = facts.mem_total_bytes >= minimum * MEMORY_TOLERANCE
     results.append(
-        CheckResult(
+        _memory_check(
+            facts,
             "memory",
-            "ok" if good else "fail",
-            _gib(facts.mem_total_bytes),
-            ">= %g GiB (MemTotal >= %s accepted)" % (options.memory_min_gib, _gib(minimum * MEMORY_TOLERANCE)),
+            options.memory_min_gib,
+            "fail",
             SOURCE_EV_PREREQS,
-            ["edge_volumes"],
-            ""
-            if good
-            else "%s of memory, Edge Volumes needs %g GiB" % (_gib(facts.mem_total_bytes), options.memory_min_gib),
+            ">= %g GiB (MemTotal >= %s accepted)"
+            % (options.memory_min_gib, _gib(options.memory_min_gib * GIB * MEMORY_TOLERANCE)),
+            "%s of memory, Edge Volumes needs %g GiB" % (_gib(facts.mem_total_bytes), options.memory_min_gib),
         )
     )
     if options.fault_tolerant:
-        recommended = options.memory_recommended_fault_tolerant_gib * GIB
-        good = facts.mem_total_bytes >= recommended * MEMORY_TOLERANCE
+        recommended_gib = options.memory_recommended_fault_tolerant_gib
         results.append(
-            CheckResult(
+            _memory_check(
+                facts,
                 "memory_fault_tolerant",
-                "ok" if good else "warn",
-                _gib(facts.mem_total_bytes),
-                ">= %g GiB recommended" % options.memory_recommended_fault_tolerant_gib,
+                recommended_gib,
+                "warn",
                 SOURCE_EV_MULTINODE,
-                ["edge_volumes"],
-                "" if good else "multi-node clusters are recommended 32 GiB per node",
+                ">= %g GiB recommended" % recommended_gib,
+                "multi-node clusters are recommended %g GiB per node" % recommended_gib,
             )
         )
     return results

@@ -313,3 +313,27 @@ def test_default_local_path_dir_follows_distribution():
 def test_os_support_descriptions():
     assert os_support({"ID": "debian", "VERSION_ID": "12"}) == (True, "debian 12")
     assert os_support({}) == (False, "unknown ?")
+
+
+def test_memory_checks_report_threshold_source_and_message():
+    by_name = dict(
+        (result.name, result.as_dict())
+        for result in evaluate_checks(good_node(mem_total_bytes=14 * GIB), options(fault_tolerant=True))
+    )
+    memory, recommended = by_name["memory"], by_name["memory_fault_tolerant"]
+    assert (memory["status"], memory["measured"], memory["required"]) == (
+        "fail",
+        "14.0 GiB",
+        ">= 16 GiB (MemTotal >= 14.4 GiB accepted)",
+    )
+    assert memory["message"] == "14.0 GiB of memory, Edge Volumes needs 16 GiB"
+    assert (recommended["status"], recommended["required"]) == ("warn", ">= 32 GiB recommended")
+    assert recommended["message"] == "multi-node clusters are recommended 32 GiB per node"
+    assert memory["source"] != recommended["source"]
+    assert memory["products"] == recommended["products"] == ["edge_volumes"]
+
+
+@pytest.mark.parametrize("mem_gib, status", [(28.7, "warn"), (28.9, "ok")])
+def test_fault_tolerant_memory_accepts_the_same_tolerance(mem_gib, status):
+    results = statuses(good_node(mem_total_bytes=int(mem_gib * GIB)), options(fault_tolerant=True))
+    assert results["memory_fault_tolerant"] == status
