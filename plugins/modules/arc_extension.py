@@ -28,13 +28,14 @@ author:
 extends_documentation_fragment:
   - acstor.edge.azure_auth
   - acstor.edge.azure_cluster
+  - acstor.edge.attributes
 attributes:
   check_mode:
     support: full
-    description: Reads the extension and reports the plan; sends no PUT, PATCH or DELETE.
+    details: Reads the extension and reports the plan; sends no PUT, PATCH or DELETE.
   diff_mode:
     support: full
-    description: Before/after of the fields the task manages. Protected settings are never shown.
+    details: Before/after of the fields the task manages. Protected settings are never shown.
 options:
   name:
     description:

@@ -15,10 +15,8 @@ author:
 extends_documentation_fragment:
   - acstor.edge.azure_auth
   - acstor.edge.azure_cluster
-attributes:
-  check_mode:
-    support: full
-    description: Read-only.
+  - acstor.edge.attributes
+  - acstor.edge.attributes.read_only
 options:
   name:
     description: Name of one extension. Without it, all extensions of the cluster are listed.

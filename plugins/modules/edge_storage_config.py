@@ -20,6 +20,13 @@ extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acstor.edge.k8s_client
   - acstor.edge.k8s_client.wait
+  - acstor.edge.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the object and reports what would be created, patched or deleted.
+  diff_mode:
+    support: full
 options:
   name:
     description: Object name; the extension and the docs use V(edge-storage-configuration).
@@ -55,8 +62,6 @@ options:
     default: present
   wait:
     description: With O(owner=extension), wait for the extension to create the object.
-notes:
-  - Check mode and diff mode are supported.
 seealso:
   - module: acstor.edge.edge_subvolume
 """

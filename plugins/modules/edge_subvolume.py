@@ -21,6 +21,13 @@ extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acstor.edge.k8s_client
   - acstor.edge.k8s_client.wait
+  - acstor.edge.attributes
+attributes:
+  check_mode:
+    support: full
+    details: The object is never written in check mode.
+  diff_mode:
+    support: full
 options:
   name:
     description: Name of the subvolume object (lowercase letters, digits and dashes).
@@ -120,7 +127,6 @@ options:
   wait:
     description: Wait for the PVC, the EdgeVolume and (mirror) the backend connection.
 notes:
-  - Check mode and diff mode are supported. The object is never written in check mode.
   - The EdgeVolume and subvolume kinds have no published schema; the fields are those the Microsoft Learn pages document.
 seealso:
   - module: acstor.edge.edge_storage_config

@@ -20,6 +20,8 @@ author:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acstor.edge.k8s_client
+  - acstor.edge.attributes
+  - acstor.edge.attributes.read_only
 options:
   volumes:
     description:
@@ -67,8 +69,6 @@ options:
     description: With O(state=absent), allow deleting ingest subvolumes whose C(onDelete) is C(abandon).
     type: bool
     default: false
-notes:
-  - Check mode is supported; the module never writes.
 seealso:
   - module: acstor.edge.edge_subvolume
 """
