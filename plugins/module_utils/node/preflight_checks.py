@@ -469,14 +469,6 @@ def _check_nvme(facts, options):
             SOURCE_CSI_LVM,
             ["local_csi"],
         )
-    eligible, needs_addon, in_use = classify_nvme(facts, options.addon_models)
-    models = sorted(set(namespace.model for namespace in needs_addon))
-    measured = "%d eligible, %d free with other models, %d in use, of %d NVMe" % (
-        len(eligible),
-        len(needs_addon),
-        len(in_use),
-        len(facts.nvme),
-    )
     required = ">= 1 free NVMe with a model the driver takes"
     if not facts.nvme and facts.nvme_errors:
         return CheckResult(
@@ -488,39 +480,32 @@ def _check_nvme(facts, options):
             ["local_csi"],
             "could not list the NVMe namespaces: %s" % "; ".join(facts.nvme_errors),
         )
+    eligible, needs_addon, in_use = classify_nvme(facts, options.addon_models)
+    measured = "%d eligible, %d free with other models, %d in use, of %d NVMe" % (
+        len(eligible),
+        len(needs_addon),
+        len(in_use),
+        len(facts.nvme),
+    )
+    status, message = _nvme_verdict(eligible, needs_addon)
+    return CheckResult("nvme_disks", status, measured, required, SOURCE_CSI_PROBE, ["local_csi"], message)
+
+
+def _nvme_verdict(eligible, needs_addon):
+    """(status, message) of nvme_disks from the free namespaces the driver takes and those it needs a model for."""
     if eligible:
         unknown = [namespace.name for namespace in eligible if not namespace.signatures_read]
-        if unknown and len(unknown) == len(eligible):
-            return CheckResult(
-                "nvme_disks",
-                "warn",
-                measured,
-                required,
-                SOURCE_CSI_PROBE,
-                ["local_csi"],
-                "wipefs could not check %s for signatures" % ", ".join(unknown),
-            )
-        return CheckResult("nvme_disks", "ok", measured, required, SOURCE_CSI_PROBE, ["local_csi"])
+        if len(unknown) == len(eligible):
+            return "warn", "wipefs could not check %s for signatures" % ", ".join(unknown)
+        return "ok", ""
     if needs_addon:
-        return CheckResult(
-            "nvme_disks",
+        models = sorted(set(namespace.model for namespace in needs_addon))
+        return (
             "fail",
-            measured,
-            required,
-            SOURCE_CSI_PROBE,
-            ["local_csi"],
             "add %s to preflight_local_csi_addon_models and the driver's diskSelection.addonModels"
             % ", ".join(repr(model) for model in models),
         )
-    return CheckResult(
-        "nvme_disks",
-        "fail",
-        measured,
-        required,
-        SOURCE_CSI_PROBE,
-        ["local_csi"],
-        "no free NVMe namespace for the local CSI driver",
-    )
+    return "fail", "no free NVMe namespace for the local CSI driver"
 
 
 def addon_models_needed(facts, options):
