@@ -27,27 +27,16 @@ author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
+  - acstor.edge.azure_cluster
+  - acstor.edge.attributes
 attributes:
   check_mode:
     support: full
-    description: Reads the extension and reports the plan; sends no PUT, PATCH or DELETE.
+    details: Reads the extension and reports the plan; sends no PUT, PATCH or DELETE.
   diff_mode:
     support: full
-    description: Before/after of the fields the task manages. Protected settings are never shown.
+    details: Before/after of the fields the task manages. Protected settings are never shown.
 options:
-  resource_group:
-    description: Resource group of the cluster.
-    type: str
-    required: true
-  cluster_name:
-    description: Name of the cluster resource.
-    type: str
-    required: true
-  cluster_type:
-    description: Kind of cluster resource the extension belongs to.
-    type: str
-    default: connectedClusters
-    choices: [connectedClusters, managedClusters, provisionedClusters, appliances]
   name:
     description:
       - Name of the extension resource, for example C(azure-arc-containerstorage).
@@ -217,13 +206,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.extension_runner
 from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
 
 SPEC = dict(
-    resource_group=dict(type="str", required=True),
-    cluster_name=dict(type="str", required=True),
-    cluster_type=dict(
-        type="str",
-        default="connectedClusters",
-        choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"],
-    ),
+    arm_module.cluster_argument_spec(),
     name=dict(type="str", required=True),
     extension_type=dict(type="str"),
     version=dict(type="str"),

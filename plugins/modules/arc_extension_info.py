@@ -14,24 +14,10 @@ author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
-attributes:
-  check_mode:
-    support: full
-    description: Read-only.
+  - acstor.edge.azure_cluster
+  - acstor.edge.attributes
+  - acstor.edge.attributes.read_only
 options:
-  resource_group:
-    description: Resource group of the cluster.
-    type: str
-    required: true
-  cluster_name:
-    description: Name of the cluster resource.
-    type: str
-    required: true
-  cluster_type:
-    description: Kind of cluster resource.
-    type: str
-    default: connectedClusters
-    choices: [connectedClusters, managedClusters, provisionedClusters, appliances]
   name:
     description: Name of one extension. Without it, all extensions of the cluster are listed.
     type: str
@@ -87,13 +73,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import
 from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check
 
 SPEC = dict(
-    resource_group=dict(type="str", required=True),
-    cluster_name=dict(type="str", required=True),
-    cluster_type=dict(
-        type="str",
-        default="connectedClusters",
-        choices=["connectedClusters", "managedClusters", "provisionedClusters", "appliances"],
-    ),
+    arm_module.cluster_argument_spec(),
     name=dict(type="str"),
     extension_type=dict(type="str"),
 )

@@ -23,13 +23,14 @@ author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
+  - acstor.edge.attributes
 attributes:
   check_mode:
     support: full
-    description: Reads existing assignments only.
+    details: Reads existing assignments only.
   diff_mode:
     support: none
-    description: The result lists the assignment that would be created or removed.
+    details: The result lists the assignment that would be created or removed.
 options:
   scope:
     description: Resource id the role applies to, for example a storage account id.

@@ -22,13 +22,14 @@ author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
+  - acstor.edge.attributes
 attributes:
   check_mode:
     support: full
-    description: Reads only.
+    details: Reads only.
   diff_mode:
     support: full
-    description: The identity's tags and federated credential names before and after.
+    details: The identity's tags and federated credential names before and after.
 options:
   resource_group:
     description: Resource group of the identity.

@@ -18,9 +18,15 @@ author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
-requirements:
-  - kubernetes >= 24.2.0
-  - PyYAML >= 3.11
+  - acstor.edge.k8s_client
+  - acstor.edge.k8s_client.wait
+  - acstor.edge.attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reads the object and reports what would be created, patched or deleted.
+  diff_mode:
+    support: full
 options:
   name:
     description: Object name; the extension and the docs use V(edge-storage-configuration).
@@ -56,18 +62,6 @@ options:
     default: present
   wait:
     description: With O(owner=extension), wait for the extension to create the object.
-    type: bool
-    default: true
-  wait_timeout:
-    description: Seconds to wait.
-    type: int
-    default: 300
-  wait_sleep:
-    description: Seconds between polls.
-    type: int
-    default: 5
-notes:
-  - Check mode and diff mode are supported.
 seealso:
   - module: acstor.edge.edge_subvolume
 """

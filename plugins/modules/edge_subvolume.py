@@ -19,9 +19,15 @@ author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
-requirements:
-  - kubernetes >= 24.2.0
-  - PyYAML >= 3.11
+  - acstor.edge.k8s_client
+  - acstor.edge.k8s_client.wait
+  - acstor.edge.attributes
+attributes:
+  check_mode:
+    support: full
+    details: The object is never written in check mode.
+  diff_mode:
+    support: full
 options:
   name:
     description: Name of the subvolume object (lowercase letters, digits and dashes).
@@ -120,18 +126,7 @@ options:
     default: present
   wait:
     description: Wait for the PVC, the EdgeVolume and (mirror) the backend connection.
-    type: bool
-    default: true
-  wait_timeout:
-    description: Seconds to wait for each condition.
-    type: int
-    default: 300
-  wait_sleep:
-    description: Seconds between polls.
-    type: int
-    default: 5
 notes:
-  - Check mode and diff mode are supported. The object is never written in check mode.
   - The EdgeVolume and subvolume kinds have no published schema; the fields are those the Microsoft Learn pages document.
 seealso:
   - module: acstor.edge.edge_storage_config

@@ -19,9 +19,9 @@ author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
-requirements:
-  - kubernetes >= 24.2.0
-  - PyYAML >= 3.11
+  - acstor.edge.k8s_client
+  - acstor.edge.attributes
+  - acstor.edge.attributes.read_only
 options:
   volumes:
     description:
@@ -69,8 +69,6 @@ options:
     description: With O(state=absent), allow deleting ingest subvolumes whose C(onDelete) is C(abandon).
     type: bool
     default: false
-notes:
-  - Check mode is supported; the module never writes.
 seealso:
   - module: acstor.edge.edge_subvolume
 """

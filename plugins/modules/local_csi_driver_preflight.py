@@ -22,9 +22,9 @@ author:
   - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
-requirements:
-  - kubernetes >= 24.2.0
-  - PyYAML >= 3.11
+  - acstor.edge.k8s_client
+  - acstor.edge.attributes
+  - acstor.edge.attributes.read_only
 options:
   release_name:
     description: Helm release that should own the driver.
@@ -115,8 +115,6 @@ options:
     description: Fail when the cluster already runs the driver from another release or runs Azure Container Storage v1.
     type: bool
     default: true
-notes:
-  - Check mode is supported; the module never writes.
 seealso:
   - module: kubernetes.core.helm
 """

@@ -24,13 +24,9 @@ description:
   - Changes nothing on the node. Never fails because of what it finds; the role validates.
 author:
   - acstor.edge developers (@acstor)
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
+extends_documentation_fragment:
+  - acstor.edge.attributes
+  - acstor.edge.attributes.read_only
 options:
   sysctls:
     description:

@@ -17,14 +17,9 @@ description:
     and which C(diskSelection.addonModels) the chart needs.
 author:
   - acstor.edge developers (@acstor)
-attributes:
-  check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
-    support: full
-    details: Read-only; check mode changes nothing either way.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
-    support: none
+extends_documentation_fragment:
+  - acstor.edge.attributes
+  - acstor.edge.attributes.read_only
 options:
   extra_models:
     description:

@@ -24,13 +24,13 @@ description:
   - Loads the kernel modules it needs (C(dm_raid), C(raid0), C(md_mod)) when they are missing.
 author:
   - acstor.edge developers (@acstor)
+extends_documentation_fragment:
+  - acstor.edge.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Returns the full action plan without changing anything.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: Members, geometry, filesystem and mount before and after, plus what would be destroyed.
 options:

@@ -22,13 +22,13 @@ description:
     names the option and the rule it breaks, and nothing changes.
 author:
   - acstor.edge developers (@acstor)
+extends_documentation_fragment:
+  - acstor.edge.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Returns the actions it would take.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: One diff per file written.
 options:

@@ -22,13 +22,9 @@ description:
   - Changes nothing on the node.
 author:
   - acstor.edge developers (@acstor)
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads; it behaves the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is no diff.
+extends_documentation_fragment:
+  - acstor.edge.attributes
+  - acstor.edge.attributes.read_only
 options:
   products:
     description: Products whose prerequisites are checked.

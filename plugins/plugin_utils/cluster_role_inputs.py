@@ -77,26 +77,27 @@ def _check_k8s_auth(errors, variables, name):
     common.nested(errors, name, variables.get(name), "dict")
 
 
+# The csi_driver_<option> variables the role passes to acstor.edge.local_csi_driver_preflight under the same name.
+CSI_DRIVER_PREFLIGHT_OPTIONS = (
+    "release_name",
+    "release_namespace",
+    "storage_class_name",
+    "image_registry",
+    "image_tag",
+    "node_selector",
+    "volume_group",
+    "addon_models",
+    "cleanup_enabled",
+    "extra_values",
+)
+
+
 def csi_driver_errors(variables):
     """csi_driver: the options it passes to acstor.edge.local_csi_driver_preflight and Helm, and its own switches."""
     errors = []
     _check_choice(errors, variables, "csi_driver_state", ("present", "absent"))
     _check_k8s_auth(errors, variables, "csi_driver_k8s_auth")
-    options = dict(
-        (option, variables.get("csi_driver_" + option))
-        for option in (
-            "release_name",
-            "release_namespace",
-            "storage_class_name",
-            "image_registry",
-            "image_tag",
-            "node_selector",
-            "volume_group",
-            "addon_models",
-            "cleanup_enabled",
-            "extra_values",
-        )
-    )
+    options = dict((option, variables.get("csi_driver_" + option)) for option in CSI_DRIVER_PREFLIGHT_OPTIONS)
     options["storage_class"] = dict(
         (option, variables.get("csi_driver_storage_class_" + option))
         for option in ("fstype", "reclaim_policy", "mount_options")
@@ -365,23 +366,14 @@ ROLE_CHECKS = {
 ROLE_VARIABLE_NAMES = (
     [
         "csi_driver_" + name
-        for name in (
+        for name in CSI_DRIVER_PREFLIGHT_OPTIONS
+        + (
             "state",
             "k8s_auth",
-            "release_name",
-            "release_namespace",
             "chart_ref",
             "chart_version",
-            "image_registry",
-            "image_tag",
-            "node_selector",
-            "volume_group",
-            "addon_models",
-            "cleanup_enabled",
-            "extra_values",
             "node_hosts",
             "nvme_info_var",
-            "storage_class_name",
             "storage_class_fstype",
             "storage_class_reclaim_policy",
             "storage_class_default",

@@ -17,6 +17,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import (
     https_url,
     message,
     nested,
+    one_line,
     pattern_rule,
     rule,
     single_line,
@@ -130,10 +131,8 @@ principal_id = guid
 
 
 @rule("arm-scope", "an ARM scope: /subscriptions/<guid>[/resourceGroups/<name>[/providers/<ns>/<type>/<name>]]")
+@one_line
 def arm_scope(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not ARM_SCOPE.fullmatch(value.rstrip("/")):
         return (
             "%r is not an ARM scope: /subscriptions/<subscription GUID>[/resourceGroups/<group>[/providers/"
@@ -143,11 +142,9 @@ def arm_scope(value):
 
 
 @rule("storage-account-id", "a storage account resource id (not a resource group or subscription)")
+@one_line
 def storage_account_id(value):
     """The identity gets Blob Data Owner on this scope: a resource group id would grant it on every account there."""
-    reason = single_line(value)
-    if reason:
-        return reason
     if not STORAGE_ACCOUNT_ID.fullmatch(value.rstrip("/")):
         wider = (
             " (this is a wider scope: the role would cover every account in it)"
@@ -165,10 +162,8 @@ def storage_account_id(value):
     "role-definition-id",
     "a role definition id: [/subscriptions/<guid>]/providers/Microsoft.Authorization/roleDefinitions/<guid>",
 )
+@one_line
 def role_definition_id(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not ROLE_DEFINITION_ID.fullmatch(value):
         return (
             "%r is not a role definition id: /subscriptions/<GUID>/providers/Microsoft.Authorization/"
@@ -178,10 +173,8 @@ def role_definition_id(value):
 
 
 @rule("role-name", "a role name such as Storage Blob Data Owner")
+@one_line
 def role_name(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if len(value) > 512 or value != value.strip():
         return "%r is not a role name (at most 512 characters, no leading or trailing space)" % (value,)
     return None

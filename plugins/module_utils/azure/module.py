@@ -24,6 +24,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
     HAS_AZURE_CORE,
     arm_client_from_settings,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import CLUSTER_PROVIDERS
 from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import refuse_invalid
 
@@ -60,6 +61,15 @@ def arm_client_for_module(module, progress, timeout=None):
         return arm_client_from_settings(settings, log=progress.append, timeout=timeout)
     except AcstorError as error:
         module.fail_json(msg=str(error))
+
+
+def cluster_argument_spec():
+    """The options that name the cluster an extension belongs to (documented by the acstor.edge.azure_cluster fragment)."""
+    return dict(
+        resource_group=dict(type="str", required=True),
+        cluster_name=dict(type="str", required=True),
+        cluster_type=dict(type="str", default="connectedClusters", choices=list(CLUSTER_PROVIDERS)),
+    )
 
 
 def argument_spec(own_spec):

@@ -23,6 +23,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.common.rules import ( 
     check_choice,
     check_list,
     message,
+    one_line,
     single_line,
     string,
 )
@@ -50,10 +51,8 @@ _WHITESPACE = re.compile(r"\s")
 
 
 @rule("guid", "a GUID such as 00000000-0000-0000-0000-000000000000")
+@one_line
 def guid(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not _GUID.fullmatch(value):
         return "%r is not a GUID (8-4-4-4-12 hexadecimal digits)" % (value,)
     return None
@@ -69,10 +68,8 @@ def host_name_problem(host):
 
 
 @rule("https-url", "an https URL with a DNS host name (RFC 3986), no user, query or fragment")
+@one_line
 def https_url(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if _WHITESPACE.search(value):
         return "%r contains white space" % (value,)
     parts = urlsplit(value)
@@ -94,10 +91,8 @@ def https_url(value):
 
 
 @rule("semantic-version", "a semantic version such as 2.12.0 or 0.3.0-preview (semver.org 2.0.0)")
+@one_line
 def semantic_version(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not _SEMVER.fullmatch(value):
         return "%r is not a semantic version (MAJOR.MINOR.PATCH, such as 2.12.0 or 1.0.0-preview)" % (value,)
     return None
@@ -108,10 +103,8 @@ def pattern_rule(rule_id, meaning, pattern, max_length, shape):
     compiled = re.compile(pattern)
 
     @rule(rule_id, meaning)
+    @one_line
     def check_pattern(value):
-        reason = single_line(value)
-        if reason:
-            return reason
         if len(value) > max_length or not compiled.fullmatch(value):
             return "%r is invalid: %s" % (value, shape)
         return None

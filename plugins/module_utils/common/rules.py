@@ -78,6 +78,17 @@ def single_line(value):
     return None
 
 
+def one_line(check):
+    """For a rule body that needs one line of text: single_line's refusal comes first, then `check(value)`."""
+
+    def checked(value):
+        return single_line(value) or check(value)
+
+    checked.__name__ = check.__name__
+    checked.__doc__ = check.__doc__
+    return checked
+
+
 @rule("positive-integer", "an integer of at least 1")
 def positive_integer(value):
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:

@@ -70,10 +70,8 @@ class EdgeVolumesError(AcstorError):
 
 
 @common.rule("subvolume-path", "a relative directory in the volume, without '.', '..', '//' or white space")
+@rules.one_line
 def subvolume_path(value):
-    reason = rules.single_line(value)
-    if reason:
-        return reason
     if value.startswith("/"):
         return "%r must not start with a slash; it is relative to the volume" % (value,)
     if any(part in ("", ".", "..") for part in value.rstrip("/").split("/")):
@@ -145,10 +143,8 @@ def mirror_schedule(value):
 
 
 @common.rule("blob-prefix", "a blob name prefix without a leading slash, at most 1024 characters")
+@rules.one_line
 def blob_prefix(value):
-    reason = rules.single_line(value)
-    if reason:
-        return reason
     if value.startswith("/") or len(value) > MAX_BLOB_NAME:
         return "%r must be a blob name prefix without a leading slash, at most %d characters" % (value, MAX_BLOB_NAME)
     return None

@@ -15,6 +15,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import (
     host_name_problem,
     message,
     nested,
+    one_line,
     pattern_rule,
     rule,
     single_line,
@@ -80,11 +81,9 @@ _PATH_COMPONENT = re.compile(r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*")
 
 
 @rule("label-key", "a Kubernetes label key: [prefix/]name, name at most 63 characters")
+@one_line
 def label_key(value):
     """IsQualifiedName: an optional DNS-1123 subdomain prefix and '/', then a name of at most 63 characters."""
-    reason = single_line(value)
-    if reason:
-        return reason
     prefix, slash, name = value.rpartition("/")
     if slash and (not prefix or len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
         return "%r has a prefix that is not a DNS-1123 subdomain" % (value,)
@@ -192,11 +191,9 @@ def _cron_field_problem(text, field, lowest, highest, names):
 
 
 @rule("cron", "a five-field cron expression (minute hour day-of-month month day-of-week) with fields in range")
+@one_line
 def cron(value):
     """crontab(5): 5 fields, each '*', a number or name, a range a-b, a step /n, or a comma list of those."""
-    reason = single_line(value)
-    if reason:
-        return reason
     fields = value.split()
     if len(fields) != 5:
         return "%r has %d field(s); a cron expression has 5 (minute hour day-of-month month day-of-week)" % (
@@ -211,11 +208,9 @@ def cron(value):
 
 
 @rule("image-registry", "a container registry host with optional port and path, such as myregistry.example.com/mirror")
+@one_line
 def image_registry(value):
     """distribution/reference: domain[:port][/path], path components lower-case; no scheme, tag or digest."""
-    reason = single_line(value)
-    if reason:
-        return reason
     text = value.rstrip("/")
     if "://" in text:
         return "%r has a scheme: give the registry host only, such as myregistry.example.com" % (value,)
@@ -232,11 +227,9 @@ def image_registry(value):
 
 
 @rule("image-tag", "a container image tag: letters, digits, '_', '.', '-', at most 128 characters")
+@one_line
 def image_tag(value):
     """distribution/reference tag: [\\w][\\w.-]{0,127}."""
-    reason = single_line(value)
-    if reason:
-        return reason
     if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}", value):
         return "%r is not an image tag (letters, digits, '_', '.', '-', at most 128 characters)" % (value,)
     return None

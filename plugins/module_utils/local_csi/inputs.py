@@ -19,10 +19,8 @@ STORAGE_CLASS_OPTIONS = ("fstype", "reclaim_policy", "is_default", "mount_option
 
 
 @common.rule("chart-ref", "a chart reference: oci://host/path, repo/chart or a local directory")
+@rules.one_line
 def chart_ref(value):
-    reason = rules.single_line(value)
-    if reason:
-        return reason
     if value.startswith("oci://"):
         return k8s.image_registry(value[len("oci://") :])
     if any(char.isspace() for char in value):

@@ -22,6 +22,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.common.rules import ( 
     check_list,
     message,
     non_negative_number,
+    one_line,
     positive_integer,
     single_line,
     string,
@@ -116,10 +117,8 @@ def parse_size(value):
 
 
 @_rule("fstab-field", "one /etc/fstab field: no white space, '#' or '\\'")
+@one_line
 def fstab_field(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if _WHITESPACE.search(value) or "#" in value or "\\" in value:
         return "%r contains white space, '#' or '\\', which separate or escape /etc/fstab fields" % (value,)
     return None
@@ -136,10 +135,8 @@ def mount_options(value):
 
 
 @_rule("absolute-path", "an absolute path of letters, digits and . _ + @ : ~ -")
+@one_line
 def absolute_path(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not value.startswith("/"):
         return "%r is not an absolute path" % (value,)
     if not _PATH.fullmatch(value):
@@ -187,10 +184,8 @@ def sysctl_file(value):
 
 
 @_rule("stripe-name", "lower-case letters, digits, '_' and '-', starting with a letter, at most 31 characters")
+@one_line
 def stripe_name(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not _STRIPE_NAME.fullmatch(value):
         return (
             "%r is invalid: lower-case letters, digits, '_' and '-', starting with a letter, at most 31 "
@@ -200,10 +195,8 @@ def stripe_name(value):
 
 
 @_rule("lvm-name", "an LVM volume group name (lvm(8) VALID NAMES)")
+@one_line
 def lvm_name(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not _LVM_NAME.fullmatch(value) or value in (".", "..") or any(word in value for word in _LVM_RESERVED):
         return (
             "%r is not a valid LVM name: letters, digits, + _ . -, not starting with '-', at most 127 "
@@ -213,20 +206,16 @@ def lvm_name(value):
 
 
 @_rule("unit-name", "a systemd unit name with its type suffix, such as kubelet.service")
+@one_line
 def unit_name(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not _UNIT_NAME.fullmatch(value):
         return "%r is not a systemd unit name (letters, digits, : _ . @ - and a suffix such as .service)" % (value,)
     return None
 
 
 @_rule("sysctl-name", "a sysctl key such as fs.file-max")
+@one_line
 def sysctl_name(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not SYSCTL_NAME.fullmatch(value):
         return "%r is not a sysctl key (dot-separated words, no '=', '/' or white space)" % (value,)
     return None
@@ -242,20 +231,16 @@ def sysctl_value(value):
 
 
 @_rule("kernel-module", "a kernel module name")
+@one_line
 def kernel_module(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not KERNEL_MODULE_NAME.fullmatch(value):
         return "%r is not a kernel module name (letters, digits, '_' and '-')" % (value,)
     return None
 
 
 @_rule("package-name", "a Debian or RPM package name")
+@one_line
 def package_name(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not PACKAGE_NAME.fullmatch(value):
         return "%r is not a package name" % (value,)
     return None
@@ -284,10 +269,8 @@ def stripe_size(value):
 
 
 @_rule("timespan", "a systemd time span such as 30s, 1min or 1h 30min")
+@one_line
 def timespan(value):
-    reason = single_line(value)
-    if reason:
-        return reason
     if not _TIMESPAN.fullmatch(value):
         return "%r is not a systemd time span (examples: 30s, 1min, 1h 30min)" % (value,)
     return None

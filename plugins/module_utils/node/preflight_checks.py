@@ -277,6 +277,20 @@ def _check_nfs(facts):
     )
 
 
+def _memory_check(facts, name, min_gib, below, source, required, message):
+    """MemTotal against `min_gib` GiB with MEMORY_TOLERANCE: status ok, else `below` (fail or warn) with `message`."""
+    good = facts.mem_total_bytes >= min_gib * GIB * MEMORY_TOLERANCE
+    return CheckResult(
+        name,
+        "ok" if good else below,
+        _gib(facts.mem_total_bytes),
+        required,
+        source,
+        ["edge_volumes"],
+        "" if good else message,
+    )
+
+
 def _check_cpu_memory(facts, options):
     results = []
     cpu_min = options.cpu_min_fault_tolerant if options.fault_tolerant else options.cpu_min
@@ -293,33 +307,29 @@ def _check_cpu_memory(facts, options):
             "" if good else "%d CPUs, Edge Volumes needs %d" % (facts.cpu_count, cpu_min),
         )
     )
-    minimum = options.memory_min_gib * GIB
-    good = facts.mem_total_bytes >= minimum * MEMORY_TOLERANCE
     results.append(
-        CheckResult(
+        _memory_check(
+            facts,
             "memory",
-            "ok" if good else "fail",
-            _gib(facts.mem_total_bytes),
-            ">= %g GiB (MemTotal >= %s accepted)" % (options.memory_min_gib, _gib(minimum * MEMORY_TOLERANCE)),
+            options.memory_min_gib,
+            "fail",
             SOURCE_EV_PREREQS,
-            ["edge_volumes"],
-            ""
-            if good
-            else "%s of memory, Edge Volumes needs %g GiB" % (_gib(facts.mem_total_bytes), options.memory_min_gib),
+            ">= %g GiB (MemTotal >= %s accepted)"
+            % (options.memory_min_gib, _gib(options.memory_min_gib * GIB * MEMORY_TOLERANCE)),
+            "%s of memory, Edge Volumes needs %g GiB" % (_gib(facts.mem_total_bytes), options.memory_min_gib),
         )
     )
     if options.fault_tolerant:
-        recommended = options.memory_recommended_fault_tolerant_gib * GIB
-        good = facts.mem_total_bytes >= recommended * MEMORY_TOLERANCE
+        recommended_gib = options.memory_recommended_fault_tolerant_gib
         results.append(
-            CheckResult(
+            _memory_check(
+                facts,
                 "memory_fault_tolerant",
-                "ok" if good else "warn",
-                _gib(facts.mem_total_bytes),
-                ">= %g GiB recommended" % options.memory_recommended_fault_tolerant_gib,
+                recommended_gib,
+                "warn",
                 SOURCE_EV_MULTINODE,
-                ["edge_volumes"],
-                "" if good else "multi-node clusters are recommended 32 GiB per node",
+                ">= %g GiB recommended" % recommended_gib,
+                "multi-node clusters are recommended %g GiB per node" % recommended_gib,
             )
         )
     return results
@@ -459,14 +469,6 @@ def _check_nvme(facts, options):
             SOURCE_CSI_LVM,
             ["local_csi"],
         )
-    eligible, needs_addon, in_use = classify_nvme(facts, options.addon_models)
-    models = sorted(set(namespace.model for namespace in needs_addon))
-    measured = "%d eligible, %d free with other models, %d in use, of %d NVMe" % (
-        len(eligible),
-        len(needs_addon),
-        len(in_use),
-        len(facts.nvme),
-    )
     required = ">= 1 free NVMe with a model the driver takes"
     if not facts.nvme and facts.nvme_errors:
         return CheckResult(
@@ -478,39 +480,32 @@ def _check_nvme(facts, options):
             ["local_csi"],
             "could not list the NVMe namespaces: %s" % "; ".join(facts.nvme_errors),
         )
+    eligible, needs_addon, in_use = classify_nvme(facts, options.addon_models)
+    measured = "%d eligible, %d free with other models, %d in use, of %d NVMe" % (
+        len(eligible),
+        len(needs_addon),
+        len(in_use),
+        len(facts.nvme),
+    )
+    status, message = _nvme_verdict(eligible, needs_addon)
+    return CheckResult("nvme_disks", status, measured, required, SOURCE_CSI_PROBE, ["local_csi"], message)
+
+
+def _nvme_verdict(eligible, needs_addon):
+    """(status, message) of nvme_disks from the free namespaces the driver takes and those it needs a model for."""
     if eligible:
         unknown = [namespace.name for namespace in eligible if not namespace.signatures_read]
-        if unknown and len(unknown) == len(eligible):
-            return CheckResult(
-                "nvme_disks",
-                "warn",
-                measured,
-                required,
-                SOURCE_CSI_PROBE,
-                ["local_csi"],
-                "wipefs could not check %s for signatures" % ", ".join(unknown),
-            )
-        return CheckResult("nvme_disks", "ok", measured, required, SOURCE_CSI_PROBE, ["local_csi"])
+        if len(unknown) == len(eligible):
+            return "warn", "wipefs could not check %s for signatures" % ", ".join(unknown)
+        return "ok", ""
     if needs_addon:
-        return CheckResult(
-            "nvme_disks",
+        models = sorted(set(namespace.model for namespace in needs_addon))
+        return (
             "fail",
-            measured,
-            required,
-            SOURCE_CSI_PROBE,
-            ["local_csi"],
             "add %s to preflight_local_csi_addon_models and the driver's diskSelection.addonModels"
             % ", ".join(repr(model) for model in models),
         )
-    return CheckResult(
-        "nvme_disks",
-        "fail",
-        measured,
-        required,
-        SOURCE_CSI_PROBE,
-        ["local_csi"],
-        "no free NVMe namespace for the local CSI driver",
-    )
+    return "fail", "no free NVMe namespace for the local CSI driver"
 
 
 def addon_models_needed(facts, options):

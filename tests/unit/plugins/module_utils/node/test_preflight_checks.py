@@ -313,3 +313,74 @@ def test_default_local_path_dir_follows_distribution():
 def test_os_support_descriptions():
     assert os_support({"ID": "debian", "VERSION_ID": "12"}) == (True, "debian 12")
     assert os_support({}) == (False, "unknown ?")
+
+
+def test_memory_checks_report_threshold_source_and_message():
+    by_name = dict(
+        (result.name, result.as_dict())
+        for result in evaluate_checks(good_node(mem_total_bytes=14 * GIB), options(fault_tolerant=True))
+    )
+    memory, recommended = by_name["memory"], by_name["memory_fault_tolerant"]
+    assert (memory["status"], memory["measured"], memory["required"]) == (
+        "fail",
+        "14.0 GiB",
+        ">= 16 GiB (MemTotal >= 14.4 GiB accepted)",
+    )
+    assert memory["message"] == "14.0 GiB of memory, Edge Volumes needs 16 GiB"
+    assert (recommended["status"], recommended["required"]) == ("warn", ">= 32 GiB recommended")
+    assert recommended["message"] == "multi-node clusters are recommended 32 GiB per node"
+    assert memory["source"] != recommended["source"]
+    assert memory["products"] == recommended["products"] == ["edge_volumes"]
+
+
+@pytest.mark.parametrize("mem_gib, status", [(28.7, "warn"), (28.9, "ok")])
+def test_fault_tolerant_memory_accepts_the_same_tolerance(mem_gib, status):
+    results = statuses(good_node(mem_total_bytes=int(mem_gib * GIB)), options(fault_tolerant=True))
+    assert results["memory_fault_tolerant"] == status
+
+
+def nvme_result(node):
+    return [result for result in evaluate_checks(node, options()) if result.name == "nvme_disks"][0]
+
+
+QEMU = nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", "QEMU NVMe Ctrl", GIB)
+UNREAD = nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature_known=False)
+FORMATTED = nvme_fixtures.namespace("nvme0n1", "/dev/nvme0n1", DIRECT, GIB, signature="ext4")
+
+
+@pytest.mark.parametrize(
+    "changes, status, measured, message",
+    [
+        (dict(), "ok", "1 eligible, 0 free with other models, 0 in use, of 1 NVMe", ""),
+        (
+            dict(nvme=[UNREAD]),
+            "warn",
+            "1 eligible, 0 free with other models, 0 in use, of 1 NVMe",
+            "wipefs could not check nvme0n1 for signatures",
+        ),
+        (
+            dict(nvme=[QEMU]),
+            "fail",
+            "0 eligible, 1 free with other models, 0 in use, of 1 NVMe",
+            "add 'QEMU NVMe Ctrl' to preflight_local_csi_addon_models and the driver's diskSelection.addonModels",
+        ),
+        (
+            dict(nvme=[FORMATTED]),
+            "fail",
+            "0 eligible, 0 free with other models, 1 in use, of 1 NVMe",
+            "no free NVMe namespace for the local CSI driver",
+        ),
+        (
+            dict(nvme=[], nvme_errors=["lsblk failed"]),
+            "warn",
+            "not measured",
+            "could not list the NVMe namespaces: lsblk failed",
+        ),
+    ],
+    ids=["eligible", "signatures unread", "needs add-on model", "all in use", "not listed"],
+)
+def test_nvme_disks_result(changes, status, measured, message):
+    result = nvme_result(good_node(**changes))
+    assert (result.status, result.measured, result.message) == (status, measured, message)
+    assert result.required == ">= 1 free NVMe with a model the driver takes"
+    assert result.products == ["local_csi"]
