@@ -20,6 +20,8 @@ def test_no_secret_in_output_results_or_files(local_play, arm, kube, tmp_path):
     client_id, tenant = env.pop("AZURE_CLIENT_ID"), env.pop("AZURE_TENANT")
     remote_tmp, local_tmp = tmp_path / "remote-tmp", tmp_path / "local-tmp"
     env.update(ANSIBLE_REMOTE_TMP=str(remote_tmp), ANSIBLE_LOCAL_TEMP=str(local_tmp), ANSIBLE_KEEP_REMOTE_FILES="0")
+    # Ansible's own strategy, as most users run it, whatever the suite runs with (run_all: mitogen)
+    env.update(ANSIBLE_STRATEGY="linear")
     k8s_auth = {"host": cluster.url, "api_key": API_KEY, "validate_certs": False}
     azure = {"client_id": client_id, "secret": client_secret, "tenant": tenant}
     blocks = [
