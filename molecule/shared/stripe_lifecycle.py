@@ -51,23 +51,6 @@ HEALTH_FACT = "/etc/ansible/facts.d/acstor_edge_stripes.fact"
 PROM = "/var/lib/node_exporter/textfile_collector/acstor_edge_stripes.prom"
 
 
-def _module_calls_through_mitogen():
-    """The module calls below are the tests' instruments (converge and idempotence ran with Ansible's own strategy,
-    as users run it): under mitogen each one reuses a Python that stays up on the TCG guest instead of starting a
-    new interpreter per call, several times faster. testinfra runs `ansible` with this process's environment."""
-    try:
-        import ansible_mitogen  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return
-    os.environ.setdefault(
-        "ANSIBLE_STRATEGY_PLUGINS", str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy")
-    )
-    os.environ.setdefault("ANSIBLE_STRATEGY", "mitogen_linear")
-
-
-_module_calls_through_mitogen()
-
-
 def edgelab(*args):
     proc = subprocess.run(
         [sys.executable, str(EDGELAB)] + list(args), capture_output=True, text=True, timeout=900, check=False
