@@ -29,6 +29,17 @@ if str(COLLECTIONS_DIR) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS_DIR))
 
 
+def mitogen_strategy_env():
+    """The variables that run a play under mitogen_linear, or {} where mitogen is not installed (the ansible-core
+    2.21 root): each module reuses a Python that stays up on the target instead of a new one per task."""
+    try:
+        import ansible_mitogen  # pylint: disable=import-outside-toplevel
+    except ImportError:
+        return {}
+    strategy = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
+    return {"ANSIBLE_STRATEGY_PLUGINS": str(strategy), "ANSIBLE_STRATEGY": "mitogen_linear"}
+
+
 def ansible_environment(**extra):
     """Environment for running ansible-playbook from tests against the collection under test."""
     env = dict(os.environ)

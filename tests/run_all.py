@@ -528,14 +528,12 @@ def sanity_stage(tally, installed, env):
 def mitogen_env(env):
     """The host functional tests drive our roles and modules against the test servers; under mitogen each module
     reuses a Python that stays up instead of a new one per task (the kubernetes client alone takes a second to
-    import), about 40 % less CPU on 2 shared cores. The tests of what users run with Ansible's own strategy pin
-    it (test_secrets; the e2e suite on ansible-core 2.21); without mitogen installed, the env is unchanged."""
-    try:
-        import ansible_mitogen  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return env
-    strategy = Path(ansible_mitogen.__file__).parent / "plugins" / "strategy"
-    return dict(env, ANSIBLE_STRATEGY_PLUGINS=str(strategy), ANSIBLE_STRATEGY="mitogen_linear")
+    import), about 40 % less CPU on 2 shared cores. Tests that must see Ansible's own strategy pin it
+    (test_secrets, test_variable_names); without mitogen installed, the env is unchanged."""
+    # imported here: acstor_testlib finds the collection that `make install` (run_all's first stage) installed
+    from acstor_testlib import mitogen_strategy_env  # pylint: disable=import-outside-toplevel
+
+    return dict(env, **mitogen_strategy_env())
 
 
 def scenario_suite(scenario):

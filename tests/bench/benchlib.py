@@ -28,7 +28,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests"))
-from acstor_testlib import COLLECTIONS_DIR  # noqa: E402  pylint: disable=wrong-import-position
+from acstor_testlib import COLLECTIONS_DIR, mitogen_strategy_env  # noqa: E402  pylint: disable=wrong-import-position
 
 BENCH_DIR = Path(__file__).resolve().parent
 PLAYBOOKS = BENCH_DIR / "playbooks"
@@ -184,10 +184,10 @@ def ansible_env(mitogen=False, extra=None):
     env["ANSIBLE_NOCOLOR"] = "1"
     env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
     if mitogen:
-        import ansible_mitogen  # pylint: disable=import-outside-toplevel
-
-        env["ANSIBLE_STRATEGY_PLUGINS"] = str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy")
-        env["ANSIBLE_STRATEGY"] = "mitogen_linear"
+        strategy = mitogen_strategy_env()
+        if not strategy:
+            raise ImportError("the mitogen benchmark needs the mitogen package (tests/requirements.txt)")
+        env.update(strategy)
     env.update(extra or {})
     return env
 

@@ -441,6 +441,10 @@ def wait_ssh(port, timeout=BOOT_TIMEOUT, console=None):
         raise LabError(f"{exc}; last lines of {console}:\n{tail}") from exc
 
 
+def wait_node_ssh(node, timeout=BOOT_TIMEOUT):
+    wait_ssh(node["port"], timeout, console=node_dir(node["name"]) / "console.log")
+
+
 def read_pid(path):
     try:
         return int(Path(path).read_text().strip())
@@ -684,7 +688,7 @@ def cmd_up(args):
                 ]
             )
             start_cold(node, img)
-            wait_ssh(node["port"], console=node_dir(node["name"]) / "console.log")
+            wait_node_ssh(node)
         else:
             run(
                 [
@@ -706,7 +710,7 @@ def cmd_up(args):
             mon.cmd("cont")
             for disk in node["disks"]:
                 hotplug(node, disk)
-            wait_ssh(node["port"], 120, console=d / "console.log")
+            wait_node_ssh(node, 120)
         sync_clock(node["port"])
         wait_nvme_count(node, len(node["disks"]))
         write_models(node)
@@ -756,7 +760,7 @@ def reboot_node(node, hard=False):
             check=False,
         )
     wait_for(lambda: not ssh_ok(port), 120, f"{node['name']} to go down", interval=0.5)
-    wait_ssh(port, console=node_dir(node["name"]) / "console.log")
+    wait_node_ssh(node)
     sync_clock(port)
     return round(time.monotonic() - started, 1)
 
@@ -775,7 +779,7 @@ def cmd_wipe_nvme(args):
     create_disk_files(node)
     start_cold(node, img)
     save_node(node)
-    wait_ssh(node["port"], console=node_dir(node["name"]) / "console.log")
+    wait_node_ssh(node)
     sync_clock(node["port"])
     node["booted"] = "cold"
     save_node(node)

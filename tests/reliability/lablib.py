@@ -41,19 +41,14 @@ def _tests_conftest():
 
 ansible_environment = _tests_conftest().ansible_environment
 
+# tests/ is on sys.path once tests/conftest.py ran
+from acstor_testlib import mitogen_strategy_env  # noqa: E402  pylint: disable=wrong-import-position
+
 MOUNT = "/srv/data"
 STRIPE = "data"
 RECORD = "/etc/acstor-edge/stripes/%s.json" % STRIPE
 WATCH_DIR = "/run/acstor-rel"
 PROTECTED_HASH_BYTES = 64  # MiB hashed at the start of a protected disk: superblocks, journal and the seeded file
-
-
-def mitogen_strategy_dir():
-    try:
-        import ansible_mitogen  # pylint: disable=import-outside-toplevel
-    except ImportError:
-        return None
-    return str(Path(ansible_mitogen.__file__).parent / "plugins" / "strategy")
 
 
 def _brokered_edgelab(path, args, timeout):
@@ -291,9 +286,8 @@ class Converge:
             ANSIBLE_CALLBACK_RESULT_FORMAT="json",
             ANSIBLE_TIMEOUT="60",
         )
-        strategy = mitogen_strategy_dir()
-        if mitogen and strategy:
-            self.env.update(ANSIBLE_STRATEGY_PLUGINS=strategy, ANSIBLE_STRATEGY="mitogen_linear")
+        if mitogen:
+            self.env.update(mitogen_strategy_env())
         self.count = 0
 
     def command(self, extra=()):

@@ -18,7 +18,7 @@ import time
 
 import yaml
 
-from acstor_testlib import COLLECTIONS_DIR, REPO_ROOT, ansible_environment, helm_release
+from acstor_testlib import COLLECTIONS_DIR, REPO_ROOT, ansible_environment, helm_release, mitogen_strategy_env
 
 for extra in (REPO_ROOT / "tests" / "servers", REPO_ROOT / "tests" / "reliability"):
     if str(extra) not in sys.path:
@@ -26,7 +26,7 @@ for extra in (REPO_ROOT / "tests" / "servers", REPO_ROOT / "tests" / "reliabilit
 
 from arm_server import SUBSCRIPTION  # noqa: E402  pylint: disable=wrong-import-position
 from kube_server import KubeTestServer  # noqa: E402  pylint: disable=wrong-import-position
-from lablib import lab, mitogen_strategy_dir  # noqa: E402  pylint: disable=wrong-import-position
+from lablib import lab  # noqa: E402  pylint: disable=wrong-import-position
 
 PLAYBOOKS = COLLECTIONS_DIR / "ansible_collections" / "acstor" / "edge" / "playbooks"
 CHART = REPO_ROOT / "tests" / "functional" / "cluster_storage" / "fixtures" / "local-csi-driver"
@@ -183,11 +183,9 @@ class Fleet:
         env = ansible_environment(**self.arm.client_env(SUBSCRIPTION))
         env["PATH"] = str(HELM_DIR) + os.pathsep + env["PATH"]
         env["ANSIBLE_CACHE_PLUGIN"] = "memory"  # no fact cache: every run starts from nothing
-        strategy = mitogen_strategy_dir()
-        if strategy:
-            # as the lab reliability suites do: the TCG VM runs each module several times faster under mitogen
-            env.update(ANSIBLE_STRATEGY_PLUGINS=strategy, ANSIBLE_STRATEGY="mitogen_linear")
-        # else Ansible's own linear strategy: the ansible-core 2.21 root has no mitogen (coreenv.py MAIN_ONLY)
+        # as the lab reliability suites do: the TCG VM runs each module several times faster under mitogen;
+        # Ansible's own linear strategy where mitogen is missing: the ansible-core 2.21 root (coreenv.py MAIN_ONLY)
+        env.update(mitogen_strategy_env())
         env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.timer,ansible.posix.profile_tasks"
         env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = "25"
         started = time.monotonic()
