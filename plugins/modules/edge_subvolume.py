@@ -269,7 +269,9 @@ def apply_subvolume(module, objects, result):
                 "invalid input, nothing was changed: " + "; ".join(errors), errors=errors, api=api
             )
         options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
-        result.update(apply.ensure_subvolume(objects, spec, api, options, module.check_mode, params["resync"], params["labels"]))
+        result.update(
+            apply.ensure_subvolume(objects, spec, api, options, module.check_mode, params["resync"], params["labels"])
+        )
     else:
         result.update(apply.remove_subvolume(objects, spec, api, params["allow_data_loss"], module.check_mode))
 

@@ -691,7 +691,9 @@ def _volume_errors(errors, prefix, volume, default_namespace, extension_version,
     k8s.check_labels(errors, prefix + ".labels", volume.get("labels"))
     if isinstance(volume.get("labels"), dict) and OWNER_LABEL_KEY in volume["labels"]:
         errors.append(
-            rules.message(prefix + ".labels", "must not set %s: the role sets it on what it owns" % OWNER_LABEL_KEY, "choice")
+            rules.message(
+                prefix + ".labels", "must not set %s: the role sets it on what it owns" % OWNER_LABEL_KEY, "choice"
+            )
         )
     subvolume_list = common.nested(errors, prefix + ".subvolumes", volume.get("subvolumes"), "list")
     if subvolume_list and kind != "cloud":

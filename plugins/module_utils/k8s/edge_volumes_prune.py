@@ -83,7 +83,9 @@ def prune_errors(plan, cluster_subvolumes, pods, allow_data_loss):
         if users and (item["namespace"], item["pvc"]) not in set(_key_of(pvc) for pvc in plan["pvcs"]):
             errors.append(
                 "subvolume {0} (volume {1}) is no longer listed but its PVC is mounted by running pod(s) {2}; "
-                "stop the workloads first".format(_label(item["namespace"], item["name"]), item["pvc"], ", ".join(users))
+                "stop the workloads first".format(
+                    _label(item["namespace"], item["name"]), item["pvc"], ", ".join(users)
+                )
             )
     for item in plan["pvcs"]:
         users = mounted.get(_key_of(item))
@@ -116,6 +118,8 @@ def _abandon_errors(plan, cluster_subvolumes):
 def prune_actions(plan):
     """Human-readable lines, in the order they run."""
     return [
-        "delete {0} subvolume {1} (volume {2})".format(item["type"], _label(item["namespace"], item["name"]), item["pvc"])
+        "delete {0} subvolume {1} (volume {2})".format(
+            item["type"], _label(item["namespace"], item["name"]), item["pvc"]
+        )
         for item in plan["subvolumes"]
     ] + ["delete PersistentVolumeClaim {0}".format(_label(item["namespace"], item["name"])) for item in plan["pvcs"]]

@@ -66,7 +66,9 @@ def edge_cluster(tmp_path, ansible_env):
     }
     (tmp_path / "inventory.yml").write_text(yaml.safe_dump({"edge_clusters": {"hosts": {"c1": host}}}))
     role = {"ansible.builtin.include_role": {"name": "acstor.edge.edge_volumes"}, "name": "Run the role"}
-    (tmp_path / "play.yml").write_text(yaml.safe_dump([{"hosts": "edge_clusters", "gather_facts": False, "tasks": [role]}]))
+    (tmp_path / "play.yml").write_text(
+        yaml.safe_dump([{"hosts": "edge_clusters", "gather_facts": False, "tasks": [role]}])
+    )
 
     def play(check=False, **role_vars):
         (tmp_path / "vars.json").write_text(json.dumps(dict(FAST, **role_vars)))

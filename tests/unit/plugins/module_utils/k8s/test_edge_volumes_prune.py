@@ -41,7 +41,10 @@ def test_only_owned_objects_that_are_no_longer_listed_are_planned_subvolumes_fir
         subvolume(ev.KIND_INGEST, "their-ingest", "theirs", labels={"app": "x"}),
     ]
     plan = prune.plan_prune(
-        listed("scratch", "camera"), [{"namespace": "default", "name": "camera-ingest"}], cluster_pvcs, cluster_subvolumes
+        listed("scratch", "camera"),
+        [{"namespace": "default", "name": "camera-ingest"}],
+        cluster_pvcs,
+        cluster_subvolumes,
     )
     assert plan == {
         "subvolumes": [
@@ -78,7 +81,9 @@ def test_a_volume_is_keyed_by_namespace_and_legacy_subvolumes_keep_their_kind():
         [subvolume(ev.KIND_LEGACY_SUBVOLUME, "data-ingest", "data", namespace="plant2", labels=OURS)],
     )
     assert plan == {
-        "subvolumes": [{"name": "data-ingest", "namespace": "plant2", "type": "ingest", "pvc": "data", "api": "legacy"}],
+        "subvolumes": [
+            {"name": "data-ingest", "namespace": "plant2", "type": "ingest", "pvc": "data", "api": "legacy"}
+        ],
         "pvcs": [{"namespace": "plant2", "name": "data"}],
     }
 
@@ -94,7 +99,9 @@ def test_nothing_to_prune_when_everything_is_listed():
 
 
 def test_a_mounted_pvc_is_refused_by_name_and_finished_pods_do_not_count():
-    plan = prune.plan_prune([], [], [pvc("old", labels=OURS)], [subvolume(ev.KIND_INGEST, "old-in", "old", labels=OURS)])
+    plan = prune.plan_prune(
+        [], [], [pvc("old", labels=OURS)], [subvolume(ev.KIND_INGEST, "old-in", "old", labels=OURS)]
+    )
     errors = prune.prune_errors(plan, [], [pod("writer", "old"), pod("done", "old", phase="Succeeded")], False)
     assert errors == [
         "volume default/old: no longer listed but its PVC is mounted by running pod(s) writer; stop the workloads "
