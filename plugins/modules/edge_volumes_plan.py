@@ -134,7 +134,7 @@ pods_using:
 prune:
   description:
     - With O(prune), C(subvolumes) (M(acstor.edge.edge_subvolume) parameters for O(state=absent)) and C(pvcs)
-      (C(namespace), C(name)) to remove, subvolumes first, and C(actions), the same in words. Empty lists otherwise.
+      (C(namespace), C(name)) to remove, PVCs first (the documented order), and C(actions), the same in words. Empty lists otherwise.
   returned: always
   type: dict
 """

@@ -5,7 +5,8 @@
 """Prune: which volumes and subvolumes the edge_volumes role applied earlier are no longer in its list.
 
 Pure functions: the caller reads the cluster (objects carrying the ownership label, and the pods) and applies the
-plan with the teardown's own steps (acstor.edge.edge_subvolume state absent, then the PVC deletion).
+plan with the teardown's own steps, in the order Microsoft documents for removing Edge Volumes (FAQ, "uninstall":
+the PVC, then the subvolume): the PVC deletion, then acstor.edge.edge_subvolume state absent.
 """
 
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
@@ -46,7 +47,7 @@ def _label(namespace, name):
 
 
 def plan_prune(listed_pvcs, listed_subvolumes, cluster_pvcs, cluster_subvolumes):
-    """{subvolumes, pvcs}: what we own on the cluster and no longer list, subvolumes first (each before its volume).
+    """{pvcs, subvolumes}: what we own on the cluster and no longer list; removed PVCs first, then subvolumes.
 
     listed_pvcs: the PVCs edge_volumes_plan renders; listed_subvolumes: its subvolume parameters (namespace, name);
     cluster_pvcs/cluster_subvolumes: objects read from the cluster, with kind set. Unlabelled objects are skipped.
@@ -118,8 +119,10 @@ def _abandon_errors(plan, cluster_subvolumes):
 def prune_actions(plan):
     """Human-readable lines, in the order they run."""
     return [
+        "delete PersistentVolumeClaim {0}".format(_label(item["namespace"], item["name"])) for item in plan["pvcs"]
+    ] + [
         "delete {0} subvolume {1} (volume {2})".format(
             item["type"], _label(item["namespace"], item["name"]), item["pvc"]
         )
         for item in plan["subvolumes"]
-    ] + ["delete PersistentVolumeClaim {0}".format(_label(item["namespace"], item["name"])) for item in plan["pvcs"]]
+    ]

@@ -1,6 +1,6 @@
 """Issue 16 point 3: edge_volumes_prune, through ansible-playbook and the edge_volumes role against the Kubernetes
 test double. What the role applied carries acstor.edge/owned-by=edge_volumes; a volume dropped from the list is
-removed (its subvolumes first) only with prune on, refused while a pod mounts it, and shown without writes in check
+removed (PVC, then its subvolumes: the documented order) only with prune on, refused while a pod mounts it, and shown without writes in check
 mode. Objects without the label survive."""
 
 import json
@@ -124,11 +124,11 @@ def test_prune_removes_only_what_we_created_and_no_longer_list(edge_cluster):
     assert "delete PersistentVolumeClaim default/camera" in out, out
     assert server.writes()[before:] == []
 
-    # Unmounted: the subvolume, then its volume; ours only.
+    # Unmounted: the PVC, then its subvolume (the documented removal order); ours only.
     before = len(server.writes())
     rc, out = play(edge_volumes_list=[SCRATCH], edge_volumes_prune=True)
     assert rc == 0, out
-    assert deletes(server, before) == [("IngestSubvolume", "camera-ingest"), ("PersistentVolumeClaim", "camera")]
+    assert deletes(server, before) == [("PersistentVolumeClaim", "camera"), ("IngestSubvolume", "camera-ingest")]
     assert server.find("v1", "PersistentVolumeClaim", "camera", "default") is None
     assert server.find("v1", "PersistentVolumeClaim", "scratch", "default") is not None
     assert server.find("v1", "PersistentVolumeClaim", "their-data", "default") is not None

@@ -31,7 +31,7 @@ def listed(*names):
     return [pvc(name, labels=OURS) for name in names]
 
 
-def test_only_owned_objects_that_are_no_longer_listed_are_planned_subvolumes_first():
+def test_only_owned_objects_that_are_no_longer_listed_are_planned_pvcs_first():
     cluster_pvcs = [pvc("scratch", labels=OURS), pvc("camera", labels=OURS), pvc("old", labels=OURS), pvc("theirs")]
     cluster_subvolumes = [
         subvolume(ev.KIND_MIRROR, "old-models", "old", labels=OURS),
@@ -55,10 +55,10 @@ def test_only_owned_objects_that_are_no_longer_listed_are_planned_subvolumes_fir
         "pvcs": [{"namespace": "default", "name": "old"}],
     }
     assert prune.prune_actions(plan) == [
+        "delete PersistentVolumeClaim default/old",
         "delete ingest subvolume default/camera-extra (volume camera)",
         "delete ingest subvolume default/old-ingest (volume old)",
         "delete mirror subvolume default/old-models (volume old)",
-        "delete PersistentVolumeClaim default/old",
     ]
 
 
