@@ -119,6 +119,13 @@ options:
     description: Allow deleting an IngestSubvolume whose C(onDelete) is C(abandon), which drops files not yet uploaded.
     type: bool
     default: false
+  labels:
+    description:
+      - Labels set on the subvolume (and its legacy ingest policy) with O(state=present); labels set by others stay.
+      - The R(acstor.edge.edge_volumes,ansible_collections.acstor.edge.edge_volumes_role) role passes its ownership
+        label C(acstor.edge/owned-by=edge_volumes) here, which its prune relies on.
+    type: dict
+    default: {}
   state:
     description: Whether the subvolume should exist.
     type: str
@@ -221,6 +228,7 @@ SPEC = dict(
     api=dict(type="str", default="auto", choices=["auto", ev.API_CURRENT, ev.API_LEGACY]),
     extension_version=dict(type="str"),
     allow_data_loss=dict(type="bool", default=False),
+    labels=dict(type="dict", default={}),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )
 
@@ -235,6 +243,7 @@ def validate(params):
         errors = ev.validate_subvolume(spec)
         if params["resync"] and spec.type != "mirror":
             errors.append(message("resync", "applies to mirror subvolumes only", "unused-option"))
+        k8s_inputs.check_labels(errors, "labels", params["labels"])
     else:
         errors = []
         check(errors, "name", spec.name, k8s_inputs.dns_label)
@@ -255,7 +264,9 @@ def apply_subvolume(module, objects, result):
                 "invalid input, nothing was changed: " + "; ".join(errors), errors=errors, api=api
             )
         options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
-        result.update(apply.ensure_subvolume(objects, spec, api, options, module.check_mode, params["resync"]))
+        result.update(
+            apply.ensure_subvolume(objects, spec, api, options, module.check_mode, params["resync"], params["labels"])
+        )
     else:
         result.update(apply.remove_subvolume(objects, spec, api, params["allow_data_loss"], module.check_mode))
 

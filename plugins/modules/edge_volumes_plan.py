@@ -66,7 +66,14 @@ options:
     type: bool
     default: true
   allow_data_loss:
-    description: With O(state=absent), allow deleting ingest subvolumes whose C(onDelete) is C(abandon).
+    description: With O(state=absent) or O(prune), allow deleting ingest subvolumes whose C(onDelete) is C(abandon).
+    type: bool
+    default: false
+  prune:
+    description:
+      - With O(state=present), also plan the removal of the PVCs and subvolumes that carry the ownership label
+        C(acstor.edge/owned-by=edge_volumes) and are no longer in O(volumes), and refuse it (nothing is changed) the
+        way a teardown refuses; returned in RV(prune). Objects without the label are never planned for removal.
     type: bool
     default: false
 seealso:
@@ -122,12 +129,19 @@ pods_using:
   description: For O(state=absent), PVC namespace/name to the pods that mount it.
   returned: always
   type: dict
+prune:
+  description:
+    - With O(prune), C(subvolumes) (M(acstor.edge.edge_subvolume) parameters for O(state=absent)) and C(pvcs)
+      (C(namespace), C(name)) to remove, PVCs first (the documented order), and C(actions), the same in words. Empty lists otherwise.
+  returned: always
+  type: dict
 """
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check, semantic_version
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_static_volumes as static
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_apply as apply
+from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_prune as prune
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
 
 SPEC = dict(
@@ -139,6 +153,7 @@ SPEC = dict(
     extension_version=dict(type="str"),
     refuse_mounted=dict(type="bool", default=True),
     allow_data_loss=dict(type="bool", default=False),
+    prune=dict(type="bool", default=False),
 )
 
 
@@ -211,18 +226,42 @@ def pods_using(objects, claims):
     return found
 
 
+def plan_prune(objects, params, pvcs, subvolumes, served):
+    """Read what we own on the cluster; return (prune plan with its actions, the refusals)."""
+    selector = prune.owner_selector()
+    owned_pvcs = objects.list("v1", "PersistentVolumeClaim", label_selector=selector)
+    owned_subvolumes = []
+    for kind in sorted(served & set(prune.PRUNED_SUBVOLUME_KINDS)):
+        owned_subvolumes.extend(
+            dict(item, kind=kind) for item in objects.list(ev.API_VERSION, kind, label_selector=selector)
+        )
+    plan = prune.plan_prune(pvcs, subvolumes, owned_pvcs, owned_subvolumes)
+    pods = objects.list("v1", "Pod") if plan["pvcs"] or plan["subvolumes"] else []
+    errors = prune.prune_errors(plan, owned_subvolumes, pods, params["allow_data_loss"])
+    return dict(plan, actions=prune.prune_actions(plan)), errors
+
+
 def plan_volumes(module, objects, result):
     params = module.params
     pvcs, subvolumes, statics, errors = normalize(params)
     claims = pvcs + [item["persistent_volume_claim"] for item in statics]
     served = apply.served_edge_kinds(objects)
     result.update(
-        pvcs=pvcs, subvolumes=subvolumes, static_volumes=statics, api="", served_kinds=sorted(served), pods_using={}
+        pvcs=pvcs,
+        subvolumes=subvolumes,
+        static_volumes=statics,
+        api="",
+        served_kinds=sorted(served),
+        pods_using={},
+        prune={"subvolumes": [], "pvcs": [], "actions": []},
     )
     if params["state"] == "present":
         if ev.KIND_EDGE_VOLUME not in served:
             raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_EDGE_VOLUME))
         errors.extend(missing_retain_classes(objects, claims) + static_binding_conflicts(objects, statics))
+        if params["prune"] and not errors:
+            result["prune"], prune_errors = plan_prune(objects, params, pvcs, subvolumes, served)
+            errors.extend(prune_errors)
     if subvolumes and (params["state"] == "present" or served & set(apply.ALL_SUBVOLUME_KINDS)):
         result["api"] = ev.choose_api(params["api"], served, params["extension_version"])
         errors.extend(subvolume_errors(objects, params, subvolumes, result["api"]))

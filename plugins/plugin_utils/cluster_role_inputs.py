@@ -354,6 +354,7 @@ def edge_volumes_errors(variables):
     _check_bool(errors, variables, "edge_volumes_teardown_configuration")
     _check_bool(errors, variables, "edge_volumes_allow_data_loss")
     _check_bool(errors, variables, "edge_volumes_delete_retained_data")
+    _check_bool(errors, variables, "edge_volumes_prune")
     return errors
 
 
@@ -445,6 +446,7 @@ ROLE_VARIABLE_NAMES = (
             "teardown_configuration",
             "allow_data_loss",
             "delete_retained_data",
+            "prune",
         )
     ]
 )

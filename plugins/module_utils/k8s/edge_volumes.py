@@ -38,6 +38,11 @@ CURRENT_KINDS_SINCE = (2, 8, 2)
 
 DEFAULT_CONFIGURATION_NAME = "edge-storage-configuration"
 LEGACY_DEFAULT_POLICY = "edgeingestpolicy-default"
+# The label the edge_volumes role puts on every PVC and subvolume it applies (the collection's Kubernetes ownership
+# label, as csi_driver's pull Secret carries acstor.edge/owned-by=csi_driver): prune removes only what carries it.
+OWNER_LABEL_KEY = "acstor.edge/owned-by"
+OWNER_LABEL_VALUE = "edge_volumes"
+OWNER_LABELS = {OWNER_LABEL_KEY: OWNER_LABEL_VALUE}
 LOCAL_SHARED_STORAGE_CLASS = "unbacked-sc"
 CLOUD_STORAGE_CLASS = "cloud-backed-sc"
 CLOUD_STORAGE_CLASSES = ("cloud-backed-sc", "cloud-backed-retain-sc")
@@ -358,9 +363,9 @@ def legacy_policy_name(spec):
     return LEGACY_DEFAULT_POLICY
 
 
-def render_subvolume(spec, api, oneshot=None):
-    """The objects (in creation order) that implement `spec` on the chosen API generation."""
-    metadata = {"name": spec.name, "namespace": spec.namespace}
+def render_subvolume(spec, api, oneshot=None, labels=None):
+    """The objects (in creation order) that implement `spec` on the chosen API generation; `labels` go on each."""
+    metadata = _compact({"name": spec.name, "namespace": spec.namespace, "labels": dict(labels) if labels else None})
     ingest = {"order": spec.ingest_order, "minDelaySec": _int_or_none(spec.ingest_min_delay_sec)}
     eviction = {"order": spec.eviction_order, "minDelaySec": _int_or_none(spec.eviction_min_delay_sec)}
     if api == API_LEGACY:
@@ -379,7 +384,7 @@ def _render_legacy_subvolume(spec, metadata, ingest, eviction):
             {
                 "apiVersion": API_VERSION,
                 "kind": KIND_LEGACY_POLICY,
-                "metadata": {"name": policy, "namespace": spec.namespace},
+                "metadata": dict(metadata, name=policy),
                 "spec": _compact({"ingest": ingest, "eviction": eviction}),
             }
         )
@@ -489,6 +494,9 @@ def plan_object(desired, current):
     if current is None:
         return "create", desired
     differences = owned_difference(desired.get("spec", {}), current.get("spec", {}))
+    labels = (desired.get("metadata") or {}).get("labels") or {}
+    if owned_difference(labels, (current.get("metadata") or {}).get("labels") or {}):
+        return "update", {"metadata": {"labels": labels}, "spec": desired.get("spec", {})}
     if not differences:
         return "none", None
     return "update", {"spec": desired.get("spec", {})}
@@ -677,6 +685,12 @@ def _volume_errors(errors, prefix, volume, default_namespace, extension_version,
     if "access_modes" in volume:
         k8s.check_access_modes(errors, prefix + ".access_modes", volume["access_modes"])
     k8s.check_labels(errors, prefix + ".labels", volume.get("labels"))
+    if isinstance(volume.get("labels"), dict) and OWNER_LABEL_KEY in volume["labels"]:
+        errors.append(
+            rules.message(
+                prefix + ".labels", "must not set %s: the role sets it on what it owns" % OWNER_LABEL_KEY, "choice"
+            )
+        )
     subvolume_list = common.nested(errors, prefix + ".subvolumes", volume.get("subvolumes"), "list")
     if subvolume_list and kind != "cloud":
         errors.append(
@@ -758,9 +772,11 @@ def normalize_volume_list(volumes, default_namespace="default", extension_versio
             {
                 "apiVersion": "v1",
                 "kind": "PersistentVolumeClaim",
-                "metadata": _compact(
-                    {"name": volume["name"], "namespace": namespace, "labels": volume.get("labels") or None}
-                ),
+                "metadata": {
+                    "name": volume["name"],
+                    "namespace": namespace,
+                    "labels": dict(volume.get("labels") or {}, **OWNER_LABELS),
+                },
                 "spec": {
                     "accessModes": list(volume.get("access_modes") or ["ReadWriteMany"]),
                     "resources": {"requests": {"storage": volume["size"]}},

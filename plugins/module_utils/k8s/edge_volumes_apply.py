@@ -91,7 +91,8 @@ def _apply_object(objects, desired, check_mode):
         try:
             if action == "create":
                 return action, before, objects.create(body)
-            body = dict(body, metadata={"resourceVersion": current["metadata"].get("resourceVersion")})
+            metadata = dict(body.get("metadata") or {}, resourceVersion=current["metadata"].get("resourceVersion"))
+            body = dict(body, metadata=metadata)
             return (
                 action,
                 before,
@@ -106,12 +107,12 @@ def _apply_object(objects, desired, check_mode):
     )
 
 
-def ensure_subvolume(objects, spec, api, options, check_mode=False, resync=False):
-    """Create or update the subvolume (and legacy policy); return a result dict for the module."""
+def ensure_subvolume(objects, spec, api, options, check_mode=False, resync=False, labels=None):
+    """Create or update the subvolume (and legacy policy) with `labels`; return a result dict for the module."""
     timings = {}
     check_pvc(objects, spec)
     wait_volume_ready(objects, spec, options, timings)
-    desired_objects = ev.render_subvolume(spec, api)
+    desired_objects = ev.render_subvolume(spec, api, labels=labels)
     main = desired_objects[-1]
     if main["kind"] == ev.KIND_MIRROR:
         current = objects.get(ev.API_VERSION, ev.KIND_MIRROR, spec.name, spec.namespace)

@@ -54,6 +54,7 @@ VOLUMES = [
     {"name": "scratch", "kind": "local_shared", "size": "2Gi"},
 ]
 LEGACY_VOLUMES = [dict(VOLUMES[0], subvolumes=[VOLUMES[0]["subvolumes"][0]])]
+PRUNED_VOLUMES = [dict(VOLUMES[0], subvolumes=[VOLUMES[0]["subvolumes"][0]])]
 NODES = {
     "n1": {
         "acstor_edge_csi_handoff": {
@@ -158,6 +159,9 @@ def test_kubernetes_roles_cover_every_request_of_csi_driver_and_edge_volumes(
             role_step("edge_volumes", **current),
             role_step("edge_volumes", **current),
             role_step("edge_volumes", **legacy),
+            # prune (cluster-wide list, then delete) of the scratch volume and the mirror subvolume, on both APIs
+            role_step("edge_volumes", **dict(current, edge_volumes_list=PRUNED_VOLUMES, edge_volumes_prune=True)),
+            role_step("edge_volumes", **dict(legacy, edge_volumes_list=PRUNED_VOLUMES[:1], edge_volumes_prune=True)),
             role_step("edge_volumes", edge_volumes_state="absent", **current),
             role_step("edge_volumes", edge_volumes_state="absent", **legacy),
             role_step("csi_driver", csi_driver_state="absent", **csi),
@@ -173,6 +177,10 @@ def test_kubernetes_roles_cover_every_request_of_csi_driver_and_edge_volumes(
         is None
     )
     assert any(w["kind"] == "EdgeSubvolume" for w in legacy_server.writes()), "the legacy kinds were written"
+    for server in (volumes_server, legacy_server):
+        assert any(
+            r["method"] == "GET" and r["path"].endswith("/api/v1/persistentvolumeclaims") for r in server.access_log
+        ), "prune listed the PVCs of every namespace"
 
     assert uncovered_kube_requests(csi_server.access_log, grants_through({"acstor-edge-csi-driver"})) == []
     for server in (volumes_server, legacy_server):

@@ -337,3 +337,29 @@ def test_pods_mounting_ignores_finished_pods_and_other_claims():
 
     pods = [pod("w1", "a", "Running"), pod("done", "a", "Succeeded"), pod("w2", "z", "Running")]
     assert ev.pods_mounting(pods, "default", ["a", "b"]) == {"a": ["w1"]}
+
+
+def test_the_ownership_label_is_rendered_and_added_to_an_unlabelled_object():
+    desired = ev.render_subvolume(spec(INGEST), ev.API_CURRENT, labels=ev.OWNER_LABELS)[0]
+    assert desired["metadata"]["labels"] == {"acstor.edge/owned-by": "edge_volumes"}
+    current = json.loads(json.dumps(desired))
+    current["metadata"]["labels"] = {"app": "cam"}  # applied before the label existed, plus someone's own label
+    action, patch = ev.plan_object(desired, current)
+    assert action == "update" and patch["metadata"] == {"labels": {"acstor.edge/owned-by": "edge_volumes"}}
+    current["metadata"]["labels"]["acstor.edge/owned-by"] = "edge_volumes"
+    assert ev.plan_object(desired, current) == ("none", None)
+    legacy = ev.render_subvolume(spec(INGEST, ingest_order="oldest-first"), ev.API_LEGACY, labels=ev.OWNER_LABELS)
+    assert [obj["metadata"]["labels"] for obj in legacy] == [ev.OWNER_LABELS, ev.OWNER_LABELS]
+    assert "labels" not in ev.render_subvolume(spec(INGEST), ev.API_CURRENT)[0]["metadata"]
+
+
+def test_pvcs_carry_the_ownership_label_beside_the_volume_labels():
+    pvcs, _subvolumes, errors = ev.normalize_volume_list([{"name": "scratch", "size": "2Gi", "labels": {"app": "x"}}])
+    assert errors == [] and pvcs[0]["metadata"]["labels"] == {"app": "x", "acstor.edge/owned-by": "edge_volumes"}
+    _pvcs, _subvolumes, errors = ev.normalize_volume_list(
+        [{"name": "scratch", "size": "2Gi", "labels": {"acstor.edge/owned-by": "me"}}]
+    )
+    assert errors == [
+        "volumes[0].labels: must not set acstor.edge/owned-by: the role sets it on what it owns (volume scratch) "
+        "(rule choice)"
+    ], errors
