@@ -12,6 +12,7 @@ any operation in progress to settle (`operation_in_progress`).
 from dataclasses import dataclass, field
 
 from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as azure
+from ansible_collections.acstor.edge.plugins.module_utils.azure.container_storage_releases import downgrade_verdict
 from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common
 from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import inputs as k8s
@@ -81,6 +82,7 @@ class ExtensionPlan:
     action: str  # create | update | replace | delete | none
     body: dict = None
     changes: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
     @property
     def changed(self):
@@ -307,19 +309,30 @@ def plan_extension(current, spec, state="present"):
         )
 
     changes, patch = _property_changes(properties, spec)
+    warnings = _downgrade_warnings(properties, spec)
 
     if (properties.get("provisioningState") or "").lower() == "failed":
         # A Failed install is retried with a full PUT (what `az k8s-extension update` would also trigger).
         changes.append(Change("provisioningState", "Failed", "(retry)"))
-        return ExtensionPlan("replace", build_create_body(spec, current), changes)
+        return ExtensionPlan("replace", build_create_body(spec, current), changes, warnings)
     if spec.sends_identity and (current.get("identity") or {}).get("type") != spec.identity:
         # The patchExtension schema of the 2025-03-01 copy we validate against has no identity (another published
         # variant of the same api-version has it); a full PUT that keeps everything else is valid under both.
         changes.append(Change("identity.type", (current.get("identity") or {}).get("type"), spec.identity))
-        return ExtensionPlan("replace", build_create_body(spec, current), changes)
+        return ExtensionPlan("replace", build_create_body(spec, current), changes, warnings)
     if not changes:
         return ExtensionPlan("none")
-    return ExtensionPlan("update", {"properties": patch}, changes)
+    return ExtensionPlan("update", {"properties": patch}, changes, warnings)
+
+
+def _downgrade_warnings(properties, spec):
+    """Refuse (ExtensionConflict) a version change the release notes make fail; else the warnings to show."""
+    if not spec.version or properties.get("version") == spec.version:
+        return []
+    refusal, warning = downgrade_verdict(spec.extension_type, properties.get("version"), spec.version)
+    if refusal:
+        raise ExtensionConflict("extension {0}: version: {1}".format(spec.name, refusal))
+    return [warning] if warning else []
 
 
 def _property_changes(properties, spec):

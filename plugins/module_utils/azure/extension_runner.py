@@ -141,6 +141,8 @@ def run_extension(client, spec, options, check_mode, diff, result):
     current, result["settle_wait_seconds"] = settle_extension(client, path, spec.name, options["wait_timeout"])
     plan = plan_extension(current, spec, options["state"])
     result.update(changed=plan.changed, actions=plan.describe() if plan.action != "delete" else ["delete " + spec.name])
+    if plan.warnings:
+        result.setdefault("warnings", []).extend(plan.warnings)
     if diff:
         result["diff"] = dict(
             before=owned_view(current, spec), after=desired_view(spec) if options["state"] == "present" else {}

@@ -96,4 +96,6 @@ def run_module(own_spec, validate, apply, timeout_option=None, **module_kwargs):
         apply(module, client, result)
     except AcstorError as error:
         module.fail_json(**dict(result, **error.as_result()))
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
     module.exit_json(**result)

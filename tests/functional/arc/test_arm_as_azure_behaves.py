@@ -281,3 +281,32 @@ def test_7_identity_is_added_by_put_and_patch_never_carries_it(arm_server, playb
     assert extension_bodies(arm_server, "PATCH") == []
     assert [body.get("identity") for body in extension_bodies(arm_server, "PUT")] == [None, {"type": "SystemAssigned"}]
     assert_clean(arm_server)
+
+
+def test_8_downgrades_the_release_notes_make_fail_are_refused_and_others_warned(arm_server, playbook):
+    """Issue 16: a pinned older version (a user's or the rollout's rollback) is refused across the 2.8.2 subvolume
+    kinds, without a write; a downgrade the release notes say nothing about goes ahead with a warning saying so."""
+    arm_server.state.add_extension(
+        ARC_CLUSTER,
+        NAME,
+        {
+            "extensionType": "microsoft.arc.containerstorage",
+            "autoUpgradeMinorVersion": False,
+            "releaseTrain": "Stable",
+            "version": "2.12.0",
+            "scope": {"cluster": {"releaseNamespace": "azure-arc-containerstorage"}},
+            "configurationSettings": SETTINGS,
+        },
+    )
+    rc, results, output = playbook.run(task("across 2.8.2", version="2.7.1") + task("to 2.11.2", version="2.11.2"))
+    refused = results["across 2.8.2"]
+    assert refused["failed"] is True
+    assert "version: version 2.12.0 -> 2.7.1 is a downgrade across 2.8.2" in refused["msg"], refused["msg"]
+    assert extension_bodies(arm_server, "PATCH")[:1] == [
+        {"properties": {"version": "2.11.2", "autoUpgradeMinorVersion": False}}
+    ]
+    warned = results["to 2.11.2"]
+    assert not warned.get("failed") and warned["changed"] is True, warned.get("msg")
+    assert any("2.12.0 -> 2.11.2 is a downgrade" in w and "not known" in w for w in warned.get("warnings", [])), warned
+    assert len(arm_server.state.writes()) == 1  # only the allowed downgrade wrote
+    assert_clean(arm_server)

@@ -227,7 +227,7 @@ def test_upgrades_pass_or_go_back(day2_fleet, registry):
     assert (
         rolled["version_before"] == OLD_EXT and rolled["version_after"] == OLD_EXT and rolled["rolled_back"] is True
     ), rolled
-    assert "put back on 2.12.0" in rolled["reason"] and "not known" in rolled["reason"], rolled
+    assert "put back on 2.12.0" in rolled["reason"] and "neither support nor forbid" in rolled["reason"], rolled
     assert extension(fleet.arm, "rb-on")["version"] == OLD_EXT
     assert extension(fleet.arm, "rb-on")["provisioningState"] == "Succeeded"
     kept = clusters["rb-off"]["releases"]["arc_extension"]

@@ -235,3 +235,43 @@ def test_appliances_path_and_operation_in_progress():
     )
     assert operation_in_progress(current(provisioningState="Updating")) == "Updating"
     assert operation_in_progress(current()) is None and operation_in_progress(None) is None
+
+
+@pytest.mark.parametrize(
+    "before, after, refused",
+    [
+        ("2.12.0", "2.11.2", None),  # a downgrade the notes say nothing about: allowed, with a warning
+        ("2.9.0", "2.8.2", None),
+        ("2.12.0", "2.7.1", "custom resource kinds"),  # across the subvolume kinds of 2.8.2
+        ("2.8.2", "2.7.1-preview", "custom resource kinds"),
+        ("2.3.1", "2.1.0-preview", "cannot be upgraded in place"),
+        ("2.2.1", "1.2.0-preview", "cannot be upgraded in place"),
+    ],
+)
+def test_downgrades_the_release_notes_make_fail_are_refused_and_the_rest_warned(before, after, refused):
+    existing = current(version=before)
+    if refused:
+        with pytest.raises(ExtensionConflict, match=refused) as raised:
+            plan_extension(existing, spec(version=after))
+        assert "version: version {0} -> {1} is a downgrade".format(before, after) in str(raised.value)
+    else:
+        plan = plan_extension(existing, spec(version=after))
+        assert plan.body == {"properties": {"version": after, "autoUpgradeMinorVersion": False}}
+        assert plan.warnings == [
+            "version {0} -> {1} is a downgrade: the extension's release notes neither support nor forbid it, so "
+            "whether it works is not known to acstor.edge".format(before, after)
+        ]
+
+
+@pytest.mark.parametrize(
+    "before, after, extension_type",
+    [
+        ("2.11.2", "2.12.0", "microsoft.arc.containerstorage"),  # an upgrade
+        ("2.12.0", "2.7.1", "microsoft.iotoperations.platform"),  # not the storage extension: its notes differ
+        ("not-a-version", "2.7.1", "microsoft.arc.containerstorage"),
+    ],
+)
+def test_upgrades_and_other_extensions_are_neither_refused_nor_warned(before, after, extension_type):
+    existing = current(version=before, extensionType=extension_type)
+    plan = plan_extension(existing, spec(version=after, extension_type=extension_type))
+    assert plan.action == "update" and plan.warnings == []
