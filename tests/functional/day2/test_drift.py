@@ -3,7 +3,8 @@ extension setting changed "in the portal" (the ARM test server's state edited) a
 (the Kubernetes test double's object edited) show exactly those changes on exactly those sites, the run exits
 non-zero, and a drift run writes nothing anywhere.
 
-Node-side drift (a hand-edited sysctl drop-in, a stripe that lost its mount) needs a lab VM and is not covered here.
+Node-side drift (a hand-edited sysctl drop-in, a stripe that lost its mount) needs a lab VM: the entry-playbook suite
+covers it (tests/functional/e2e/test_entry_playbooks.py, test_drift_names_exactly_the_hand_made_changes...).
 """
 
 EXT_PHASES = ["arc_extension", "edge_volumes"]

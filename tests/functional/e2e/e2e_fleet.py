@@ -178,8 +178,9 @@ class Fleet:
             values = dict(values, acstor_edge_k8s_auth={"kubeconfig": "{{ inventory_dir }}/kubeconfigs/%s.yaml" % name})
             (inv / "host_vars" / (name + ".yml")).write_text(yaml.safe_dump(values, sort_keys=False))
 
-    def play(self, playbook, *args, label=None):
-        """ansible-playbook <installed collection>/playbooks/<playbook> -i <inventory>, a fresh controller each time."""
+    def play(self, playbook, *args, label=None, report_dir=None):
+        """ansible-playbook <installed collection>/playbooks/<playbook> -i <inventory>, a fresh controller each time;
+        with report_dir, the acstor.edge.rollout_report callback writes its report there (as drift.yml needs)."""
         env = ansible_environment(**self.arm.client_env(SUBSCRIPTION))
         env["PATH"] = str(HELM_DIR) + os.pathsep + env["PATH"]
         env["ANSIBLE_CACHE_PLUGIN"] = "memory"  # no fact cache: every run starts from nothing
@@ -188,6 +189,9 @@ class Fleet:
         env.update(mitogen_strategy_env())
         env["ANSIBLE_CALLBACKS_ENABLED"] = "ansible.posix.timer,ansible.posix.profile_tasks"
         env["PROFILE_TASKS_TASK_OUTPUT_LIMIT"] = "25"
+        if report_dir is not None:
+            env["ANSIBLE_CALLBACKS_ENABLED"] += ",acstor.edge.rollout_report"
+            env["ACSTOR_EDGE_REPORT_DIR"] = str(report_dir)
         started = time.monotonic()
         completed = subprocess.run(
             ["ansible-playbook", "-i", str(self.inventory / "hosts.yml"), str(PLAYBOOKS / playbook), *args],

@@ -4,6 +4,8 @@ The tests run in file order on one fleet (one lab VM, three clusters): converge,
 local CSI driver, teardown, converge again. Each test says which step of the issue's "What proves it" it covers.
 """
 
+import json
+
 from e2e_fleet import ACCOUNT, CLUSTERS, NODES, RG, SUBSCRIPTION
 
 IDENTITY = "acsa-store-0042"
@@ -125,6 +127,78 @@ def test_rollout_then_site_and_clusters_leave_the_release_alone(fleet):
         assert release["version"] == FIRST["plant_revision"] and release["config"]["cleanup"] == {"enabled": False}, (
             release
         )
+
+
+DROP_IN = "/etc/sysctl.d/99-zz-acstor-edge.conf"  # node_prep_sysctl_file's default
+
+
+def drift(fleet, label):
+    report_dir = fleet.tmp / label.replace(" ", "-")
+    run = fleet.play("drift.yml", label=label, report_dir=report_dir)
+    return run, json.loads((report_dir / "rollout-report.json").read_text())["drift"]
+
+
+def fleet_writes(fleet):
+    return len(fleet.arm.state.writes()), {name: len(server.writes()) for name, server in fleet.kube.items()}
+
+
+def test_drift_names_exactly_the_hand_made_changes_and_writes_nothing(fleet):
+    """Issue 16 part 2 on a real node: drift.yml on the converged fleet shows nothing; after a hand-edited sysctl
+    drop-in (applied with sysctl -p), a stripe that lost its mount and an extension setting changed in the portal, it
+    shows exactly those, on the sites they belong to, exits non-zero and writes nothing; site.yml repairs them."""
+    clean, report = drift(fleet, "drift in sync")
+    assert clean.rc == 0, clean
+    assert report["summary"] == {"in_sync": sorted(CLUSTERS), "drifted": [], "unreachable": [], "failed": []}
+
+    # By hand on the node (one VM carries the three sites' node hosts, so all three see the sysctl edit).
+    fleet.node.sh(
+        "sed -i 's/^fs.inotify.max_user_instances.*/fs.inotify.max_user_instances = 256/' {0} && "
+        "sysctl -q -p {0} && umount /var/lib/modelcache".format(DROP_IN)
+    )
+    # In the portal: the localhost token endpoint turned off on store-0042's extension.
+    extension = next(e for e in fleet.arm.state.extensions.values() if e["name"] == EXTENSION)
+    extension["properties"]["configurationSettings"]["ENABLE_LOCALHOST_TOKEN_ENDPOINT"] = "False"
+    before = fleet_writes(fleet)
+    drifted, report = drift(fleet, "drift after hand edits")
+    assert drifted.rc != 0, drifted
+    assert report["summary"]["drifted"] == sorted(CLUSTERS) and report["summary"]["in_sync"] == [], report
+    where = {
+        site: sorted(set((change["host"], change["phase"]) for change in report["sites"][site]["changes"]))
+        for site in CLUSTERS
+    }
+    assert where == {
+        "store-0042": [("cluster", "arc_extension"), ("store-0042-n1", "prep")],
+        "gpu-0007": [("gpu-0007-n1", "prep")],
+        "plant-0003": [("plant-0003-n1", "prep"), ("plant-0003-n1", "stripe")],
+    }, report["sites"]
+    changes = [change for site in CLUSTERS for change in report["sites"][site]["changes"]]
+    for change in changes:
+        text = change["what"] + " " + change.get("item", "")
+        if change["phase"] == "prep":
+            assert "fs.inotify.max_user_instances" in text and "max_user_watches" not in text, change
+        elif change["phase"] == "stripe":
+            assert "modelcache" in text or "/var/lib/modelcache" in text, change
+        else:
+            assert "ENABLE_LOCALHOST_TOKEN_ENDPOINT" in text and "False" in text, change
+    assert fleet_writes(fleet) == before, "a drift run writes nothing to Azure or the clusters"
+    assert "max_user_instances = 256" in fleet.node.sh("cat " + DROP_IN), "a drift run writes nothing on the node"
+    assert fleet.node.sh("findmnt -n -o TARGET /var/lib/modelcache || true").strip() == ""
+
+    repaired = fleet.play("site.yml", label="site.yml (repairs the drift)")
+    assert repaired.rc == 0, repaired
+    # the three node hosts share the VM: whichever writes the drop-in first repairs it for the other two
+    assert (
+        {"plant-0003-n1", "store-0042"}
+        <= set(repaired.changed())
+        <= {
+            "store-0042-n1",
+            "gpu-0007-n1",
+            "plant-0003-n1",
+            "store-0042",
+        }
+    ), repaired
+    assert fleet.node.sh("findmnt -n -o TARGET /var/lib/modelcache").strip() == "/var/lib/modelcache"
+    assert fleet.node.sh("sysctl -n fs.inotify.max_user_instances").strip() == "8192"
 
 
 def test_clusters_alone_and_rollout_csi_tag_install_with_cleanup_off(fleet):
