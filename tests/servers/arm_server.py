@@ -203,6 +203,10 @@ class ExtensionBehaviour:
     principal_lag_reads: int = 1  # resource GETs after success before identity.principalId appears
     train_version: str = "2.12.3"  # what an auto-upgrading extension gets installed (GET then reports it in version)
 
+    def after_read(self, resource):
+        """Called on every GET of an extension resource (the stored dict, before it is sent): Arc's agent reports
+        the extension's state after the operation ended, so a test can make a provisioned extension turn Failed."""
+
 
 @dataclass
 class ArmState:
@@ -806,6 +810,7 @@ class ArmHandler(BaseHTTPRequestHandler):
             if existing.get("_op") in self.state.operations:
                 self._advance(self.state.operations[existing["_op"]])
             self._reveal_principal(existing, key)
+            self.state.behaviour.after_read(existing)
             return self._send_extension(200, existing)
         state = ((existing or {}).get("properties") or {}).get("provisioningState") or ""
         if existing is not None and state.lower() in IN_PROGRESS_STATES:

@@ -10,7 +10,8 @@ readiness wait times out, `helm rollback` puts revision 1 back, and the cluster 
 Arc extension: rb-on and rb-off are on the pinned 2.12.0 (auto-upgrade off). The upgrade to 2.12.3 fails the way ARM
 reports a failed extension install (the long-running operation ends Failed with HelmInstallFailed): the ARM test
 server's next two operations fail, one per cluster, and every later one succeeds. rb-on (rollout_rollback_on_failure:
-true) gets 2.12.0 back; rb-off stays on the failed 2.12.3 and the report says why.
+true) gets 2.12.0 back; rb-off stays on the failed 2.12.3 and the report says why. The same on a health gate that
+fails after a successful upgrade (Arc reports the extension Failed when the gate reads it).
 """
 
 import json
@@ -28,6 +29,9 @@ from oci_registry import OciRegistry
 
 NEW = "v0.3.1"
 OLD_EXT, NEW_EXT = "2.12.0", "2.12.3"
+# The GET of the upgraded extension that the health gate makes: the arc_extension role reads it once after its
+# operation ended (the version after), the gate next.
+GATE_READ = 2
 
 
 @pytest.fixture
@@ -244,3 +248,57 @@ def test_upgrades_pass_or_go_back(day2_fleet, registry):
     assert "rb-on" in writes[-1]["path"] and writes[-1]["method"] in ("PATCH", "PUT"), writes[-3:]
     assert fleet.arm.state.violations == []
     assert "arc_extension: 2.12.0 -> 2.12.0, rolled back: yes" in upgrade.out
+
+
+class FailsAfterUpgrade(ExtensionBehaviour):
+    """The upgrade to `version` provisions, then Arc's agent reports it Failed: from the `reads`-th GET after the
+    operation ended (the arc_extension role's own reads come first, the health gate's read last)."""
+
+    def __init__(self, version, reads):
+        super().__init__()
+        self.version, self.reads = version, reads
+
+    def after_read(self, resource):
+        properties = resource["properties"]
+        if properties.get("version") != self.version or properties.get("provisioningState") != "Succeeded":
+            return
+        seen = resource["_reads_after_upgrade"] = resource.get("_reads_after_upgrade", 0) + 1
+        if seen >= self.reads:
+            properties.update(
+                provisioningState="Failed",
+                errorInfo={"code": "HelmUpgradeFailed", "message": "post-upgrade hook failed: pods not ready"},
+            )
+
+
+def test_extension_upgrade_whose_health_gate_fails_goes_back_only_when_asked(day2_fleet):
+    fleet = day2_fleet(
+        {
+            "gate-on": {"phases": ["arc_extension"], "vars": {"rollout_rollback_on_failure": True}},
+            "gate-off": {"phases": ["arc_extension"]},
+        }
+    )
+    install = fleet.play(
+        "rollout.yml", "-e", json.dumps({"rollout_serial": ["100%"], "arc_extension_version": OLD_EXT})
+    )
+    assert install.rc == 0, install
+    fleet.arm.state.behaviour = FailsAfterUpgrade(NEW_EXT, reads=GATE_READ)
+    upgrade = fleet.play(
+        "rollout.yml",
+        "-e",
+        json.dumps({"rollout_serial": ["100%"], "rollout_max_fail_percentage": 100, "arc_extension_version": NEW_EXT}),
+    )
+    assert upgrade.rc == 2, upgrade
+    clusters = upgrade.stats["acstor_edge_rollout"]["clusters"]
+    for name in ("gate-on", "gate-off"):
+        # the extension phase passed; the health gate found the upgraded extension Failed
+        assert clusters[name]["status"] == "failed" and clusters[name]["phase"] == "gate", clusters[name]
+        assert "is Failed (HelmUpgradeFailed" in " ".join(clusters[name]["reason"].split()), clusters[name]
+    rolled = clusters["gate-on"]["releases"]["arc_extension"]
+    assert rolled["version_before"] == OLD_EXT and rolled["rolled_back"] is True, rolled
+    assert extension(fleet.arm, "gate-on")["version"] == OLD_EXT
+    assert extension(fleet.arm, "gate-on")["provisioningState"] == "Succeeded"
+    kept = clusters["gate-off"]["releases"]["arc_extension"]
+    assert kept["rolled_back"] is False and kept["version_after"] == NEW_EXT, kept
+    assert kept["reason"] == "rollout_rollback_on_failure is false: the extension stays on " + NEW_EXT, kept
+    assert extension(fleet.arm, "gate-off")["version"] == NEW_EXT
+    assert fleet.arm.state.violations == []
