@@ -260,6 +260,51 @@ def ratios(table):
     }
 
 
+def markdown(section, bounds):
+    """The cluster-side section of docs/benchmarks.md from results["cluster"]."""
+    table = section["table"]
+    lines = [
+        "### Cluster side: `rollout.yml` no-op against the test servers (controller CPU, shipped ansible.cfg)",
+        "",
+        "| clusters | runs | wall s (min–max) | controller CPU s | CPU s per cluster | wall ÷ (CPU ÷ cores) "
+        "| other jobs' CPU s | changed | converge wall s / CPU s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in table:
+        lines.append(
+            f"| {row['clusters']} | {row['runs']} | {row['wall_s']:.1f} ({row['wall_min']:.1f}–{row['wall_max']:.1f}) "
+            f"| {row['cpu_s']:.1f} | {row['cpu_per_cluster_s']:.2f} | {row['wall_vs_cpu_bound']:.2f} "
+            f"| {row['other_cpu_s']:.1f} | {row['changed']} | {row['converge']['wall_s']:.1f} / {row['converge']['cpu_s']:.1f} |"
+        )
+    kinds = sorted({kind for row in table for kind in row["requests_per_cluster"]})
+    lines += ["", "Requests per cluster on the no-op (Kubernetes test double; ARM test server and token endpoint):", ""]
+    lines.append("| clusters | " + " | ".join(kinds) + " |")
+    lines.append("|---|" + "---|" * len(kinds))
+    for row in table:
+        lines.append(
+            f"| {row['clusters']} | " + " | ".join(str(row["requests_per_cluster"].get(k, 0)) for k in kinds) + " |"
+        )
+    found = ratios(table)
+    if found:
+        small, large = found["sizes"]
+        growth, wall = found["cpu_per_cluster_growth"], found["wall_vs_cpu_bound"]
+        lines += [
+            "",
+            "| target | value | bound | met |",
+            "|---|---|---|---|",
+            f"| P5: CPU per cluster at {large} ÷ at {small} | {growth:.2f} | ≤ {bounds['cluster_cpu_per_cluster_growth']} "
+            f"| {'yes' if growth <= bounds['cluster_cpu_per_cluster_growth'] else '**no**'} |",
+            f"| P5b: wall at {large} ÷ (CPU ÷ cores) | {wall:.2f} | ≤ {bounds['cluster_wall_vs_cpu_bound']} "
+            f"| {'yes' if wall <= bounds['cluster_wall_vs_cpu_bound'] else '**no**'} |",
+        ]
+    if section.get("profile"):
+        lines += ["", "Controller profile (cProfile of ansible-playbook's main process, one no-op), top by own time:", ""]
+        lines += ["| function | calls | own s | cumulative s |", "|---|---|---|---|"]
+        for entry in section["profile"]["tottime"][:12]:
+            lines.append(f"| `{entry['function']}` | {entry['calls']} | {entry['tottime']} | {entry['cumtime']} |")
+    return "\n".join(lines)
+
+
 def _profile(argv):
     """`cluster_bench.py profile ansible-playbook ...`: the controller's main process under cProfile."""
     sys.argv = argv
