@@ -24,9 +24,9 @@ SIZES = [1, 4]
 # the rollout's own plays (plan, batch policy, report on localhost) is shared by more clusters, so the ratio is
 # below 1 when nothing grows per cluster. About twice docs/benchmarks.md's figures: a per-cluster O(n) walk fails it.
 MAX_CPU_PER_CLUSTER_GROWTH = 1.5
-# Requests per cluster on a no-op (docs/benchmarks.md, cluster side: 18 discovery requests, 0 writes but the three
+# Requests per cluster on a no-op (docs/benchmarks.md, cluster side: 10 discovery requests, 0 writes but the three
 # merge PATCHes kubernetes.core's k8s module sends for an unchanged object). Deterministic: any growth is a change.
-MAX_DISCOVERY_PER_CLUSTER = 20
+MAX_DISCOVERY_PER_CLUSTER = 14
 NO_OP_WRITES = ("POST", "PUT", "DELETE", "ARM PUT", "ARM PATCH", "ARM DELETE")
 
 
