@@ -93,7 +93,8 @@ def test_install_rerun_change_and_uninstall(cluster, csi):
     waited = [
         e["path"]
         for e in c.server.access_log[reads_before:]
-        if e["method"] == "GET" and e["path"].endswith(("/csi-local-node", "/csi-local-manager", "/localdisk.csi.acstor.io"))
+        if e["method"] == "GET"
+        and e["path"].endswith(("/csi-local-node", "/csi-local-manager", "/localdisk.csi.acstor.io"))
     ]
     assert waited == [], waited
     assert "local CSI driver ready on c1 after" not in rerun.out

@@ -59,7 +59,9 @@ class FakeClient:
         not tell versions apart); self.discovery_requests counts them."""
         self.discovery_requests = getattr(self, "discovery_requests", 0) + 1
         assert method == "GET" and path.startswith(("/api/", "/apis/")), (method, path)
-        return types.SimpleNamespace(resources=[{"kind": kind, "name": kind.lower() + "s"} for kind in sorted(self.kinds)])
+        return types.SimpleNamespace(
+            resources=[{"kind": kind, "name": kind.lower() + "s"} for kind in sorted(self.kinds)]
+        )
 
     def resource(self, kind, api_version):
         if kind not in self.kinds:

@@ -8,12 +8,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from kube_server import KubeTestServer
 from kubernetes import config, dynamic
 from kubernetes.client import api_client
 
 from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import KubernetesObjects
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import K8SClient
+
+from kube_server import KubeTestServer
 
 GROUP = "arccontainerstorage.azure.net/v1"
 
