@@ -267,6 +267,17 @@ def markdown(section, bounds):
     lines = [
         "### Cluster side: `rollout.yml` no-op against the test servers (controller CPU, shipped ansible.cfg)",
         "",
+    ]
+    machine = section.get("machine")
+    if machine:
+        lines += [
+            f"Run of {machine['date']} on {machine['cpu']}, {machine['cores']} cores; commit {machine['commit']}. "
+            f"Load average at the start {machine['load_avg']}, at the end {section.get('load_avg_end')}. "
+            "The test servers run in the bench's own process: their CPU counts under other jobs' CPU, not the "
+            "controller's.",
+            "",
+        ]
+    lines += [
         "| clusters | runs | wall s (min–max) | controller CPU s | CPU s per cluster | wall ÷ (CPU ÷ cores) "
         "| other jobs' CPU s | changed | converge wall s / CPU s |",
         "|---|---|---|---|---|---|---|---|---|",

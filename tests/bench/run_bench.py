@@ -633,6 +633,7 @@ def main(argv=None):
                 log=log,
                 profile_size=args.cluster_profile or max(args.cluster_sizes),
             )
+            results["cluster"].update(machine=results["machine"], load_avg_end=[round(v, 2) for v in os.getloadavg()])
     except bl.BenchError as exc:
         (args.work / "partial-results.json").write_text(json.dumps(results, indent=1, default=str))
         print(f"bench: error: {exc}", file=sys.stderr)
