@@ -13,9 +13,9 @@ import time
 from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 
 try:
-    from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, ResourceNotFoundError
+    from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
 except ImportError:  # kubernetes.core's module setup reports the missing library
-    ConflictError = NotFoundError = ResourceNotFoundError = Exception
+    ConflictError = NotFoundError = Exception
 
 MERGE_PATCH = "application/merge-patch+json"
 
