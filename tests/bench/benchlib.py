@@ -192,9 +192,14 @@ def ansible_env(mitogen=False, extra=None):
     return env
 
 
-def run_playbook(playbook, inventory, log_path, extra_args=(), mitogen=False, extra_env=None, timeout=1800):
-    """Run one measured ansible-playbook; returns wall and controller CPU seconds, rc and the recap."""
+def run_playbook(  # pylint: disable=too-many-arguments
+    playbook, inventory, log_path, extra_args=(), mitogen=False, extra_env=None, timeout=1800, argv_prefix=None
+):
+    """Run one measured ansible-playbook; returns wall and controller CPU seconds, rc and the recap.
+
+    argv_prefix runs ansible-playbook under another command (the cluster bench's cProfile runner)."""
     argv = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(inventory), str(playbook), *extra_args]
+    argv = [*(argv_prefix or []), *argv]
     with (
         tempfile.TemporaryDirectory(prefix="acstor-bench-cp-") as control_dir,
         tempfile.NamedTemporaryFile("r", suffix=".json") as result_file,

@@ -10,7 +10,11 @@
    had tasks that ran (recap ok count), on the same VM.
 3. fleet: no-op rerun of playbooks/nodes.yml (--skip-tags stripe) on 1, 10, 25, 50 netns fleet hosts with
    the shipped ansible.cfg; wall time and CPU (controller + hosts) per host.
-4. --mitogen: the no-op reruns again with the mitogen_linear strategy, reported separately.
+4. cluster (tests/bench/cluster_bench.py): playbooks/rollout.yml over 10 and 100 clusters against the ARM and
+   Kubernetes test servers (each cluster: the local CSI driver, the Arc extension, two Edge Volumes); one
+   converge, then no-op reruns: controller CPU per cluster, wall time, requests per cluster by kind, and a
+   cProfile of the controller on one more no-op at the largest count. No lab VM.
+5. --mitogen: the no-op reruns again with the mitogen_linear strategy, reported separately.
 
 Results: docs/bench/results.json (every run), results.csv, *.png, summary.md, and the generated section of
 docs/benchmarks.md. One VM at a time; everything started is stopped, also on failure.
@@ -25,6 +29,7 @@ import time
 from pathlib import Path
 
 import benchlib as bl
+import cluster_bench as cb
 import yaml
 
 TARGETS = {
@@ -32,9 +37,12 @@ TARGETS = {
     "noop_vs_ping_floor": 1.5,
     "fleet_cpu_per_host_growth": 1.2,
     "fleet_wall_vs_cpu_bound": 1.3,
+    "cluster_cpu_per_cluster_growth": 1.2,
+    "cluster_wall_vs_cpu_bound": 1.3,
 }
 MARK_START = "<!-- bench-results:start (written by tests/bench/run_bench.py) -->"
 MARK_END = "<!-- bench-results:end -->"
+CLUSTER_MARKS = ("<!-- bench-cluster:start (written by tests/bench/run_bench.py) -->", "<!-- bench-cluster:end -->")
 
 
 def log(msg):
@@ -525,13 +533,14 @@ def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
     return written
 
 
-def update_doc(doc, summary_md):
+def update_doc(doc, summary_md, marks=(MARK_START, MARK_END)):
+    start, end = marks
     text = doc.read_text()
-    if MARK_START not in text or MARK_END not in text:
+    if start not in text or end not in text:
         return False
-    head, rest = text.split(MARK_START, 1)
-    tail = rest.split(MARK_END, 1)[1]
-    doc.write_text(f"{head}{MARK_START}\n{summary_md}\n{MARK_END}{tail}")
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    doc.write_text(f"{head}{start}\n{summary_md}\n{end}{tail}")
     return True
 
 
@@ -557,17 +566,28 @@ def finish(results, out, args):
     if args.update_doc and update_doc(bl.REPO / "docs" / "benchmarks.md", summary_md):
         log("updated docs/benchmarks.md")
     print(summary_md)
+    if results.get("cluster"):
+        cluster_md = cb.markdown(results["cluster"], TARGETS)
+        (out / "cluster-summary.md").write_text(cluster_md + "\n")
+        if args.update_doc and update_doc(bl.REPO / "docs" / "benchmarks.md", cluster_md, CLUSTER_MARKS):
+            log("updated the cluster section of docs/benchmarks.md")
+        print(cluster_md)
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    p.add_argument("--only", nargs="+", choices=["node", "fleet"], default=["node", "fleet"])
+    p.add_argument("--only", nargs="+", choices=["node", "fleet", "cluster"], default=["node", "fleet", "cluster"])
     p.add_argument("--reps", type=int, default=3, help="node repetitions per side (default 3)")
     p.add_argument("--fleet-sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 25, 50])
     p.add_argument("--fleet-reps", type=int, default=2, help="no-op reruns per fleet size (default 2)")
     p.add_argument("--fleet-start", type=int, default=301, help="first fleet host number (edgefleetN)")
     p.add_argument("--node-name", default="bench-node")
     p.add_argument("--nvme-size", type=int, default=4, help="GiB per NVMe")
+    p.add_argument("--cluster-sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10, 100])
+    p.add_argument("--cluster-reps", type=int, default=3, help="no-op reruns per cluster count (default 3)")
+    p.add_argument(
+        "--cluster-profile", type=int, default=None, help="cProfile one more no-op at this count (default: the largest)"
+    )
     p.add_argument("--mitogen", action="store_true", help="also run with mitogen_linear (reported separately)")
     p.add_argument("--mitogen-reps", type=int, default=1)
     p.add_argument("--out", type=Path, default=bl.REPO / "docs" / "bench")
@@ -591,7 +611,7 @@ def main(argv=None):
     if args.merge and previous.exists():
         # Keep the sections this run does not redo, with the machine description of the run that took them.
         old = json.loads(previous.read_text())
-        for section in ("node", "node_mitogen", "fleet", "fleet_mitogen"):
+        for section in ("node", "node_mitogen", "fleet", "fleet_mitogen", "cluster"):
             if section.split("_", maxsplit=1)[0] not in args.only and section in old:
                 results[section] = old[section]
                 results.setdefault("kept_from", {})[section] = old.get("machine")
@@ -605,6 +625,15 @@ def main(argv=None):
             results["fleet"] = run_fleet(args, args.work)
             if args.mitogen:
                 results["fleet_mitogen"] = run_fleet(args, args.work, mitogen=True)
+        if "cluster" in args.only:
+            results["cluster"] = cb.run_clusters(
+                args.cluster_sizes,
+                args.cluster_reps,
+                args.work,
+                log=log,
+                profile_size=args.cluster_profile or max(args.cluster_sizes),
+            )
+            results["cluster"].update(machine=results["machine"], load_avg_end=[round(v, 2) for v in os.getloadavg()])
     except bl.BenchError as exc:
         (args.work / "partial-results.json").write_text(json.dumps(results, indent=1, default=str))
         print(f"bench: error: {exc}", file=sys.stderr)

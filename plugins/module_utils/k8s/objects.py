@@ -13,9 +13,9 @@ import time
 from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 
 try:
-    from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, ResourceNotFoundError
+    from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
 except ImportError:  # kubernetes.core's module setup reports the missing library
-    ConflictError = NotFoundError = ResourceNotFoundError = Exception
+    ConflictError = NotFoundError = Exception
 
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -35,16 +35,28 @@ class KubernetesObjects(object):
         self.client = k8s_client
         self.clock = clock
         self.sleep = sleep
+        self._kinds_by_version = {}
 
     def serves(self, api_version, kind):
-        try:
-            self.client.resource(kind, api_version)
-        except ResourceNotFoundError:
-            return False
-        return True
+        return kind in self._served(api_version)
 
     def served_kinds(self, api_version, kinds):
-        return set(kind for kind in kinds if self.serves(api_version, kind))
+        return set(kinds) & self._served(api_version)
+
+    def _served(self, api_version):
+        """The kinds the server serves in api_version, read once per module run from the server's own discovery
+        document of that group version (one GET, never stale). kubernetes.core's resource() answers a kind it does
+        not find by refreshing its whole discovery cache (/version, /apis, the group), four times per missing kind
+        (kind, name, singular name, short names): what a not-served kind cost each module call before."""
+        if api_version not in self._kinds_by_version:
+            path = "/api/v1" if api_version == "v1" else "/apis/" + api_version
+            try:
+                listing = self.client.client.request("GET", path)
+                kinds = frozenset(r["kind"] for r in listing.resources or () if "/" not in r["name"])
+            except NotFoundError:
+                kinds = frozenset()
+            self._kinds_by_version[api_version] = kinds
+        return self._kinds_by_version[api_version]
 
     def get(self, api_version, kind, name, namespace=None):
         resource = self.client.resource(kind, api_version)

@@ -73,10 +73,19 @@ def test_role_installs_in_order_and_is_idempotent(arm_server, playbook):
     assert order[:2] == ["aio-certmgr", "azure-arc-containerstorage"]
     assert set(order[2:]) == {"roleAssignments"} and len(order[2:]) == 3  # one PrincipalNotFound retry
     writes_before = len(state.writes())
+    requests_before = len(state.requests)
 
     rc, _results, output = playbook.run(role_task())
     assert rc == 0, output
     assert len(state.writes()) == writes_before, write_paths(state)[writes_before:]
+    # issue 17: a no-op reads the cluster's extension list, then the module reads the extension it decides on; the
+    # role no longer reads it again before and after the module
+    reads = [
+        r["path"].rsplit("/", 1)[-1]
+        for r in state.requests[requests_before:]
+        if r["method"] == "GET" and "/Microsoft.KubernetesConfiguration/extensions" in r["path"]
+    ]
+    assert reads == ["extensions", "azure-arc-containerstorage"], reads
     assert state.violations == []
 
 

@@ -86,8 +86,18 @@ def test_install_rerun_change_and_uninstall(cluster, csi):
     release_secrets = [w for w in c.server.writes() if w["kind"] == "Secret"]
     assert release_secrets, "helm stored its release in the test double"
 
+    reads_before = len(c.server.access_log)
     rerun = csi(c)
     assert rerun.rc == 0 and rerun.changed == 0, rerun
+    # issue 17: nothing changed, so nothing is waited for (each wait read its object twice)
+    waited = [
+        e["path"]
+        for e in c.server.access_log[reads_before:]
+        if e["method"] == "GET"
+        and e["path"].endswith(("/csi-local-node", "/csi-local-manager", "/localdisk.csi.acstor.io"))
+    ]
+    assert waited == [], waited
+    assert "local CSI driver ready on c1 after" not in rerun.out
 
     run = csi(c, csi_driver_addon_models=["Samsung SSD 990 PRO 2TB"], csi_driver_image_registry="registry.example.com")
     assert run.rc == 0 and run.changed == 1, run

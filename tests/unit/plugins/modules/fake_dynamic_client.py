@@ -49,6 +49,20 @@ class FakeClient:
         obj.setdefault("metadata", {})["resourceVersion"] = str(self.version)
         self.objects[(obj["kind"], obj["metadata"].get("namespace"), obj["metadata"]["name"])] = obj
 
+    @property
+    def client(self):
+        """The dynamic client under K8SClient: here the fake itself (KubernetesObjects reads discovery through it)."""
+        return self
+
+    def request(self, method, path):
+        """GET /api/v1 or /apis/<group>/<version>: a discovery document listing every served kind (the fake does
+        not tell versions apart); self.discovery_requests counts them."""
+        self.discovery_requests = getattr(self, "discovery_requests", 0) + 1
+        assert method == "GET" and path.startswith(("/api/", "/apis/")), (method, path)
+        return types.SimpleNamespace(
+            resources=[{"kind": kind, "name": kind.lower() + "s"} for kind in sorted(self.kinds)]
+        )
+
     def resource(self, kind, api_version):
         if kind not in self.kinds:
             raise ResourceNotFoundError("no {0}".format(kind))
