@@ -5,7 +5,10 @@ that feeds that option (cluster_role_inputs, the functions playbooks/validate.ym
 Each row: (module, option changes, option reported, rule id, role, role variable changes, variable reported).
 A rule id of None means AnsibleModule's own type check refused first (the message must still name the option and
 the expected type). Role columns are None where no role passes the option.
+Most rows are written with through_role (the same value through the role variable) or module_only.
 """
+
+import re
 
 import pytest
 
@@ -116,212 +119,70 @@ def cred(**changes):
     return item
 
 
+def through_role(module, reported, value, rule, role, variable=None):
+    """A wrong value for the module option that ``reported`` starts with, and the same value through the role variable
+    that feeds that option (by default ``<role>_<option>``), reported at the same place below it."""
+    option = re.match(r"\w+", reported).group(0)
+    variable = variable or "%s_%s" % (role, option)
+    return (module, {option: value}, reported, rule, role, {variable: value}, variable + reported[len(option) :])
+
+
+def module_only(module, reported, value, rule):
+    """A wrong value for the module option that ``reported`` starts with, which no role variable feeds."""
+    return (module, {re.match(r"\w+", reported).group(0): value}, reported, rule, None, None, None)
+
+
 # (module, changes, option, rule, role, role changes, variable)
 TABLE = [
     # arc_extension: ARM names, versions, namespaces, settings
-    (
+    through_role(arc_extension, "resource_group", "rg-edge\n", "single-line", "arc_extension"),
+    through_role(arc_extension, "resource_group", "rg-edge.", "resource-group", "arc_extension"),
+    through_role(arc_extension, "resource_group", "r" * 91, "resource-group", "arc_extension"),
+    through_role(arc_extension, "resource_group", "rg/edge", "resource-group", "arc_extension"),
+    through_role(arc_extension, "cluster_name", "store 0001", "arc-cluster-name", "arc_extension"),
+    through_role(arc_extension, "cluster_name", "c" * 64, "arc-cluster-name", "arc_extension"),
+    through_role(arc_extension, "cluster_name", "-store", "arc-cluster-name", "arc_extension"),
+    through_role(arc_extension, "cluster_name", ["store-0001"], "string", "arc_extension"),
+    through_role(arc_extension, "name", "Azure_Arc", "arc-extension-name", "arc_extension"),
+    through_role(arc_extension, "name", "acsa/../x", "arc-extension-name", "arc_extension"),
+    through_role(arc_extension, "version", "latest", "semantic-version", "arc_extension"),
+    through_role(arc_extension, "version", "2.12.0\n", "single-line", "arc_extension"),
+    through_role(arc_extension, "version", "2.12", "semantic-version", "arc_extension"),
+    through_role(arc_extension, "release_train", "stable preview", "release-train", "arc_extension"),
+    through_role(arc_extension, "release_namespace", "Azure_Arc", "dns-label", "arc_extension"),
+    through_role(arc_extension, "release_namespace", "acsa\n", "single-line", "arc_extension"),
+    through_role(
         arc_extension,
-        dict(resource_group="rg-edge\n"),
-        "resource_group",
-        "single-line",
-        "arc_extension",
-        dict(arc_extension_resource_group="rg-edge\n"),
-        "arc_extension_resource_group",
-    ),
-    (
-        arc_extension,
-        dict(resource_group="rg-edge."),
-        "resource_group",
-        "resource-group",
-        "arc_extension",
-        dict(arc_extension_resource_group="rg-edge."),
-        "arc_extension_resource_group",
-    ),
-    (
-        arc_extension,
-        dict(resource_group="r" * 91),
-        "resource_group",
-        "resource-group",
-        "arc_extension",
-        dict(arc_extension_resource_group="r" * 91),
-        "arc_extension_resource_group",
-    ),
-    (
-        arc_extension,
-        dict(resource_group="rg/edge"),
-        "resource_group",
-        "resource-group",
-        "arc_extension",
-        dict(arc_extension_resource_group="rg/edge"),
-        "arc_extension_resource_group",
-    ),
-    (
-        arc_extension,
-        dict(cluster_name="store 0001"),
-        "cluster_name",
-        "arc-cluster-name",
-        "arc_extension",
-        dict(arc_extension_cluster_name="store 0001"),
-        "arc_extension_cluster_name",
-    ),
-    (
-        arc_extension,
-        dict(cluster_name="c" * 64),
-        "cluster_name",
-        "arc-cluster-name",
-        "arc_extension",
-        dict(arc_extension_cluster_name="c" * 64),
-        "arc_extension_cluster_name",
-    ),
-    (
-        arc_extension,
-        dict(cluster_name="-store"),
-        "cluster_name",
-        "arc-cluster-name",
-        "arc_extension",
-        dict(arc_extension_cluster_name="-store"),
-        "arc_extension_cluster_name",
-    ),
-    (
-        arc_extension,
-        dict(cluster_name=["store-0001"]),
-        "cluster_name",
-        "string",
-        "arc_extension",
-        dict(arc_extension_cluster_name=["store-0001"]),
-        "arc_extension_cluster_name",
-    ),
-    (
-        arc_extension,
-        dict(name="Azure_Arc"),
-        "name",
-        "arc-extension-name",
-        "arc_extension",
-        dict(arc_extension_name="Azure_Arc"),
-        "arc_extension_name",
-    ),
-    (
-        arc_extension,
-        dict(name="acsa/../x"),
-        "name",
-        "arc-extension-name",
-        "arc_extension",
-        dict(arc_extension_name="acsa/../x"),
-        "arc_extension_name",
-    ),
-    (
-        arc_extension,
-        dict(version="latest"),
-        "version",
-        "semantic-version",
-        "arc_extension",
-        dict(arc_extension_version="latest"),
-        "arc_extension_version",
-    ),
-    (
-        arc_extension,
-        dict(version="2.12.0\n"),
-        "version",
-        "single-line",
-        "arc_extension",
-        dict(arc_extension_version="2.12.0\n"),
-        "arc_extension_version",
-    ),
-    (
-        arc_extension,
-        dict(version="2.12"),
-        "version",
-        "semantic-version",
-        "arc_extension",
-        dict(arc_extension_version="2.12"),
-        "arc_extension_version",
-    ),
-    (
-        arc_extension,
-        dict(release_train="stable preview"),
-        "release_train",
-        "release-train",
-        "arc_extension",
-        dict(arc_extension_release_train="stable preview"),
-        "arc_extension_release_train",
-    ),
-    (
-        arc_extension,
-        dict(release_namespace="Azure_Arc"),
-        "release_namespace",
-        "dns-label",
-        "arc_extension",
-        dict(arc_extension_release_namespace="Azure_Arc"),
-        "arc_extension_release_namespace",
-    ),
-    (
-        arc_extension,
-        dict(release_namespace="acsa\n"),
-        "release_namespace",
-        "single-line",
-        "arc_extension",
-        dict(arc_extension_release_namespace="acsa\n"),
-        "arc_extension_release_namespace",
-    ),
-    (
-        arc_extension,
-        dict(configuration_settings={"feature.x": True}),
         "configuration_settings['feature.x']",
+        {"feature.x": True},
         "extension-setting",
         "arc_extension",
-        dict(arc_extension_settings={"feature.x": True}),
-        "arc_extension_settings['feature.x']",
-    ),
-    (
-        arc_extension,
-        dict(configuration_settings={"feature x": "1"}),
-        "configuration_settings['feature x']",
-        "extension-setting",
-        "arc_extension",
-        dict(arc_extension_settings={"feature x": "1"}),
-        "arc_extension_settings['feature x']",
-    ),
-    (
-        arc_extension,
-        dict(configuration_protected_settings={"token": SECRET}),
-        "configuration_protected_settings['token']",
-        "extension-setting",
-        "arc_extension",
-        dict(arc_extension_protected_settings={"token": SECRET}),
-        "arc_extension_protected_settings['token']",
-    ),
-    (arc_extension, dict(extension_type="containerstorage"), "extension_type", "arc-extension-type", None, None, None),
-    (
-        arc_extension,
-        dict(wait_timeout=0),
-        "wait_timeout",
-        "positive-integer",
-        "arc_extension",
-        dict(arc_extension_wait_timeout=0),
-        "arc_extension_wait_timeout",
-    ),
-    (
-        arc_extension,
-        dict(configuration_settings=["a=b"]),
-        "configuration_settings",
-        None,
-        "arc_extension",
-        dict(arc_extension_settings=["a=b"]),
         "arc_extension_settings",
     ),
-    # arc_extension_info
-    (arc_extension_info, dict(cluster_name="store-0001\n"), "cluster_name", "single-line", None, None, None),
-    (arc_extension_info, dict(resource_group=["rg-edge"]), "resource_group", "string", None, None, None),
-    (
-        arc_extension_info,
-        dict(extension_type="container storage"),
-        "extension_type",
-        "arc-extension-type",
-        None,
-        None,
-        None,
+    through_role(
+        arc_extension,
+        "configuration_settings['feature x']",
+        {"feature x": "1"},
+        "extension-setting",
+        "arc_extension",
+        "arc_extension_settings",
     ),
-    (arc_extension_info, dict(name="ACSA"), "name", "arc-extension-name", None, None, None),
+    through_role(
+        arc_extension,
+        "configuration_protected_settings['token']",
+        {"token": SECRET},
+        "extension-setting",
+        "arc_extension",
+        "arc_extension_protected_settings",
+    ),
+    module_only(arc_extension, "extension_type", "containerstorage", "arc-extension-type"),
+    through_role(arc_extension, "wait_timeout", 0, "positive-integer", "arc_extension"),
+    through_role(arc_extension, "configuration_settings", ["a=b"], None, "arc_extension", "arc_extension_settings"),
+    # arc_extension_info
+    module_only(arc_extension_info, "cluster_name", "store-0001\n", "single-line"),
+    module_only(arc_extension_info, "resource_group", ["rg-edge"], "string"),
+    module_only(arc_extension_info, "extension_type", "container storage", "arc-extension-type"),
+    module_only(arc_extension_info, "name", "ACSA", "arc-extension-name"),
     # arm_role_assignment: scopes, ids, principals
     (
         arm_role_assignment,
@@ -359,10 +220,10 @@ TABLE = [
         dict(arc_extension_storage_account_ids=[ACCOUNT_ID + "?x"]),
         "arc_extension_storage_account_ids[0]",
     ),
-    (arm_role_assignment, dict(principal_id="not-a-guid"), "principal_id", "guid", None, None, None),
-    (arm_role_assignment, dict(principal_id=""), "principal_id", "required", None, None, None),
-    (arm_role_assignment, dict(principal_id="   "), "principal_id", "required", None, None, None),
-    (arm_role_assignment, dict(principal_id=[GUID]), "principal_id", "string", None, None, None),
+    module_only(arm_role_assignment, "principal_id", "not-a-guid", "guid"),
+    module_only(arm_role_assignment, "principal_id", "", "required"),
+    module_only(arm_role_assignment, "principal_id", "   ", "required"),
+    module_only(arm_role_assignment, "principal_id", [GUID], "string"),
     (
         arm_role_assignment,
         dict(role_definition_name=None, role_definition_id="Owner"),
@@ -381,125 +242,81 @@ TABLE = [
         None,
         None,
     ),
-    (
+    through_role(
         arm_role_assignment,
-        dict(role_definition_name="Storage Blob Data Owner\n"),
         "role_definition_name",
+        "Storage Blob Data Owner\n",
         "single-line",
         "arc_extension",
-        dict(arc_extension_storage_role="Storage Blob Data Owner\n"),
         "arc_extension_storage_role",
     ),
-    (
+    through_role(
         arm_role_assignment,
-        dict(role_definition_name=" Owner"),
         "role_definition_name",
+        " Owner",
         "role-name",
         "arc_extension",
-        dict(arc_extension_storage_role=" Owner"),
         "arc_extension_storage_role",
     ),
-    (
-        arm_role_assignment,
-        dict(principal_wait_timeout=-1),
-        "principal_wait_timeout",
-        "positive-integer",
-        "arc_extension",
-        dict(arc_extension_principal_wait_timeout=-1),
-        "arc_extension_principal_wait_timeout",
-    ),
+    through_role(arm_role_assignment, "principal_wait_timeout", -1, "positive-integer", "arc_extension"),
     # arm_user_assigned_identity: names per type, tags, federated credentials
-    (
+    through_role(
         arm_user_assigned_identity,
-        dict(name="ab"),
         "name",
+        "ab",
         "managed-identity-name",
         "arc_extension",
-        dict(arc_extension_workload_identity_name="ab"),
         "arc_extension_workload_identity_name",
     ),
-    (
+    through_role(
         arm_user_assigned_identity,
-        dict(name="a" * 129),
         "name",
+        "a" * 129,
         "managed-identity-name",
         "arc_extension",
-        dict(arc_extension_workload_identity_name="a" * 129),
         "arc_extension_workload_identity_name",
     ),
-    (
+    through_role(
         arm_user_assigned_identity,
-        dict(name="acsa store"),
         "name",
+        "acsa store",
         "managed-identity-name",
         "arc_extension",
-        dict(arc_extension_workload_identity_name="acsa store"),
         "arc_extension_workload_identity_name",
     ),
-    (
+    through_role(
         arm_user_assigned_identity,
-        dict(resource_group="rg-edge."),
         "resource_group",
+        "rg-edge.",
         "resource-group",
         "arc_extension",
-        dict(arc_extension_workload_identity_resource_group="rg-edge."),
         "arc_extension_workload_identity_resource_group",
     ),
-    (
+    through_role(
         arm_user_assigned_identity,
-        dict(location="west-europe!"),
         "location",
+        "west-europe!",
         "azure-location",
         "arc_extension",
-        dict(arc_extension_workload_identity_location="west-europe!"),
         "arc_extension_workload_identity_location",
     ),
-    (arm_user_assigned_identity, dict(tags={"env": 1}), "tags['env']", "azure-tags", None, None, None),
-    (arm_user_assigned_identity, dict(tags={"a/b": "x"}), "tags['a/b']", "azure-tags", None, None, None),
-    (
-        arm_user_assigned_identity,
-        dict(tags=dict(("t%d" % i, "v") for i in range(51))),
-        "tags",
-        "azure-tags",
-        None,
-        None,
-        None,
+    module_only(arm_user_assigned_identity, "tags['env']", {"env": 1}, "azure-tags"),
+    module_only(arm_user_assigned_identity, "tags['a/b']", {"a/b": "x"}, "azure-tags"),
+    module_only(arm_user_assigned_identity, "tags", dict(("t%d" % i, "v") for i in range(51)), "azure-tags"),
+    module_only(
+        arm_user_assigned_identity, "federated_credentials[0].name", [cred(name="x" * 121)], "federated-credential-name"
     ),
-    (
-        arm_user_assigned_identity,
-        dict(federated_credentials=[cred(name="x" * 121)]),
-        "federated_credentials[0].name",
-        "federated-credential-name",
-        None,
-        None,
-        None,
+    module_only(
+        arm_user_assigned_identity, "federated_credentials[0].name", [cred(name="ab")], "federated-credential-name"
     ),
-    (
+    module_only(
         arm_user_assigned_identity,
-        dict(federated_credentials=[cred(name="ab")]),
-        "federated_credentials[0].name",
-        "federated-credential-name",
-        None,
-        None,
-        None,
-    ),
-    (
-        arm_user_assigned_identity,
-        dict(federated_credentials=[cred(), cred(subject="system:serviceaccount:x:y")]),
         "federated_credentials[1].name",
+        [cred(), cred(subject="system:serviceaccount:x:y")],
         "unique",
-        None,
-        None,
-        None,
     ),
-    (
-        arm_user_assigned_identity,
-        dict(federated_credentials=[cred(), cred(name="ACSA-store-0001")]),
-        "federated_credentials[1].name",
-        "unique",
-        None,
-        None,
-        None,
+    module_only(
+        arm_user_assigned_identity, "federated_credentials[1].name", [cred(), cred(name="ACSA-store-0001")], "unique"
     ),
     (
         arm_user_assigned_identity,
@@ -528,14 +345,11 @@ TABLE = [
         dict(arc_extension_oidc_issuer_url=ISSUER + "?x=y"),
         "arc_extension_oidc_issuer_url",
     ),
-    (
+    module_only(
         arm_user_assigned_identity,
-        dict(federated_credentials=[cred(issuer="https://user@oidc.example/")]),
         "federated_credentials[0].issuer",
+        [cred(issuer="https://user@oidc.example/")],
         "https-url",
-        None,
-        None,
-        None,
     ),
     (
         arm_user_assigned_identity,
@@ -546,82 +360,30 @@ TABLE = [
         dict(arc_extension_oidc_issuer_url="https://oidc_example/"),
         "arc_extension_oidc_issuer_url",
     ),
-    (
-        arm_user_assigned_identity,
-        dict(federated_credentials=[cred(subject="a\nb")]),
-        "federated_credentials[0].subject",
-        "single-line",
-        None,
-        None,
-        None,
-    ),
-    (arm_user_assigned_identity, dict(federated_credentials=cred()), "federated_credentials", None, None, None, None),
-    (arm_user_assigned_identity, dict(tags=["env=prod"]), "tags", None, None, None, None),
-    (arm_user_assigned_identity, dict(name=["acsa"]), "name", "string", None, None, None),
+    module_only(arm_user_assigned_identity, "federated_credentials[0].subject", [cred(subject="a\nb")], "single-line"),
+    module_only(arm_user_assigned_identity, "federated_credentials", cred(), None),
+    module_only(arm_user_assigned_identity, "tags", ["env=prod"], None),
+    module_only(arm_user_assigned_identity, "name", ["acsa"], "string"),
     # edge_storage_config
-    (
-        edge_storage_config,
-        dict(name="Edge_Config"),
-        "name",
-        "dns-subdomain",
-        "edge_volumes",
-        dict(edge_volumes_configuration_name="Edge_Config"),
-        "edge_volumes_configuration_name",
+    through_role(
+        edge_storage_config, "name", "Edge_Config", "dns-subdomain", "edge_volumes", "edge_volumes_configuration_name"
     ),
-    (
-        edge_storage_config,
-        dict(default_disk_storage_classes=["Local_Path"]),
-        "default_disk_storage_classes[0]",
-        "dns-subdomain",
-        "edge_volumes",
-        dict(edge_volumes_default_disk_storage_classes=["Local_Path"]),
-        "edge_volumes_default_disk_storage_classes[0]",
+    through_role(
+        edge_storage_config, "default_disk_storage_classes[0]", ["Local_Path"], "dns-subdomain", "edge_volumes"
     ),
-    (
-        edge_storage_config,
-        dict(default_disk_storage_classes=[]),
-        "default_disk_storage_classes",
-        "required",
-        "edge_volumes",
-        dict(edge_volumes_default_disk_storage_classes=[]),
-        "edge_volumes_default_disk_storage_classes",
+    through_role(edge_storage_config, "default_disk_storage_classes", [], "required", "edge_volumes"),
+    through_role(
+        edge_storage_config, "workload_identity.client_id", dict(client_id="x", tenant_id=GUID), "guid", "edge_volumes"
     ),
-    (
+    through_role(
         edge_storage_config,
-        dict(workload_identity=dict(client_id="x", tenant_id=GUID)),
-        "workload_identity.client_id",
-        "guid",
-        "edge_volumes",
-        dict(edge_volumes_workload_identity=dict(client_id="x", tenant_id=GUID)),
-        "edge_volumes_workload_identity.client_id",
-    ),
-    (
-        edge_storage_config,
-        dict(workload_identity=dict(client_id=GUID, tenant_id=GUID + "\n")),
         "workload_identity.tenant_id",
+        dict(client_id=GUID, tenant_id=GUID + "\n"),
         "single-line",
         "edge_volumes",
-        dict(edge_volumes_workload_identity=dict(client_id=GUID, tenant_id=GUID + "\n")),
-        "edge_volumes_workload_identity.tenant_id",
     ),
-    (
-        edge_storage_config,
-        dict(default_disk_storage_classes="default,local-path"),
-        "default_disk_storage_classes",
-        "list",
-        "edge_volumes",
-        dict(edge_volumes_default_disk_storage_classes="default,local-path"),
-        "edge_volumes_default_disk_storage_classes",
-    ),
-    (
-        edge_storage_config,
-        dict(default_disk_storage_classes=[["default"]]),
-        "default_disk_storage_classes[0]",
-        "string",
-        "edge_volumes",
-        dict(edge_volumes_default_disk_storage_classes=[["default"]]),
-        "edge_volumes_default_disk_storage_classes[0]",
-    ),
+    through_role(edge_storage_config, "default_disk_storage_classes", "default,local-path", "list", "edge_volumes"),
+    through_role(edge_storage_config, "default_disk_storage_classes[0]", [["default"]], "string", "edge_volumes"),
     # edge_subvolume (the role's edge_volumes_list items take the same fields)
     (
         edge_subvolume,
@@ -792,15 +554,7 @@ TABLE = [
         dict(edge_volumes_list=cloud(sub(**dict(MIRROR, blob_name_prefix="/raw")))),
         "edge_volumes_list[0].subvolumes[0].blob_name_prefix",
     ),
-    (
-        edge_subvolume,
-        dict(extension_version="2.8"),
-        "extension_version",
-        "semantic-version",
-        "edge_volumes",
-        dict(edge_volumes_extension_version="2.8"),
-        "edge_volumes_extension_version",
-    ),
+    through_role(edge_subvolume, "extension_version", "2.8", "semantic-version", "edge_volumes"),
     (
         edge_subvolume,
         dict(ingest_policy="Bad_Policy"),
@@ -811,195 +565,127 @@ TABLE = [
         "edge_volumes_list[0].subvolumes[0].ingest_policy",
     ),
     # edge_volumes_plan: sizes, names, labels, access modes, duplicates, shapes
-    (
+    through_role(
+        edge_volumes_plan, "volumes[0].size", volume(size="0"), "storage-quantity", "edge_volumes", "edge_volumes_list"
+    ),
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(size="0")),
         "volumes[0].size",
+        volume(size="0Gi"),
         "storage-quantity",
         "edge_volumes",
-        dict(edge_volumes_list=volume(size="0")),
-        "edge_volumes_list[0].size",
+        "edge_volumes_list",
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(size="0Gi")),
         "volumes[0].size",
+        volume(size="-1Gi"),
         "storage-quantity",
         "edge_volumes",
-        dict(edge_volumes_list=volume(size="0Gi")),
-        "edge_volumes_list[0].size",
+        "edge_volumes_list",
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(size="-1Gi")),
         "volumes[0].size",
+        volume(size="2 GB"),
         "storage-quantity",
         "edge_volumes",
-        dict(edge_volumes_list=volume(size="-1Gi")),
-        "edge_volumes_list[0].size",
+        "edge_volumes_list",
     ),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume(size="2 GB")),
-        "volumes[0].size",
-        "storage-quantity",
-        "edge_volumes",
-        dict(edge_volumes_list=volume(size="2 GB")),
-        "edge_volumes_list[0].size",
+    through_role(
+        edge_volumes_plan, "volumes[0].size", volume(size="2Gi\n"), "single-line", "edge_volumes", "edge_volumes_list"
     ),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume(size="2Gi\n")),
-        "volumes[0].size",
-        "single-line",
-        "edge_volumes",
-        dict(edge_volumes_list=volume(size="2Gi\n")),
-        "edge_volumes_list[0].size",
+    through_role(
+        edge_volumes_plan, "volumes[0].size", volume(size=0), "storage-quantity", "edge_volumes", "edge_volumes_list"
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(size=0)),
-        "volumes[0].size",
-        "storage-quantity",
-        "edge_volumes",
-        dict(edge_volumes_list=volume(size=0)),
-        "edge_volumes_list[0].size",
-    ),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume(name="Scratch")),
         "volumes[0].name",
+        volume(name="Scratch"),
         "dns-subdomain",
         "edge_volumes",
-        dict(edge_volumes_list=volume(name="Scratch")),
-        "edge_volumes_list[0].name",
+        "edge_volumes_list",
     ),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume(name=["scratch"])),
-        "volumes[0].name",
-        "string",
-        "edge_volumes",
-        dict(edge_volumes_list=volume(name=["scratch"])),
-        "edge_volumes_list[0].name",
+    through_role(
+        edge_volumes_plan, "volumes[0].name", volume(name=["scratch"]), "string", "edge_volumes", "edge_volumes_list"
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(name="scratch\n")),
         "volumes[0].name",
+        volume(name="scratch\n"),
         "single-line",
         "edge_volumes",
-        dict(edge_volumes_list=volume(name="scratch\n")),
-        "edge_volumes_list[0].name",
+        "edge_volumes_list",
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(namespace="Media")),
         "volumes[0].namespace",
+        volume(namespace="Media"),
         "dns-label",
         "edge_volumes",
-        dict(edge_volumes_list=volume(namespace="Media")),
-        "edge_volumes_list[0].namespace",
+        "edge_volumes_list",
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(namespace=["media"])),
         "volumes[0].namespace",
+        volume(namespace=["media"]),
         "string",
         "edge_volumes",
-        dict(edge_volumes_list=volume(namespace=["media"])),
-        "edge_volumes_list[0].namespace",
+        "edge_volumes_list",
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(labels={"app": True})),
         "volumes[0].labels['app']",
+        volume(labels={"app": True}),
         "label-value",
         "edge_volumes",
-        dict(edge_volumes_list=volume(labels={"app": True})),
-        "edge_volumes_list[0].labels['app']",
+        "edge_volumes_list",
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(labels={"bad key!": "x"})),
         "volumes[0].labels['bad key!']",
+        volume(labels={"bad key!": "x"}),
         "label-key",
         "edge_volumes",
-        dict(edge_volumes_list=volume(labels={"bad key!": "x"})),
-        "edge_volumes_list[0].labels['bad key!']",
+        "edge_volumes_list",
     ),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume(labels={"app": "x" * 64})),
-        "volumes[0].labels['app']",
-        "label-value",
-        None,
-        None,
-        None,
+    module_only(edge_volumes_plan, "volumes[0].labels['app']", volume(labels={"app": "x" * 64}), "label-value"),
+    module_only(
+        edge_volumes_plan, "volumes[0].labels['Example.com/app']", volume(labels={"Example.com/app": "x"}), "label-key"
     ),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume(labels={"Example.com/app": "x"})),
-        "volumes[0].labels['Example.com/app']",
-        "label-key",
-        None,
-        None,
-        None,
+    through_role(
+        edge_volumes_plan, "volumes[0].labels", volume(labels=["app=x"]), "dict", "edge_volumes", "edge_volumes_list"
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=volume(labels=["app=x"])),
-        "volumes[0].labels",
-        "dict",
-        "edge_volumes",
-        dict(edge_volumes_list=volume(labels=["app=x"])),
-        "edge_volumes_list[0].labels",
-    ),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume(access_modes="ReadWriteMany")),
         "volumes[0].access_modes",
+        volume(access_modes="ReadWriteMany"),
         "list",
         "edge_volumes",
-        dict(edge_volumes_list=volume(access_modes="ReadWriteMany")),
-        "edge_volumes_list[0].access_modes",
+        "edge_volumes_list",
     ),
-    (edge_volumes_plan, dict(volumes=volume(access_modes=[])), "volumes[0].access_modes", "choice", None, None, None),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume() + volume()),
-        "volumes[1].name",
-        "unique",
-        "edge_volumes",
-        dict(edge_volumes_list=volume() + volume()),
-        "edge_volumes_list[1].name",
+    module_only(edge_volumes_plan, "volumes[0].access_modes", volume(access_modes=[]), "choice"),
+    through_role(
+        edge_volumes_plan, "volumes[1].name", volume() + volume(), "unique", "edge_volumes", "edge_volumes_list"
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=cloud(sub(), sub(path="other"))),
         "volumes[0].subvolumes[1].name",
+        cloud(sub(), sub(path="other")),
         "unique",
         "edge_volumes",
-        dict(edge_volumes_list=cloud(sub(), sub(path="other"))),
-        "edge_volumes_list[0].subvolumes[1].name",
+        "edge_volumes_list",
     ),
-    (
+    through_role(
         edge_volumes_plan,
-        dict(volumes=[dict(cloud()[0], subvolumes=sub())]),
         "volumes[0].subvolumes",
+        [dict(cloud()[0], subvolumes=sub())],
         "list",
         "edge_volumes",
-        dict(edge_volumes_list=[dict(cloud()[0], subvolumes=sub())]),
-        "edge_volumes_list[0].subvolumes",
+        "edge_volumes_list",
     ),
-    (
-        edge_volumes_plan,
-        dict(volumes=cloud("cam-ingest")),
-        "volumes[0].subvolumes[0]",
-        "dict",
-        "edge_volumes",
-        dict(edge_volumes_list=cloud("cam-ingest")),
-        "edge_volumes_list[0].subvolumes[0]",
+    through_role(
+        edge_volumes_plan, "volumes[0].subvolumes[0]", cloud("cam-ingest"), "dict", "edge_volumes", "edge_volumes_list"
     ),
     (
         edge_volumes_plan,
@@ -1010,151 +696,44 @@ TABLE = [
         dict(edge_volumes_list=["scratch"]),
         "edge_volumes_list[0]",
     ),
-    (
+    through_role(edge_volumes_plan, "volumes", {"name": "scratch"}, None, "edge_volumes", "edge_volumes_list"),
+    through_role(edge_volumes_plan, "default_namespace", "Default", "dns-label", "edge_volumes"),
+    through_role(
         edge_volumes_plan,
-        dict(volumes={"name": "scratch"}),
-        "volumes",
-        None,
-        "edge_volumes",
-        dict(edge_volumes_list={"name": "scratch"}),
-        "edge_volumes_list",
-    ),
-    (
-        edge_volumes_plan,
-        dict(default_namespace="Default"),
-        "default_namespace",
-        "dns-label",
-        "edge_volumes",
-        dict(edge_volumes_default_namespace="Default"),
-        "edge_volumes_default_namespace",
-    ),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume(retain="yes")),
         "volumes[0].retain",
+        volume(retain="yes"),
         "true-or-false",
         "edge_volumes",
-        dict(edge_volumes_list=volume(retain="yes")),
-        "edge_volumes_list[0].retain",
+        "edge_volumes_list",
     ),
-    (
-        edge_volumes_plan,
-        dict(volumes=volume(kind="nfs")),
-        "volumes[0].kind",
-        "choice",
-        "edge_volumes",
-        dict(edge_volumes_list=volume(kind="nfs")),
-        "edge_volumes_list[0].kind",
+    through_role(
+        edge_volumes_plan, "volumes[0].kind", volume(kind="nfs"), "choice", "edge_volumes", "edge_volumes_list"
     ),
     # local_csi_driver_preflight (the csi_driver role's values)
-    (
-        local_csi_driver_preflight,
-        dict(release_name="Local_CSI"),
-        "release_name",
-        "helm-release-name",
-        "csi_driver",
-        dict(csi_driver_release_name="Local_CSI"),
-        "csi_driver_release_name",
+    through_role(local_csi_driver_preflight, "release_name", "Local_CSI", "helm-release-name", "csi_driver"),
+    through_role(local_csi_driver_preflight, "release_name", "x" * 54, "helm-release-name", "csi_driver"),
+    through_role(local_csi_driver_preflight, "release_namespace", "kube_system", "dns-label", "csi_driver"),
+    through_role(local_csi_driver_preflight, "storage_class_name", "Local", "dns-subdomain", "csi_driver"),
+    through_role(
+        local_csi_driver_preflight, "image_registry", "https://mirror.example.com", "image-registry", "csi_driver"
     ),
-    (
-        local_csi_driver_preflight,
-        dict(release_name="x" * 54),
-        "release_name",
-        "helm-release-name",
-        "csi_driver",
-        dict(csi_driver_release_name="x" * 54),
-        "csi_driver_release_name",
+    through_role(local_csi_driver_preflight, "image_registry", "mirror example.com", "image-registry", "csi_driver"),
+    through_role(
+        local_csi_driver_preflight, "image_registry", "mirror.example.com:99999", "image-registry", "csi_driver"
     ),
-    (
+    module_only(local_csi_driver_preflight, "image_registry", "mirror.example.com/Mirror", "image-registry"),
+    through_role(local_csi_driver_preflight, "image_tag", "v1 latest", "image-tag", "csi_driver"),
+    through_role(
         local_csi_driver_preflight,
-        dict(release_namespace="kube_system"),
-        "release_namespace",
-        "dns-label",
-        "csi_driver",
-        dict(csi_driver_release_namespace="kube_system"),
-        "csi_driver_release_namespace",
-    ),
-    (
-        local_csi_driver_preflight,
-        dict(storage_class_name="Local"),
-        "storage_class_name",
-        "dns-subdomain",
-        "csi_driver",
-        dict(csi_driver_storage_class_name="Local"),
-        "csi_driver_storage_class_name",
-    ),
-    (
-        local_csi_driver_preflight,
-        dict(image_registry="https://mirror.example.com"),
-        "image_registry",
-        "image-registry",
-        "csi_driver",
-        dict(csi_driver_image_registry="https://mirror.example.com"),
-        "csi_driver_image_registry",
-    ),
-    (
-        local_csi_driver_preflight,
-        dict(image_registry="mirror example.com"),
-        "image_registry",
-        "image-registry",
-        "csi_driver",
-        dict(csi_driver_image_registry="mirror example.com"),
-        "csi_driver_image_registry",
-    ),
-    (
-        local_csi_driver_preflight,
-        dict(image_registry="mirror.example.com:99999"),
-        "image_registry",
-        "image-registry",
-        "csi_driver",
-        dict(csi_driver_image_registry="mirror.example.com:99999"),
-        "csi_driver_image_registry",
-    ),
-    (
-        local_csi_driver_preflight,
-        dict(image_registry="mirror.example.com/Mirror"),
-        "image_registry",
-        "image-registry",
-        None,
-        None,
-        None,
-    ),
-    (
-        local_csi_driver_preflight,
-        dict(image_tag="v1 latest"),
-        "image_tag",
-        "image-tag",
-        "csi_driver",
-        dict(csi_driver_image_tag="v1 latest"),
-        "csi_driver_image_tag",
-    ),
-    (
-        local_csi_driver_preflight,
-        dict(node_selector={"kubernetes.io/os": ["linux"]}),
         "node_selector['kubernetes.io/os']",
+        {"kubernetes.io/os": ["linux"]},
         "label-value",
         "csi_driver",
-        dict(csi_driver_node_selector={"kubernetes.io/os": ["linux"]}),
-        "csi_driver_node_selector['kubernetes.io/os']",
     ),
-    (
-        local_csi_driver_preflight,
-        dict(node_selector={"node role": "edge"}),
-        "node_selector['node role']",
-        "label-key",
-        "csi_driver",
-        dict(csi_driver_node_selector={"node role": "edge"}),
-        "csi_driver_node_selector['node role']",
+    through_role(
+        local_csi_driver_preflight, "node_selector['node role']", {"node role": "edge"}, "label-key", "csi_driver"
     ),
-    (
-        local_csi_driver_preflight,
-        dict(volume_group="vg\n"),
-        "volume_group",
-        "single-line",
-        "csi_driver",
-        dict(csi_driver_volume_group="vg\n"),
-        "csi_driver_volume_group",
-    ),
+    through_role(local_csi_driver_preflight, "volume_group", "vg\n", "single-line", "csi_driver"),
     (
         local_csi_driver_preflight,
         dict(storage_class=dict(mount_options=["noatime,"])),
@@ -1164,15 +743,7 @@ TABLE = [
         dict(csi_driver_storage_class_mount_options=["noatime,"]),
         "csi_driver_storage_class_mount_options[0]",
     ),
-    (
-        local_csi_driver_preflight,
-        dict(addon_models="Model A"),
-        "addon_models",
-        "list",
-        "csi_driver",
-        dict(csi_driver_addon_models="Model A"),
-        "csi_driver_addon_models",
-    ),
+    through_role(local_csi_driver_preflight, "addon_models", "Model A", "list", "csi_driver"),
 ]
 
 # Role variables no module option mirrors one to one: (role, variables, variable reported, rule id).
