@@ -160,8 +160,10 @@ def test_kubernetes_roles_cover_every_request_of_csi_driver_and_edge_volumes(
             role_step("edge_volumes", **current),
             role_step("edge_volumes", **legacy),
             # prune (cluster-wide list, then delete) of the scratch volume and the mirror subvolume, on both APIs
-            role_step("edge_volumes", **dict(current, edge_volumes_list=PRUNED_VOLUMES, edge_volumes_prune=True)),
-            role_step("edge_volumes", **dict(legacy, edge_volumes_list=PRUNED_VOLUMES[:1], edge_volumes_prune=True)),
+            role_step("edge_volumes", **{**current, "edge_volumes_list": PRUNED_VOLUMES, "edge_volumes_prune": True}),
+            role_step(
+                "edge_volumes", **{**legacy, "edge_volumes_list": PRUNED_VOLUMES[:1], "edge_volumes_prune": True}
+            ),
             role_step("edge_volumes", edge_volumes_state="absent", **current),
             role_step("edge_volumes", edge_volumes_state="absent", **legacy),
             role_step("csi_driver", csi_driver_state="absent", **csi),
