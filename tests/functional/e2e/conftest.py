@@ -5,7 +5,6 @@ ACSTOR_E2E_VM=<name> reuses a lab VM that is already up (for working on the test
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,8 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # isort: off
 # e2e_fleet first: importing it puts tests/servers and tests/reliability on sys.path for the other three.
-from e2e_fleet import HELM_DIR, MODELS, REPO_ROOT, RG, SUBSCRIPTION, TIMINGS, Fleet  # noqa: E402  pylint: disable=wrong-import-position
-from acstor_testlib import SHARED_REFERENCE  # noqa: E402  pylint: disable=wrong-import-position
+from e2e_fleet import HELM_DIR, MODELS, RG, SUBSCRIPTION, TIMINGS, Fleet  # noqa: E402  pylint: disable=wrong-import-position
+from acstor_testlib import SHARED_REFERENCE, fetch_helm  # noqa: E402  pylint: disable=wrong-import-position
 from arm_server import ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
 from lablib import LabNode, lab  # noqa: E402  pylint: disable=wrong-import-position
 # isort: on
@@ -30,13 +29,7 @@ def fleet(tmp_path_factory):
     if not SHARED_REFERENCE.is_dir():
         pytest.skip("../shared/reference is not present (the ARM test server validates against its OpenAPI specs)")
     if not (HELM_DIR / "helm").exists():
-        completed = subprocess.run(
-            ["bash", str(REPO_ROOT / "tests" / "servers" / "get-helm.sh")], capture_output=True, text=True, check=False
-        )
-        if completed.returncode != 0:
-            pytest.skip(
-                "helm v3 not available (tests/servers/get-helm.sh failed: {0})".format(completed.stderr.strip()[-200:])
-            )
+        fetch_helm()
     tmp = tmp_path_factory.mktemp("e2e")
     reuse = os.environ.get("ACSTOR_E2E_VM")
     started = time.monotonic()

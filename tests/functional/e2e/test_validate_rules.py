@@ -9,14 +9,13 @@ check mode, where bad input is refused before anything is read.
 import json
 import re
 import subprocess
-import sys
 
 import pytest
 import yaml
 
 from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import stripe_item_options
 
-from acstor_testlib import REPO_ROOT, ansible_environment
+from acstor_testlib import LOCAL_PLAY_ARGS, REPO_ROOT, ansible_environment
 
 # one item per kind of stripe error; expected: (item index, option named, rule, module refuses it too)
 STRIPES = [
@@ -252,17 +251,7 @@ def _run_receivers(tmp_path, cases):
         }
     ]
     (tmp_path / "receivers.yml").write_text(yaml.safe_dump(play, sort_keys=False))
-    rc, output = _playbook(
-        [
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=" + sys.executable,
-            str(tmp_path / "receivers.yml"),
-        ]
-    )
+    rc, output = _playbook([*LOCAL_PLAY_ARGS, str(tmp_path / "receivers.yml")])
     assert out.exists(), "rc %d\n%s" % (rc, output[-4000:])
     return json.loads(out.read_text())
 

@@ -11,12 +11,11 @@
 """
 
 import json
-import subprocess
 
 import pytest
 import yaml
 
-from acstor_testlib import COLLECTIONS_DIR, REPO_ROOT, ansible_environment
+from acstor_testlib import COLLECTIONS_DIR, REPO_ROOT, ansible_environment, run_playbook
 
 EXAMPLE = REPO_ROOT / "inventories" / "example"
 PLAYBOOKS = COLLECTIONS_DIR / "ansible_collections" / "acstor" / "edge" / "playbooks"
@@ -26,15 +25,7 @@ SITES = sorted(name for name in HOSTS if name.startswith("site_"))
 
 def _playbook(*args):
     env = ansible_environment(ANSIBLE_STDOUT_CALLBACK="ansible.builtin.default", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", str(EXAMPLE), *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_playbook(["-i", str(EXAMPLE), *args], env)
     return proc.returncode, proc.stdout + proc.stderr
 
 

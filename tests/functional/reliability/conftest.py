@@ -15,6 +15,7 @@ for extra in (REPO / "tests" / "servers", REPO / "tests" / "reliability"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
+from acstor_testlib import LOCAL_PLAY_ARGS  # noqa: E402  pylint: disable=wrong-import-position
 from arm_server import ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
 from kube_server import KubeTestServer  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -97,12 +98,7 @@ class LocalPlay:
         command = [
             "ansible-playbook",
             str(path),
-            "-i",
-            "localhost,",
-            "-c",
-            "local",
-            "-e",
-            "ansible_python_interpreter=" + sys.executable,
+            *LOCAL_PLAY_ARGS,
         ] + list(extra_args)
         command += ["-" + "v" * verbosity] if verbosity else []
         command += ["--diff"] if diff else []
