@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -66,8 +67,17 @@ def edgelab(*args, check=True):
     return proc
 
 
-def guest(command):
-    return edgelab("ssh", NODE, "--", command).stdout
+def guest(command, attempts=5):
+    """The command's output; ssh's own failures (rc 255: a banner timeout on a loaded host) are retried."""
+    for _attempt in range(attempts - 1):
+        proc = edgelab("ssh", NODE, "--", command, check=False)
+        if proc.returncode != 255:
+            break
+        time.sleep(10)
+    else:
+        proc = edgelab("ssh", NODE, "--", command, check=False)
+    assert proc.returncode == 0, f"{command!r} failed on the node (rc {proc.returncode}): {proc.stderr}"
+    return proc.stdout
 
 
 @pytest.fixture(scope="module")
