@@ -17,6 +17,15 @@ description:
     in place changes nothing and runs two C(systemctl) queries.
   - Used by the C(acstor.edge.nvme_stripe) role on every run, so a run interrupted after the stripe was
     built still gets its boot unit on the next one.
+  - With O(state=absent) (the role's call when no stripe record is left on the node) it removes that boot side
+    instead - stops and disables the units, removes the unit files, the script, the health fact, the hand-off
+    fact and the metrics file, and reloads systemd once - but only the files found at the given paths that carry
+    our mark (the C(# Managed by acstor.edge) header of the role's units and health fact, the boot script's
+    docstring, a fact file holding nothing but C(csi_handoff), a metrics file holding only C(acstor_edge_stripe_*)
+    metrics). Anything else at those paths is kept and reported in RV(kept). A rerun finds nothing and runs no
+    C(systemctl) at all.
+  - With O(listed), the stripes recorded on the node (C(/etc/acstor-edge/stripes/*.json)) whose name is not in it
+    are reported in RV(unlisted), each with a warning. Nothing is ever done to them.
   - Unit names, O(script_path) and O(fact_file) are checked before anything is read (full systemd unit names,
     paths without white space, C(%), quotes or control characters, a fact file ending in C(.fact)); an error
     names the option and the rule it breaks, and nothing changes.
@@ -30,8 +39,14 @@ attributes:
     details: Returns the actions it would take.
   diff_mode:
     support: full
-    details: One diff per file written.
+    details: One diff per file written or removed (a removed file's after is empty).
 options:
+  state:
+    description:
+      - V(present) installs the boot side; V(absent) removes what of it carries our mark (see the description).
+    type: str
+    choices: [present, absent]
+    default: present
   script:
     description:
       - Content of the boot and metrics script. Required when O(units) is not empty.
@@ -43,6 +58,7 @@ options:
   units:
     description:
       - systemd units written to C(/etc/systemd/system/<name>) (mode C(0644)).
+      - With O(state=absent), the units to stop, disable and remove (only O(units[].name) is used).
     type: list
     elements: dict
     default: []
@@ -52,9 +68,8 @@ options:
         type: str
         required: true
       content:
-        description: The unit file's content.
+        description: The unit file's content. Required with O(state=present).
         type: str
-        required: true
       enabled:
         description: Enable the unit (it needs an C([Install]) section). V(false) leaves enablement alone.
         type: bool
@@ -76,6 +91,17 @@ options:
       - Path of an executable local fact that runs O(script_path) C(health) when facts are gathered
         (read back as C(ansible_local.<file name without .fact>)). Needs O(script). Omit for none.
     type: path
+  metrics_dir:
+    description:
+      - With O(state=absent), the directory whose C(acstor_edge_stripes.prom) the metrics unit wrote, removed
+        with the rest. Omit when the metrics were never installed.
+    type: path
+  listed:
+    description:
+      - The stripe names the stripe list has (any state). The recorded stripes not named here are reported in
+        RV(unlisted), with a warning each, and left as they are. Omit for no report.
+    type: list
+    elements: str
 """
 
 EXAMPLES = r"""
@@ -87,6 +113,17 @@ EXAMPLES = r"""
         content: "{{ lookup('ansible.builtin.template', 'acstor-edge-stripes.service.j2') }}"
     fact:
       csi_handoff: "{{ acstor_edge_csi_handoff }}"
+    listed: [stripe, csi]
+
+- name: No stripe record left - remove the boot unit, metrics timer, script and facts we installed
+  acstor.edge.nvme_stripe_boot:
+    state: absent
+    units:
+      - name: acstor-edge-stripes.service
+      - name: acstor-edge-stripe-metrics.service
+      - name: acstor-edge-stripe-metrics.timer
+    health_fact_file: /etc/ansible/facts.d/acstor_edge_stripes.fact
+    metrics_dir: /var/lib/node_exporter/textfile_collector
 """
 
 RETURN = r"""
@@ -102,19 +139,42 @@ removed_temp_files:
   type: list
   elements: str
   sample: ["/etc/systemd/system/.acstor-edge-4711-k2l9x0"]
+removed:
+  description: With O(state=absent), the files removed (or, in check mode, that would be).
+  returned: when O(state=absent)
+  type: list
+  elements: str
+  sample: ["/etc/systemd/system/acstor-edge-stripes.service", "/usr/local/sbin/acstor-edge-stripe-boot"]
+kept:
+  description: With O(state=absent), the files found at our paths without our mark, left in place (a warning each).
+  returned: when O(state=absent)
+  type: list
+  elements: dict
+  sample: [{"path": "/etc/ansible/facts.d/acstor_edge.fact", "reason": "present, but without our mark: not ours to remove"}]
+unlisted:
+  description: The stripes recorded on the node that O(listed) does not name; kept as they are.
+  returned: when O(listed) is given
+  type: list
+  elements: dict
+  sample: [{"name": "old", "backend": "lvm", "mode": "volume", "device": "/dev/old/old", "mount_path": "/srv/old",
+            "serials": ["EL1a2b3c0", "EL1a2b3c1"]}]
 """
 
+import json
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import (
+    NodeFiles,
     file_mode,
     read_text,
     remove_files,
     stale_temp_files,
     write_file_atomic,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.local_csi.contract import RECORD_DIR
+from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot import (
     CurrentFile,
     diff_of,
@@ -122,6 +182,13 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot import (
     plan_boot,
     validate,
     wanted_files,
+)
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_removal import (
+    plan_boot_removal,
+    removal_candidates,
+    removal_diff,
+    unlisted_stripes,
+    unlisted_warning,
 )
 
 
@@ -139,56 +206,57 @@ def systemctl(module, argv, what):
         module.fail_json(msg="%s failed (rc %d): %s" % (what, rc, (err or out).strip()), changed=True)
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            script=dict(type="str"),
-            script_path=dict(type="path", default="/usr/local/sbin/acstor-edge-stripe-boot"),
-            units=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    name=dict(type="str", required=True),
-                    content=dict(type="str", required=True),
-                    enabled=dict(type="bool", default=True),
-                    started=dict(type="bool", default=False),
-                ),
-            ),
-            fact=dict(type="dict"),
-            fact_file=dict(type="path", default="/etc/ansible/facts.d/acstor_edge.fact"),
-            health_fact_file=dict(type="path"),
-        ),
-        supports_check_mode=True,
-    )
-    params = module.params
-    units = params["units"]
-    errors = validate(
-        params["script"], params["script_path"], units, params["fact"], params["fact_file"], params["health_fact_file"]
-    )
-    if errors:
-        module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
+def systemd_is_running(module):
+    return os.path.isdir("/run/systemd/system") and bool(module.get_bin_path("systemctl"))
 
+
+def read_records(module):
+    """The stripe records on the node, {name: record}; an unreadable one is warned about and left out."""
+    files = NodeFiles()
+    records = {}
+    for path in sorted(files.glob(os.path.join(RECORD_DIR, "*.json"))):
+        try:
+            records[os.path.basename(path)[: -len(".json")]] = json.loads(files.read(path, "{}"))
+        except ValueError:
+            module.warn("unreadable stripe record %s: not reported" % path)
+    return records
+
+
+def report_unlisted(module, result):
+    """Stripes recorded on the node that the list no longer names: a warning each, and the list in the result."""
+    if module.params["listed"] is None:
+        return
+    result["unlisted"] = unlisted_stripes(read_records(module), module.params["listed"])
+    for stripe in result["unlisted"]:
+        module.warn(unlisted_warning(stripe))
+
+
+def finish(module, result, leftovers):
+    """Report, or in check mode / when nothing changes, stop before any write."""
+    if leftovers:
+        result["removed_temp_files"] = leftovers
+    report_unlisted(module, result)
+    if module.check_mode or not result["changed"]:
+        module.exit_json(**result)
+    remove_files(leftovers)
+
+
+def run_present(module, params):
+    units = params["units"]
     files = wanted_files(
         params["script"], params["script_path"], units, params["fact"], params["fact_file"], params["health_fact_file"]
     )
     current = {f.path: CurrentFile(read_text(f.path), file_mode(f.path)) for f in files}
-    systemd_running = os.path.isdir("/run/systemd/system") and bool(module.get_bin_path("systemctl"))
-    names = [u["name"] for u in units]
+    systemd_running = systemd_is_running(module)
     enabled = unit_states(module, "is-enabled", [u["name"] for u in units if u["enabled"]])
     active = unit_states(module, "is-active", [u["name"] for u in units if u["started"]]) if systemd_running else {}
     plan = plan_boot(files, current, units, enabled, active, systemd_running)
     leftovers = stale_temp_files(sorted({os.path.dirname(f.path) for f in files}))
 
-    result = dict(changed=plan.changed or bool(leftovers), actions=plan.describe(), units=names)
-    if leftovers:
-        result["removed_temp_files"] = leftovers
+    result = dict(changed=plan.changed or bool(leftovers), actions=plan.describe(), units=[u["name"] for u in units])
     if module._diff:
         result["diff"] = diff_of(plan, current)
-    if module.check_mode or not result["changed"]:
-        module.exit_json(**result)
-
-    remove_files(leftovers)
+    finish(module, result, leftovers)
     for wanted in plan.writes:
         write_file_atomic(wanted.path, wanted.content, wanted.mode)
         os.chmod(wanted.path, wanted.mode)
@@ -201,6 +269,85 @@ def main():
     if plan.start:
         systemctl(module, ["start"] + plan.start, "starting %s" % ", ".join(plan.start))
     module.exit_json(**result)
+
+
+def run_absent(module, params):
+    """No stripe record left: stop, disable and remove what we installed, and only what carries our mark."""
+    candidates = removal_candidates(
+        [u["name"] for u in params["units"]],
+        params["script_path"],
+        params["health_fact_file"],
+        params["fact_file"],
+        params["metrics_dir"],
+    )
+    current = {c.path: CurrentFile(read_text(c.path), file_mode(c.path)) for c in candidates}
+    plan = plan_boot_removal(candidates, current, systemd_is_running(module))
+    leftovers = stale_temp_files(sorted({os.path.dirname(c.path) for c in candidates}))
+
+    result = dict(
+        changed=plan.changed or bool(leftovers),
+        actions=plan.describe(),
+        units=[],
+        removed=[c.path for c in plan.remove],
+        kept=plan.kept,
+    )
+    for kept in plan.kept:
+        module.warn("%s: %s" % (kept["path"], kept["reason"]))
+    if module._diff:
+        result["diff"] = removal_diff(plan, current)
+    finish(module, result, leftovers)
+    if plan.stop:
+        systemctl(module, ["stop"] + plan.stop, "stopping %s" % ", ".join(plan.stop))
+    if plan.disable:
+        systemctl(module, ["disable"] + plan.disable, "disabling %s" % ", ".join(plan.disable))
+    remove_files([c.path for c in plan.remove])
+    if plan.daemon_reload:
+        systemctl(module, ["daemon-reload"], "reloading systemd units")
+    module.exit_json(**result)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            script=dict(type="str"),
+            script_path=dict(type="path", default="/usr/local/sbin/acstor-edge-stripe-boot"),
+            units=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(
+                    name=dict(type="str", required=True),
+                    content=dict(type="str"),
+                    enabled=dict(type="bool", default=True),
+                    started=dict(type="bool", default=False),
+                ),
+            ),
+            fact=dict(type="dict"),
+            fact_file=dict(type="path", default="/etc/ansible/facts.d/acstor_edge.fact"),
+            health_fact_file=dict(type="path"),
+            metrics_dir=dict(type="path"),
+            listed=dict(type="list", elements="str"),
+        ),
+        supports_check_mode=True,
+    )
+    params = module.params
+    errors = validate(
+        params["script"],
+        params["script_path"],
+        params["units"],
+        params["fact"],
+        params["fact_file"],
+        params["health_fact_file"],
+        params["state"],
+    )
+    if params["metrics_dir"]:
+        rules.check(errors, "metrics_dir", params["metrics_dir"], rules.absolute_path)
+    if errors:
+        module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
+    if params["state"] == "absent":
+        run_absent(module, params)
+    run_present(module, params)
 
 
 if __name__ == "__main__":

@@ -60,22 +60,27 @@ def fact_content(fact):
     return json.dumps(fact, indent=2, sort_keys=True) + "\n"
 
 
-def validate(script, script_path, units, fact, fact_file, health_fact_file=None):
-    """Errors naming each bad option, before anything on the node is read (node_inputs' rules)."""
+def validate(script, script_path, units, fact, fact_file, health_fact_file=None, state="present"):
+    """Errors naming each bad option, before anything on the node is read (node_inputs' rules).
+
+    With state absent the units, script_path and files name what to remove: no content is needed.
+    """
     errors = []
     if health_fact_file:
-        if not script:
+        if not script and state == "present":
             errors.append(rules.message("health_fact_file", "needs the boot script, and script is empty", "required"))
         rules.check(errors, "health_fact_file", health_fact_file, rules.fact_file)
-    if units and not script:
+    if units and not script and state == "present":
         errors.append(rules.message("script", "is empty, and the units need the boot script", "required"))
-    if script:
+    if script or state == "absent":
         rules.check(errors, "script_path", script_path, rules.absolute_path)
-    if fact is not None:
+    if fact is not None or state == "absent":
         rules.check(errors, "fact_file", fact_file, rules.fact_file)
     names = []
     for index, unit in enumerate(units):
         option = "units[%d].name" % index
+        if state == "present" and unit.get("content") is None:
+            errors.append(rules.message("units[%d].content" % index, "is required with state present", "required"))
         if rules.check(errors, option, unit["name"], rules.unit_name):
             if not unit["name"].endswith((".service", ".timer")):
                 errors.append(rules.message(option, "%r is not a .service or .timer unit" % unit["name"], "unit-name"))

@@ -267,9 +267,9 @@ def test_teardown_removes_what_we_created_and_only_that(fleet):
     after = azure_objects(fleet.arm)
     assert after == FIRST["foreign"], after
     assert not [a for a in fleet.arm.state.role_assignments.values() if a["properties"]["principalId"] == principal]
-    # the node: no stripe left, so no hand-off in the fact file and the boot unit not enabled
+    # the node: no stripe left, so the hand-off fact file and the boot unit are removed (nvme_stripe_boot state absent)
     node = fleet.node_state()
-    assert node["records"] == {} and node["fact"] == {} and node["unit"] != "enabled", node
+    assert node["records"] == {} and node["fact"] is None and node["unit"] != "enabled", node
     assert not [vg for vg in node["vgs"] if "local-csi" in vg], node
 
 

@@ -1,0 +1,27 @@
+"""acstor.edge.nvme_stripe_boot with state absent and the unlisted-stripe report, on a node given as files, with the
+exact systemctl calls from test_nvme_stripe_boot.yaml (in the format of tests/unit/helpers/module_harness.py)."""
+
+import pytest
+
+from ansible_collections.acstor.edge.plugins.modules import nvme_stripe_boot
+
+from module_harness import case_ids, load_cases, run_case
+
+CASES = load_cases(__file__, extra_keys=("files", "records", "systemd_running", "removed", "warns"))
+
+
+@pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
+def test_nvme_stripe_boot(case, monkeypatch, capsys):
+    files = {path: (value["text"] if isinstance(value, dict) else value) for path, value in case["files"].items()}
+    removed = []
+    monkeypatch.setattr(nvme_stripe_boot, "read_text", files.get)
+    monkeypatch.setattr(nvme_stripe_boot, "file_mode", lambda path: 0o644 if path in files else None)
+    monkeypatch.setattr(nvme_stripe_boot, "stale_temp_files", lambda _dirs: [])
+    monkeypatch.setattr(nvme_stripe_boot, "remove_files", removed.extend)
+    monkeypatch.setattr(nvme_stripe_boot, "systemd_is_running", lambda _module: case.get("systemd_running", True))
+    monkeypatch.setattr(nvme_stripe_boot, "read_records", lambda _module: case.get("records", {}))
+    run_case(nvme_stripe_boot, case)
+    assert removed == case["removed"]
+    printed = " ".join(capsys.readouterr().err.split())
+    for warning in case.get("warns", []):
+        assert "[WARNING]: " + warning in printed
