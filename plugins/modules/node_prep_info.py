@@ -75,6 +75,12 @@ options:
     description: The C(/etc/modules-load.d) file M(acstor.edge.node_kernel_config) writes, read for RV(kernel_config).
     type: path
     default: /etc/modules-load.d/acstor-edge.conf
+  parts:
+    description: The parts of RV(kernel_config) to plan, as for M(acstor.edge.node_kernel_config).
+    type: list
+    elements: str
+    choices: [sysctl, modules]
+    default: [sysctl, modules]
   os_facts:
     description:
       - OS facts the play already gathered (C(distribution), C(distribution_version),
@@ -262,6 +268,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import NodeFiles
 from ansible_collections.acstor.edge.plugins.module_utils.node.kernel_config import (
+    PARTS,
     module_load_file_errors,
     plan_kernel_config,
 )
@@ -339,6 +346,7 @@ def main():
             state=dict(type="str", default="present", choices=["present", "absent"]),
             sysctl_file=dict(type="path", default="/etc/sysctl.d/99-zz-acstor-edge.conf"),
             modules_load_file=dict(type="path", default="/etc/modules-load.d/acstor-edge.conf"),
+            parts=dict(type="list", elements="str", choices=list(PARTS), default=list(PARTS)),
         ),
         supports_check_mode=True,
     )
@@ -361,7 +369,7 @@ def main():
     unknown_modules = [name for name, state in modules.items() if state["valid"] and not state["known"]]
     decided_os = node_os(os_info, params["os_facts"])
     desired = dict(
-        (key, params[key]) for key in ("state", "sysctls", "kernel_modules", "sysctl_file", "modules_load_file")
+        (key, params[key]) for key in ("state", "sysctls", "kernel_modules", "sysctl_file", "modules_load_file", "parts")
     )
 
     module.exit_json(
