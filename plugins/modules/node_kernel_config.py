@@ -186,7 +186,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import NodeFiles, write_file_atomic
+from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import (
+    NodeFiles,
+    remove_files,
+    write_file_atomic,
+)
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.node.kernel_config import (
     PARTS,
@@ -242,7 +246,7 @@ def node_errors(params, current):
 def apply_files(plan):
     for change in plan["files"]:
         if change["remove"]:
-            os.unlink(change["path"])
+            remove_files([change["path"]])
         else:
             write_file_atomic(change["path"], change["after"])
 
