@@ -369,7 +369,8 @@ def main():
     unknown_modules = [name for name, state in modules.items() if state["valid"] and not state["known"]]
     decided_os = node_os(os_info, params["os_facts"])
     desired = dict(
-        (key, params[key]) for key in ("state", "sysctls", "kernel_modules", "sysctl_file", "modules_load_file", "parts")
+        (key, params[key])
+        for key in ("state", "sysctls", "kernel_modules", "sysctl_file", "modules_load_file", "parts")
     )
 
     module.exit_json(
