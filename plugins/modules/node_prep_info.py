@@ -62,20 +62,24 @@ options:
     type: list
     elements: str
   state:
+    version_added: 0.2.0
     description:
       - The node_prep state RV(kernel_config) is planned for; V(absent) plans the removal of the two files below.
     type: str
     choices: [present, absent]
     default: present
   sysctl_file:
+    version_added: 0.2.0
     description: The sysctl drop-in M(acstor.edge.node_kernel_config) writes, read for RV(kernel_config).
     type: path
     default: /etc/sysctl.d/99-zz-acstor-edge.conf
   modules_load_file:
+    version_added: 0.2.0
     description: The C(/etc/modules-load.d) file M(acstor.edge.node_kernel_config) writes, read for RV(kernel_config).
     type: path
     default: /etc/modules-load.d/acstor-edge.conf
   parts:
+    version_added: 0.2.0
     description: The parts of RV(kernel_config) to plan, as for M(acstor.edge.node_kernel_config).
     type: list
     elements: str
@@ -192,6 +196,7 @@ kernel_modules_unknown:
   elements: str
   sample: []
 kernel_config:
+  version_added: 0.2.0
   description:
     - What M(acstor.edge.node_kernel_config) would do with the same O(sysctls), O(kernel_modules), O(state),
       O(sysctl_file) and O(modules_load_file) - its plan without the file texts. The role calls it only when
@@ -201,6 +206,7 @@ kernel_config:
   sample: {"changed": true, "actions": ["write /etc/sysctl.d/99-zz-acstor-edge.conf", "modprobe dm_raid"],
            "files": [{"path": "/etc/sysctl.d/99-zz-acstor-edge.conf", "remove": false}]}
 packages_recorded:
+  version_added: 0.2.0
   description: The packages node_prep recorded as installed by itself (C(/etc/acstor-edge/node_prep.json)).
   returned: always
   type: list
