@@ -133,8 +133,8 @@ def test_parse_sysctl_conf_reads_what_systemd_sysctl_reads():
     assert parse_sysctl_conf(None) == {}
 
 
-def modules_state(loaded=(), persisted=(), available=MODULES, wanted=MODULES):
-    return describe_kernel_modules(wanted, set(loaded), set(), set(available), {}, set(persisted))
+def modules_state(loaded=(), persisted=(), available=tuple(MODULES), wanted=tuple(MODULES)):
+    return describe_kernel_modules(list(wanted), set(loaded), set(), set(available), {}, set(persisted))
 
 
 def desired(**overrides):
@@ -150,7 +150,8 @@ def desired(**overrides):
     return base
 
 
-def node(live=RAISED_LIVE, drop_in=CONVERGED_DROP_IN, load_texts=None, modules=None, **extra):
+def node(live=None, drop_in=CONVERGED_DROP_IN, load_texts=None, modules=None, **extra):
+    live = RAISED_LIVE if live is None else live
     texts = {OURS: MODULES_HEADER + "".join(name + "\n" for name in MODULES)} if load_texts is None else load_texts
     current = {
         "live": live,
