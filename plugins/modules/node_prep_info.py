@@ -61,6 +61,30 @@ options:
       - When not given, the product checks are skipped.
     type: list
     elements: str
+  state:
+    version_added: 0.2.0
+    description:
+      - The node_prep state RV(kernel_config) is planned for; V(absent) plans the removal of the two files below.
+    type: str
+    choices: [present, absent]
+    default: present
+  sysctl_file:
+    version_added: 0.2.0
+    description: The sysctl drop-in M(acstor.edge.node_kernel_config) writes, read for RV(kernel_config).
+    type: path
+    default: /etc/sysctl.d/99-zz-acstor-edge.conf
+  modules_load_file:
+    version_added: 0.2.0
+    description: The C(/etc/modules-load.d) file M(acstor.edge.node_kernel_config) writes, read for RV(kernel_config).
+    type: path
+    default: /etc/modules-load.d/acstor-edge.conf
+  parts:
+    version_added: 0.2.0
+    description: The parts of RV(kernel_config) to plan, as for M(acstor.edge.node_kernel_config).
+    type: list
+    elements: str
+    choices: [sysctl, modules]
+    default: [sysctl, modules]
   os_facts:
     description:
       - OS facts the play already gathered (C(distribution), C(distribution_version),
@@ -74,8 +98,7 @@ notes:
   - Installed packages are queried with C(dpkg-query) on the Debian family and C(rpm) elsewhere
     (whichever exists when the family has neither).
 seealso:
-  - module: ansible.posix.sysctl
-  - module: community.general.modprobe
+  - module: acstor.edge.node_kernel_config
 """
 
 EXAMPLES = r"""
@@ -91,11 +114,13 @@ EXAMPLES = r"""
     lvm_autoactivation: true
   register: node_state
 
-- name: Load only the modules that need it
-  community.general.modprobe:
-    name: "{{ item }}"
-    persistent: present
-  loop: "{{ node_state.kernel_modules_to_load }}"
+- name: Write the sysctl drop-in and the modules-load.d file only when they need it
+  acstor.edge.node_kernel_config:
+    sysctls:
+      fs.inotify.max_user_instances: 8192
+      fs.inotify.max_user_watches: 524288
+    kernel_modules: [dm_mod, dm_raid, raid0, md_mod]
+  when: node_state.kernel_config.changed
 """
 
 RETURN = r"""
@@ -170,6 +195,23 @@ kernel_modules_unknown:
   type: list
   elements: str
   sample: []
+kernel_config:
+  version_added: 0.2.0
+  description:
+    - What M(acstor.edge.node_kernel_config) would do with the same O(sysctls), O(kernel_modules), O(state),
+      O(sysctl_file) and O(modules_load_file) - its plan without the file texts. The role calls it only when
+      C(changed) is true.
+  returned: always
+  type: dict
+  sample: {"changed": true, "actions": ["write /etc/sysctl.d/99-zz-acstor-edge.conf", "modprobe dm_raid"],
+           "files": [{"path": "/etc/sysctl.d/99-zz-acstor-edge.conf", "remove": false}]}
+packages_recorded:
+  version_added: 0.2.0
+  description: The packages node_prep recorded as installed by itself (C(/etc/acstor-edge/node_prep.json)).
+  returned: always
+  type: list
+  elements: str
+  sample: [nfs-common]
 packages_key:
   description: The O(packages) key used for this node, or null when none matched.
   returned: always
@@ -230,9 +272,13 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import read_text
+from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import NodeFiles
+from ansible_collections.acstor.edge.plugins.module_utils.node.kernel_config import (
+    PARTS,
+    module_load_file_errors,
+    plan_kernel_config,
+)
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import (
-    describe_kernel_modules,
     input_errors,
     node_os,
     option_errors,
@@ -242,51 +288,15 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import 
     plan_sysctls,
     select_packages,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_read import read_kernel_config
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
     describe_os,
-    normalize_module_name,
     parse_dpkg_query,
     parse_lvmconfig_setting,
-    parse_module_aliases,
-    parse_module_index,
-    parse_modules_load,
     parse_os_release,
-    parse_proc_modules,
+    parse_packages_record,
     parse_rpm_query,
-    sysctl_proc_path,
 )
-
-MODULES_LOAD_DIR = "/etc/modules-load.d"
-
-
-def read_sysctls(names):
-    live = {}
-    for name in names:
-        path = sysctl_proc_path(name)
-        value = read_text("/proc/sys/" + path) if path else None
-        if value is not None:
-            live[name] = value.strip()
-    return live
-
-
-def read_kernel_modules(names, release):
-    base = "/lib/modules/%s/" % release
-    loaded = parse_proc_modules(read_text("/proc/modules") or "")
-    builtin = parse_module_index(read_text(base + "modules.builtin") or "")
-    available = parse_module_index(read_text(base + "modules.dep") or "")
-    unresolved = [
-        name
-        for name in names
-        if isinstance(name, str) and normalize_module_name(name) not in (available | builtin | loaded)
-    ]
-    # modules.alias is the largest index file; read it only for names that are not module names.
-    aliases = parse_module_aliases(read_text(base + "modules.alias") or "", unresolved) if unresolved else {}
-    try:
-        load_files = sorted(os.listdir(MODULES_LOAD_DIR))
-    except OSError:
-        load_files = []
-    persisted = parse_modules_load(read_text(os.path.join(MODULES_LOAD_DIR, entry)) or "" for entry in load_files)
-    return describe_kernel_modules(names, loaded, builtin, available, aliases, persisted)
 
 
 def query_packages(module, names, os_info):
@@ -323,6 +333,13 @@ def read_lvm_autoactivation(module):
     return True, parse_lvmconfig_setting(rc, out)
 
 
+def kernel_config_summary(plan):
+    """What node_kernel_config would do, without the file texts (the role decides on ``changed``)."""
+    summary = dict((key, value) for key, value in plan.items() if key != "files")
+    summary["files"] = [dict(path=change["path"], remove=change["remove"]) for change in plan["files"]]
+    return summary
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -332,24 +349,35 @@ def main():
             lvm_autoactivation=dict(type="bool", default=False),
             products=dict(type="list", elements="str"),
             os_facts=dict(type="dict", default={}),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            sysctl_file=dict(type="path", default="/etc/sysctl.d/99-zz-acstor-edge.conf"),
+            modules_load_file=dict(type="path", default="/etc/modules-load.d/acstor-edge.conf"),
+            parts=dict(type="list", elements="str", choices=list(PARTS), default=list(PARTS)),
         ),
         supports_check_mode=True,
     )
     params = module.params
     # names and values that reach sysctl.d, modules-load.d or a package manager: checked before any read
     errors = option_errors(params["sysctls"], params["kernel_modules"], params["packages"])
+    errors += module_load_file_errors(params["modules_load_file"])
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors)
-    os_info = describe_os(parse_os_release(read_text("/etc/os-release") or read_text("/usr/lib/os-release") or ""))
+    files = NodeFiles()
+    os_info = describe_os(parse_os_release(files.read("/etc/os-release") or files.read("/usr/lib/os-release")))
     release = os.uname()[2]
 
-    live = read_sysctls(list(params["sysctls"]))
-    modules = read_kernel_modules(params["kernel_modules"], release)
+    names = list(params["sysctls"])
+    current = read_kernel_config(files, names, params["kernel_modules"], release, params["sysctl_file"])
+    live, modules = current["live"], current["modules"]
     packages_key, wanted_packages, invalid_packages = select_packages(params["packages"], os_info, release)
     packages_query, installed = query_packages(module, wanted_packages, os_info)
     lvmconfig_found, volume_list = read_lvm_autoactivation(module) if params["lvm_autoactivation"] else (False, None)
     unknown_modules = [name for name, state in modules.items() if state["valid"] and not state["known"]]
     decided_os = node_os(os_info, params["os_facts"])
+    desired = dict(
+        (key, params[key])
+        for key in ("state", "sysctls", "kernel_modules", "sysctl_file", "modules_load_file", "parts")
+    )
 
     module.exit_json(
         changed=False,
@@ -360,11 +388,13 @@ def main():
         kernel_modules=modules,
         kernel_modules_to_load=plan_kernel_modules(modules),
         kernel_modules_unknown=unknown_modules,
+        kernel_config=kernel_config_summary(plan_kernel_config(desired, current)),
         packages_key=packages_key,
         packages_query=packages_query,
         packages_installed=dict((name, installed[name]) for name in wanted_packages if name in installed),
         packages_missing=plan_packages(wanted_packages, installed),
         packages_invalid=invalid_packages,
+        packages_recorded=parse_packages_record(current["record_text"]),
         lvm_auto_activation_volume_list=volume_list,
         lvmconfig_found=lvmconfig_found,
         package_manager=(os_support(decided_os) or {}).get("package_manager", ""),

@@ -158,6 +158,10 @@ ROLE_VARIABLES = {
         "node_prep_fault_tolerant": _check_bool,
         "node_prep_hugepages_2m": _single(rules.sysctl_value),
         "node_prep_lvm_autoactivation": _check_bool,
+        "node_prep_state": lambda errors, name, value: rules.check_choice(errors, name, value, ("present", "absent")),
+        "node_prep_absent_reload_sysctl": _check_bool,
+        "node_prep_absent_unload_modules": _check_bool,
+        "node_prep_absent_remove_packages": _check_bool,
     },
     "preflight": {
         "preflight_skip_checks": _list_of(rules.single_line),

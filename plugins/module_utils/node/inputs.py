@@ -175,7 +175,8 @@ def sysctl_file(value):
     if reason:
         return reason
     directory, _sep, base = value.rpartition("/")
-    if not (value == "/etc/sysctl.conf" or (directory in SYSCTL_DIRS and base.endswith(".conf") and base != ".conf")):
+    # not /etc/sysctl.conf: node_prep writes its drop-in whole, so the file must be one of its own
+    if not (directory in SYSCTL_DIRS and base.endswith(".conf") and base != ".conf"):
         return "%r is not a *.conf file in %s, so systemd-sysctl would not read it at boot" % (
             value,
             ", ".join(SYSCTL_DIRS),

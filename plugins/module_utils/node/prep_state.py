@@ -8,6 +8,7 @@ reads a file or runs a command. Kept free of heavy imports because guest Python 
 nodes is slow to start and acstor.edge.node_prep_info imports this on every run.
 """
 
+import json
 import re
 
 # The name rules live in node_inputs (one place, full-string matches); imported here for the parsers.
@@ -170,3 +171,29 @@ def parse_lvmconfig_setting(rc, stdout):
         return None
     lines = [line.strip() for line in stdout.splitlines() if line.strip()]
     return lines[0] if lines else None
+
+
+def parse_proc_module_users(text):
+    """/proc/modules -> {module: use count} (third column; proc(5))."""
+    users = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and parts[2].isdigit():
+            users[parts[0]] = int(parts[2])
+    return users
+
+
+def parse_packages_record(text):
+    """node_prep's record of the packages it installed (JSON ``{"packages_installed": [...]}``) -> names.
+
+    A record that is not ours to read (not JSON, another shape) counts as empty: removing packages on
+    the strength of a file we cannot read would remove what the OS or the user installed.
+    """
+    try:
+        data = json.loads(text or "{}")
+    except ValueError:
+        return []
+    names = data.get("packages_installed") if isinstance(data, dict) else None
+    if not isinstance(names, list):
+        return []
+    return [name for name in names if isinstance(name, str) and PACKAGE_NAME.fullmatch(name)]

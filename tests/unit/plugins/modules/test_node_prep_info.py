@@ -25,28 +25,37 @@ def content(value):
     return value
 
 
+class DictNodeFiles:
+    """NodeFiles answered from {path: text}; a path not in it does not exist."""
+
+    def __init__(self, files):
+        self.files = files
+        self.opened = []
+
+    def read(self, path, default=""):
+        self.opened.append(path)
+        value = self.files.get(path)
+        return default if value is None else value
+
+    def listdir(self, path):
+        prefix = path.rstrip("/") + "/"
+        return sorted(set(p[len(prefix) :] for p in self.files if p.startswith(prefix) and "/" not in p[len(prefix) :]))
+
+
 @pytest.mark.parametrize("case", CASES, ids=case_ids(CASES))
 def test_node_prep_info(case, monkeypatch):
     files = dict((path, content(value)) for path, value in case["files"].items())
 
-    def fake_listdir(path):
-        prefix = path.rstrip("/") + "/"
-        names = sorted(set(p[len(prefix) :] for p in files if p.startswith(prefix) and "/" not in p[len(prefix) :]))
-        if not names:
-            raise OSError(2, "No such file or directory", path)
-        return names
-
-    monkeypatch.setattr(node_prep_info, "read_text", files.get)
-    monkeypatch.setattr(node_prep_info.os, "listdir", fake_listdir)
+    monkeypatch.setattr(node_prep_info, "NodeFiles", lambda: DictNodeFiles(files))
     monkeypatch.setattr(node_prep_info.os, "uname", lambda: ("Linux", "node", case["release"], "#1", "x86_64"))
     run_case(node_prep_info, case, resolve=content, bins=case["bins"])
 
 
 def test_reads_nothing_outside_proc_sys_for_sysctl_names(monkeypatch, capsys):
-    opened = []
-    monkeypatch.setattr(node_prep_info, "read_text", lambda path: opened.append(path) or None)
+    node = DictNodeFiles({})
+    monkeypatch.setattr(node_prep_info, "NodeFiles", lambda: node)
     with patch_module_args({"sysctls": {"../../etc/shadow": 1, "fs.file-max": 1}}):
         with pytest.raises(SystemExit):
             node_prep_info.main()
     assert "(rule sysctl-name)" in json.loads(capsys.readouterr().out)["msg"]
-    assert opened == []  # refused before anything is read
+    assert node.opened == []  # refused before anything is read

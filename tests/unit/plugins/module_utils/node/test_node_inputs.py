@@ -55,6 +55,8 @@ WRONG_VALUES = [
     (rules.sysctl_file, "/etc/99-acstor.conf", "sysctl-file"),
     (rules.sysctl_file, "/etc/sysctl.d/.conf", "sysctl-file"),
     (rules.sysctl_file, "/etc/sysctl.d/a b.conf", "absolute-path"),
+    # node_prep writes its drop-in whole: never /etc/sysctl.conf, which holds the OS's and the user's settings
+    (rules.sysctl_file, "/etc/sysctl.conf", "sysctl-file"),
     (rules.stripe_name, "Fast", "stripe-name"),
     (rules.stripe_name, "1fast", "stripe-name"),
     (rules.stripe_name, "fa.st", "stripe-name"),

@@ -1,0 +1,77 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026, acstor.edge developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one read of the node files node_prep decides on, shared by acstor.edge.node_prep_info (which
+plans) and acstor.edge.node_kernel_config (which plans again and applies).
+
+``files`` is a common.node_io.NodeFiles (or a test double with ``read`` and ``listdir``); parsing is in
+prep_state, deciding in prep_plan and kernel_config.
+"""
+
+from ansible_collections.acstor.edge.plugins.module_utils.node.kernel_config import PACKAGES_RECORD
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import describe_kernel_modules
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
+    normalize_module_name,
+    parse_module_aliases,
+    parse_module_index,
+    parse_modules_load,
+    parse_proc_module_users,
+    parse_proc_modules,
+    sysctl_proc_path,
+)
+
+MODULES_LOAD_DIR = "/etc/modules-load.d"
+
+
+def read_sysctls(files, names):
+    """Live value per sysctl name the kernel has."""
+    live = {}
+    for name in names:
+        path = sysctl_proc_path(name)
+        value = files.read("/proc/sys/" + path, None) if path else None
+        if value is not None:
+            live[name] = value.strip()
+    return live
+
+
+def read_modules_load(files):
+    """{path: text} of every file in /etc/modules-load.d."""
+    return dict(
+        (MODULES_LOAD_DIR + "/" + entry, files.read(MODULES_LOAD_DIR + "/" + entry, ""))
+        for entry in files.listdir(MODULES_LOAD_DIR)
+    )
+
+
+def read_kernel_modules(files, names, release, load_texts):
+    """Per wanted module: loaded, built in, known, listed for boot (prep_plan.describe_kernel_modules);
+    also the use counts and the built-in set, for unloading."""
+    base = "/lib/modules/%s/" % release
+    proc_modules = files.read("/proc/modules", "")
+    loaded = parse_proc_modules(proc_modules)
+    builtin = parse_module_index(files.read(base + "modules.builtin", ""))
+    available = parse_module_index(files.read(base + "modules.dep", ""))
+    unresolved = [
+        name
+        for name in names
+        if isinstance(name, str) and normalize_module_name(name) not in (available | builtin | loaded)
+    ]
+    # modules.alias is the largest index file; read it only for names that are not module names.
+    aliases = parse_module_aliases(files.read(base + "modules.alias", ""), unresolved) if unresolved else {}
+    persisted = parse_modules_load(load_texts.values())
+    modules = describe_kernel_modules(names, loaded, builtin, available, aliases, persisted)
+    return modules, parse_proc_module_users(proc_modules), builtin
+
+
+def read_kernel_config(files, sysctl_names, module_names, release, sysctl_file):
+    """What kernel_config.plan_kernel_config needs, in one pass."""
+    load_texts = read_modules_load(files)
+    modules, users, builtin = read_kernel_modules(files, module_names, release, load_texts)
+    return {
+        "live": read_sysctls(files, sysctl_names),
+        "sysctl_text": files.read(sysctl_file, None),
+        "modules": modules,
+        "modules_load_texts": load_texts,
+        "use_counts": users,
+        "builtin": builtin,
+        "record_text": files.read(PACKAGES_RECORD, None),
+    }
