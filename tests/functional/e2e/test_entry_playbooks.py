@@ -220,6 +220,23 @@ def test_teardown_removes_what_we_created_and_only_that(fleet):
     """converge -> teardown.yml (with the stripes) -> every object the collection created is gone, nothing else."""
     created_identity = next(i for i in fleet.arm.state.identities.values() if i["name"] == IDENTITY)
     principal = created_identity["properties"]["principalId"]
+    node_files = "ls /etc/sysctl.d/99-zz-acstor-edge.conf /etc/modules-load.d/acstor-edge.conf 2>/dev/null || true"
+    assert len(fleet.node.sh(node_files).split()) == 2, "the converge wrote node_prep's two files"
+    everything = (
+        "-e",
+        confirm(),
+        "-e",
+        "acstor_edge_teardown_stripes=true",
+        "-e",
+        "acstor_edge_teardown_node_prep=true",
+    )
+    # --check --diff: says what it would remove, removes nothing
+    run = fleet.play("teardown.yml", "--check", "--diff", *everything, label="teardown.yml --check --diff")
+    assert run.rc == 0, run
+    assert "/etc/modules-load.d/acstor-edge.conf" in run.out and "99-zz-acstor-edge.conf" in run.out, run
+    assert len(fleet.node.sh(node_files).split()) == 2, "a check-mode teardown removed node files"
+    assert fleet.release("plant-0003")["status"] == "deployed", "a check-mode teardown removed a release"
+    assert fleet.node_state()["records"], "a check-mode teardown removed a stripe"
     # gpu-0007 still has a volume on the driver: its teardown fails, the other clusters are torn down anyway
     gpu = fleet.kube["gpu-0007"]
     pv = {
@@ -234,7 +251,7 @@ def test_teardown_removes_what_we_created_and_only_that(fleet):
         },
     }
     gpu.add(pv)
-    run = fleet.play("teardown.yml", "-e", confirm(), "-e", "acstor_edge_teardown_stripes=true")
+    run = fleet.play("teardown.yml", *everything)
     assert run.rc != 0, run
     assert "teardown failed on gpu-0007: gpu-0007 (csi_driver:" in " ".join(run.out.split()), run
     assert fleet.release("gpu-0007")["status"] == "deployed", "a refused teardown removed the release"
@@ -271,6 +288,8 @@ def test_teardown_removes_what_we_created_and_only_that(fleet):
     node = fleet.node_state()
     assert node["records"] == {} and node["fact"] is None and node["unit"] != "enabled", node
     assert not [vg for vg in node["vgs"] if "local-csi" in vg], node
+    # node_prep state absent on the torn-down clusters' nodes: our drop-in and modules-load.d file are gone
+    assert fleet.node.sh(node_files).split() == [], "teardown left node_prep's files"
 
 
 def test_second_converge_matches_the_first(fleet):
