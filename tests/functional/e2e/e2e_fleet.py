@@ -62,11 +62,16 @@ GROUP_VARS = {
         "acstor_edge_node_phases": ["preflight", "prep"],
     },
     "site_gpu_0007": {
+        # One VM carries the three sites' node hosts; node_prep writes its sysctl drop-in whole from the host's own
+        # settings, and only the Edge Volumes site wants sysctls: the local-CSI-only sites keep their (empty) drop-in
+        # elsewhere so that no two inventory hosts write the same node file (on real nodes, one host per machine).
+        "node_prep_sysctl_file": "/etc/sysctl.d/99-zz-acstor-edge-gpu.conf",
         "acstor_edge_cluster": "gpu-0007",
         "acstor_edge_products": ["local_csi"],
         "acstor_edge_node_phases": ["preflight", "prep"],
     },
     "site_plant_0003": {
+        "node_prep_sysctl_file": "/etc/sysctl.d/99-zz-acstor-edge-plant.conf",  # see site_gpu_0007
         "acstor_edge_cluster": "plant-0003",
         "acstor_edge_products": ["local_csi"],
         "nvme_stripe_list": [
