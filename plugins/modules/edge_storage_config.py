@@ -60,6 +60,15 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  removed_first:
+    description:
+      - With O(state=absent), the subvolumes (C(namespace/name)) that earlier tasks of the same run remove. In check
+        mode those tasks removed nothing, so these do not count as still using the configuration; outside check mode
+        the list is ignored and every subvolume left on the cluster counts.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
   wait:
     description: With O(owner=extension), wait for the extension to create the object.
 seealso:
@@ -114,6 +123,7 @@ SPEC = dict(
     ),
     owner=dict(type="str", default="ansible", choices=["ansible", "extension"]),
     state=dict(type="str", default="present", choices=["present", "absent"]),
+    removed_first=dict(type="list", elements="str", default=[]),
 )
 
 
@@ -137,7 +147,11 @@ def apply_configuration(module, objects, result):
         options = apply.WaitOptions(params["wait"], params["wait_timeout"], params["wait_sleep"])
         result.update(apply.ensure_configuration(objects, desired, params["owner"], options, module.check_mode))
     else:
-        result.update(apply.remove_configuration(objects, params["name"], params["owner"], module.check_mode))
+        result.update(
+            apply.remove_configuration(
+                objects, params["name"], params["owner"], module.check_mode, params["removed_first"]
+            )
+        )
 
 
 def main():

@@ -41,7 +41,9 @@ def cluster(tmp_path, ansible_env):
             servers.append(self.server)
             self.kubeconfig = self.server.kubeconfig(tmp_path / "kubeconfig-{0}".format(len(servers)))
 
-        def play(self, role, access=True, hostvars=None, nodes=None, extra_env=None, verbosity=0, **role_vars):
+        def play(
+            self, role, access=True, hostvars=None, nodes=None, extra_env=None, verbosity=0, check=False, **role_vars
+        ):
             host = {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
             if access:
                 host["acstor_edge_k8s_auth"] = {"kubeconfig": self.kubeconfig}
@@ -78,7 +80,8 @@ def cluster(tmp_path, ansible_env):
                     "@" + str(tmp_path / "vars.json"),
                     str(tmp_path / "play.yml"),
                 ]
-                + (["-" + "v" * verbosity] if verbosity else []),
+                + (["-" + "v" * verbosity] if verbosity else [])
+                + (["--check", "--diff"] if check else []),
                 env=env,
                 capture_output=True,
                 text=True,

@@ -75,6 +75,15 @@ def test_converge_rerun_change_and_teardown(cluster):
     assert run.rc == 0 and run.changed == 1, run
     assert c.server.find(API, "IngestSubvolume", "camera-ingest", "default")["spec"]["ingest"]["minDelaySec"] == 120
 
+    # Teardown in check mode with diff: the whole documented order is shown (the configuration last, although the
+    # subvolumes the earlier tasks would remove are still there), and nothing is written.
+    before = len(c.server.writes())
+    run = c.play("edge_volumes", check=True, edge_volumes_list=changed, edge_volumes_state="absent", **FAST)
+    assert run.rc == 0, run
+    removal = run.out.split("Remove the EdgeStorageConfiguration]", 1)[-1].split("TASK [", 1)[0]
+    assert "changed: [c1]" in removal, run
+    assert c.server.writes()[before:] == []
+
     # A running pod mounts the cloud PVC: teardown refuses before deleting anything.
     c.server.add(
         {

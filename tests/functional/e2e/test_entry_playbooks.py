@@ -42,18 +42,29 @@ def snapshot(fleet):
     extension = next(e for e in fleet.arm.state.extensions.values() if e["name"] == EXTENSION)
     config = edge_configuration(fleet)
     node = fleet.node_state()
-    return {
-        "releases": {name: r["config"] for name, r in release.items()},
-        "extension": {
-            k: extension["properties"].get(k)
-            for k in ("extensionType", "version", "releaseTrain", "autoUpgradeMinorVersion", "configurationSettings")
-        },
-        "azure": {k: len(v) for k, v in azure_objects(fleet.arm).items()},
-        "configuration_spec_keys": sorted(config["spec"]),
-        "records": sorted(node["records"]),
-        "fact": node["fact"],
-        "unit": node["unit"],
-    }
+    # a copy: later tests edit the ARM test server's objects in place (the drift test's "portal" change)
+    return json.loads(
+        json.dumps(
+            {
+                "releases": {name: r["config"] for name, r in release.items()},
+                "extension": {
+                    k: extension["properties"].get(k)
+                    for k in (
+                        "extensionType",
+                        "version",
+                        "releaseTrain",
+                        "autoUpgradeMinorVersion",
+                        "configurationSettings",
+                    )
+                },
+                "azure": {k: len(v) for k, v in azure_objects(fleet.arm).items()},
+                "configuration_spec_keys": sorted(config["spec"]),
+                "records": sorted(node["records"]),
+                "fact": node["fact"],
+                "unit": node["unit"],
+            }
+        )
+    )
 
 
 def test_site_converges_with_cleanup_off_over_the_csi_vg(fleet):
