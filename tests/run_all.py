@@ -54,16 +54,18 @@ OTHER_CORE_SELECT = {
 # VM scenarios, in order. Each one creates and destroys its own VMs. "NAME@SUITE" runs scenario NAME on lab
 # VMs of that Debian release (edgelab --suite, through EDGELAB_SUITE); a bare name runs on Debian 12.
 # Every scenario runs in CI (about 25 min of the run on 2 cores); `make molecule SCENARIOS="..."` picks some.
-# Listed longest first: run_all's lanes take them in this order (one scenario name at a time).
+# run_all's lanes take them in this order, one scenario name at a time, so each name's two runs form a chain:
+# the three long chains (stripe_lvm, stripe_mdadm, node_prep: 18-23 min each) start first, one per lane, and the
+# short ones fill in at the end (node_prep grew to ~10 min per run with its day-2 steps).
 DEFAULT_SCENARIOS = [
     "stripe_lvm@trixie",
     "stripe_mdadm@trixie",
+    "node_prep",
     "stripe_lvm",
     "stripe_mdadm",
-    "node",
-    "fleet",
-    "node_prep",
     "node_prep@trixie",
+    "fleet",
+    "node",
 ]
 
 
