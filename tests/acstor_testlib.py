@@ -129,6 +129,20 @@ def fetch_helm():
     return completed.stdout.strip().splitlines()[-1]
 
 
+def running_pod(name, claim, namespace="default"):
+    """A Pod in phase Running that mounts the PVC `claim`: what teardown and prune refuse to pull a volume from."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {
+            "containers": [{"name": "w", "image": "busybox"}],
+            "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": claim}}],
+        },
+        "status": {"phase": "Running"},
+    }
+
+
 def helm_release(kube_server, name, namespace):
     """The newest revision of a Helm release as helm stored it in the Kubernetes test double (its release Secret):
     {"version": revision, "status": ..., "config": user-supplied values}, or None when there is none."""

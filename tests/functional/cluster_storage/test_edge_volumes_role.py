@@ -1,5 +1,7 @@
 """acstor.edge.edge_volumes through ansible-playbook and kubernetes.core against the Kubernetes API test double."""
 
+from acstor_testlib import running_pod
+
 API = "arccontainerstorage.azure.net/v1"
 ENDPOINT = "https://mediastore.blob.core.windows.net/"
 VOLUMES = [
@@ -85,18 +87,7 @@ def test_converge_rerun_change_and_teardown(cluster):
     assert c.server.writes()[before:] == []
 
     # A running pod mounts the cloud PVC: teardown refuses before deleting anything.
-    c.server.add(
-        {
-            "apiVersion": "v1",
-            "kind": "Pod",
-            "metadata": {"name": "writer", "namespace": "default"},
-            "spec": {
-                "containers": [{"name": "w", "image": "busybox"}],
-                "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "camera"}}],
-            },
-            "status": {"phase": "Running"},
-        }
-    )
+    c.server.add(running_pod("writer", "camera"))
     before = len(c.server.writes())
     run = c.play("edge_volumes", edge_volumes_list=changed, edge_volumes_state="absent", **FAST)
     assert run.rc != 0 and "PVC is mounted by running pod(s) writer" in run.out, run

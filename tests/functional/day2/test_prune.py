@@ -11,6 +11,8 @@ import pytest
 import yaml
 from day2_fleet import KubeTestServer
 
+from acstor_testlib import running_pod
+
 API = "arccontainerstorage.azure.net/v1"
 ENDPOINT = "https://mediastore.blob.core.windows.net/"
 CAMERA = {
@@ -23,16 +25,7 @@ CAMERA = {
 }
 SCRATCH = {"name": "scratch", "kind": "local_shared", "size": "2Gi"}
 FAST = {"edge_volumes_wait_sleep": 1, "edge_volumes_wait_timeout": 30}
-WRITER = {
-    "apiVersion": "v1",
-    "kind": "Pod",
-    "metadata": {"name": "writer", "namespace": "default"},
-    "spec": {
-        "containers": [{"name": "w", "image": "busybox"}],
-        "volumes": [{"name": "d", "persistentVolumeClaim": {"claimName": "camera"}}],
-    },
-    "status": {"phase": "Running"},
-}
+WRITER = running_pod("writer", "camera")
 # Made by someone else (no ownership label): prune never touches them.
 FOREIGN = [
     {

@@ -13,7 +13,10 @@ import pytest
 
 from acstor_testlib import REPO_ROOT, ansible_environment, mitogen_strategy_env
 
-EDGELAB = [sys.executable, str(REPO_ROOT / "tests" / "lab" / "edgelab.py")]
+if str(REPO_ROOT / "tests" / "reliability") not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT / "tests" / "reliability"))
+from lablib import LabNode  # noqa: E402  pylint: disable=wrong-import-position
+
 NODE = "lab-stripeday2"
 METRICS_DIR = "/var/lib/node_exporter/textfile_collector"
 BOOT_FILES = [
@@ -60,11 +63,7 @@ PLAYBOOK = (
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root (QEMU monitor, netns)")
 
 
-def edgelab(*args, check=True):
-    proc = subprocess.run([*EDGELAB, *args], capture_output=True, text=True, timeout=900, check=False)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"edgelab {' '.join(args)} failed: {proc.stderr}")
-    return proc
+edgelab = LabNode.edgelab  # the lab suites' runner (also through the 2.21 broker)
 
 
 def guest(command, attempts=5):
