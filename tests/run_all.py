@@ -6,16 +6,17 @@ changelog fragments, galaxy-importer and antsibull-docs on the tarball), ansible
 pytest unit, pytest functional, Molecule scenarios,
 integration targets (skip themselves without credentials), and the other ansible-core versions (versions:
 sanity + unit on 2.17 and 2.21, the e2e suite on 2.21; tests/versions/coreenv.py).
-Three lanes run at once on the 2 cores: the lab lane (lab images, then the lab queue: the functional tests marked
-`lab` and the Molecule scenarios), the host lane (lint, sanity, docs, unit, host-only functional tests) and the
-versions lane (ansible-core 2.17 and 2.21: mostly downloads at first); a lane that is done takes stages from the lab
-queue, which never runs two stages that share fleet hosts or a scenario name. Each stage's output goes to tests/output/logs/; a failed
-stage prints its tail. Each pytest test and each Molecule scenario counts as one test; lint and sanity count as
-one each.
+Three lanes run at once on the 2 cores, each first with stages of its own: the lab lane builds the Debian 12 lab
+image, the host lane runs lint, sanity, docs and unit, the versions lane prepares ansible-core 2.17 and 2.21 (mostly
+downloads at first) and runs their sanity and unit tests. Then every lane takes stages from one shared queue
+(StageQueue, in QUEUE_ORDER): the other releases' lab images, the functional tests (host ones in three parts, lab
+ones), the e2e suite on 2.21 and the Molecule scenarios; a stage starts once what it needs is ready (a lab image,
+an ansible-core environment) and never beside one that shares a lock (fleet hosts, a scenario name, the e2e VM).
+Each stage's output goes to tests/output/logs/; a failed stage prints its tail. Each pytest test and each Molecule
+scenario counts as one test; lint and sanity count as one each.
 The last line is `N passed, N failed` (CI reads it). Lab VMs and fleet hosts are stopped at the end.
 """
 
-import collections
 import os
 import re
 import shutil
@@ -51,12 +52,9 @@ OTHER_CORE_SELECT = {
     ("2.21", "tests/functional/e2e"): "test_validate_rules or site_converges_with_cleanup_off or second_site_run"
 }
 
-# VM scenarios, in order. Each one creates and destroys its own VMs. "NAME@SUITE" runs scenario NAME on lab
-# VMs of that Debian release (edgelab --suite, through EDGELAB_SUITE); a bare name runs on Debian 12.
-# Every scenario runs in CI (about 25 min of the run on 2 cores); `make molecule SCENARIOS="..."` picks some.
-# run_all's lanes take them in this order, one scenario name at a time, so each name's two runs form a chain:
-# the three long chains (stripe_lvm, stripe_mdadm, node_prep: 18-23 min each) start first, one per lane, and the
-# short ones fill in at the end (node_prep grew to ~10 min per run with its day-2 steps).
+# VM scenarios. Each one creates and destroys its own VMs. "NAME@SUITE" runs scenario NAME on lab VMs of that Debian
+# release (edgelab --suite, through EDGELAB_SUITE); a bare name runs on Debian 12. Every scenario runs in CI;
+# `make molecule SCENARIOS="..."` picks some. Two runs of one name never overlap (their VM names and Molecule state).
 DEFAULT_SCENARIOS = [
     "stripe_lvm@trixie",
     "stripe_mdadm@trixie",
@@ -66,6 +64,38 @@ DEFAULT_SCENARIOS = [
     "node_prep@trixie",
     "fleet",
     "node",
+]
+
+# The functional tests without lab VMs, as queue stages of about equal length (seconds measured on 2 loaded cores,
+# 2026-12-07): day2 + permissions ~610, cluster_storage + fleet ~570, the rest (arc, reliability, node, ...) ~630.
+HOST_FUNCTIONAL_GROUPS = {
+    "day2, permissions": ["tests/functional/day2", "tests/functional/permissions"],
+    "cluster_storage, fleet": ["tests/functional/cluster_storage", "tests/functional/fleet"],
+    "the rest": [],
+}
+
+# The order in which the lanes take the shared stages: the first one whose lab image (or ansible-core environment)
+# is ready and whose locks are free. Longest chains first, so that the three lanes end close together; measured
+# stage lengths (s, CI rehearsal of ef889a5): e2e 996, lab rest 1267, stripe_lvm@trixie 757 -> stripe_lvm 622,
+# stripe_mdadm@trixie 656 -> stripe_mdadm 602, node_prep 572 -> node_prep@trixie ~250 (no day-2 steps there),
+# host functional 3 x ~600, e2e on 2.21 397, fleet 285, node 120. The other releases' images come first: the long
+# chains start with them.
+QUEUE_ORDER = [
+    "lab image trixie",
+    "pytest functional (lab: e2e)",
+    "pytest functional (lab: rest)",
+    "molecule stripe_lvm@trixie",
+    "molecule stripe_mdadm@trixie",
+    "molecule node_prep",
+    "pytest functional (host: day2, permissions)",
+    "pytest functional (host: the rest)",
+    "pytest functional (host: cluster_storage, fleet)",
+    "molecule stripe_lvm",
+    "molecule stripe_mdadm",
+    "molecule node_prep@trixie",
+    "ansible-core 2.21: pytest tests/functional/e2e",
+    "molecule fleet",
+    "molecule node",
 ]
 
 
@@ -224,19 +254,16 @@ def core_versions():
 
 
 class VersionEnvs:
-    """Which other ansible-core environments the versions lane has prepared (the lab lane's stages wait for them)."""
+    """Which other ansible-core environments the versions lane has prepared (queue items that need one wait)."""
 
-    def __init__(self):
-        self.ready = collections.defaultdict(threading.Event)
+    def __init__(self, queue=None):
         self.ok = {}
+        self.queue = queue
 
     def done(self, version, ok):
         self.ok[version] = ok
-        self.ready[version].set()
-
-    def wait(self, version):
-        self.ready[version].wait()
-        return self.ok.get(version, False)
+        if self.queue:
+            self.queue.ready(f"core {version}")
 
 
 def versions_stage(tally, env, envs):
@@ -257,8 +284,8 @@ def versions_stage(tally, env, envs):
                 if path not in LAB_PYTEST_PATHS:
                     version_pytest_stage(tally, env, version, path)
     finally:
-        for version in core_versions():  # nobody in the lab queue waits for an environment that never came
-            if not envs.ready[version].is_set():
+        for version in core_versions():  # nobody in the queue waits for an environment that never came
+            if version not in envs.ok:
                 envs.done(version, False)
 
 
@@ -281,7 +308,7 @@ def version_pytest_stage(tally, env, version, path):
 
 
 def version_lab_items(tally, env, envs):
-    """The LAB_PYTEST_PATHS of the other versions, as lab queue items (after that version's environment)."""
+    """The LAB_PYTEST_PATHS of the other versions, as queue items that need that version's environment."""
     items = []
     for version in core_versions():
         for path in OTHER_CORE_VERSIONS.get(version, []):
@@ -289,46 +316,77 @@ def version_lab_items(tally, env, envs):
                 continue
 
             def run(version=version, path=path):
-                if not envs.wait(version):
+                if not envs.ok.get(version):
                     tally.add(
                         f"ansible-core {version}: pytest {path}", 0, 1, 0, 0, f"no ansible-core {version} environment"
                     )
                     return
                 version_pytest_stage(tally, env, version, path)
 
-            items.append((f"ansible-core {version}: pytest {path}", [LAB_PYTEST_PATHS[path]], run))
+            items.append(
+                Item(
+                    f"ansible-core {version}: pytest {path}",
+                    run,
+                    locks=[LAB_PYTEST_PATHS[path]],
+                    needs=["image bookworm", f"core {version}"],
+                )
+            )
     return items
 
 
-class LabQueue:
-    """Stages that start lab VMs or fleet hosts. The lab lane takes them from the start; the other lanes join
-    when their own stages are done. Two stages never run at once when they share a lock: the fleet hosts
-    (`edgelab fleet down` stops all of them) or a Molecule scenario's name (its VM names and Molecule's state)."""
+class Item:
+    """One queue stage: what it runs, the locks it holds while it runs (two stages sharing one never run at once)
+    and what must be ready before it starts (a lab image, another ansible-core's environment)."""
+
+    def __init__(self, name, run, locks=(), needs=(), finally_ready=None):
+        self.name, self.run, self.locks, self.needs = name, run, set(locks), set(needs)
+        self.finally_ready = finally_ready  # what this stage makes ready, even when it fails
+
+
+class StageQueue:
+    """The stages every lane takes from once its own stages are done, in list order (longest chains first): the
+    first one whose needs are ready and whose locks are free. Locks: the fleet hosts (`edgelab fleet down` stops all
+    of them), a Molecule scenario's name (its VM names and Molecule's state), the e2e suite's VM."""
 
     def __init__(self, items):
-        self.items = list(items)  # (name, locks, run), longest first
+        self.items = list(items)
         self.cond = threading.Condition()
         self.held = set()
-        self.images_built = threading.Event()  # set by the lab lane once the lab images exist
+        self.readied = set()
+
+    def ready(self, need):
+        """need is there (or will never be: its stages then fail by name instead of waiting)."""
+        with self.cond:
+            self.readied.add(need)
+            self.cond.notify_all()
+
+    def _take(self):
+        while True:
+            if not self.items:
+                return None
+            item = next(
+                (i for i in self.items if not i.locks & self.held and i.needs <= self.readied),
+                None,
+            )
+            if item:
+                self.items.remove(item)
+                self.held |= item.locks
+                return item
+            self.cond.wait()
 
     def work(self):
-        self.images_built.wait()
         while True:
             with self.cond:
-                while True:
-                    if not self.items:
-                        return
-                    item = next((i for i in self.items if not set(i[1]) & self.held), None)
-                    if item:
-                        self.items.remove(item)
-                        self.held |= set(item[1])
-                        break
-                    self.cond.wait()
+                item = self._take()
+            if item is None:
+                return
             try:
-                item[2]()
+                item.run()
             finally:
                 with self.cond:
-                    self.held -= set(item[1])
+                    self.held -= item.locks
+                    if item.finally_ready:
+                        self.readied.add(item.finally_ready)
                     self.cond.notify_all()
 
 
@@ -354,12 +412,13 @@ def main():
         return finish(tally, started)
     installed = collections / "ansible_collections" / "acstor" / "edge"
     lab_ok = {}
-    envs = VersionEnvs()
     uses_lab = wanted("functional") or wanted("molecule") or wanted("versions")
-    queue = LabQueue(lab_items(tally, env, wanted, scenarios, lab_ok, envs) if uses_lab else [])
+    envs = VersionEnvs()
+    queue = StageQueue(queue_items(tally, env, wanted, scenarios, lab_ok, envs))
+    envs.queue = queue
 
     def host_lane():
-        """Stages that need no lab VM, then lab stages from the queue."""
+        """Stages that need no lab VM, then stages from the queue."""
         if wanted("lint"):
             lint_stages(tally, installed, env)
         if wanted("sanity"):
@@ -373,8 +432,6 @@ def main():
             )
         if wanted("unit"):
             pytest_stage(tally, "unit", ["tests/unit"], env)
-        if wanted("functional"):
-            pytest_stage(tally, "functional (host)", ["tests/functional"], mitogen_env(env), marker="not lab")
         if wanted("integration"):
             integration_stage(tally, env)
         queue.work()
@@ -383,21 +440,21 @@ def main():
         """The other ansible-core versions: at first mostly downloads (a Debian root, venvs), then sanity."""
         if wanted("versions"):
             versions_stage(tally, env, envs)
+        else:
+            for version in core_versions():
+                envs.done(version, False)
         queue.work()
 
     def lab_lane():
-        """The lab images, then lab stages from the queue."""
+        """The Debian 12 lab image (every lab stage needs it), then stages from the queue (other releases' images
+        first)."""
         try:
             if uses_lab:
                 lab_ok["bookworm"] = single_stage(
                     tally, "lab image (cached by recipe hash)", [*EDGELAB, "image", "--suite", "bookworm"], env
                 )
-            for suite in sorted({scenario_suite(s) for s in scenarios} - {"bookworm"}) if wanted("molecule") else []:
-                lab_ok[suite] = single_stage(
-                    tally, f"lab image {suite} (cached by recipe hash)", [*EDGELAB, "image", "--suite", suite], env
-                )
         finally:
-            queue.images_built.set()  # also when an image failed: its stages then fail by name, nobody waits
+            queue.ready("image bookworm")  # also when it failed: its stages then fail by name, nobody waits
         queue.work()
 
     lanes = [
@@ -416,23 +473,29 @@ def main():
     return finish(tally, started)
 
 
-def lab_items(tally, env, wanted, scenarios, lab_ok, envs):
-    """The lab queue's stages, longest first (measured on the 2-core CI machine)."""
-    items = []
+def queue_items(tally, env, wanted, scenarios, lab_ok, envs):
+    """Every stage the lanes share, in QUEUE_ORDER."""
+    items = [
+        Item(
+            f"lab image {suite}",
+            lambda suite=suite: image_stage(tally, env, suite, lab_ok),
+            finally_ready=f"image {suite}",
+        )
+        for suite in sorted({scenario_suite(s) for s in scenarios} - {"bookworm"})
+        if wanted("molecule")
+    ]
     if wanted("functional"):
         items.append(
-            (
+            Item(
                 "pytest functional (lab: e2e)",
-                ["e2e"],
                 lambda: pytest_stage(tally, "functional (lab: e2e)", ["tests/functional/e2e"], env, marker="lab"),
+                locks=["e2e"],
+                needs=["image bookworm"],
             )
         )
-    if wanted("versions"):
-        items += version_lab_items(tally, env, envs)
         items.append(
-            (
+            Item(
                 "pytest functional (lab: rest)",
-                ["fleet"],
                 lambda: pytest_stage(
                     tally,
                     "functional (lab: rest)",
@@ -441,27 +504,63 @@ def lab_items(tally, env, wanted, scenarios, lab_ok, envs):
                     marker="lab",
                     ignore=["tests/functional/e2e"],
                 ),
+                locks=["fleet"],
+                needs=["image bookworm"],
             )
         )
+        items += host_functional_items(tally, env)
+    if wanted("versions"):
+        items += version_lab_items(tally, env, envs)
     if wanted("molecule"):
-        for scenario in scenarios:
-            name, suite = scenario.partition("@")[0], scenario_suite(scenario)
-            locks = ["molecule:" + name] + (["fleet"] if name == "fleet" else [])
+        items += [molecule_item(tally, env, scenario, lab_ok) for scenario in scenarios]
+    rank = {name: position for position, name in enumerate(QUEUE_ORDER)}
+    return sorted(items, key=lambda item: rank.get(item.name, len(rank)))
 
-            def run(scenario=scenario, name=name, suite=suite):
-                if not lab_ok.get(suite):
-                    tally.add(f"molecule {scenario}", 0, 1, 0, 0, f"no {suite} lab image")
-                    return
-                single_stage(
-                    tally,
-                    f"molecule {scenario}",
-                    [str(VENV_BIN / "molecule"), "test", "-s", name],
-                    dict(env, EDGELAB_SUITE=suite),
-                    timeout=2400,
-                )
 
-            items.append((f"molecule {scenario}", locks, run))
+def image_stage(tally, env, suite, lab_ok):
+    lab_ok[suite] = single_stage(
+        tally, f"lab image {suite} (cached by recipe hash)", [*EDGELAB, "image", "--suite", suite], env
+    )
+
+
+def host_functional_items(tally, env):
+    """The functional tests without lab VMs, in HOST_FUNCTIONAL_GROUPS (the last group takes every other one)."""
+    items = []
+    named = [path for paths in HOST_FUNCTIONAL_GROUPS.values() for path in paths]
+    for group, paths in HOST_FUNCTIONAL_GROUPS.items():
+        run_paths, ignore = (paths, ()) if paths else (["tests/functional"], named)
+        items.append(
+            Item(
+                f"pytest functional (host: {group})",
+                lambda group=group, run_paths=run_paths, ignore=ignore: pytest_stage(
+                    tally, f"functional (host: {group})", run_paths, mitogen_env(env), marker="not lab", ignore=ignore
+                ),
+            )
+        )
     return items
+
+
+def molecule_item(tally, env, scenario, lab_ok):
+    name, suite = scenario.partition("@")[0], scenario_suite(scenario)
+
+    def run():
+        if not lab_ok.get(suite):
+            tally.add(f"molecule {scenario}", 0, 1, 0, 0, f"no {suite} lab image")
+            return
+        single_stage(
+            tally,
+            f"molecule {scenario}",
+            [str(VENV_BIN / "molecule"), "test", "-s", name],
+            dict(env, EDGELAB_SUITE=suite),
+            timeout=2400,
+        )
+
+    return Item(
+        f"molecule {scenario}",
+        run,
+        locks=["molecule:" + name] + (["fleet"] if name == "fleet" else []),
+        needs=[f"image {suite}"],
+    )
 
 
 def _guarded(tally, lane):
