@@ -324,7 +324,11 @@ def summary_markdown(results):
                 f"| {r['hosts']} | {r['wall_s']:.1f} | {r['cpu_per_host_s']:.2f} | {r['changed']} |" for r in table
             ]
             lines.append("")
-    lines += ["### Targets of issue 17 (ratios within this run)", "", *bc.targets_markdown(results.get("verdicts", {}))]
+    lines += ["### Targets of issue 17 (ratios within this run)", ""]
+    cluster_machine = (results.get("cluster") or {}).get("machine")
+    if cluster_machine and cluster_machine.get("date") != m["date"]:
+        lines += [f"P5 and P5b come from the cluster section's own run ({cluster_machine['date']}), below.", ""]
+    lines += bc.targets_markdown(results.get("verdicts", {}))
     lines.append("")
     return "\n".join(lines)
 
@@ -450,10 +454,18 @@ def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
             ls="--",
             label=f"P3 bound: {bc.bound('P3')}× the {fleet[0]['hosts']}-host figure",
         )
+        if all("ping_controller_cpu_per_host_s" in r for r in fleet):
+            ax1.plot(
+                hosts,
+                [r["ping_controller_cpu_per_host_s"] for r in fleet],
+                "o:",
+                color="black",
+                label="controller, same-length ping play (P3b)",
+            )
         ax1.set_xlabel("hosts")
         ax1.set_ylabel("CPU s per host")
         ax1.set_ylim(bottom=0)
-        ax1.legend(loc="lower right")
+        ax1.legend(loc="best", fontsize="small")
         ax1.set_title("CPU per host")
         ax2.plot(hosts, [r["wall_s"] for r in fleet], "o-", label="wall time")
         ax2.plot(hosts, [r["cpu_bound_wall_s"] for r in fleet], "s--", label="total CPU ÷ cores")
@@ -493,10 +505,13 @@ def update_doc(doc, summary_md, marks=(MARK_START, MARK_END)):
 def finish(results, out, args):
     results.setdefault("load_avg_end", [round(v, 2) for v in os.getloadavg()])
     cores = results["machine"]["cores"]
-    if results.get("node"):
-        results["node_table"] = node_table(results["node"])
-    if results.get("node_mitogen"):
-        results["node_mitogen_table"] = node_table(results["node_mitogen"])
+    for key in ("node", "node_mitogen"):
+        if results.get(key):
+            previous = (results.get(f"{key}_table") or {}).get("profile", {})
+            results[f"{key}_table"] = node_table(results[key])
+            # --report-only of an older run: its logs may be gone, the profile taken from them is not
+            profile = results[f"{key}_table"]["profile"]
+            profile.update({run: tasks for run, tasks in previous.items() if tasks and not profile.get(run)})
     if results.get("fleet"):
         results["fleet_table"] = bc.fleet_table(results["fleet"], cores)
     if results.get("fleet_mitogen"):
