@@ -51,11 +51,11 @@ def ping_fit(points):
 
     a is what a play costs whatever it runs (ansible-playbook's start, inventory, the connection), b what one
     more module task costs on that host. At least two different k are needed, and b must come out positive."""
-    ks = [k for k, _ in points]
+    ks = [point[0] for point in points]
     if len(set(ks)) < 2:
         raise ValueError(f"the ping fit needs plays of two different lengths, got k = {sorted(set(ks))}")
     k_mean = statistics.fmean(ks)
-    w_mean = statistics.fmean(w for _, w in points)
+    w_mean = statistics.fmean(point[1] for point in points)
     b = sum((k - k_mean) * (w - w_mean) for k, w in points) / sum((k - k_mean) ** 2 for k in ks)
     if b <= 0:
         raise ValueError(f"the ping plays got no slower with more pings (b = {b:.3f} s): {points}")
@@ -87,7 +87,7 @@ def node_verdicts(table, records):
         )
     }
     points = node_ping_points([r for r in records if r["side"] == "ours"])
-    if len({k for k, _ in points}) >= 2:
+    if len({point[0] for point in points}) >= 2:
         fit = ping_fit(points)
         per_rep = []
         for rec in records:
