@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+import benchcalc as bc
 import benchlib as bl
 
 sys.path.insert(0, str(bl.REPO / "tests" / "servers"))
@@ -249,19 +250,7 @@ def top_entries(path, limit=15):
     return rows
 
 
-def ratios(table):
-    by_size = {row["clusters"]: row for row in table}
-    if len(by_size) < 2:
-        return {}
-    small, large = by_size[min(by_size)], by_size[max(by_size)]
-    return {
-        "cpu_per_cluster_growth": round(large["cpu_per_cluster_s"] / small["cpu_per_cluster_s"], 3),
-        "wall_vs_cpu_bound": large["wall_vs_cpu_bound"],
-        "sizes": [min(by_size), max(by_size)],
-    }
-
-
-def markdown(section, bounds):
+def markdown(section):
     """The cluster-side section of docs/benchmarks.md from results["cluster"]."""
     table = section["table"]
     lines = [
@@ -296,19 +285,14 @@ def markdown(section, bounds):
         lines.append(
             f"| {row['clusters']} | " + " | ".join(str(row["requests_per_cluster"].get(k, 0)) for k in kinds) + " |"
         )
-    found = ratios(table)
+    found = bc.cluster_verdicts(table)
     if found:
-        small, large = found["sizes"]
-        growth, wall = found["cpu_per_cluster_growth"], found["wall_vs_cpu_bound"]
-        lines += [
-            "",
-            "| target | value | bound | met |",
-            "|---|---|---|---|",
-            f"| P5: CPU per cluster at {large} ÷ at {small} | {growth:.2f} | ≤ {bounds['cluster_cpu_per_cluster_growth']} "
-            f"| {'yes' if growth <= bounds['cluster_cpu_per_cluster_growth'] else '**no**'} |",
-            f"| P5b: wall at {large} ÷ (CPU ÷ cores) | {wall:.2f} | ≤ {bounds['cluster_wall_vs_cpu_bound']} "
-            f"| {'yes' if wall <= bounds['cluster_wall_vs_cpu_bound'] else '**no**'} |",
-        ]
+        lines += ["", "| target | value | bound | met |", "|---|---|---|---|"]
+        for item in found.values():
+            lines.append(
+                f"| {item['id']}: {bc.describe(item)} | {item['value']:.2f} | ≤ {item['target']} "
+                f"| {'yes' if item['met'] else '**no**'} |"
+            )
     if section.get("profile"):
         size = section.get("profile_clusters", "")
         lines += [
@@ -345,5 +329,5 @@ if __name__ == "__main__":
     else:
         started = time.monotonic()
         result = run_clusters([int(s) for s in sys.argv[1].split(",")], int(sys.argv[2]), Path(sys.argv[3]))
-        print(json.dumps({"table": result["table"], "ratios": ratios(result["table"])}, indent=1))
+        print(json.dumps({"table": result["table"], "targets": bc.cluster_verdicts(result["table"])}, indent=1))
         print(f"{time.monotonic() - started:.0f} s")

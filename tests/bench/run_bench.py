@@ -6,18 +6,23 @@
 1. node: on a fresh lab VM per repetition (4 local NVMe), the collection's roles (node_prep + nvme_stripe)
    against a hand-written community.general/ansible.posix play for the same end state; first converge
    and no-op rerun; the two sides alternate (A B, B A, ...).
-2. floor: after each no-op rerun of the roles, a play of as many ansible.builtin.ping tasks as the rerun
-   had tasks that ran (recap ok count), on the same VM.
-3. fleet: no-op rerun of playbooks/nodes.yml (--skip-tags stripe) on 1, 10, 25, 50 netns fleet hosts with
-   the shipped ansible.cfg; wall time and CPU (controller + hosts) per host.
+2. ping plays: after each no-op rerun of the roles, a play of N ansible.builtin.ping tasks (N = the tasks
+   the rerun ran, recap ok) and one of 1 ping, on the same VM: wall = a + k·b fitted to them puts the
+   no-op in ping units, (no-op − a) ÷ b (P2).
+3. fleet: no-op rerun of playbooks/nodes.yml (--skip-tags stripe) on 10, 50, 100, 200 netns fleet hosts with
+   the shipped ansible.cfg; wall time and CPU (controller + hosts) per host (P3); after each rerun a play of
+   as many ping tasks per host as the rerun ran, on the same hosts: controller CPU per host of both (P3b).
 4. cluster (tests/bench/cluster_bench.py): playbooks/rollout.yml over 10 and 100 clusters against the ARM and
    Kubernetes test servers (each cluster: the local CSI driver, the Arc extension, two Edge Volumes); one
    converge, then no-op reruns: controller CPU per cluster, wall time, requests per cluster by kind, and a
    cProfile of the controller on one more no-op at the largest count. No lab VM.
+   (P5, P5b)
 5. --mitogen: the no-op reruns again with the mitogen_linear strategy, reported separately.
 
-Results: docs/bench/results.json (every run), results.csv, *.png, summary.md, and the generated section of
-docs/benchmarks.md. One VM at a time; everything started is stopped, also on failure.
+The targets are those of issue 17, P1..P5b (benchcalc.TARGETS). Results: docs/bench/results.json (every run),
+results.csv, *.png, summary.md, and the generated sections of docs/benchmarks.md; with another --out (a trial at
+small sizes) the doc is left alone unless --update-doc. One VM at a time; everything started is stopped, also
+on failure; a failed run stops the bench.
 """
 
 import argparse
@@ -28,18 +33,12 @@ import sys
 import time
 from pathlib import Path
 
+import benchcalc as bc
 import benchlib as bl
 import cluster_bench as cb
 import yaml
 
-TARGETS = {
-    "converge_vs_baseline": 0.5,
-    "noop_vs_ping_floor": 1.5,
-    "fleet_cpu_per_host_growth": 1.2,
-    "fleet_wall_vs_cpu_bound": 1.3,
-    "cluster_cpu_per_cluster_growth": 1.2,
-    "cluster_wall_vs_cpu_bound": 1.3,
-}
+DEFAULT_OUT = bl.REPO / "docs" / "bench"
 MARK_START = "<!-- bench-results:start (written by tests/bench/run_bench.py) -->"
 MARK_END = "<!-- bench-results:end -->"
 CLUSTER_MARKS = ("<!-- bench-cluster:start (written by tests/bench/run_bench.py) -->", "<!-- bench-cluster:end -->")
@@ -79,17 +78,17 @@ def node_repetition(side, rep, args, work, mitogen=False):
             f"no-op {noop['wall_s']:.1f} s (changed {bl.total_changed(noop)})"
         )
         if side == "ours":
+            # P2: wall = a + k·b of ping plays of N and 1 pings on this VM, right after the rerun
             tasks = noop["recap"][name]["ok"]
-            floor_play = bl.ping_floor_playbook(work / f"floor-{tasks}.json", tasks)
-            floor = bl.check_run(
-                bl.run_playbook(
-                    floor_play, inventory, work / f"{tag}-floor.log", mitogen=mitogen, extra_env=PROFILE_ENV
-                ),
-                [name],
-            )
-            floor["ping_tasks"] = tasks
-            record["floor"] = floor
-            log(f"{tag}: ping floor ({tasks} pings) {floor['wall_s']:.1f} s")
+            for run, count in (("floor", tasks), ("ping1", 1)):
+                play = bl.ping_floor_playbook(work / f"ping-{count}.json", count)
+                pings = bl.check_run(
+                    bl.run_playbook(play, inventory, work / f"{tag}-{run}.log", mitogen=mitogen, extra_env=PROFILE_ENV),
+                    [name],
+                )
+                pings["ping_tasks"] = count
+                record[run] = pings
+                log(f"{tag}: ping play of {count} {pings['wall_s']:.1f} s")
     finally:
         bl.lab("down", name)
     return record
@@ -124,20 +123,40 @@ def run_fleet(args, work, mitogen=False):
             tag = f"{'mitogen-' if mitogen else ''}fleet{size}"
             bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-converge.log", skip, mitogen), hosts)
             for rep in range(args.fleet_reps):
-                cpu_before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
-                run = bl.check_run(
-                    bl.run_playbook(playbook, inventory, work / f"{tag}-noop-{rep}.log", skip, mitogen), hosts
-                )
-                run["hosts_cpu_s"] = round(bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - cpu_before, 3)
+                run = fleet_measured(playbook, inventory, work / f"{tag}-noop-{rep}.log", skip, mitogen, sshd, hosts)
+                bl.check_run(run, hosts, changed=0)
+                # P3b: as many ping tasks per host as the no-op ran, on the same hosts, right after it
+                tasks = fleet_tasks_ran(run, hosts)
+                play = bl.ping_floor_playbook(work / f"fleet-ping-{tasks}.json", tasks, hosts="edge_nodes")
+                run["ping"] = fleet_measured(play, inventory, work / f"{tag}-ping-{rep}.log", [], mitogen, sshd, hosts)
+                bl.check_run(run["ping"], hosts)
+                run["ping"]["ping_tasks"] = tasks
                 run.update(hosts=size, rep=rep, mitogen=mitogen)
                 records.append(run)
                 log(
                     f"{tag} no-op: wall {run['wall_s']:.1f} s, controller {run['controller_cpu_s']:.1f} s, "
-                    f"hosts {run['hosts_cpu_s']:.1f} s CPU, changed {bl.total_changed(run)}"
+                    f"hosts {run['hosts_cpu_s']:.1f} s CPU, changed {bl.total_changed(run)}; "
+                    f"{tasks}-ping play: controller {run['ping']['controller_cpu_s']:.1f} s"
                 )
     finally:
         bl.fleet_stop(names)
     return records
+
+
+def fleet_measured(playbook, inventory, log_path, extra_args, mitogen, sshd, hosts):  # pylint: disable=too-many-arguments
+    """One measured play on fleet hosts: the run's figures plus the CPU the hosts' sshd trees spent."""
+    cpu_before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
+    run = bl.run_playbook(playbook, inventory, log_path, extra_args, mitogen)
+    run["hosts_cpu_s"] = round(bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - cpu_before, 3)
+    return run
+
+
+def fleet_tasks_ran(run, hosts):
+    """Tasks the no-op ran per host (recap ok); the hosts are alike, so they must agree."""
+    counts = {run["recap"][h]["ok"] for h in hosts}
+    if len(counts) != 1:
+        raise bl.BenchError(f"fleet hosts ran different task counts {sorted(counts)}: {run['log']}")
+    return counts.pop()
 
 
 # ---------------------------------------------------------------- analysis
@@ -160,8 +179,8 @@ def node_table(records):
     for side in ("ours", "baseline"):
         runs = [r for r in records if r["side"] == side]
         table[side] = {
-            "converge": bl.summary([r["converge"]["wall_s"] for r in runs]),
-            "noop": bl.summary([r["noop"]["wall_s"] for r in runs]),
+            "converge": bc.summary([r["converge"]["wall_s"] for r in runs]),
+            "noop": bc.summary([r["noop"]["wall_s"] for r in runs]),
             "converge_changed": [bl.total_changed(r["converge"]) for r in runs],
             "noop_changed": [bl.total_changed(r["noop"]) for r in runs],
             "noop_tasks_ok": [next(iter(r["noop"]["recap"].values()))["ok"] for r in runs],
@@ -171,96 +190,21 @@ def node_table(records):
         for side in ("ours", "baseline")
         for run in ("converge", "noop")
     }
-    floors = [r["floor"] for r in records if "floor" in r]
-    table["floor"] = {
-        "wall": bl.summary([f["wall_s"] for f in floors]),
-        "ping_tasks": [f["ping_tasks"] for f in floors],
-    }
+    for run in ("floor", "ping1"):
+        plays = [r[run] for r in records if run in r]
+        table[run] = {"wall": bc.summary([f["wall_s"] for f in plays]), "ping_tasks": [f["ping_tasks"] for f in plays]}
     return table
 
 
-def fleet_table(records, cores):
-    rows = []
-    for size in sorted({r["hosts"] for r in records}):
-        runs = [r for r in records if r["hosts"] == size]
-        wall = bl.summary([r["wall_s"] for r in runs])["median"]
-        ctrl = bl.summary([r["controller_cpu_s"] for r in runs])["median"]
-        hosts = bl.summary([r["hosts_cpu_s"] for r in runs])["median"]
-        busy = bl.summary([r.get("machine_busy_cpu_s") for r in runs])
-        busy = busy["median"] if busy else None
-        rows.append(
-            {
-                "hosts": size,
-                "runs": len(runs),
-                "wall_s": wall,
-                "wall_min": min(r["wall_s"] for r in runs),
-                "wall_max": max(r["wall_s"] for r in runs),
-                "controller_cpu_s": ctrl,
-                "hosts_cpu_s": hosts,
-                "cpu_per_host_s": (ctrl + hosts) / size,
-                "controller_cpu_per_host_s": ctrl / size,
-                "cpu_bound_wall_s": (ctrl + hosts) / cores,
-                "wall_vs_cpu_bound": wall / ((ctrl + hosts) / cores),
-                "changed": sum(bl.total_changed(r) for r in runs),
-                # The machine is shared: what else ran during the play, and how close the play came to the
-                # time a saturated machine needs for all the CPU it spent (ours and the others').
-                "machine_busy_cpu_s": busy,
-                "others_cpu_s": None if busy is None else max(busy - ctrl - hosts, 0.0),
-                "wall_vs_machine_bound": None if busy is None else wall / (busy / cores),
-                "load_1min": [r["load_1min_before"] for r in runs],
-            }
-        )
-    return rows
-
-
-def paired_ratios(records, numerator, denominator):
-    """Per repetition: (ours, run) ÷ (side or floor, run) of the same repetition, same point in time."""
-    ratios = []
-    for rep in sorted({r["rep"] for r in records}):
-        ours = next((r for r in records if r["rep"] == rep and r["side"] == "ours"), None)
-        other = next((r for r in records if r["rep"] == rep and r["side"] == denominator[0]), None)
-        if ours and other and denominator[1] in other:
-            ratios.append(round(ours[numerator]["wall_s"] / other[denominator[1]]["wall_s"], 3))
-    return ratios
-
-
-def verdicts(node, fleet, records=None):
+def verdicts(results):
+    """P1..P5b of this run (those its parts measured), each with its bound and whether it is met."""
     out = {}
-    if node:
-        ours, base, floor = node["ours"], node["baseline"], node["floor"]
-        ratio = ours["converge"]["median"] / base["converge"]["median"]
-        out["converge_vs_baseline"] = {
-            "value": ratio,
-            "target": TARGETS["converge_vs_baseline"],
-            "met": ratio <= TARGETS["converge_vs_baseline"],
-        }
-        ratio = ours["noop"]["median"] / floor["wall"]["median"]
-        zero = not any(ours["noop_changed"])
-        out["noop_vs_ping_floor"] = {
-            "value": ratio,
-            "target": TARGETS["noop_vs_ping_floor"],
-            "changed_zero": zero,
-            "met": ratio <= TARGETS["noop_vs_ping_floor"] and zero,
-        }
-        if records:
-            out["converge_vs_baseline"]["per_repetition"] = paired_ratios(records, "converge", ("baseline", "converge"))
-            out["noop_vs_ping_floor"]["per_repetition"] = paired_ratios(records, "noop", ("ours", "floor"))
-    if fleet and len(fleet) > 1:
-        first, last = fleet[0], fleet[-1]
-        growth = last["cpu_per_host_s"] / first["cpu_per_host_s"]
-        out["fleet_cpu_per_host_growth"] = {
-            "value": growth,
-            "target": TARGETS["fleet_cpu_per_host_growth"],
-            "from_hosts": first["hosts"],
-            "to_hosts": last["hosts"],
-            "met": growth <= TARGETS["fleet_cpu_per_host_growth"],
-        }
-        out["fleet_wall_vs_cpu_bound"] = {
-            "value": last["wall_vs_cpu_bound"],
-            "target": TARGETS["fleet_wall_vs_cpu_bound"],
-            "hosts": last["hosts"],
-            "met": last["wall_vs_cpu_bound"] <= TARGETS["fleet_wall_vs_cpu_bound"],
-        }
+    if results.get("node_table"):
+        out.update(bc.node_verdicts(results["node_table"], results["node"]))
+    if results.get("fleet_table"):
+        out.update(bc.fleet_verdicts(results["fleet_table"]))
+    if results.get("cluster", {}).get("table"):
+        out.update(bc.cluster_verdicts(results["cluster"]["table"]))
     return out
 
 
@@ -288,7 +232,7 @@ def write_csv(path, results):
         )
         for key in ("node", "node_mitogen"):
             for rec in results.get(key, []):
-                for run in ("converge", "noop", "floor"):
+                for run in ("converge", "noop", "floor", "ping1"):
                     if run not in rec:
                         continue
                     r = rec[run]
@@ -310,23 +254,26 @@ def write_csv(path, results):
                         ]
                     )
         for key in ("fleet", "fleet_mitogen"):
-            for r in results.get(key, []):
-                writer.writerow(
-                    [
-                        "fleet",
-                        "ours",
-                        r["mitogen"],
-                        r["rep"],
-                        r["hosts"],
-                        "noop",
-                        r["wall_s"],
-                        r["controller_cpu_s"],
-                        r["hosts_cpu_s"],
-                        sum(s["ok"] for s in r["recap"].values()),
-                        bl.total_changed(r),
-                        r["load_1min_before"],
-                    ]
-                )
+            for rec in results.get(key, []):
+                for run, r in (("noop", rec), ("ping", rec.get("ping"))):
+                    if not r:
+                        continue
+                    writer.writerow(
+                        [
+                            "fleet",
+                            "ours",
+                            rec["mitogen"],
+                            rec["rep"],
+                            rec["hosts"],
+                            run,
+                            r["wall_s"],
+                            r["controller_cpu_s"],
+                            r["hosts_cpu_s"],
+                            sum(s["ok"] for s in r["recap"].values()),
+                            bl.total_changed(r),
+                            r["load_1min_before"],
+                        ]
+                    )
 
 
 def fmt(s):
@@ -350,49 +297,10 @@ def summary_markdown(results):
         ]
     node = results.get("node_table")
     if node:
-        lines += [
-            "### Node converge (1 lab VM, 4 local NVMe, seconds: median (min–max))",
-            "",
-            "| | acstor.edge roles | hand-written baseline | ping floor |",
-            "|---|---|---|---|",
-            f"| first converge | {fmt(node['ours']['converge'])} | {fmt(node['baseline']['converge'])} | |",
-            f"| no-op rerun | {fmt(node['ours']['noop'])} | {fmt(node['baseline']['noop'])} | "
-            f"{fmt(node['floor']['wall'])} ({node['floor']['ping_tasks'][0]} pings) |",
-            f"| changed on the rerun | {node['ours']['noop_changed']} | {node['baseline']['noop_changed']} | |",
-            f"| repetitions | {node['ours']['converge']['n']} | {node['baseline']['converge']['n']} | "
-            f"{node['floor']['wall']['n']} |",
-            "",
-        ]
-    if node and node.get("profile", {}).get("ours noop"):
-        lines += [
-            "### Where the roles' time goes (profile_tasks, median s per task; tasks under 1 s left out)",
-            "",
-            "| task | first converge | no-op rerun |",
-            "|---|---|---|",
-        ]
-        converge, noop = node["profile"]["ours converge"], node["profile"]["ours noop"]
-        for task in sorted(set(converge) | set(noop), key=lambda t: -(converge.get(t, 0) + noop.get(t, 0))):
-            if max(converge.get(task, 0), noop.get(task, 0)) >= 1.0:
-                lines.append(f"| {task} | {converge.get(task, 0):.1f} | {noop.get(task, 0):.1f} |")
-        lines.append("")
+        lines += node_markdown(node, results.get("verdicts", {}).get("P2"))
     fleet = results.get("fleet_table")
     if fleet:
-        lines += [
-            "### Fleet no-op rerun of playbooks/nodes.yml (--skip-tags stripe), shipped ansible.cfg",
-            "",
-            "| hosts | wall s (min–max) | controller CPU s | hosts CPU s | CPU s per host | "
-            "wall ÷ (CPU ÷ cores) | other jobs' CPU s | wall ÷ (all CPU ÷ cores) | changed |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for row in fleet:
-            others = "—" if row.get("others_cpu_s") is None else f"{row['others_cpu_s']:.1f}"
-            machine = "—" if row.get("wall_vs_machine_bound") is None else f"{row['wall_vs_machine_bound']:.2f}"
-            lines.append(
-                f"| {row['hosts']} | {row['wall_s']:.1f} ({row['wall_min']:.1f}–{row['wall_max']:.1f}) | "
-                f"{row['controller_cpu_s']:.1f} | {row['hosts_cpu_s']:.1f} | {row['cpu_per_host_s']:.2f} | "
-                f"{row['wall_vs_cpu_bound']:.2f} | {others} | {machine} | {row['changed']} |"
-            )
-        lines.append("")
+        lines += fleet_markdown(fleet)
     for key, title in (
         ("node_mitogen_table", "Node, with mitogen (optional, not a target)"),
         ("fleet_mitogen_table", "Fleet, with mitogen (optional, not a target)"),
@@ -403,7 +311,7 @@ def summary_markdown(results):
         lines += [f"### {title}", ""]
         if key.startswith("node"):
             lines += [
-                "| | roles | baseline | ping floor |",
+                "| | roles | baseline | ping play of N |",
                 "|---|---|---|---|",
                 f"| first converge | {fmt(table['ours']['converge'])} | {fmt(table['baseline']['converge'])} | |",
                 f"| no-op rerun | {fmt(table['ours']['noop'])} | {fmt(table['baseline']['noop'])} | "
@@ -416,28 +324,77 @@ def summary_markdown(results):
                 f"| {r['hosts']} | {r['wall_s']:.1f} | {r['cpu_per_host_s']:.2f} | {r['changed']} |" for r in table
             ]
             lines.append("")
-    v = results.get("verdicts", {})
-    if v:
-        lines += [
-            "### Targets (ratios within this run)",
-            "",
-            "| target | value (ratio of medians) | per repetition | bound | met |",
-            "|---|---|---|---|---|",
-        ]
-        names = {
-            "converge_vs_baseline": "first converge ÷ baseline",
-            "noop_vs_ping_floor": "no-op rerun ÷ ping floor (and 0 changed)",
-            "fleet_cpu_per_host_growth": "CPU per host, largest fleet ÷ 1 host",
-            "fleet_wall_vs_cpu_bound": "wall ÷ (total CPU ÷ cores), largest fleet",
-        }
-        for key, item in v.items():
-            per_rep = ", ".join(f"{v:.2f}" for v in item.get("per_repetition", [])) or "—"
-            lines.append(
-                f"| {names[key]} | {item['value']:.2f} | {per_rep} | ≤ {item['target']} | "
-                f"{'yes' if item['met'] else '**no**'} |"
-            )
-        lines.append("")
+    lines += ["### Targets of issue 17 (ratios within this run)", ""]
+    cluster_machine = (results.get("cluster") or {}).get("machine")
+    if cluster_machine and cluster_machine.get("date") != m["date"]:
+        lines += [f"P5 and P5b come from the cluster section's own run ({cluster_machine['date']}), below.", ""]
+    lines += bc.targets_markdown(results.get("verdicts", {}))
+    lines.append("")
     return "\n".join(lines)
+
+
+def node_markdown(node, p2):
+    floor, ping1 = node["floor"], node.get("ping1") or {}
+    lines = [
+        "### Node converge (1 lab VM, 4 local NVMe, seconds: median (min–max))",
+        "",
+        "| | acstor.edge roles | hand-written baseline | ping play of N | ping play of 1 |",
+        "|---|---|---|---|---|",
+        f"| first converge | {fmt(node['ours']['converge'])} | {fmt(node['baseline']['converge'])} | | |",
+        f"| no-op rerun | {fmt(node['ours']['noop'])} | {fmt(node['baseline']['noop'])} | "
+        f"{fmt(floor['wall'])} ({floor['ping_tasks'][0] if floor['ping_tasks'] else '—'} pings) | "
+        f"{fmt(ping1.get('wall'))} |",
+        f"| changed on the rerun | {node['ours']['noop_changed']} | {node['baseline']['noop_changed']} | | |",
+        f"| repetitions | {node['ours']['converge']['n']} | {node['baseline']['converge']['n']} | "
+        f"{floor['wall']['n'] if floor['wall'] else 0} | {ping1['wall']['n'] if ping1.get('wall') else 0} |",
+        "",
+    ]
+    if p2:
+        lines += [
+            f"Ping-play fit (P2): wall = a + k·b with a = {p2['fit_a_s']:.2f} s (the play's fixed cost) and "
+            f"b = {p2['fit_b_s']:.2f} s per ping task; the no-op rerun is (no-op − a) ÷ b = {p2['value']:.2f} "
+            "ping units.",
+            "",
+        ]
+    if node.get("profile", {}).get("ours noop"):
+        lines += [
+            "### Where the roles' time goes (profile_tasks, median s per task; tasks under 1 s left out)",
+            "",
+            "| task | first converge | no-op rerun |",
+            "|---|---|---|",
+        ]
+        converge, noop = node["profile"]["ours converge"], node["profile"]["ours noop"]
+        for task in sorted(set(converge) | set(noop), key=lambda t: -(converge.get(t, 0) + noop.get(t, 0))):
+            if max(converge.get(task, 0), noop.get(task, 0)) >= 1.0:
+                lines.append(f"| {task} | {converge.get(task, 0):.1f} | {noop.get(task, 0):.1f} |")
+        lines.append("")
+    return lines
+
+
+def fleet_markdown(fleet):
+    lines = [
+        "### Fleet no-op rerun of playbooks/nodes.yml (--skip-tags stripe), shipped ansible.cfg",
+        "",
+        "| hosts | wall s (min–max) | controller CPU s | hosts CPU s | CPU s per host (P3) | "
+        "ping play: tasks, controller CPU s | controller CPU ÷ ping play's (P3b) | "
+        "wall ÷ (CPU ÷ cores) | other jobs' CPU s | wall ÷ (all CPU ÷ cores) | changed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in fleet:
+        others = "—" if row.get("others_cpu_s") is None else f"{row['others_cpu_s']:.1f}"
+        machine = "—" if row.get("wall_vs_machine_bound") is None else f"{row['wall_vs_machine_bound']:.2f}"
+        ping = "—"
+        versus = "—"
+        if "controller_cpu_vs_ping" in row:
+            ping = f"{row['ping_tasks']}, {row['ping_controller_cpu_s']:.1f}"
+            versus = f"{row['controller_cpu_vs_ping']:.2f}"
+        lines.append(
+            f"| {row['hosts']} | {row['wall_s']:.1f} ({row['wall_min']:.1f}–{row['wall_max']:.1f}) | "
+            f"{row['controller_cpu_s']:.1f} | {row['hosts_cpu_s']:.1f} | {row['cpu_per_host_s']:.2f} | {ping} | "
+            f"{versus} | {row['wall_vs_cpu_bound']:.2f} | {others} | {machine} | {row['changed']} |"
+        )
+    lines.append("")
+    return lines
 
 
 def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
@@ -457,7 +414,7 @@ def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
         series = [
             ("acstor.edge roles", [node["ours"]["converge"], node["ours"]["noop"]], "tab:blue"),
             ("hand-written baseline", [node["baseline"]["converge"], node["baseline"]["noop"]], "tab:orange"),
-            ("ping floor", [None, node["floor"]["wall"]], "tab:gray"),
+            ("ping play of N", [None, node["floor"]["wall"]], "tab:gray"),
         ]
         width = 0.27
         for i, (label, stats, color) in enumerate(series):
@@ -492,25 +449,26 @@ def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
             alpha=0.8,
         )
         ax1.axhline(
-            fleet[0]["cpu_per_host_s"] * TARGETS["fleet_cpu_per_host_growth"],
+            fleet[0]["cpu_per_host_s"] * bc.bound("P3"),
             color="tab:red",
             ls="--",
-            label=f"{TARGETS['fleet_cpu_per_host_growth']}× the 1-host figure",
+            label=f"P3 bound: {bc.bound('P3')}× the {fleet[0]['hosts']}-host figure",
         )
+        if all("ping_controller_cpu_per_host_s" in r for r in fleet):
+            ax1.plot(
+                hosts,
+                [r["ping_controller_cpu_per_host_s"] for r in fleet],
+                "o:",
+                color="black",
+                label="controller, same-length ping play (P3b)",
+            )
         ax1.set_xlabel("hosts")
         ax1.set_ylabel("CPU s per host")
         ax1.set_ylim(bottom=0)
-        ax1.legend(loc="lower right")
+        ax1.legend(loc="best", fontsize="small")
         ax1.set_title("CPU per host")
         ax2.plot(hosts, [r["wall_s"] for r in fleet], "o-", label="wall time")
         ax2.plot(hosts, [r["cpu_bound_wall_s"] for r in fleet], "s--", label="total CPU ÷ cores")
-        ax2.plot(
-            hosts,
-            [r["cpu_bound_wall_s"] * TARGETS["fleet_wall_vs_cpu_bound"] for r in fleet],
-            ":",
-            color="tab:red",
-            label=f"{TARGETS['fleet_wall_vs_cpu_bound']}× that",
-        )
         if all(r.get("machine_busy_cpu_s") for r in fleet):
             ax2.plot(
                 hosts,
@@ -547,15 +505,18 @@ def update_doc(doc, summary_md, marks=(MARK_START, MARK_END)):
 def finish(results, out, args):
     results.setdefault("load_avg_end", [round(v, 2) for v in os.getloadavg()])
     cores = results["machine"]["cores"]
-    if results.get("node"):
-        results["node_table"] = node_table(results["node"])
-    if results.get("node_mitogen"):
-        results["node_mitogen_table"] = node_table(results["node_mitogen"])
+    for key in ("node", "node_mitogen"):
+        if results.get(key):
+            previous = (results.get(f"{key}_table") or {}).get("profile", {})
+            results[f"{key}_table"] = node_table(results[key])
+            # --report-only of an older run: its logs may be gone, the profile taken from them is not
+            profile = results[f"{key}_table"]["profile"]
+            profile.update({run: tasks for run, tasks in previous.items() if tasks and not profile.get(run)})
     if results.get("fleet"):
-        results["fleet_table"] = fleet_table(results["fleet"], cores)
+        results["fleet_table"] = bc.fleet_table(results["fleet"], cores)
     if results.get("fleet_mitogen"):
-        results["fleet_mitogen_table"] = fleet_table(results["fleet_mitogen"], cores)
-    results["verdicts"] = verdicts(results.get("node_table"), results.get("fleet_table"), results.get("node"))
+        results["fleet_mitogen_table"] = bc.fleet_table(results["fleet_mitogen"], cores)
+    results["verdicts"] = verdicts(results)
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     write_csv(out / "results.csv", results)
@@ -567,31 +528,64 @@ def finish(results, out, args):
         log("updated docs/benchmarks.md")
     print(summary_md)
     if results.get("cluster"):
-        cluster_md = cb.markdown(results["cluster"], TARGETS)
+        cluster_md = cb.markdown(results["cluster"])
         (out / "cluster-summary.md").write_text(cluster_md + "\n")
         if args.update_doc and update_doc(bl.REPO / "docs" / "benchmarks.md", cluster_md, CLUSTER_MARKS):
             log("updated the cluster section of docs/benchmarks.md")
         print(cluster_md)
 
 
+def sizes(text):
+    """--fleet-sizes / --cluster-sizes: positive counts, comma-separated, at least one."""
+    try:
+        values = sorted({int(part) for part in text.split(",")})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected counts like 10,50,100,200, got {text!r}") from None
+    if not values or values[0] < 1:
+        raise argparse.ArgumentTypeError(f"counts must be 1 or more, got {text!r}")
+    return values
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     p.add_argument("--only", nargs="+", choices=["node", "fleet", "cluster"], default=["node", "fleet", "cluster"])
     p.add_argument("--reps", type=int, default=3, help="node repetitions per side (default 3)")
-    p.add_argument("--fleet-sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1, 10, 25, 50])
+    p.add_argument(
+        "--fleet-sizes",
+        type=sizes,
+        default=[10, 50, 100, 200],
+        help="fleet hosts per step, comma-separated (default 10,50,100,200; P3 is the largest ÷ the smallest)",
+    )
     p.add_argument("--fleet-reps", type=int, default=2, help="no-op reruns per fleet size (default 2)")
     p.add_argument("--fleet-start", type=int, default=301, help="first fleet host number (edgefleetN)")
     p.add_argument("--node-name", default="bench-node")
     p.add_argument("--nvme-size", type=int, default=4, help="GiB per NVMe")
-    p.add_argument("--cluster-sizes", type=lambda s: [int(x) for x in s.split(",")], default=[10, 100])
+    p.add_argument(
+        "--cluster-sizes",
+        type=sizes,
+        default=[10, 100],
+        help="cluster counts, comma-separated (default 10,100; P5 is the largest ÷ the smallest)",
+    )
     p.add_argument("--cluster-reps", type=int, default=3, help="no-op reruns per cluster count (default 3)")
     p.add_argument(
         "--cluster-profile", type=int, default=None, help="cProfile one more no-op at this count (default: the largest)"
     )
     p.add_argument("--mitogen", action="store_true", help="also run with mitogen_linear (reported separately)")
     p.add_argument("--mitogen-reps", type=int, default=1)
-    p.add_argument("--out", type=Path, default=bl.REPO / "docs" / "bench")
-    p.add_argument("--work", type=Path, default=bl.REPO / "tests" / "output" / "bench")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="results.json, csv, plots, summaries (default docs/bench; another dir for a trial: the doc is left alone)",
+    )
+    p.add_argument("--work", type=Path, default=bl.REPO / "tests" / "output" / "bench", help="logs of every run")
+    p.add_argument(
+        "--update-doc",
+        dest="update_doc",
+        action="store_true",
+        default=None,
+        help="write the generated sections of docs/benchmarks.md (default: only when --out is docs/bench)",
+    )
     p.add_argument("--no-update-doc", dest="update_doc", action="store_false")
     p.add_argument(
         "--report-only",
@@ -602,6 +596,9 @@ def main(argv=None):
         "--merge", action="store_true", help="keep the sections of the existing results.json that --only does not rerun"
     )
     args = p.parse_args(argv)
+    if args.update_doc is None:
+        # A trial at small sizes goes to a scratch --out and must not replace the committed figures.
+        args.update_doc = args.out.resolve() == DEFAULT_OUT.resolve()
     args.work.mkdir(parents=True, exist_ok=True)
     if args.report_only:
         finish(json.loads((args.out / "results.json").read_text()), args.out, args)

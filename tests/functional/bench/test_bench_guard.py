@@ -2,9 +2,11 @@
 
 One lab VM, one repetition: the roles' first converge and no-op rerun are measured in units of a fixed
 5-task ansible.builtin.ping play run on the same VM in the same run, so a busy machine slows both sides
-alike. Four fleet hosts against one check that the controller + host CPU per host stays flat. The bounds
-are generous (about twice what docs/benchmarks.md reports): they catch a role that grows module calls or
-facts, not noise. The full benchmark (tests/bench/run_bench.py, `make bench`) is not part of CI.
+alike. Four fleet hosts against one check that the controller + host CPU per host stays flat (the bench's
+P3), and a no-op rerun on the four against a ping play of the same length on them checks the controller's
+own work per host and task (P3b). The bounds are generous (about twice what docs/benchmarks.md reports):
+they catch a role that grows module calls or facts, not noise. The full benchmark (tests/bench/run_bench.py,
+`make bench`) is not part of CI.
 """
 
 import json
@@ -26,8 +28,12 @@ PING_UNIT_TASKS = 5
 # cores (load 5): converge 6.2 units, no-op rerun 2.7 units. The bounds are about twice that.
 MAX_CONVERGE_UNITS = 12.0
 MAX_NOOP_UNITS = 6.0
-# CPU per host on 4 fleet hosts over 1 host (bench target on 50 hosts: 1.2).
+# CPU per host on 4 fleet hosts over 1 host (the bench's P3, 200 over 10 hosts: 1.2).
 MAX_FLEET_CPU_PER_HOST_GROWTH = 2.0
+# Controller CPU of the no-op rerun on 4 fleet hosts over that of a ping play with as many tasks per host (the
+# bench's P3b: 1.5 from 10 to 200 hosts, where the playbook's fixed cost is spread over more hosts). Measured at
+# 4 hosts: 1.80 (trial of run_bench.py, load 2-4), 1.76 and 1.80 (this guard, load 6-7); about twice that.
+MAX_FLEET_CONTROLLER_VS_PING = 3.5
 RESULTS = bl.REPO / "tests" / "output" / "bench-guard.json"
 
 
@@ -105,29 +111,66 @@ def test_noop_rerun_changes_nothing_and_stays_within_bound(node_runs):
     )
 
 
-def test_fleet_cpu_per_host_stays_flat(work):
-    """First converge of nodes.yml (no disks) on 1 fresh fleet host, then on 4 others: same work per host."""
+@pytest.fixture(scope="module")
+def fleet_runs(work):
+    """First converge of nodes.yml (no disks) on 1 fresh fleet host, then on 4 others; on the 4, a no-op rerun
+    and a ping play of as many tasks per host as the rerun ran."""
     import yaml  # pylint: disable=import-outside-toplevel
 
     names = bl.fleet_up(5, FLEET_START)
+    runs = {}
     try:
         hostvars = bl.lab_hostvars()
         group_vars = yaml.safe_load((bl.BENCH_DIR / "vars" / "fleet.yml").read_text())
         sshd = bl.fleet_sshd_pids(names)
         playbook = bl.REPO / "playbooks" / "nodes.yml"
-        per_host = {}
-        for hosts in (names[:1], names[1:]):
-            inventory = bl.write_inventory(work / f"fleet{len(hosts)}.json", "edge_nodes", hostvars, hosts, group_vars)
+        skip = ["--skip-tags", "stripe"]
+
+        def measured(label, play, hosts, extra_args, changed=None):
+            inventory = bl.write_inventory(work / f"{label}.json", "edge_nodes", hostvars, hosts, group_vars)
             before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
-            run = bl.check_run(
-                bl.run_playbook(playbook, inventory, work / f"fleet{len(hosts)}.log", ["--skip-tags", "stripe"]), hosts
-            )
-            hosts_cpu = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - before
-            per_host[len(hosts)] = (run["controller_cpu_s"] + hosts_cpu) / len(hosts)
+            run = bl.check_run(bl.run_playbook(play, inventory, work / f"{label}.log", extra_args), hosts, changed)
+            run["hosts_cpu_s"] = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - before
+            return run
+
+        runs["converge1"] = measured("fleet1", playbook, names[:1], skip)
+        runs["converge4"] = measured("fleet4", playbook, names[1:], skip)
+        runs["noop4"] = measured("fleet4-noop", playbook, names[1:], skip, changed=0)
+        tasks = runs["noop4"]["recap"][names[1]]["ok"]
+        pings = bl.ping_floor_playbook(work / "fleet-ping.json", tasks, hosts="edge_nodes")
+        runs["ping4"] = measured("fleet4-ping", pings, names[1:], [])
+        runs["ping4"]["ping_tasks"] = tasks
     finally:
         bl.fleet_stop(names)
+    return runs
+
+
+def test_fleet_cpu_per_host_stays_flat(fleet_runs):
+    per_host = {
+        size: (fleet_runs[f"converge{size}"]["controller_cpu_s"] + fleet_runs[f"converge{size}"]["hosts_cpu_s"]) / size
+        for size in (1, 4)
+    }
     growth = per_host[4] / per_host[1]
     _record("fleet_cpu_per_host", {"per_host_s": per_host, "growth": growth})
     assert growth <= MAX_FLEET_CPU_PER_HOST_GROWTH, (
         f"CPU per host grew {growth:.2f}× from 1 to 4 fleet hosts ({per_host}); bound {MAX_FLEET_CPU_PER_HOST_GROWTH}"
+    )
+
+
+def test_fleet_noop_controller_cpu_near_a_ping_play(fleet_runs):
+    noop, ping = fleet_runs["noop4"], fleet_runs["ping4"]
+    ratio = noop["controller_cpu_s"] / ping["controller_cpu_s"]
+    _record(
+        "fleet_controller_vs_ping",
+        {
+            "noop_s": noop["controller_cpu_s"],
+            "ping_s": ping["controller_cpu_s"],
+            "tasks": ping["ping_tasks"],
+            "ratio": ratio,
+        },
+    )
+    assert ratio <= MAX_FLEET_CONTROLLER_VS_PING, (
+        f"the no-op of nodes.yml on 4 fleet hosts took {noop['controller_cpu_s']:.1f} s of controller CPU, "
+        f"{ratio:.2f}× a {ping['ping_tasks']}-task ping play on the same hosts ({ping['controller_cpu_s']:.1f} s); "
+        f"bound {MAX_FLEET_CONTROLLER_VS_PING} (log: {noop['log']})"
     )

@@ -16,6 +16,7 @@ import pytest
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 sys.path.insert(0, str(BENCH))
 
+import benchcalc as bc  # noqa: E402  pylint: disable=wrong-import-position,import-error
 import benchlib as bl  # noqa: E402  pylint: disable=wrong-import-position,import-error
 import cluster_bench as cb  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
@@ -54,12 +55,12 @@ pytestmark = pytest.mark.skipif(_missing() is not None, reason=f"cluster bench g
 @pytest.fixture(scope="module")
 def table(tmp_path_factory):
     found = cb.run_clusters(SIZES, 1, tmp_path_factory.mktemp("cluster-guard"))["table"]
-    _record("cluster", {"table": found, "ratios": cb.ratios(found)})
+    _record("cluster", {"table": found, "targets": bc.cluster_verdicts(found)})
     return {row["clusters"]: row for row in found}
 
 
 def test_noop_cpu_per_cluster_stays_flat(table):
-    growth = cb.ratios(list(table.values()))["cpu_per_cluster_growth"]
+    growth = bc.cluster_verdicts(list(table.values()))["P5"]["value"]
     per_cluster = {n: row["cpu_per_cluster_s"] for n, row in table.items()}
     assert growth <= MAX_CPU_PER_CLUSTER_GROWTH, (
         f"controller CPU per cluster grew {growth:.2f}× from {SIZES[0]} to {SIZES[-1]} clusters ({per_cluster}); "
