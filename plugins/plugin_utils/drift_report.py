@@ -121,3 +121,22 @@ def fleet_summary(clusters):
         status: sorted(name for name, site in sites.items() if site["status"] == status) for status in SITE_STATUSES
     }
     return {"sites": sites, "summary": summary, "drifted": bool(summary["drifted"])}
+
+
+def drift_lines(drift):
+    """The drift report as the lines drift.yml shows: the count per verdict, then each site not in sync with its
+    changes (host, phase, task, loop item, what changed) and its problems."""
+    summary = drift["summary"]
+    lines = [
+        "drift: %d site(s) in sync, %d drifted, %d unreachable, %d failed"
+        % tuple(len(summary[status]) for status in SITE_STATUSES)
+    ]
+    for name, site in drift["sites"].items():
+        if site["status"] == "in_sync":
+            continue
+        lines.append("%s: %s" % (name, site["status"]))
+        for change in site["changes"]:
+            item = " [%s]" % change["item"] if "item" in change else ""
+            lines.append("  %s %s: %s%s: %s" % (change["host"], change["phase"], change["task"], item, change["what"]))
+        lines.extend("  %s" % problem for problem in site["problems"])
+    return lines

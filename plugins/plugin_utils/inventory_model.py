@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.acstor.edge.plugins.module_utils.k8s.inputs import dns_label
+from ansible_collections.acstor.edge.plugins.plugin_utils import cluster_role_inputs, node_role_inputs
 from ansible_collections.acstor.edge.plugins.plugin_utils.cluster_role_inputs import cluster_input_errors
 from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import node_input_errors
 from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import RolloutPolicyError, parse_serial
@@ -100,6 +101,34 @@ def ingest_without_storage_account_warnings(cluster, cluster_vars):
         if cloud
         else []
     )
+
+
+def inventory_nodes(hosts, hostvars):
+    """The inventory model of the node hosts, read from hostvars: {node: {cluster, products, phases, node_vars}}.
+
+    node_vars are the node roles' variables the host sets (checked with the rules the roles and modules use).
+    """
+    return {
+        host: {
+            "cluster": hostvars[host].get("acstor_edge_cluster"),
+            "products": hostvars[host].get("acstor_edge_products"),
+            "phases": hostvars[host].get("acstor_edge_node_phases"),
+            "node_vars": node_role_inputs.pick_role_variables(hostvars[host]),
+        }
+        for host in hosts
+    }
+
+
+def inventory_clusters(hosts, hostvars):
+    """The inventory model of the cluster hosts, read from hostvars: {cluster: {connection, phases, cluster_vars}}."""
+    return {
+        host: {
+            "connection": hostvars[host].get("ansible_connection"),
+            "phases": hostvars[host].get("acstor_edge_cluster_phases"),
+            "cluster_vars": cluster_role_inputs.pick_role_variables(hostvars[host]),
+        }
+        for host in hosts
+    }
 
 
 def validate_inventory(nodes, clusters, rollout=None):

@@ -50,6 +50,21 @@ def node_outcomes(nodes, hostvars):
     return outcome
 
 
+def teardown_failures(clusters, hostvars):
+    """The clusters whose teardown reported a status other than ok (``failed``) and why (``failures``).
+
+    A cluster without rollout_teardown_result did not reach the teardown and is not counted.
+    """
+    outcome = {"failed": [], "failures": []}
+    for cluster in clusters:
+        result = host_variable(hostvars, cluster, "rollout_teardown_result")
+        if result is None or result.get("status") == "ok":
+            continue
+        outcome["failed"].append(cluster)
+        outcome["failures"].append(f"{cluster} ({result.get('phase', '')}: {result.get('reason', '')})")
+    return outcome
+
+
 def cluster_phases(nodes, hostvars, configured=None):
     """The configured cluster phases, else the ones the products of the cluster's nodes need, in phase order.
 
