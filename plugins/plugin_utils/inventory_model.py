@@ -50,6 +50,15 @@ def _check_list_of(value, kind, label, errors):
     return value
 
 
+def _check_known(errors, host, given, known, what, variable):
+    """An error naming the host, the values of `variable` that are not among `known`, and the known ones."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        errors.append(
+            "%s: unknown %s %s in %s; choose from %s" % (host, what, ", ".join(unknown), variable, ", ".join(known))
+        )
+
+
 def _stripe_takes_every_local_disk(stripe):
     if not isinstance(stripe, dict) or stripe.get("state", "present") != "present" or stripe.get("mode") == "csi_vg":
         return False
@@ -168,19 +177,9 @@ def _node_errors(node, info, clusters, members, errors):
     else:
         members[cluster].append(node)
     products = _check_list_of(info.get("products"), str, "%s: acstor_edge_products" % node, errors)
-    unknown = sorted(set(products) - set(KNOWN_PRODUCTS))
-    if unknown:
-        errors.append(
-            "%s: unknown product(s) %s in acstor_edge_products; choose from %s"
-            % (node, ", ".join(unknown), ", ".join(KNOWN_PRODUCTS))
-        )
+    _check_known(errors, node, products, KNOWN_PRODUCTS, "product(s)", "acstor_edge_products")
     phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_node_phases" % node, errors)
-    unknown = sorted(set(phases) - set(NODE_PHASES))
-    if unknown:
-        errors.append(
-            "%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
-            % (node, ", ".join(unknown), ", ".join(NODE_PHASES))
-        )
+    _check_known(errors, node, phases, NODE_PHASES, "node phase(s)", "acstor_edge_node_phases")
     node_vars = info.get("node_vars")
     if node_vars is None:
         node_vars = {"nvme_stripe_list": info.get("stripes") or []}
@@ -201,12 +200,7 @@ def _cluster_errors(cluster, info, members, errors, warnings):
             % (cluster, info.get("connection") or "ssh")
         )
     phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_cluster_phases" % cluster, errors)
-    unknown = sorted(set(phases) - set(CLUSTER_PHASES))
-    if unknown:
-        errors.append(
-            "%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
-            % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES))
-        )
+    _check_known(errors, cluster, phases, CLUSTER_PHASES, "cluster phase(s)", "acstor_edge_cluster_phases")
     errors.extend("%s: %s" % (cluster, error) for error in cluster_input_errors(info.get("cluster_vars") or {}))
     warnings.extend(ingest_without_storage_account_warnings(cluster, info.get("cluster_vars") or {}))
     if not members.get(cluster):
