@@ -18,11 +18,10 @@ NODE_NO_RESULT = "unreachable or stopped before the end of its phases"
 
 def host_variable(hostvars, host, name, default=None):
     """One variable of one host, or ``default`` when the host or the variable is not there."""
-    try:
-        variables = hostvars[host]
-    except KeyError:
+    # Ansible's HostVars answers a host outside the inventory with an undefined value, not a KeyError.
+    if host not in hostvars:
         return default
-    return variables.get(name, default)
+    return hostvars[host].get(name, default)
 
 
 def cluster_model(requested, members, hostvars):
