@@ -97,13 +97,14 @@ def backport_test_apis():
 LOCAL_PLAY_ARGS = ("-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter=" + sys.executable)
 
 
-def run_playbook(args, env, timeout=120):
+def run_playbook(args, env, timeout=120, cwd=None):
     """ansible-playbook with `args`, no terminal on stdin: the completed process (text output; rc not checked)."""
     import subprocess  # pylint: disable=import-outside-toplevel
 
     return subprocess.run(
         ["ansible-playbook", *args],
         env=env,
+        cwd=cwd,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,

@@ -42,7 +42,12 @@ import time
 from ansible.plugins.callback import CallbackBase
 from ansible.template import Templar
 
-from ansible_collections.acstor.edge.plugins.plugin_utils.drift_report import change_entry, fleet_summary
+from ansible_collections.acstor.edge.plugins.plugin_utils.drift_report import (
+    change_entry,
+    fleet_summary,
+    sites_not_in_sync,
+    verdict_counts,
+)
 
 # Role names (without the collection prefix) shown as phases; other tasks count under "rollout".
 _PHASE_OF_ROLE = {
@@ -252,26 +257,17 @@ class CallbackModule(CallbackBase):
 
     @staticmethod
     def markdown_changes(drift):
-        summary = drift["summary"]
         lines = [
             "",
             "## Changes per site (in check mode: what would change)",
             "",
-            "Sites in sync: %d. Drifted: %d. Unreachable: %d. Failed: %d."
-            % tuple(len(summary[status]) for status in ("in_sync", "drifted", "unreachable", "failed")),
+            "Sites in sync: %d. Drifted: %d. Unreachable: %d. Failed: %d." % verdict_counts(drift),
             "",
         ]
-        for name, site in drift["sites"].items():
-            if site["status"] == "in_sync":
-                continue
-            lines.append("- **%s**: %s" % (name, site["status"]))
-            for change in site["changes"]:
-                item = " [%s]" % change["item"] if "item" in change else ""
-                lines.append(
-                    "  - %s %s: %s%s: %s" % (change["host"], change["phase"], change["task"], item, change["what"])
-                )
-            for problem in site["problems"]:
-                lines.append("  - %s" % problem.replace("\n", " "))
+        for name, status, changes, problems in sites_not_in_sync(drift):
+            lines.append("- **%s**: %s" % (name, status))
+            lines.extend("  - %s" % line for line in changes)
+            lines.extend("  - %s" % problem.replace("\n", " ") for problem in problems)
         return lines
 
     def _write(self, final):

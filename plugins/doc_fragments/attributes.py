@@ -4,9 +4,14 @@
 
 
 class ModuleDocFragment(object):
-    # The check and diff mode attributes every acstor.edge module declares; a module adds `support` and, where it
-    # says something, `details` (community.general's attributes fragment works the same way).
+    # What every acstor.edge module states alike: its author and the check and diff mode attributes (community.general's
+    # attributes fragments work the same way). A module extends exactly one of these and adds only what is its own:
+    # the `details` of an attribute. (ansible-test's yamllint reads each as a string literal.)
+
+    # The module states `support` (and `details`) of both attributes itself.
     DOCUMENTATION = r"""
+author:
+  - acstor.edge developers (@acstor)
 options: {}
 attributes:
   check_mode:
@@ -15,14 +20,32 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
 """
 
-    # Modules that only read (node facts, ARM or cluster reads): the same in check mode, nothing to diff.
-    READ_ONLY = r"""
+    # Modules that change something, and support check mode and diff mode fully.
+    FULL = r"""
+author:
+  - acstor.edge developers (@acstor)
 options: {}
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+"""
+
+    # Modules that only read (node facts, ARM or cluster reads): the same in check mode, nothing to diff.
+    READ_ONLY = r"""
+author:
+  - acstor.edge developers (@acstor)
+options: {}
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: The module only reads; it behaves the same in check mode.
   diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
     details: Nothing changes, so there is no diff.
 """

@@ -1,19 +1,31 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters for fleet rollouts: inventory validation, batches, batch verdicts and webhook targets."""
+"""Filters for fleet rollouts: the inventory model and its validation, batches, batch verdicts and webhook targets."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.acstor.edge.plugins.plugin_utils.gitops_changes import WebhookPayloadError, rollout_targets
-from ansible_collections.acstor.edge.plugins.plugin_utils.inventory_model import validate_inventory
+from ansible_collections.acstor.edge.plugins.plugin_utils.inventory_model import (
+    inventory_clusters,
+    inventory_nodes,
+    validate_inventory,
+)
 from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import (
     RolloutPolicyError,
     batch_verdict,
     plan_batches,
 )
+
+
+def fleet_inventory_nodes(hosts, hostvars):
+    return inventory_nodes(hosts or [], hostvars)
+
+
+def fleet_inventory_clusters(hosts, hostvars):
+    return inventory_clusters(hosts or [], hostvars)
 
 
 def fleet_inventory_errors(nodes, clusters, rollout=None):
@@ -41,6 +53,8 @@ def fleet_webhook_targets(payload, inventory_dirs, clusters, branches=None):
 class FilterModule(object):
     def filters(self):
         return {
+            "fleet_inventory_nodes": fleet_inventory_nodes,
+            "fleet_inventory_clusters": fleet_inventory_clusters,
             "fleet_inventory_errors": fleet_inventory_errors,
             "fleet_rollout_batches": fleet_rollout_batches,
             "fleet_batch_verdict": fleet_batch_verdict,

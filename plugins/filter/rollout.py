@@ -1,10 +1,11 @@
 # Copyright (c) 2026, acstor.edge developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters for the rollout role: the cluster model, node outcomes, cluster phases, the stripes' gate and the summary."""
+"""Filters for the rollout role and the fleet playbooks: the cluster model, node outcomes, teardown failures, cluster
+phases, the stripes' gate, the rollout summary and the drift report's lines."""
 
 from __future__ import annotations
 
-from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model, rollout_summary
+from ansible_collections.acstor.edge.plugins.plugin_utils import drift_report, rollout_model, rollout_summary
 
 
 def fleet_cluster_model(requested, members, hostvars):
@@ -13,6 +14,10 @@ def fleet_cluster_model(requested, members, hostvars):
 
 def fleet_node_outcomes(nodes, hostvars):
     return rollout_model.node_outcomes(nodes or [], hostvars)
+
+
+def fleet_teardown_failures(clusters, hostvars):
+    return rollout_model.teardown_failures(clusters or [], hostvars)
 
 
 def fleet_cluster_phases(nodes, hostvars, phases=None):
@@ -35,14 +40,20 @@ def fleet_summary_lines(summary):
     return rollout_summary.summary_lines(summary)
 
 
+def fleet_drift_lines(drift):
+    return drift_report.drift_lines(drift)
+
+
 class FilterModule:
     def filters(self):
         return {
             "fleet_cluster_model": fleet_cluster_model,
             "fleet_node_outcomes": fleet_node_outcomes,
+            "fleet_teardown_failures": fleet_teardown_failures,
             "fleet_cluster_phases": fleet_cluster_phases,
             "fleet_present_stripes": fleet_present_stripes,
             "fleet_stripe_problems": fleet_stripe_problems,
             "fleet_cluster_summary": fleet_cluster_summary,
             "fleet_summary_lines": fleet_summary_lines,
+            "fleet_drift_lines": fleet_drift_lines,
         }

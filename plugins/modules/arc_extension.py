@@ -23,18 +23,14 @@ description:
     state and the time waited, having written nothing. This wait also happens in check mode and with O(wait=false).
   - Throttling and server errors are retried; a C(Retry-After) is honoured as long as the waits stay within
     O(wait_timeout) (each wait and its reason is in RV(progress)); a longer one ends the task with the error.
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
   - acstor.edge.azure_cluster
-  - acstor.edge.attributes
+  - acstor.edge.attributes.full
 attributes:
   check_mode:
-    support: full
     details: Reads the extension and reports the plan; sends no PUT, PATCH or DELETE.
   diff_mode:
-    support: full
     details: Before/after of the fields the task manages. Protected settings are never shown.
 options:
   name:

@@ -10,12 +10,9 @@ version_added: 0.1.0
 description:
   - Returns one extension (O(name)) or all extensions of a cluster, optionally only those of one O(extension_type),
     through Azure Resource Manager (C(Microsoft.KubernetesConfiguration/extensions), api-version C(2025-03-01)).
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
   - acstor.edge.azure_cluster
-  - acstor.edge.attributes
   - acstor.edge.attributes.read_only
 options:
   name:

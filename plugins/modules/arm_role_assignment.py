@@ -19,8 +19,6 @@ description:
   - A principal created moments ago (an extension's system-assigned identity) is often not yet known to the
     directory; the module retries C(PrincipalNotFound) until O(principal_wait_timeout).
   - The assignment's name is derived from scope, role and principal, so reruns never create duplicates.
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
   - acstor.edge.attributes

@@ -18,17 +18,13 @@ description:
     credentials not listed are left alone.
   - O(ownership_tags) marks the identity as created by the caller, so that O(state=absent) removes only what the
     caller created; see O(state).
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - acstor.edge.azure_auth
-  - acstor.edge.attributes
+  - acstor.edge.attributes.full
 attributes:
   check_mode:
-    support: full
     details: Reads only.
   diff_mode:
-    support: full
     details: The identity's tags and federated credential names before and after.
 options:
   resource_group:

@@ -14,19 +14,14 @@ description:
     With O(owner=extension) the module never creates or deletes it; it waits for the extension to create it and then
     sets only the fields given here (for example O(workload_identity), which the docs add with C(kubectl edit)).
   - Only the fields set here are compared and written (JSON merge patch).
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acstor.edge.k8s_client
   - acstor.edge.k8s_client.wait
-  - acstor.edge.attributes
+  - acstor.edge.attributes.full
 attributes:
   check_mode:
-    support: full
     details: Reads the object and reports what would be created, patched or deleted.
-  diff_mode:
-    support: full
 options:
   name:
     description: Object name; the extension and the docs use V(edge-storage-configuration).

@@ -15,19 +15,14 @@ description:
   - Every field is validated before anything is written. Before writing, the module waits for the PVC to be
     C(Bound) and its EdgeVolume to be C(deployed); after writing a mirror it waits for the backend connection.
   - Only the fields set here are compared and written (JSON merge patch); fields the extension defaults stay its own.
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acstor.edge.k8s_client
   - acstor.edge.k8s_client.wait
-  - acstor.edge.attributes
+  - acstor.edge.attributes.full
 attributes:
   check_mode:
-    support: full
     details: The object is never written in check mode.
-  diff_mode:
-    support: full
 options:
   name:
     description: Name of the subvolume object (lowercase letters, digits and dashes).

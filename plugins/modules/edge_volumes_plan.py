@@ -15,12 +15,9 @@ description:
   - Reads the cluster (never writes) to pick the subvolume kinds it serves and, for O(state=absent), to find pods
     that still mount the PVCs and ingest subvolumes whose C(onDelete) is C(abandon).
   - Used by the R(acstor.edge.edge_volumes,ansible_collections.acstor.edge.edge_volumes_role) role; always returns C(changed=false).
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acstor.edge.k8s_client
-  - acstor.edge.attributes
   - acstor.edge.attributes.read_only
 options:
   volumes:

@@ -18,12 +18,9 @@ description:
     the driver does not know.
   - Lists the PersistentVolumes that still use the StorageClass or the driver (uninstall must keep them working).
   - Always returns C(changed=false).
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acstor.edge.k8s_client
-  - acstor.edge.attributes
   - acstor.edge.attributes.read_only
 options:
   release_name:

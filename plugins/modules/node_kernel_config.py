@@ -27,16 +27,12 @@ description:
     removed, since nothing proves this collection wrote them.
   - Every name and value is checked before the node is read, and sysctls the kernel lacks or modules it does
     not know stop the module before anything is written; an error names the option.
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
-  - acstor.edge.attributes
+  - acstor.edge.attributes.full
 attributes:
   check_mode:
-    support: full
     details: Returns the actions it would take.
   diff_mode:
-    support: full
     details: One diff per file written or removed (before and after text).
 options:
   state:

@@ -22,10 +22,7 @@ description:
     has, the Edge Volumes inotify floor, kernel modules the kernel knows) and returns every problem in
     RV(input_errors).
   - Changes nothing on the node. Never fails because of what it finds; the role validates.
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
-  - acstor.edge.attributes
   - acstor.edge.attributes.read_only
 options:
   sysctls:

@@ -15,10 +15,7 @@ description:
     V(os) (holds C(/), C(/boot), swap or the EFI partition) or V(other) (for example Azure NVMe data disks).
   - Tells whether the local CSI driver (C(localdisk.csi.acstor.io) v0.3.0) would take each disk and, if not, why,
     and which C(diskSelection.addonModels) the chart needs.
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
-  - acstor.edge.attributes
   - acstor.edge.attributes.read_only
 options:
   extra_models:

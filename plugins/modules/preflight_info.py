@@ -20,10 +20,7 @@ description:
     R(acstor.edge.preflight,ansible_collections.acstor.edge.preflight_role) role decides what to do with
     the results. It fails only on bad options.
   - Changes nothing on the node.
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
-  - acstor.edge.attributes
   - acstor.edge.attributes.read_only
 options:
   products:

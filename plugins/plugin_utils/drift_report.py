@@ -121,3 +121,33 @@ def fleet_summary(clusters):
         status: sorted(name for name, site in sites.items() if site["status"] == status) for status in SITE_STATUSES
     }
     return {"sites": sites, "summary": summary, "drifted": bool(summary["drifted"])}
+
+
+def change_line(change):
+    """One change of a site: host, phase, task, the loop item when the task loops, and what changed."""
+    item = " [%s]" % change["item"] if "item" in change else ""
+    return "%s %s: %s%s: %s" % (change["host"], change["phase"], change["task"], item, change["what"])
+
+
+def sites_not_in_sync(drift):
+    """(name, status, change lines, problems) of each site not in sync, in the report's order."""
+    return [
+        (name, site["status"], [change_line(change) for change in site["changes"]], site["problems"])
+        for name, site in drift["sites"].items()
+        if site["status"] != "in_sync"
+    ]
+
+
+def verdict_counts(drift):
+    """How many sites are in sync, drifted, unreachable and failed (in the order of SITE_STATUSES)."""
+    return tuple(len(drift["summary"][status]) for status in SITE_STATUSES)
+
+
+def drift_lines(drift):
+    """The drift report as the lines drift.yml shows: the count per verdict, then each site not in sync with its
+    changes and its problems."""
+    lines = ["drift: %d site(s) in sync, %d drifted, %d unreachable, %d failed" % verdict_counts(drift)]
+    for name, status, changes, problems in sites_not_in_sync(drift):
+        lines.append("%s: %s" % (name, status))
+        lines.extend("  " + line for line in changes + problems)
+    return lines

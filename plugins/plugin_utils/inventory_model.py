@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.acstor.edge.plugins.module_utils.k8s.inputs import dns_label
+from ansible_collections.acstor.edge.plugins.plugin_utils import cluster_role_inputs, node_role_inputs
 from ansible_collections.acstor.edge.plugins.plugin_utils.cluster_role_inputs import cluster_input_errors
 from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import node_input_errors
 from ansible_collections.acstor.edge.plugins.plugin_utils.rollout_plan import RolloutPolicyError, parse_serial
@@ -47,6 +48,15 @@ def _check_list_of(value, kind, label, errors):
         errors.append("%s must be a list of %s, got %r" % (label, "objects" if kind is dict else "strings", value))
         return []
     return value
+
+
+def _check_known(errors, host, given, known, what, variable):
+    """An error naming the host, the values of `variable` that are not among `known`, and the known ones."""
+    unknown = sorted(set(given) - set(known))
+    if unknown:
+        errors.append(
+            "%s: unknown %s %s in %s; choose from %s" % (host, what, ", ".join(unknown), variable, ", ".join(known))
+        )
 
 
 def _stripe_takes_every_local_disk(stripe):
@@ -102,6 +112,34 @@ def ingest_without_storage_account_warnings(cluster, cluster_vars):
     )
 
 
+def inventory_nodes(hosts, hostvars):
+    """The inventory model of the node hosts, read from hostvars: {node: {cluster, products, phases, node_vars}}.
+
+    node_vars are the node roles' variables the host sets (checked with the rules the roles and modules use).
+    """
+    return {
+        host: {
+            "cluster": hostvars[host].get("acstor_edge_cluster"),
+            "products": hostvars[host].get("acstor_edge_products"),
+            "phases": hostvars[host].get("acstor_edge_node_phases"),
+            "node_vars": node_role_inputs.pick_role_variables(hostvars[host]),
+        }
+        for host in hosts
+    }
+
+
+def inventory_clusters(hosts, hostvars):
+    """The inventory model of the cluster hosts, read from hostvars: {cluster: {connection, phases, cluster_vars}}."""
+    return {
+        host: {
+            "connection": hostvars[host].get("ansible_connection"),
+            "phases": hostvars[host].get("acstor_edge_cluster_phases"),
+            "cluster_vars": cluster_role_inputs.pick_role_variables(hostvars[host]),
+        }
+        for host in hosts
+    }
+
+
 def validate_inventory(nodes, clusters, rollout=None):
     """Every inventory error and warning, as {"errors": [...], "warnings": [...]}.
 
@@ -139,19 +177,9 @@ def _node_errors(node, info, clusters, members, errors):
     else:
         members[cluster].append(node)
     products = _check_list_of(info.get("products"), str, "%s: acstor_edge_products" % node, errors)
-    unknown = sorted(set(products) - set(KNOWN_PRODUCTS))
-    if unknown:
-        errors.append(
-            "%s: unknown product(s) %s in acstor_edge_products; choose from %s"
-            % (node, ", ".join(unknown), ", ".join(KNOWN_PRODUCTS))
-        )
+    _check_known(errors, node, products, KNOWN_PRODUCTS, "product(s)", "acstor_edge_products")
     phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_node_phases" % node, errors)
-    unknown = sorted(set(phases) - set(NODE_PHASES))
-    if unknown:
-        errors.append(
-            "%s: unknown node phase(s) %s in acstor_edge_node_phases; choose from %s"
-            % (node, ", ".join(unknown), ", ".join(NODE_PHASES))
-        )
+    _check_known(errors, node, phases, NODE_PHASES, "node phase(s)", "acstor_edge_node_phases")
     node_vars = info.get("node_vars")
     if node_vars is None:
         node_vars = {"nvme_stripe_list": info.get("stripes") or []}
@@ -172,12 +200,7 @@ def _cluster_errors(cluster, info, members, errors, warnings):
             % (cluster, info.get("connection") or "ssh")
         )
     phases = _check_list_of(info.get("phases"), str, "%s: acstor_edge_cluster_phases" % cluster, errors)
-    unknown = sorted(set(phases) - set(CLUSTER_PHASES))
-    if unknown:
-        errors.append(
-            "%s: unknown cluster phase(s) %s in acstor_edge_cluster_phases; choose from %s"
-            % (cluster, ", ".join(unknown), ", ".join(CLUSTER_PHASES))
-        )
+    _check_known(errors, cluster, phases, CLUSTER_PHASES, "cluster phase(s)", "acstor_edge_cluster_phases")
     errors.extend("%s: %s" % (cluster, error) for error in cluster_input_errors(info.get("cluster_vars") or {}))
     warnings.extend(ingest_without_storage_account_warnings(cluster, info.get("cluster_vars") or {}))
     if not members.get(cluster):

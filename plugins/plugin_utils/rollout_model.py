@@ -18,11 +18,10 @@ NODE_NO_RESULT = "unreachable or stopped before the end of its phases"
 
 def host_variable(hostvars, host, name, default=None):
     """One variable of one host, or ``default`` when the host or the variable is not there."""
-    try:
-        variables = hostvars[host]
-    except KeyError:
+    # Ansible's HostVars answers a host outside the inventory with an undefined value, not a KeyError.
+    if host not in hostvars:
         return default
-    return variables.get(name, default)
+    return hostvars[host].get(name, default)
 
 
 def cluster_model(requested, members, hostvars):
@@ -47,6 +46,21 @@ def node_outcomes(nodes, hostvars):
             continue
         outcome["failed"].append(node)
         outcome["failures"].append(f"{node} ({result.get('phase', '-')}: {result.get('reason', NODE_NO_RESULT)})")
+    return outcome
+
+
+def teardown_failures(clusters, hostvars):
+    """The clusters whose teardown reported a status other than ok (``failed``) and why (``failures``).
+
+    A cluster without rollout_teardown_result did not reach the teardown and is not counted.
+    """
+    outcome = {"failed": [], "failures": []}
+    for cluster in clusters:
+        result = host_variable(hostvars, cluster, "rollout_teardown_result")
+        if result is None or result.get("status") == "ok":
+            continue
+        outcome["failed"].append(cluster)
+        outcome["failures"].append(f"{cluster} ({result.get('phase', '')}: {result.get('reason', '')})")
     return outcome
 
 

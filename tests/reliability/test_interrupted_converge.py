@@ -7,6 +7,7 @@ One VM (4 NVMe: 2 members, a local disk and a data disk holding protected data) 
 is removed with raw commands between cases.
 """
 
+import functools
 import time
 
 import pytest
@@ -56,6 +57,7 @@ def test_interrupted_converge_reruns_clean(node, workdir, results, backend, poin
     items = [stripe_item(backend, members, force=force)]
     converge = Converge(node, workdir / ("%s-%s-%s" % (backend, point, method)), items)
     case = "interrupt/%s/%s/%s" % (backend, point, method)
+    record = functools.partial(results, case, kind="interrupted converge", backend=backend, point=point, fault=method)
     seen, note, problems = "", "", []
     started = time.monotonic()
     try:
@@ -66,16 +68,7 @@ def test_interrupted_converge_reruns_clean(node, workdir, results, backend, poin
     except Exception as error:  # record why the fault could not be injected, then fail
         if converge.proc.poll() is None:
             converge.kill()
-        results(
-            case,
-            kind="interrupted converge",
-            backend=backend,
-            point=point,
-            fault=method,
-            note=str(error)[:500],
-            problems=["fault not injected"],
-            passed=False,
-        )
+        record(note=str(error)[:500], problems=["fault not injected"], passed=False)
         raise
     interrupted_at = round(time.monotonic() - started, 1)
 
@@ -91,12 +84,7 @@ def test_interrupted_converge_reruns_clean(node, workdir, results, backend, poin
         problems += [
             "protected disk %s changed" % s for s, digest in node.protected.items() if node.checksum(s) != digest
         ]
-    results(
-        case,
-        kind="interrupted converge",
-        backend=backend,
-        point=point,
-        fault=method,
+    record(
         note=note,
         interrupted_after_s=interrupted_at,
         rerun_s=rerun_seconds,

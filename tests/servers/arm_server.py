@@ -367,6 +367,10 @@ class ArmState:
         self.role_definitions[name] = role_id
         return role_id
 
+    def __post_init__(self):
+        # A built-in role exists in every subscription: the one the roles assign is there from the start.
+        self.add_role_definition("Storage Blob Data Owner")
+
 
 def load_schemas(reference_dir):
     """Request schemas, response schemas and defaults: the published specs when reference_dir exists, ours otherwise.
@@ -1135,7 +1139,6 @@ if __name__ == "__main__":
 
     reference = sys.argv[1] if len(sys.argv) > 1 else None
     server = ArmTestServer(reference).start()
-    server.state.add_role_definition("Storage Blob Data Owner")
     print(json.dumps(server.client_env("00000000-0000-0000-0000-000000000001"), indent=2))
     try:
         while True:

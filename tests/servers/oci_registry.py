@@ -204,6 +204,36 @@ class OciRegistry:
     def log_text(self):
         return self.child.log_path.read_text(errors="replace") if self.child else ""
 
+    def push_charts(self, helm, charts, user, scratch):
+        """`helm push` each chart directory to oci://HOST/acstor/charts as `user`, and return that repository.
+
+        helm logs in with its registry, cache and config files in `scratch` (never the caller's helm config), so
+        nothing the test later runs is already logged in.
+        """
+        scratch = Path(scratch)
+        env = dict(
+            os.environ,
+            HELM_REGISTRY_CONFIG=str(scratch / "push-login.json"),
+            HELM_CACHE_HOME=str(scratch / "helm-cache"),
+            HELM_CONFIG_HOME=str(scratch / "helm-config"),
+        )
+
+        def run(*args, stdin=None):
+            completed = subprocess.run(
+                [str(helm)] + list(args), input=stdin, env=env, capture_output=True, text=True, check=False, timeout=120
+            )
+            assert completed.returncode == 0, completed.stderr
+
+        repository = "oci://{0}/acstor/charts".format(self.host)
+        ca_file = ("--ca-file", str(self.ca_path))
+        run("registry", "login", self.host, "--username", user, "--password-stdin", *ca_file, stdin=self.users[user])
+        for index, chart in enumerate(charts):
+            packages = scratch / "packages" / str(index)
+            run("package", str(chart), "-d", str(packages))
+            (package,) = packages.glob("*.tgz")
+            run("push", str(package), repository, *ca_file)
+        return repository
+
 
 class HttpConnectProxy:
     """tinyproxy on 127.0.0.1 that tunnels CONNECT to any port (no ConnectPort line means every port is allowed)."""

@@ -127,6 +127,11 @@ def through_role(module, reported, value, rule, role, variable=None):
     return (module, {option: value}, reported, rule, role, {variable: value}, variable + reported[len(option) :])
 
 
+def volume_list_case(reported, value, rule):
+    """A wrong edge_volumes_plan volumes value, and the same list through the edge_volumes role's edge_volumes_list."""
+    return through_role(edge_volumes_plan, reported, value, rule, "edge_volumes", "edge_volumes_list")
+
+
 def module_only(module, reported, value, rule):
     """A wrong value for the module option that ``reported`` starts with, which no role variable feeds."""
     return (module, {re.match(r"\w+", reported).group(0): value}, reported, rule, None, None, None)
@@ -449,128 +454,30 @@ TABLE = [
     through_role(edge_subvolume, "extension_version", "2.8", "semantic-version", "edge_volumes"),
     subvolume_case("ingest_policy", "Bad_Policy", "dns-label"),
     # edge_volumes_plan: sizes, names, labels, access modes, duplicates, shapes
-    through_role(
-        edge_volumes_plan, "volumes[0].size", volume(size="0"), "storage-quantity", "edge_volumes", "edge_volumes_list"
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].size",
-        volume(size="0Gi"),
-        "storage-quantity",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].size",
-        volume(size="-1Gi"),
-        "storage-quantity",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].size",
-        volume(size="2 GB"),
-        "storage-quantity",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan, "volumes[0].size", volume(size="2Gi\n"), "single-line", "edge_volumes", "edge_volumes_list"
-    ),
-    through_role(
-        edge_volumes_plan, "volumes[0].size", volume(size=0), "storage-quantity", "edge_volumes", "edge_volumes_list"
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].name",
-        volume(name="Scratch"),
-        "dns-subdomain",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan, "volumes[0].name", volume(name=["scratch"]), "string", "edge_volumes", "edge_volumes_list"
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].name",
-        volume(name="scratch\n"),
-        "single-line",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].namespace",
-        volume(namespace="Media"),
-        "dns-label",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].namespace",
-        volume(namespace=["media"]),
-        "string",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].labels['app']",
-        volume(labels={"app": True}),
-        "label-value",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].labels['bad key!']",
-        volume(labels={"bad key!": "x"}),
-        "label-key",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
+    volume_list_case("volumes[0].size", volume(size="0"), "storage-quantity"),
+    volume_list_case("volumes[0].size", volume(size="0Gi"), "storage-quantity"),
+    volume_list_case("volumes[0].size", volume(size="-1Gi"), "storage-quantity"),
+    volume_list_case("volumes[0].size", volume(size="2 GB"), "storage-quantity"),
+    volume_list_case("volumes[0].size", volume(size="2Gi\n"), "single-line"),
+    volume_list_case("volumes[0].size", volume(size=0), "storage-quantity"),
+    volume_list_case("volumes[0].name", volume(name="Scratch"), "dns-subdomain"),
+    volume_list_case("volumes[0].name", volume(name=["scratch"]), "string"),
+    volume_list_case("volumes[0].name", volume(name="scratch\n"), "single-line"),
+    volume_list_case("volumes[0].namespace", volume(namespace="Media"), "dns-label"),
+    volume_list_case("volumes[0].namespace", volume(namespace=["media"]), "string"),
+    volume_list_case("volumes[0].labels['app']", volume(labels={"app": True}), "label-value"),
+    volume_list_case("volumes[0].labels['bad key!']", volume(labels={"bad key!": "x"}), "label-key"),
     module_only(edge_volumes_plan, "volumes[0].labels['app']", volume(labels={"app": "x" * 64}), "label-value"),
     module_only(
         edge_volumes_plan, "volumes[0].labels['Example.com/app']", volume(labels={"Example.com/app": "x"}), "label-key"
     ),
-    through_role(
-        edge_volumes_plan, "volumes[0].labels", volume(labels=["app=x"]), "dict", "edge_volumes", "edge_volumes_list"
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].access_modes",
-        volume(access_modes="ReadWriteMany"),
-        "list",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
+    volume_list_case("volumes[0].labels", volume(labels=["app=x"]), "dict"),
+    volume_list_case("volumes[0].access_modes", volume(access_modes="ReadWriteMany"), "list"),
     module_only(edge_volumes_plan, "volumes[0].access_modes", volume(access_modes=[]), "choice"),
-    through_role(
-        edge_volumes_plan, "volumes[1].name", volume() + volume(), "unique", "edge_volumes", "edge_volumes_list"
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].subvolumes[1].name",
-        cloud(sub(), sub(path="other")),
-        "unique",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].subvolumes",
-        [dict(cloud()[0], subvolumes=sub())],
-        "list",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan, "volumes[0].subvolumes[0]", cloud("cam-ingest"), "dict", "edge_volumes", "edge_volumes_list"
-    ),
+    volume_list_case("volumes[1].name", volume() + volume(), "unique"),
+    volume_list_case("volumes[0].subvolumes[1].name", cloud(sub(), sub(path="other")), "unique"),
+    volume_list_case("volumes[0].subvolumes", [dict(cloud()[0], subvolumes=sub())], "list"),
+    volume_list_case("volumes[0].subvolumes[0]", cloud("cam-ingest"), "dict"),
     (
         edge_volumes_plan,
         dict(volumes=["scratch"]),
@@ -580,19 +487,10 @@ TABLE = [
         dict(edge_volumes_list=["scratch"]),
         "edge_volumes_list[0]",
     ),
-    through_role(edge_volumes_plan, "volumes", {"name": "scratch"}, None, "edge_volumes", "edge_volumes_list"),
+    volume_list_case("volumes", {"name": "scratch"}, None),
     through_role(edge_volumes_plan, "default_namespace", "Default", "dns-label", "edge_volumes"),
-    through_role(
-        edge_volumes_plan,
-        "volumes[0].retain",
-        volume(retain="yes"),
-        "true-or-false",
-        "edge_volumes",
-        "edge_volumes_list",
-    ),
-    through_role(
-        edge_volumes_plan, "volumes[0].kind", volume(kind="nfs"), "choice", "edge_volumes", "edge_volumes_list"
-    ),
+    volume_list_case("volumes[0].retain", volume(retain="yes"), "true-or-false"),
+    volume_list_case("volumes[0].kind", volume(kind="nfs"), "choice"),
     # local_csi_driver_preflight (the csi_driver role's values)
     through_role(local_csi_driver_preflight, "release_name", "Local_CSI", "helm-release-name", "csi_driver"),
     through_role(local_csi_driver_preflight, "release_name", "x" * 54, "helm-release-name", "csi_driver"),

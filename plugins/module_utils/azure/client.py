@@ -315,6 +315,16 @@ class ArmRetryPolicy(HTTPPolicy):
             attempt += 1
 
 
+def poll_delay(advised, delay, polls, default_seconds):
+    """Seconds before the next poll: what ARM advised (Retry-After), else the delay still in force, else (no
+    Retry-After at all, e.g. a resource polled directly) 1, 2, 4, 8 s, then the default interval; never under 1 s."""
+    if advised is not None:
+        delay = advised
+    elif delay is None:
+        delay = min(default_seconds, 2.0**polls)
+    return max(1.0, delay)
+
+
 @dataclass
 class OperationResult:
     status: str
@@ -413,30 +423,12 @@ class ArmClient(object):
         start = self.clock()
         async_url = header(response.headers, "Azure-AsyncOperation")
         location = header(response.headers, "Location")
+        if not (async_url or location or resource_path):
+            return OperationResult("Succeeded", response.body or {}, 0.0)
         delay = parse_retry_after(header(response.headers, "Retry-After"))
-        status, body, polls = "InProgress", {}, 0
+        polls = 0
         while True:
-            if async_url:
-                poll = self.request("GET", async_url)
-                body = poll.body or {}
-                status = body.get("status") or "InProgress"
-            elif location:
-                poll = self.request("GET", location)
-                body = poll.body or {}
-                status = "InProgress" if poll.status == 202 else "Succeeded"
-            elif resource_path:
-                current = self.get(resource_path, api_version)
-                poll = ArmResponse(200, {}, current)
-                if current is None:
-                    status = "Succeeded" if deleting else "NotFound"
-                    body = {}
-                else:
-                    body = current
-                    status = (current.get("properties") or {}).get("provisioningState") or "Succeeded"
-                    if deleting and status.lower() == "succeeded":
-                        status = "Deleting"
-            else:
-                return OperationResult("Succeeded", response.body or {}, 0.0)
+            poll, status, body = self._poll_operation(async_url, location, resource_path, api_version, deleting)
             elapsed = self.clock() - start
             self.log("{0}: {1} after {2:.0f}s".format(what, status, elapsed))
             if status.lower() in TERMINAL_STATES or status == "NotFound":
@@ -446,12 +438,7 @@ class ArmClient(object):
                     raise error
                 return OperationResult(status, body, elapsed)
             advised = parse_retry_after(header(poll.headers, "Retry-After"))
-            if advised is None and delay is None:
-                # No Retry-After (a resource polled directly): 1, 2, 4, 8 s, then the default interval.
-                delay = min(self.default_poll_seconds, 2.0**polls)
-            elif advised is not None:
-                delay = advised
-            delay = max(1.0, delay)
+            delay = poll_delay(advised, delay, polls, self.default_poll_seconds)
             if elapsed + delay > timeout:
                 raise ArmTimeoutError(
                     "timed out after {0:.0f}s waiting for {1}; last status {2}{3}".format(
@@ -467,6 +454,28 @@ class ArmClient(object):
             polls += 1
             if advised is None:
                 delay = None
+
+    def _poll_operation(self, async_url, location, resource_path, api_version, deleting):
+        """One poll of a long-running operation -> (response, status, body).
+
+        The Azure-AsyncOperation URL reports the status; a Location URL answers 202 while in progress; a resource
+        polled directly reports its provisioningState, and one being deleted is done when it is gone.
+        """
+        if async_url:
+            poll = self.request("GET", async_url)
+            body = poll.body or {}
+            return poll, body.get("status") or "InProgress", body
+        if location:
+            poll = self.request("GET", location)
+            return poll, "InProgress" if poll.status == 202 else "Succeeded", poll.body or {}
+        current = self.get(resource_path, api_version)
+        poll = ArmResponse(200, {}, current)
+        if current is None:
+            return poll, "Succeeded" if deleting else "NotFound", {}
+        status = (current.get("properties") or {}).get("provisioningState") or "Succeeded"
+        if deleting and status.lower() == "succeeded":
+            status = "Deleting"
+        return poll, status, current
 
 
 def arm_client_from_settings(settings, log=None, fetch_metadata=None, timeout=None):

@@ -111,6 +111,15 @@ def validate_spec(spec, state="present", name=None):
     rules.check_choice(errors, name("cluster_type"), spec.cluster_type, tuple(CLUSTER_PROVIDERS))
     if state != "present":
         return errors
+    errors.extend(_release_errors(spec, name))
+    errors.extend(_namespace_errors(spec, name))
+    errors.extend(_settings_errors(spec, name))
+    return errors
+
+
+def _release_errors(spec, name):
+    """Which extension and which release of it: a type is required, and a pinned version does not auto-upgrade."""
+    errors = []
     if not spec.extension_type:
         errors.append(rules.message(name("extension_type"), "is required with state=present", "required"))
     else:
@@ -129,6 +138,12 @@ def validate_spec(spec, state="present", name=None):
                 "exclusive",
             )
         )
+    return errors
+
+
+def _namespace_errors(spec, name):
+    """scope=cluster takes release_namespace, scope=namespace takes (and needs) target_namespace."""
+    errors = []
     if spec.scope == "cluster" and spec.target_namespace:
         errors.append(
             rules.message(
@@ -151,6 +166,12 @@ def validate_spec(spec, state="present", name=None):
     for option, value in (("release_namespace", spec.release_namespace), ("target_namespace", spec.target_namespace)):
         if value:
             rules.check(errors, name(option), value, k8s.dns_label)
+    return errors
+
+
+def _settings_errors(spec, name):
+    """Configuration settings (protected ones are secrets), their policy, and the identity."""
+    errors = []
     azure.check_settings(errors, name("configuration_settings"), spec.configuration_settings)
     azure.check_settings(
         errors, name("configuration_protected_settings"), spec.configuration_protected_settings, secret=True

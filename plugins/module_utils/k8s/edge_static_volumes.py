@@ -84,68 +84,86 @@ def render_static_volume(
 
 def normalize_static_volume_list(volumes, default_namespace="default", extension_version=None):
     """Validate the whole static list; return (rendered volumes, errors). Check errors before writing anything."""
-    errors = []
-    rendered = []
     if not isinstance(volumes, list):
         return [], ["edge_volumes_static_list: must be a list of volumes (got {0})".format(type(volumes).__name__)]
-    claims, pvs, edge_volumes = set(), set(), set()
+    errors = []
+    rendered = []
+    seen = {"name": set(), "persistent_volume": set(), "edge_volume": set()}
     for index, volume in enumerate(volumes):
         name = volume.get("name") if isinstance(volume, dict) else None
         owner = "static volume {0}".format(name) if name else "static volume #{0}".format(index)
         if not isinstance(volume, dict):
             errors.append("{0}: must be a mapping".format(owner))
             continue
-        before = len(errors)
-        unknown = sorted(set(volume) - set(STATIC_FIELDS))
-        if unknown:
-            errors.append(_field_error(owner, ", ".join(unknown), "unknown field(s)"))
-        namespace = volume.get("namespace") or default_namespace
-        kind = volume.get("kind", "local_shared")
-        size = volume.get("size")
-        access_modes = volume.get("access_modes", ["ReadWriteMany"])
-        edge_volume = volume.get("edge_volume") or name
-        persistent_volume = volume.get("persistent_volume") or (
-            default_pv_name(namespace, name) if isinstance(name, str) else None
-        )
-        check_name(owner, "name", name, errors, max_length=253)
-        check_name(owner, "namespace", namespace, errors)
-        check_choice(owner, "kind", kind, tuple(RETAIN_STORAGE_CLASSES), errors)
-        check_name(owner, "edge_volume", edge_volume, errors, max_length=253)
-        check_name(owner, "persistent_volume", persistent_volume, errors, max_length=253)
-        if not isinstance(size, str) or not QUANTITY.match(size):
-            errors.append(
-                _field_error(owner, "size", "must be a Kubernetes quantity such as 5Gi (got {0!r})".format(size))
-            )
-        if (
-            not isinstance(access_modes, list)
-            or not access_modes
-            or any(mode not in ACCESS_MODES for mode in access_modes)
-        ):
-            errors.append(
-                _field_error(
-                    owner, "access_modes", "must be a list of Kubernetes access modes (got {0!r})".format(access_modes)
-                )
-            )
-        labels = volume.get("labels")
-        if labels is not None and not (isinstance(labels, dict) and all(isinstance(v, str) for v in labels.values())):
-            errors.append(_field_error(owner, "labels", "must be a mapping of strings"))
-        if kind in RETAIN_STORAGE_CLASSES:
-            version_error = retain_version_error(owner, RETAIN_STORAGE_CLASSES[kind], extension_version)
-            if version_error:
-                errors.append(version_error)
-        for seen, key, field in (
-            (claims, (namespace, name), "name"),
-            (pvs, persistent_volume, "persistent_volume"),
-            (edge_volumes, (namespace, edge_volume), "edge_volume"),
-        ):
-            if key in seen:
-                errors.append(_field_error(owner, field, "is used by another static volume"))
-            seen.add(key)
-        if len(errors) == before:
-            rendered.append(
-                render_static_volume(name, namespace, kind, size, access_modes, labels, edge_volume, persistent_volume)
-            )
+        fields = static_volume_fields(volume, default_namespace)
+        volume_errors = _static_volume_errors(owner, volume, fields, extension_version)
+        volume_errors.extend(_reused_name_errors(owner, fields, seen))
+        errors.extend(volume_errors)
+        if not volume_errors:
+            rendered.append(render_static_volume(**fields))
     return rendered, errors
+
+
+def static_volume_fields(volume, default_namespace):
+    """One static volume's fields with the defaults filled in (the arguments of render_static_volume)."""
+    name = volume.get("name")
+    namespace = volume.get("namespace") or default_namespace
+    return {
+        "name": name,
+        "namespace": namespace,
+        "kind": volume.get("kind", "local_shared"),
+        "size": volume.get("size"),
+        "access_modes": volume.get("access_modes", ["ReadWriteMany"]),
+        "labels": volume.get("labels"),
+        "edge_volume": volume.get("edge_volume") or name,
+        "persistent_volume": volume.get("persistent_volume")
+        or (default_pv_name(namespace, name) if isinstance(name, str) else None),
+    }
+
+
+def _static_volume_errors(owner, volume, fields, extension_version):
+    """One static volume's own errors: unknown fields, names, kind, size, access modes, labels, extension version."""
+    errors = []
+    unknown = sorted(set(volume) - set(STATIC_FIELDS))
+    if unknown:
+        errors.append(_field_error(owner, ", ".join(unknown), "unknown field(s)"))
+    check_name(owner, "name", fields["name"], errors, max_length=253)
+    check_name(owner, "namespace", fields["namespace"], errors)
+    check_choice(owner, "kind", fields["kind"], tuple(RETAIN_STORAGE_CLASSES), errors)
+    check_name(owner, "edge_volume", fields["edge_volume"], errors, max_length=253)
+    check_name(owner, "persistent_volume", fields["persistent_volume"], errors, max_length=253)
+    size, access_modes, labels = fields["size"], fields["access_modes"], fields["labels"]
+    if not isinstance(size, str) or not QUANTITY.match(size):
+        errors.append(_field_error(owner, "size", "must be a Kubernetes quantity such as 5Gi (got {0!r})".format(size)))
+    if not isinstance(access_modes, list) or not access_modes or any(mode not in ACCESS_MODES for mode in access_modes):
+        errors.append(
+            _field_error(
+                owner, "access_modes", "must be a list of Kubernetes access modes (got {0!r})".format(access_modes)
+            )
+        )
+    if labels is not None and not (isinstance(labels, dict) and all(isinstance(v, str) for v in labels.values())):
+        errors.append(_field_error(owner, "labels", "must be a mapping of strings"))
+    if fields["kind"] in RETAIN_STORAGE_CLASSES:
+        version_error = retain_version_error(owner, RETAIN_STORAGE_CLASSES[fields["kind"]], extension_version)
+        if version_error:
+            errors.append(version_error)
+    return errors
+
+
+def _reused_name_errors(owner, fields, seen):
+    """A claim (per namespace), a PersistentVolume (cluster-wide) and an Edge Volume (per namespace) each belong to
+    one static volume; seen collects the names of the volumes before this one."""
+    errors = []
+    keys = {
+        "name": (fields["namespace"], fields["name"]),
+        "persistent_volume": fields["persistent_volume"],
+        "edge_volume": (fields["namespace"], fields["edge_volume"]),
+    }
+    for field, key in keys.items():
+        if key in seen[field]:
+            errors.append(_field_error(owner, field, "is used by another static volume"))
+        seen[field].add(key)
+    return errors
 
 
 def binding_conflicts(rendered, current_pvs):

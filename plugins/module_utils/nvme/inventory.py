@@ -307,53 +307,22 @@ def csi_verdict(disk, signature_rows):
 def build_inventory(snapshot, extra_models=()):
     """Snapshot dict -> NodeInventory with every NVMe namespace classified."""
     devices = parse_lsblk(snapshot.get("lsblk") or '{"blockdevices": []}')
-    signatures = parse_wipefs_json(snapshot.get("wipefs", ""))
     pv_rows = parse_lvm_report(snapshot.get("pvs", ""), "pv")
-    lv_rows = parse_lvm_report(snapshot.get("lvs", ""), "lv")
     swaps = parse_swaps(snapshot.get("swaps", ""))
     by_id = {k: v for k, v in snapshot.get("links", {}).items() if k.startswith("/dev/disk/by-id/")}
-    attrs = snapshot.get("sysfs", {})
-    namespaces = []
-    for disk in devices:
-        if disk.type != "disk" or not _NAMESPACE_NAME.match(disk.name):
-            continue
-        controller = _controller(snapshot, disk.name)
-        ctrl_base = "/sys/class/nvme/%s/" % controller
-        tags = signatures.get(disk.path, [])
-        os_reasons = _os_reasons(disk, swaps)
-        eligible, reasons, addon, with_addon = csi_verdict(disk, tags)
-        namespace = NvmeNamespace(
-            name=disk.name,
-            path=disk.path,
-            by_id=_by_id_links(by_id, disk.name),
-            controller=controller,
-            model=" ".join((disk.model or sysfs_value(attrs, ctrl_base + "model")).split()),
-            serial=(disk.serial or sysfs_value(attrs, ctrl_base + "serial")).strip(),
-            firmware=sysfs_value(attrs, ctrl_base + "firmware_rev") or disk.revision,
-            transport=sysfs_value(attrs, ctrl_base + "transport") or disk.transport,
-            size=disk.size,
-            logical_sector_size=disk.logical_sector_size,
-            physical_sector_size=disk.physical_sector_size,
-            device_class=classify(disk, extra_models, os_reasons),
-            in_use=_in_use(disk, tags, pv_rows),
-            os_reasons=os_reasons,
-            csi_eligible=eligible,
-            csi_reasons=reasons,
-            csi_addon_model_needed=addon,
-            csi_eligible_with_addon=with_addon,
-            lsblk=disk,
-            signatures_read=snapshot.get("signatures_read", True),
-        )
-        namespaces.append(namespace)
-    namespaces.sort(
-        key=lambda n: (int(re.sub(r"\D", " ", n.name).split()[0]), int(re.sub(r"\D", " ", n.name).split()[1]))
-    )
+    signatures = parse_wipefs_json(snapshot.get("wipefs", ""))
+    namespaces = [
+        _namespace(snapshot, disk, signatures.get(disk.path, []), pv_rows, swaps, by_id, extra_models)
+        for disk in devices
+        if disk.type == "disk" and _NAMESPACE_NAME.match(disk.name)
+    ]
+    namespaces.sort(key=_namespace_order)
     return NodeInventory(
         devices=devices,
         namespaces=namespaces,
         md_arrays=_md_arrays(snapshot, by_id),
         pvs=pv_rows,
-        lvs=lv_rows,
+        lvs=parse_lvm_report(snapshot.get("lvs", ""), "lv"),
         mounts=parse_mountinfo(snapshot.get("mountinfo", "")),
         fstab=parse_fstab(snapshot.get("fstab", "")),
         fstab_text=snapshot.get("fstab", ""),
@@ -364,6 +333,43 @@ def build_inventory(snapshot, extra_models=()):
         files=dict(snapshot.get("files", {})),
         heads=dict(snapshot.get("heads", {})),
         paths=dict(snapshot.get("paths", {})),
+    )
+
+
+def _namespace_order(namespace):
+    """nvme<controller>n<namespace> in numeric order (nvme2n1 before nvme10n1)."""
+    controller, number = re.sub(r"\D", " ", namespace.name).split()[:2]
+    return int(controller), int(number)
+
+
+def _namespace(snapshot, disk, tags, pv_rows, swaps, by_id, extra_models):
+    """One NVMe namespace: lsblk's identity (sysfs where lsblk has none), its class, use and CSI verdict."""
+    attrs = snapshot.get("sysfs", {})
+    controller = _controller(snapshot, disk.name)
+    ctrl_base = "/sys/class/nvme/%s/" % controller
+    os_reasons = _os_reasons(disk, swaps)
+    eligible, reasons, addon, with_addon = csi_verdict(disk, tags)
+    return NvmeNamespace(
+        name=disk.name,
+        path=disk.path,
+        by_id=_by_id_links(by_id, disk.name),
+        controller=controller,
+        model=" ".join((disk.model or sysfs_value(attrs, ctrl_base + "model")).split()),
+        serial=(disk.serial or sysfs_value(attrs, ctrl_base + "serial")).strip(),
+        firmware=sysfs_value(attrs, ctrl_base + "firmware_rev") or disk.revision,
+        transport=sysfs_value(attrs, ctrl_base + "transport") or disk.transport,
+        size=disk.size,
+        logical_sector_size=disk.logical_sector_size,
+        physical_sector_size=disk.physical_sector_size,
+        device_class=classify(disk, extra_models, os_reasons),
+        in_use=_in_use(disk, tags, pv_rows),
+        os_reasons=os_reasons,
+        csi_eligible=eligible,
+        csi_reasons=reasons,
+        csi_addon_model_needed=addon,
+        csi_eligible_with_addon=with_addon,
+        lsblk=disk,
+        signatures_read=snapshot.get("signatures_read", True),
     )
 
 

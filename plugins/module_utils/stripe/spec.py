@@ -180,14 +180,33 @@ def validate_spec(spec, prefix=""):
     rules.check_choice(errors, option("backend"), spec.backend, BACKENDS)
     rules.check_choice(errors, option("mode"), spec.mode, MODES)
     if spec.state == "absent":
-        # teardown flips a stripe's own list item to absent: its other options are checked, not used
-        if spec.mount_path:
-            rules.check(errors, option("mount_path"), spec.mount_path, rules.mount_path)
-        if spec.volume_group:
-            rules.check(errors, option("volume_group"), spec.volume_group, rules.lvm_name)
-        return errors
+        return errors + _absent_spec_errors(spec, option)
     rules.check(errors, option("stripe_size"), spec.stripe_size, rules.stripe_size)
     rules.check_choice(errors, option("filesystem"), spec.filesystem, FILESYSTEMS)
+    errors.extend(_mount_errors(spec, option))
+    if spec.mode == "csi_vg":
+        errors.extend(_csi_vg_errors(spec, option))
+    errors.extend(_member_errors(spec, option))
+    rules.check(errors, option("size_tolerance"), spec.size_tolerance, rules.non_negative_number)
+    if spec.volume_group:
+        rules.check(errors, option("volume_group"), spec.volume_group, rules.lvm_name)
+    rules.check_list(errors, option("extra_models"), spec.extra_models, rules.single_line)
+    return errors
+
+
+def _absent_spec_errors(spec, option):
+    """Teardown flips a stripe's own list item to absent: its other options are checked, not used."""
+    errors = []
+    if spec.mount_path:
+        rules.check(errors, option("mount_path"), spec.mount_path, rules.mount_path)
+    if spec.volume_group:
+        rules.check(errors, option("volume_group"), spec.volume_group, rules.lvm_name)
+    return errors
+
+
+def _mount_errors(spec, option):
+    """A mount path is an absolute path, and a volume mounted needs a filesystem."""
+    errors = []
     if spec.mount_path and rules.check(errors, option("mount_path"), spec.mount_path, rules.mount_path):
         if spec.filesystem == "none" and spec.mode == "volume":
             errors.append(
@@ -197,41 +216,48 @@ def validate_spec(spec, prefix=""):
             )
     rules.check(errors, option("mount_options"), spec.mount_options, rules.mount_options)
     rules.check_list(errors, option("mount_before"), spec.mount_before, rules.unit_name)
-    if spec.mode == "csi_vg":
-        if spec.backend != "lvm":
-            errors.append(
-                rules.message(
-                    option("backend"),
-                    "mode csi_vg needs backend lvm: the CSI driver stripes each volume across the VG's PVs",
-                    "mode",
-                )
+    return errors
+
+
+def _csi_vg_errors(spec, option):
+    """Mode csi_vg hands the CSI driver an LVM volume group: no backend but LVM, no volume, no filesystem."""
+    errors = []
+    if spec.backend != "lvm":
+        errors.append(
+            rules.message(
+                option("backend"),
+                "mode csi_vg needs backend lvm: the CSI driver stripes each volume across the VG's PVs",
+                "mode",
             )
-        if spec.mount_path:
-            errors.append(
-                rules.message(
-                    option("mount_path"),
-                    "mode csi_vg creates no volume to mount: remove mount path %r" % spec.mount_path,
-                    "mode",
-                )
+        )
+    if spec.mount_path:
+        errors.append(
+            rules.message(
+                option("mount_path"),
+                "mode csi_vg creates no volume to mount: remove mount path %r" % spec.mount_path,
+                "mode",
             )
-        if spec.filesystem != "none":
-            errors.append(
-                rules.message(
-                    option("filesystem"),
-                    "mode csi_vg creates no filesystem (the CSI driver "
-                    "formats each volume): set filesystem none, got %r" % spec.filesystem,
-                    "mode",
-                )
+        )
+    if spec.filesystem != "none":
+        errors.append(
+            rules.message(
+                option("filesystem"),
+                "mode csi_vg creates no filesystem (the CSI driver "
+                "formats each volume): set filesystem none, got %r" % spec.filesystem,
+                "mode",
             )
+        )
+    return errors
+
+
+def _member_errors(spec, option):
+    """The members come from exactly one of devices or selector."""
+    errors = []
     if bool(spec.devices) == bool(spec.selector):
         errors.append(rules.message(option("devices"), "give exactly one of devices or selector", "one-of"))
     rules.check_list(errors, option("devices"), spec.devices, rules.single_line)
     if spec.selector:
         _check_selector(errors, option("selector"), spec.selector)
-    rules.check(errors, option("size_tolerance"), spec.size_tolerance, rules.non_negative_number)
-    if spec.volume_group:
-        rules.check(errors, option("volume_group"), spec.volume_group, rules.lvm_name)
-    rules.check_list(errors, option("extra_models"), spec.extra_models, rules.single_line)
     return errors
 
 
@@ -261,21 +287,31 @@ def stripe_option_errors(options, prefix=""):
     Beyond validate_spec: an option the chosen mode, backend or member choice does not use is refused
     when it was set, never silently ignored. Used by the module, the role and validate.yml alike.
     """
-    errors = []
     if not isinstance(options, dict):
         return [rules.message(prefix.rstrip(".") or "options", "must be a dict, got %r" % (options,), "dict")]
+    errors = _option_type_errors(options, prefix)
+    if errors:
+        return errors
+    errors = _unused_option_errors(options, prefix)
+    return errors + validate_spec(spec_from_options(options), prefix)
+
+
+def _given(options, key):
+    """An option counts as set unless it is None, an empty list or an empty string."""
+    value = options.get(key)
+    return value is not None and value != [] and value != ""
+
+
+def _option_type_errors(options, prefix):
+    """Unknown option names, and options of the wrong type (lists of strings, booleans, strings)."""
+    errors = []
     unknown = sorted(str(key) for key in options if key not in OPTION_NAMES)
     if unknown:
         errors.append(
             rules.message(prefix.rstrip(".") or "options", "has unknown option(s) %s" % ", ".join(unknown), "choice")
         )
-
-    def given(key):
-        value = options.get(key)
-        return value is not None and value != [] and value != ""
-
     for key in ("devices", "mount_before", "extra_models"):
-        if given(key):
+        if _given(options, key):
             rules.check_list(errors, prefix + key, options[key], rules.string)
     for key in ("force", "ephemeral", "update_initramfs"):
         if options.get(key) is not None:
@@ -283,36 +319,22 @@ def stripe_option_errors(options, prefix=""):
     for key in ("name", "state", "backend", "mode", "filesystem", "mount_path", "mount_options", "volume_group"):
         if options.get(key) is not None:
             rules.check(errors, prefix + key, options[key], rules.string)
-    if errors:
-        return errors
-    state = options.get("state") or "present"
-    mode = options.get("mode") or "volume"
+    return errors
+
+
+def _unused_option_errors(options, prefix):
+    """An option set that the chosen state, mode, backend or member choice does not use."""
+    errors = []
     backend = options.get("backend") or "lvm"
-    if state != "absent":
-        filesystem = options.get("filesystem") or ("none" if mode == "csi_vg" else "xfs")
-        if mode == "csi_vg":
-            for key in ("stripe_size", "mount_options", "mount_before"):
-                if given(key):
-                    rules.unused(
-                        errors,
-                        prefix + key,
-                        "mode csi_vg builds no volume (the CSI driver stripes and mounts each volume itself)",
-                    )
-        elif filesystem == "none" or not options.get("mount_path"):
-            for key in ("mount_options", "mount_before"):
-                if given(key):
-                    rules.unused(
-                        errors,
-                        prefix + key,
-                        "nothing is mounted (%s)" % ("filesystem is none" if filesystem == "none" else "no mount_path"),
-                    )
-        if given("extra_models") and not given("selector"):
+    if (options.get("state") or "present") != "absent":
+        errors.extend(_unused_mount_option_errors(options, prefix))
+        if _given(options, "extra_models") and not _given(options, "selector"):
             rules.unused(
                 errors,
                 prefix + "extra_models",
                 "extra_models only widens what selector class local matches, and this stripe names its devices",
             )
-        if backend == "mdadm" and given("volume_group"):
+        if backend == "mdadm" and _given(options, "volume_group"):
             rules.unused(errors, prefix + "volume_group", "backend mdadm makes no LVM volume group")
     if backend != "mdadm" and options.get("update_initramfs") is not None:
         rules.unused(
@@ -320,8 +342,26 @@ def stripe_option_errors(options, prefix=""):
             prefix + "update_initramfs",
             "only backend mdadm writes mdadm.conf, whose copy the initramfs carries",
         )
-    spec = spec_from_options(options)
-    return errors + validate_spec(spec, prefix)
+    return errors
+
+
+def _unused_mount_option_errors(options, prefix):
+    """Volume and mount options set where mode csi_vg builds no volume, or where nothing is mounted."""
+    errors = []
+    mode = options.get("mode") or "volume"
+    filesystem = options.get("filesystem") or ("none" if mode == "csi_vg" else "xfs")
+    if mode == "csi_vg":
+        reason = "mode csi_vg builds no volume (the CSI driver stripes and mounts each volume itself)"
+        keys = ("stripe_size", "mount_options", "mount_before")
+    elif filesystem == "none" or not options.get("mount_path"):
+        reason = "nothing is mounted (%s)" % ("filesystem is none" if filesystem == "none" else "no mount_path")
+        keys = ("mount_options", "mount_before")
+    else:
+        return errors
+    for key in keys:
+        if _given(options, key):
+            rules.unused(errors, prefix + key, reason)
+    return errors
 
 
 def spec_from_options(options):

@@ -20,7 +20,6 @@ from arm_server import SUBSCRIPTION, ArmTestServer  # noqa: E402  pylint: disabl
 def arm_server(shared_reference, tmp_path):
     """A fresh ARM test server per test (state, faults and request log are per test)."""
     server = ArmTestServer(shared_reference, tmp_path / "arm").start()
-    server.state.add_role_definition("Storage Blob Data Owner")
     yield server
     server.stop()
 

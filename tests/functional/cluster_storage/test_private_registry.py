@@ -8,7 +8,6 @@ oci://127.0.0.1:PORT/acstor/charts/local-csi-driver at a pinned version through 
 import base64
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -36,46 +35,8 @@ def registry(helm_binary, tmp_path_factory):
     server = OciRegistry(
         workdir, users={"acstor-ci": "chart-pass-" + os.urandom(8).hex(), TOKEN_USER: "token-" + os.urandom(12).hex()}
     ).start()
-    env = dict(
-        os.environ,
-        HELM_REGISTRY_CONFIG=str(workdir / "push-login.json"),
-        HELM_CACHE_HOME=str(workdir / "helm-cache"),
-        HELM_CONFIG_HOME=str(workdir / "helm-config"),
-    )
     try:
-
-        def helm(*args, stdin=None):
-            completed = subprocess.run(
-                [helm_binary] + list(args),
-                input=stdin,
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-                timeout=120,
-            )
-            assert completed.returncode == 0, completed.stderr
-
-        helm(
-            "registry",
-            "login",
-            server.host,
-            "--username",
-            "acstor-ci",
-            "--password-stdin",
-            "--ca-file",
-            str(server.ca_path),
-            stdin=server.users["acstor-ci"],
-        )
-        helm("package", str(CHART), "-d", str(workdir))
-        helm(
-            "push",
-            str(workdir / "local-csi-driver-0.3.0.tgz"),
-            "oci://{0}/acstor/charts".format(server.host),
-            "--ca-file",
-            str(server.ca_path),
-        )
-        server.chart_ref = "oci://{0}/acstor/charts/local-csi-driver".format(server.host)
+        server.chart_ref = server.push_charts(helm_binary, [CHART], "acstor-ci", workdir) + "/local-csi-driver"
         yield server
     finally:
         server.stop()

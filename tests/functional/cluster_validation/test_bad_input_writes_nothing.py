@@ -135,7 +135,6 @@ def _run(command, env, timeout=600):
 def doubles(tmp_path, shared_reference):
     kube = KubeTestServer(edge_api="current").start()
     arm = ArmTestServer(shared_reference, tmp_path / "arm").start()
-    arm.state.add_role_definition("Storage Blob Data Owner")
     yield kube, kube.kubeconfig(tmp_path / "kubeconfig"), arm
     kube.stop()
     arm.stop()

@@ -20,7 +20,6 @@ def day2_fleet(tmp_path, ansible_env, shared_reference):
     if not (HELM_DIR / "helm").exists():
         fetch_helm()
     arm = ArmTestServer(shared_reference, tmp_path / "arm").start()
-    arm.state.add_role_definition("Storage Blob Data Owner")
     fleets = []
 
     def make(clusters):

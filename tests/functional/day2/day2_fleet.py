@@ -7,7 +7,6 @@ acstor_edge_cluster_phases; the chart fixture of tests/functional/cluster_storag
 
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ SERVERS_DIR = REPO / "tests" / "servers"
 if str(SERVERS_DIR) not in sys.path:
     sys.path.insert(0, str(SERVERS_DIR))
 
-from acstor_testlib import COLLECTIONS_DIR  # noqa: E402  pylint: disable=wrong-import-position
+from acstor_testlib import COLLECTIONS_DIR, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
 from arm_server import SUBSCRIPTION  # noqa: E402  pylint: disable=wrong-import-position
 from kube_server import KubeTestServer  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -111,15 +110,8 @@ class Fleet:
             ACSTOR_EDGE_REPORT_DIR=str(report_dir),
         )
         started = time.monotonic()
-        completed = subprocess.run(
-            ["ansible-playbook", "-i", str(self.inventory), str(PLAYBOOKS / playbook), *args],
-            env=env,
-            cwd=str(self.tmp),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
+        completed = run_playbook(
+            ["-i", str(self.inventory), str(PLAYBOOKS / playbook), *args], env, timeout=300, cwd=str(self.tmp)
         )
         return Run(completed, report_dir, round(time.monotonic() - started, 1))
 

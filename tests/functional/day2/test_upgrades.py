@@ -15,9 +15,7 @@ fails after a successful upgrade (Arc reports the extension Failed when the gate
 """
 
 import json
-import os
 import shutil
-import subprocess
 
 import pytest
 import yaml
@@ -43,53 +41,18 @@ def registry(tmp_path):
         )
     server = OciRegistry(tmp_path / "registry").start()
     user, password = list(server.users.items())[0]
-    env = dict(
-        os.environ,
-        HELM_REGISTRY_CONFIG=str(tmp_path / "push-login.json"),
-        HELM_CACHE_HOME=str(tmp_path / "helm-cache"),
-        HELM_CONFIG_HOME=str(tmp_path / "helm-config"),
-    )
-
-    def helm(*args, stdin=None):
-        completed = subprocess.run(
-            [str(HELM_DIR / "helm")] + list(args),
-            input=stdin,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=120,
-        )
-        assert completed.returncode == 0, completed.stderr
-
     try:
-        helm(
-            "registry",
-            "login",
-            server.host,
-            "--username",
-            user,
-            "--password-stdin",
-            "--ca-file",
-            str(server.ca_path),
-            stdin=password,
-        )
+        charts = []
         for version in ("0.3.0", "0.3.1"):
             chart = tmp_path / ("chart-" + version) / "local-csi-driver"
             shutil.copytree(CHART, chart)
             meta = yaml.safe_load((chart / "Chart.yaml").read_text())
             meta.update(version=version, appVersion="v" + version)
             (chart / "Chart.yaml").write_text(yaml.safe_dump(meta))
-            helm("package", str(chart), "-d", str(tmp_path))
-            helm(
-                "push",
-                str(tmp_path / ("local-csi-driver-%s.tgz" % version)),
-                "oci://{0}/acstor/charts".format(server.host),
-                "--ca-file",
-                str(server.ca_path),
-            )
+            charts.append(chart)
+        repository = server.push_charts(HELM_DIR / "helm", charts, user, tmp_path)
         server.access = {
-            "csi_driver_chart_ref": "oci://{0}/acstor/charts/local-csi-driver".format(server.host),
+            "csi_driver_chart_ref": repository + "/local-csi-driver",
             "csi_driver_chart_registry_ca_file": str(server.ca_path),
             "csi_driver_chart_registry_username": user,
             "csi_driver_chart_registry_password": password,

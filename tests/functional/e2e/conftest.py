@@ -40,7 +40,6 @@ def fleet(tmp_path_factory):
     else:
         node = LabNode("e2e", MODELS)
     arm = ArmTestServer(SHARED_REFERENCE, tmp / "arm").start()
-    arm.state.add_role_definition("Storage Blob Data Owner")
     arm.state.add_cluster(SUBSCRIPTION, RG, "store-0042")
     fleet = Fleet(tmp, node, arm)
     fleet.timings["vm up"] = round(time.monotonic() - started, 1)

@@ -18,7 +18,14 @@ import time
 
 import yaml
 
-from acstor_testlib import COLLECTIONS_DIR, REPO_ROOT, ansible_environment, helm_release, mitogen_strategy_env
+from acstor_testlib import (
+    COLLECTIONS_DIR,
+    REPO_ROOT,
+    ansible_environment,
+    helm_release,
+    mitogen_strategy_env,
+    run_playbook,
+)
 
 for extra in (REPO_ROOT / "tests" / "servers", REPO_ROOT / "tests" / "reliability"):
     if str(extra) not in sys.path:
@@ -198,15 +205,11 @@ class Fleet:
             env["ANSIBLE_CALLBACKS_ENABLED"] += ",acstor.edge.rollout_report"
             env["ACSTOR_EDGE_REPORT_DIR"] = str(report_dir)
         started = time.monotonic()
-        completed = subprocess.run(
-            ["ansible-playbook", "-i", str(self.inventory / "hosts.yml"), str(PLAYBOOKS / playbook), *args],
-            env=env,
-            cwd=str(self.tmp),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
+        completed = run_playbook(
+            ["-i", str(self.inventory / "hosts.yml"), str(PLAYBOOKS / playbook), *args],
+            env,
             timeout=900,
-            check=False,
+            cwd=str(self.tmp),
         )
         seconds = round(time.monotonic() - started, 1)
         key = label or " ".join([playbook, *args])

@@ -125,7 +125,6 @@ def servers(tmp_path, shared_reference):
 
     def arm():
         server = ArmTestServer(shared_reference, tmp_path / "arm").start()
-        server.state.add_role_definition("Storage Blob Data Owner")
         started.append(server)
         return server
 

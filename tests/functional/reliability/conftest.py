@@ -25,7 +25,6 @@ SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
 @pytest.fixture
 def arm(shared_reference, tmp_path):
     server = ArmTestServer(shared_reference, tmp_path / "arm").start()
-    server.state.add_role_definition("Storage Blob Data Owner")
     yield server
     server.stop()
 

@@ -29,6 +29,11 @@ def role(name, **variables):
     ]
 
 
+def k8s_role(name, **variables):
+    """A cluster role that reaches the cluster through the play's kubeconfig (<role>_k8s_auth)."""
+    return role(name, **{name + "_k8s_auth": {"kubeconfig": "{{ kubeconfig_path }}"}}, **variables)
+
+
 def k8s(module, args=None, **more):
     args = dict(args or {}, **more)
     args.setdefault("kubeconfig", "{{ kubeconfig_path }}")
@@ -199,25 +204,17 @@ CASES = {
     "subvolume unknown type": (k8s("edge_subvolume", dict(SUBVOLUME, type="archive")), False, ["type", "archive"]),
     "storage config unknown owner": (k8s("edge_storage_config", owner="someone"), False, ["owner", "someone"]),
     "edge volume size not a quantity": (
-        role(
-            "edge_volumes",
-            edge_volumes_list=[dict(GOOD_VOLUME, size="ten")],
-            edge_volumes_k8s_auth={"kubeconfig": "{{ kubeconfig_path }}"},
-        ),
+        k8s_role("edge_volumes", edge_volumes_list=[dict(GOOD_VOLUME, size="ten")]),
         False,
         ["scratch", "size", "ten"],
     ),
     "edge volume unknown kind": (
-        role(
-            "edge_volumes",
-            edge_volumes_list=[dict(GOOD_VOLUME, kind="nfs")],
-            edge_volumes_k8s_auth={"kubeconfig": "{{ kubeconfig_path }}"},
-        ),
+        k8s_role("edge_volumes", edge_volumes_list=[dict(GOOD_VOLUME, kind="nfs")]),
         False,
         ["scratch", "kind", "nfs"],
     ),
     "csi driver unknown state": (
-        role("csi_driver", csi_driver_state="installed", csi_driver_k8s_auth={"kubeconfig": "{{ kubeconfig_path }}"}),
+        k8s_role("csi_driver", csi_driver_state="installed"),
         False,
         ["csi_driver_state", "installed"],
     ),

@@ -24,6 +24,13 @@ def test_no_secret_in_output_results_or_files(local_play, arm, kube, tmp_path):
     env.update(ANSIBLE_STRATEGY="linear")
     k8s_auth = {"host": cluster.url, "api_key": API_KEY, "validate_certs": False}
     azure = {"client_id": client_id, "secret": client_secret, "tenant": tenant}
+    extension = dict(
+        azure,
+        resource_group="rg-edge",
+        cluster_name="store-1",
+        name="acsa",
+        extension_type="microsoft.arc.containerstorage",
+    )
     blocks = [
         case_block(
             "extension with secrets",
@@ -33,14 +40,7 @@ def test_no_secret_in_output_results_or_files(local_play, arm, kube, tmp_path):
                     "register": "case_result",
                     "diff": True,
                     "acstor.edge.arc_extension": dict(
-                        azure,
-                        **{
-                            "resource_group": "rg-edge",
-                            "cluster_name": "store-1",
-                            "name": "acsa",
-                            "extension_type": "microsoft.arc.containerstorage",
-                            "configuration_protected_settings": {"storageKey": PROTECTED},
-                        },
+                        extension, configuration_protected_settings={"storageKey": PROTECTED}
                     ),
                 }
             ],
@@ -52,15 +52,9 @@ def test_no_secret_in_output_results_or_files(local_play, arm, kube, tmp_path):
                     "name": "extension",
                     "register": "case_result",
                     "acstor.edge.arc_extension": dict(
-                        azure,
-                        **{
-                            "resource_group": "rg-edge",
-                            "cluster_name": "store-1",
-                            "name": "acsa",
-                            "extension_type": "microsoft.arc.containerstorage",
-                            "protected_settings_policy": "always",
-                            "configuration_protected_settings": {"storageKey": PROTECTED + "-2"},
-                        },
+                        extension,
+                        protected_settings_policy="always",
+                        configuration_protected_settings={"storageKey": PROTECTED + "-2"},
                     ),
                 }
             ],

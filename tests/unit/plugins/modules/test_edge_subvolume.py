@@ -34,6 +34,16 @@ INGEST_ARGS = {
 }
 
 
+def existing_ingest(spec):
+    """The IngestSubvolume cam-ingest as someone (or an earlier version of the module) left it in the cluster."""
+    return {
+        "apiVersion": "arccontainerstorage.azure.net/v1",
+        "kind": "IngestSubvolume",
+        "metadata": {"name": "cam-ingest", "namespace": "default"},
+        "spec": spec,
+    }
+
+
 def client(kinds=None, extra=()):
     return FakeClient(kinds if kinds is not None else CURRENT + CORE, [PVC, EDGE_VOLUME] + list(extra))
 
@@ -62,16 +72,7 @@ def test_check_mode_writes_nothing(run_module):
 
 
 def test_conflict_is_retried(run_module):
-    fake = client(
-        extra=[
-            {
-                "apiVersion": "arccontainerstorage.azure.net/v1",
-                "kind": "IngestSubvolume",
-                "metadata": {"name": "cam-ingest", "namespace": "default"},
-                "spec": {"path": "old"},
-            }
-        ]
-    )
+    fake = client(extra=[existing_ingest({"path": "old"})])
     fake.conflicts = 1
     failed, result = run_module(edge_subvolume, INGEST_ARGS, fake)
     assert not failed and result["changed"]
@@ -156,16 +157,7 @@ def test_mirror_resync_sets_a_new_uuid_each_time(run_module):
 
 
 def test_abandon_delete_needs_the_flag(run_module):
-    fake = client(
-        extra=[
-            {
-                "apiVersion": "arccontainerstorage.azure.net/v1",
-                "kind": "IngestSubvolume",
-                "metadata": {"name": "cam-ingest", "namespace": "default"},
-                "spec": {"onDelete": "abandon"},
-            }
-        ]
-    )
+    fake = client(extra=[existing_ingest({"onDelete": "abandon"})])
     failed, result = run_module(edge_subvolume, dict(INGEST_ARGS, state="absent"), fake)
     assert failed and "onDelete is abandon" in result["msg"] and fake.calls == []
     failed, result = run_module(edge_subvolume, dict(INGEST_ARGS, state="absent", allow_data_loss=True), fake)

@@ -10,6 +10,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.client import (
     operation_error,
     parse_arm_error,
     parse_retry_after,
+    poll_delay,
     retry_delay,
     split_resource_id,
 )
@@ -115,3 +116,19 @@ def test_retry_after_is_honoured_up_to_the_module_timeout_not_a_fixed_cap():
     # what earlier retries already waited counts against the same timeout
     assert retry_delay(429, {"Retry-After": "120"}, 1, long_timeout, spent=1700.0) is None
     assert retry_delay(500, {}, 3, long_timeout, spent=1795.0) == 5.0
+
+
+@pytest.mark.parametrize(
+    "advised,delay,polls,expected",
+    [
+        (None, None, 0, 1.0),  # no Retry-After anywhere: 1, 2, 4, 8 s ...
+        (None, None, 3, 8.0),
+        (None, None, 6, 15.0),  # ... then the default interval (15 s here)
+        (None, 30.0, 4, 30.0),  # the first response's Retry-After holds until a poll advises otherwise
+        (7.0, None, 5, 7.0),  # a poll's Retry-After wins
+        (7.0, 30.0, 0, 7.0),
+        (0.0, None, 0, 1.0),  # never under 1 s
+    ],
+)
+def test_poll_delay(advised, delay, polls, expected):
+    assert poll_delay(advised, delay, polls, 15.0) == expected

@@ -179,3 +179,27 @@ def test_list_errors_name_the_volume_they_belong_to():
         "edge_volumes_list[2].name: is required (not set) (rule string)",
         "edge_volumes_list[3].size: is required (not set), such as 2Gi (volume logs) (rule storage-quantity)",
     ]
+
+
+@pytest.mark.parametrize(
+    "second,reused",
+    [
+        ({"name": "b", "persistent_volume": "pv-b", "edge_volume": "ev-b"}, []),
+        ({"name": "a", "persistent_volume": "pv-b", "edge_volume": "ev-b"}, ["name"]),  # same claim, same namespace
+        ({"name": "a", "namespace": "other", "persistent_volume": "pv-b", "edge_volume": "ev-b"}, []),
+        (
+            {"name": "b", "namespace": "other", "persistent_volume": "pv-a", "edge_volume": "ev-b"},
+            ["persistent_volume"],
+        ),
+        ({"name": "b", "persistent_volume": "pv-b", "edge_volume": "ev-a"}, ["edge_volume"]),
+        ({"name": "b", "namespace": "other", "persistent_volume": "pv-b", "edge_volume": "ev-a"}, []),
+    ],
+)
+def test_a_name_belongs_to_one_static_volume(second, reused):
+    """Claims and Edge Volumes are namespaced, PersistentVolumes are cluster-wide; only the second volume is refused."""
+    first = {"name": "a", "size": "1Gi", "persistent_volume": "pv-a", "edge_volume": "ev-a"}
+    rendered, errors = static.normalize_static_volume_list([first, dict(second, size="1Gi")])
+    assert errors == [
+        "static volume {0}: {1} is used by another static volume".format(second["name"], field) for field in reused
+    ]
+    assert len(rendered) == 2 - bool(reused)
