@@ -502,6 +502,13 @@ def update_doc(doc, summary_md, marks=(MARK_START, MARK_END)):
     return True
 
 
+def kept_machine(old, section):
+    """The machine and commit of the run that measured a section kept by --merge: the section's own (the cluster
+    part records it), the one an earlier --merge kept it from, or the old run's."""
+    own = old[section].get("machine") if isinstance(old[section], dict) else None
+    return own or (old.get("kept_from") or {}).get(section) or old.get("machine")
+
+
 def finish(results, out, args):
     results.setdefault("load_avg_end", [round(v, 2) for v in os.getloadavg()])
     cores = results["machine"]["cores"]
@@ -611,7 +618,9 @@ def main(argv=None):
         for section in ("node", "node_mitogen", "fleet", "fleet_mitogen", "cluster"):
             if section.split("_", maxsplit=1)[0] not in args.only and section in old:
                 results[section] = old[section]
-                results.setdefault("kept_from", {})[section] = old.get("machine")
+                if f"{section}_table" in old:  # its profile comes from logs that may be gone
+                    results[f"{section}_table"] = old[f"{section}_table"]
+                results.setdefault("kept_from", {})[section] = kept_machine(old, section)
     log(f"machine: {results['machine']}")
     try:
         if "node" in args.only:
