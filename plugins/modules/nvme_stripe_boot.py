@@ -164,7 +164,11 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot import validate
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_side import BOOT_ARGUMENT_SPEC, apply_boot, report_unlisted
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_side import (
+    BOOT_ARGUMENT_SPEC,
+    apply_boot,
+    report_unlisted,
+)
 
 
 def main():

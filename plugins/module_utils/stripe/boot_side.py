@@ -37,7 +37,6 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_removal im
     unlisted_warning,
 )
 
-
 # The options of the boot side (nvme_stripe_boot's, and the boot side of nvme_stripes).
 BOOT_ARGUMENT_SPEC = dict(
     script=dict(type="str"),
