@@ -173,10 +173,12 @@ notes:
     the others are checked but not refused, so a stripe's own list item can be switched to absent.
   - Needs C(lsblk), C(wipefs) and, per backend, LVM2 or mdadm on the node; C(mkfs.xfs) or C(mkfs.ext4) for a filesystem.
   - On Debian-family nodes a changed mdadm.conf is followed by C(update-initramfs -u).
-  - The R(acstor.edge.nvme_stripe,ansible_collections.acstor.edge.nvme_stripe_role) role calls this module for a
-    list of stripes and adds the boot unit for ephemeral stripes, the CSI hand-off fact and health metrics.
+  - M(acstor.edge.nvme_stripes) does what this module does for every stripe of a list and adds the boot side in the
+    same call; the R(acstor.edge.nvme_stripe,ansible_collections.acstor.edge.nvme_stripe_role) role calls it once
+    per node.
 seealso:
   - module: acstor.edge.nvme_info
+  - module: acstor.edge.nvme_stripes
 """
 
 EXAMPLES = r"""

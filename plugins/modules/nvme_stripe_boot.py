@@ -13,10 +13,14 @@ description:
     at boot and rebuilds ephemeral ones, the systemd units that run it (boot unit, health metrics timer),
     and the local fact file that hands the stripe over to the C(csi_driver) role.
   - One call reads every file and the units' states, writes only what differs (atomically), reloads
-    systemd at most once, and enables or starts only the units that are not. A rerun that finds everything
-    in place changes nothing and runs two C(systemctl) queries.
-  - Used by the C(acstor.edge.nvme_stripe) role on every run, so a run interrupted after the stripe was
-    built still gets its boot unit on the next one.
+    systemd at most once, and enables or starts only the units that are not. Enablement is read from the links
+    C(systemctl enable) makes (C(/etc/systemd/system/<target>.wants/<unit>) for each C(WantedBy=), C(.requires) for
+    C(RequiredBy=)); C(systemctl is-enabled) is asked only for a unit with other C([Install]) keys. A rerun that finds
+    everything in place changes nothing and runs one C(systemctl is-active) query, for the units with
+    O(units[].started) (whether a unit runs only systemd knows), or none.
+  - M(acstor.edge.nvme_stripes) does the same as the boot side of every stripe of a node (the
+    C(acstor.edge.nvme_stripe) role's call, on every run, so a run interrupted after the stripe was built still
+    gets its boot unit on the next one).
   - With O(state=absent) (the role's call when no stripe record is left on the node) it removes that boot side
     instead - stops and disables the units, removes the unit files, the script, the health fact, the hand-off
     fact and the metrics file, and reloads systemd once - but only the files found at the given paths that carry

@@ -7,7 +7,7 @@ DOCUMENTATION = r"""
 ---
 module: nvme_stripes
 short_description: Ensure every NVMe stripe of a node and the stripes' boot side in one call
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - All stripes of a node and their boot side in one module call - what M(acstor.edge.nvme_stripe) does for each
     stripe of O(stripes), in list order, then what M(acstor.edge.nvme_stripe_boot) does for the node. The
