@@ -10,8 +10,7 @@ role's defaults are known good, and hostvars hold only what the inventory sets.
 """
 
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_stripes import (  # noqa: F401 (re-exported)
-    stripe_item_options,
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_stripes import (
     stripe_list_errors,
     with_volume_group,
 )
