@@ -173,10 +173,12 @@ notes:
     the others are checked but not refused, so a stripe's own list item can be switched to absent.
   - Needs C(lsblk), C(wipefs) and, per backend, LVM2 or mdadm on the node; C(mkfs.xfs) or C(mkfs.ext4) for a filesystem.
   - On Debian-family nodes a changed mdadm.conf is followed by C(update-initramfs -u).
-  - The R(acstor.edge.nvme_stripe,ansible_collections.acstor.edge.nvme_stripe_role) role calls this module for a
-    list of stripes and adds the boot unit for ephemeral stripes, the CSI hand-off fact and health metrics.
+  - M(acstor.edge.nvme_stripes) does what this module does for every stripe of a list and adds the boot side in the
+    same call; the R(acstor.edge.nvme_stripe,ansible_collections.acstor.edge.nvme_stripe_role) role calls it once
+    per node.
 seealso:
   - module: acstor.edge.nvme_info
+  - module: acstor.edge.nvme_stripes
 """
 
 EXAMPLES = r"""
@@ -282,132 +284,26 @@ csi_handoff:
   sample: {"volume_group": "containerstorage", "cleanup_enabled": false, "models": ["Microsoft NVMe Direct Disk"]}
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import remove_files, stale_temp_files
-from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
-from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import (
-    StripeApplyError,
-    StripeExecutor,
-    device_size,
-    filesystem_facts,
-)
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import StripeApplyError
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import plan_stripe
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.runner import (
+    STRIPE_ARGUMENT_SPEC,
+    apply_plan,
+    command_runner,
+    planned_result,
+    read_node,
+    remove_leftovers,
+)
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import spec_from_options, stripe_option_errors
 
-REQUIRED_TOOLS = {"lvm": ["lvm"], "mdadm": ["mdadm"]}
-
-
 ARGUMENT_SPEC = dict(
-    name=dict(type="str", required=True),
-    state=dict(type="str", default="present", choices=["present", "absent"]),
-    backend=dict(type="str", default="lvm", choices=["lvm", "mdadm"]),
-    mode=dict(type="str", default="volume", choices=["volume", "csi_vg"]),
-    devices=dict(type="list", elements="str"),
-    selector=dict(
-        type="dict",
-        options=dict(
-            **{"class": dict(type="str", default="local", choices=["local", "other", "any"])},
-            models=dict(type="list", elements="str"),
-            min_size=dict(type="str"),
-            count=dict(type="int"),
-        ),
-    ),
-    stripe_size=dict(type="str"),
-    filesystem=dict(type="str", choices=["xfs", "ext4", "none"]),
-    mount_path=dict(type="str"),
-    mount_options=dict(type="str"),
-    mount_before=dict(type="list", elements="str"),
-    force=dict(type="bool", default=False),
-    ephemeral=dict(type="bool", default=False),
-    volume_group=dict(type="str"),
-    size_tolerance=dict(type="float", default=5.0),
+    STRIPE_ARGUMENT_SPEC,
     extra_models=dict(type="list", elements="str"),
     update_initramfs=dict(type="bool"),
 )
-
-
-def discover(module, spec, run):
-    """One read of the node (fails the module, changing nothing, when the node cannot be read)."""
-    missing = [tool for tool in ["lsblk", "wipefs"] + REQUIRED_TOOLS[spec.backend] if not module.get_bin_path(tool)]
-    if missing:
-        module.fail_json(
-            msg="missing tools on the node: %s (the node_prep role installs them)" % ", ".join(missing), changed=False
-        )
-    device = spec.device_path
-    snapshot = collect_snapshot(
-        run,
-        module.get_bin_path,
-        want_lvm=spec.backend == "lvm",
-        extra_probe=[device] if device else [],
-        read_heads=[device] if device else [],
-        paths=[spec.mount_path] if spec.mount_path.startswith("/") else [],
-    )
-    if snapshot["errors"]:
-        module.fail_json(
-            msg="could not read the node's block devices: %s" % "; ".join(snapshot["errors"]), changed=False
-        )
-    return build_inventory(snapshot, spec.extra_models)
-
-
-def planned_result(module, spec, plan):
-    result = dict(
-        changed=plan.changed,
-        actions=[a.description for a in plan.actions],
-        plan=[a.as_dict() for a in plan.actions],
-        destroys=plan.destroys,
-        warnings_found=list(plan.warnings),
-    )
-    if module._diff:
-        after = dict(plan.after)
-        if plan.destroys:
-            after["destroys"] = plan.destroys
-        result["diff"] = {"before": plan.before, "after": after}
-    if spec.state == "present":
-        result.update(
-            device=spec.device_path,
-            members=plan.record.get("members", []),
-            geometry=plan.after.get("geometry"),
-            filesystem=plan.filesystem if spec.mode == "volume" else None,
-            mount=plan.after.get("mount"),
-            record=plan.record,
-        )
-        if spec.mode == "csi_vg":
-            result["csi_handoff"] = plan.record.get("csi_handoff")
-    return result
-
-
-def remove_leftovers(module, result):
-    """A run killed inside an atomic write (SIGKILL, power cut) leaves its temporary file behind."""
-    directories = {"/etc", contract.RECORD_DIR} | {os.path.dirname(p) for p in contract.MDADM_CONF_PATHS}
-    leftovers = stale_temp_files(sorted(directories))
-    if leftovers:
-        result.update(removed_temp_files=leftovers, changed=True)
-        if not module.check_mode:
-            remove_files(leftovers)
-
-
-def apply(module, spec, plan, run, result):
-    executor = StripeExecutor(run, module.get_bin_path, update_initramfs=module.params["update_initramfs"] is not False)
-    try:
-        executor.apply(plan)
-    except StripeApplyError as error:
-        result.update(actions=error.done, failed_action=str(error))
-        module.fail_json(msg=str(error), **result)
-    result["actions"] = executor.done
-    device = spec.device_path
-    if spec.state == "present":
-        result["record"] = plan.record
-        if device and spec.mode == "volume":
-            facts = filesystem_facts(device)
-            if facts:
-                result["filesystem"] = facts
-            if result.get("geometry"):
-                result["geometry"] = dict(result["geometry"], size=device_size(device))
 
 
 def main():
@@ -419,19 +315,19 @@ def main():
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
     spec = spec_from_options(module.params)
-
-    def run(argv):
-        return module.run_command(argv, environ_update={"LC_ALL": "C"})
-
-    plan = plan_stripe(spec, discover(module, spec, run))
+    run = command_runner(module)
+    plan = plan_stripe(spec, build_inventory(read_node(module, [spec], run), spec.extra_models))
     if plan.errors:
         module.fail_json(msg="; ".join(plan.errors), errors=plan.errors, changed=False)
-    result = planned_result(module, spec, plan)
+    result = planned_result(spec, plan, module._diff)
     for warning in plan.warnings:
         module.warn(warning)
-    remove_leftovers(module, result)
+    remove_leftovers(module.check_mode, result)
     if not module.check_mode and plan.changed:
-        apply(module, spec, plan, run, result)
+        try:
+            apply_plan(module, spec, plan, run, result, module.params["update_initramfs"] is not False)
+        except StripeApplyError as error:
+            module.fail_json(msg=str(error), **result)
     module.exit_json(**result)
 
 

@@ -13,10 +13,14 @@ description:
     at boot and rebuilds ephemeral ones, the systemd units that run it (boot unit, health metrics timer),
     and the local fact file that hands the stripe over to the C(csi_driver) role.
   - One call reads every file and the units' states, writes only what differs (atomically), reloads
-    systemd at most once, and enables or starts only the units that are not. A rerun that finds everything
-    in place changes nothing and runs two C(systemctl) queries.
-  - Used by the C(acstor.edge.nvme_stripe) role on every run, so a run interrupted after the stripe was
-    built still gets its boot unit on the next one.
+    systemd at most once, and enables or starts only the units that are not. Enablement is read from the links
+    C(systemctl enable) makes (C(/etc/systemd/system/<target>.wants/<unit>) for each C(WantedBy=), C(.requires) for
+    C(RequiredBy=)); C(systemctl is-enabled) is asked only for a unit with other C([Install]) keys. A rerun that finds
+    everything in place changes nothing and runs one C(systemctl is-active) query, for the units with
+    O(units[].started) (whether a unit runs only systemd knows), or none.
+  - M(acstor.edge.nvme_stripes) does the same as the boot side of every stripe of a node (the
+    C(acstor.edge.nvme_stripe) role's call, on every run, so a run interrupted after the stripe was built still
+    gets its boot unit on the next one).
   - With O(state=absent) (the role's call when no stripe record is left on the node) it removes that boot side
     instead - stops and disables the units, removes the unit files, the script, the health fact, the hand-off
     fact and the metrics file, and reloads systemd once - but only the files found at the given paths that carry
@@ -160,173 +164,23 @@ unlisted:
             "serials": ["EL1a2b3c0", "EL1a2b3c1"]}]
 """
 
-import json
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import (
-    NodeFiles,
-    file_mode,
-    read_text,
-    remove_files,
-    stale_temp_files,
-    write_file_atomic,
-)
-from ansible_collections.acstor.edge.plugins.module_utils.local_csi.contract import RECORD_DIR
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot import (
-    CurrentFile,
-    diff_of,
-    parse_unit_states,
-    plan_boot,
-    validate,
-    wanted_files,
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot import validate
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_side import (
+    BOOT_ARGUMENT_SPEC,
+    apply_boot,
+    report_unlisted,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_removal import (
-    plan_boot_removal,
-    removal_candidates,
-    removal_diff,
-    unlisted_stripes,
-    unlisted_warning,
-)
-
-
-def unit_states(module, verb, names):
-    if not names:
-        return {}
-    # rc is non-zero whenever one unit is not enabled/active: the printed states are what counts
-    _rc, out, _err = module.run_command(["systemctl", verb] + names, environ_update={"LC_ALL": "C"})
-    return parse_unit_states(names, out)
-
-
-def systemctl(module, argv, what):
-    rc, out, err = module.run_command(["systemctl"] + argv, environ_update={"LC_ALL": "C"})
-    if rc != 0:
-        module.fail_json(msg="%s failed (rc %d): %s" % (what, rc, (err or out).strip()), changed=True)
-
-
-def systemd_is_running(module):
-    return os.path.isdir("/run/systemd/system") and bool(module.get_bin_path("systemctl"))
-
-
-def read_records(module):
-    """The stripe records on the node, {name: record}; an unreadable one is warned about and left out."""
-    files = NodeFiles()
-    records = {}
-    for path in sorted(files.glob(os.path.join(RECORD_DIR, "*.json"))):
-        try:
-            records[os.path.basename(path)[: -len(".json")]] = json.loads(files.read(path, "{}"))
-        except ValueError:
-            module.warn("unreadable stripe record %s: not reported" % path)
-    return records
-
-
-def report_unlisted(module, result):
-    """Stripes recorded on the node that the list no longer names: a warning each, and the list in the result."""
-    if module.params["listed"] is None:
-        return
-    result["unlisted"] = unlisted_stripes(read_records(module), module.params["listed"])
-    for stripe in result["unlisted"]:
-        module.warn(unlisted_warning(stripe))
-
-
-def finish(module, result, leftovers):
-    """Report, or in check mode / when nothing changes, stop before any write."""
-    if leftovers:
-        result["removed_temp_files"] = leftovers
-    report_unlisted(module, result)
-    if module.check_mode or not result["changed"]:
-        module.exit_json(**result)
-    remove_files(leftovers)
-
-
-def run_present(module, params):
-    units = params["units"]
-    files = wanted_files(
-        params["script"], params["script_path"], units, params["fact"], params["fact_file"], params["health_fact_file"]
-    )
-    current = {f.path: CurrentFile(read_text(f.path), file_mode(f.path)) for f in files}
-    systemd_running = systemd_is_running(module)
-    enabled = unit_states(module, "is-enabled", [u["name"] for u in units if u["enabled"]])
-    active = unit_states(module, "is-active", [u["name"] for u in units if u["started"]]) if systemd_running else {}
-    plan = plan_boot(files, current, units, enabled, active, systemd_running)
-    leftovers = stale_temp_files(sorted({os.path.dirname(f.path) for f in files}))
-
-    result = dict(changed=plan.changed or bool(leftovers), actions=plan.describe(), units=[u["name"] for u in units])
-    if module._diff:
-        result["diff"] = diff_of(plan, current)
-    finish(module, result, leftovers)
-    for wanted in plan.writes:
-        write_file_atomic(wanted.path, wanted.content, wanted.mode)
-        os.chmod(wanted.path, wanted.mode)
-    for wanted in plan.modes:
-        os.chmod(wanted.path, wanted.mode)
-    if plan.daemon_reload:
-        systemctl(module, ["daemon-reload"], "reloading systemd units")
-    if plan.enable:
-        systemctl(module, ["enable"] + plan.enable, "enabling %s" % ", ".join(plan.enable))
-    if plan.start:
-        systemctl(module, ["start"] + plan.start, "starting %s" % ", ".join(plan.start))
-    module.exit_json(**result)
-
-
-def run_absent(module, params):
-    """No stripe record left: stop, disable and remove what we installed, and only what carries our mark."""
-    candidates = removal_candidates(
-        [u["name"] for u in params["units"]],
-        params["script_path"],
-        params["health_fact_file"],
-        params["fact_file"],
-        params["metrics_dir"],
-    )
-    current = {c.path: CurrentFile(read_text(c.path), file_mode(c.path)) for c in candidates}
-    plan = plan_boot_removal(candidates, current, systemd_is_running(module))
-    leftovers = stale_temp_files(sorted({os.path.dirname(c.path) for c in candidates}))
-
-    result = dict(
-        changed=plan.changed or bool(leftovers),
-        actions=plan.describe(),
-        units=[],
-        removed=[c.path for c in plan.remove],
-        kept=plan.kept,
-    )
-    for kept in plan.kept:
-        module.warn("%s: %s" % (kept["path"], kept["reason"]))
-    if module._diff:
-        result["diff"] = removal_diff(plan, current)
-    finish(module, result, leftovers)
-    if plan.stop:
-        systemctl(module, ["stop"] + plan.stop, "stopping %s" % ", ".join(plan.stop))
-    if plan.disable:
-        systemctl(module, ["disable"] + plan.disable, "disabling %s" % ", ".join(plan.disable))
-    remove_files([c.path for c in plan.remove])
-    if plan.daemon_reload:
-        systemctl(module, ["daemon-reload"], "reloading systemd units")
-    module.exit_json(**result)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            BOOT_ARGUMENT_SPEC,
             state=dict(type="str", choices=["present", "absent"], default="present"),
-            script=dict(type="str"),
-            script_path=dict(type="path", default="/usr/local/sbin/acstor-edge-stripe-boot"),
-            units=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(
-                    name=dict(type="str", required=True),
-                    content=dict(type="str"),
-                    enabled=dict(type="bool", default=True),
-                    started=dict(type="bool", default=False),
-                ),
-            ),
             fact=dict(type="dict"),
-            fact_file=dict(type="path", default="/etc/ansible/facts.d/acstor_edge.fact"),
-            health_fact_file=dict(type="path"),
-            metrics_dir=dict(type="path"),
             listed=dict(type="list", elements="str"),
         ),
         supports_check_mode=True,
@@ -345,9 +199,10 @@ def main():
         rules.check(errors, "metrics_dir", params["metrics_dir"], rules.absolute_path)
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
-    if params["state"] == "absent":
-        run_absent(module, params)
-    run_present(module, params)
+    result = apply_boot(module, params)
+    if params["listed"] is not None:
+        result["unlisted"] = report_unlisted(module, params["listed"])
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

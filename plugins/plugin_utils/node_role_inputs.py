@@ -10,85 +10,13 @@ role's defaults are known good, and hostvars hold only what the inventory sets.
 """
 
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import OPTION_NAMES, stripe_option_errors
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_stripes import (
+    stripe_list_errors,
+    with_volume_group,
+)
 
-# The options the nvme_stripe role takes from each nvme_stripe_list item; extra_models and
-# update_initramfs come from the role-wide variables below.
-STRIPE_ITEM_OPTIONS = tuple(name for name in OPTION_NAMES if name not in ("extra_models", "update_initramfs"))
 NODE_PREP_PRODUCTS = ("edge_volumes", "local_csi")
 KERNEL_RELEASE_PLACEHOLDER = "{kernel_release}"
-_BY_ID = "/dev/disk/by-id/"
-
-
-def _device_key(ref):
-    """A comparable key for one device reference: a path, a by-id name or a serial."""
-    text = str(ref).strip()
-    if text.startswith(_BY_ID):
-        return "by-id:" + text[len(_BY_ID) :]
-    if text.startswith("/dev/"):
-        return "path:" + text
-    return "serial:" + text.lower()
-
-
-def stripe_item_options(item, extra_models=None, update_initramfs=None):
-    """The module options the nvme_stripe role passes for one list item (None: omitted)."""
-    options = dict((key, item.get(key)) for key in STRIPE_ITEM_OPTIONS)
-    if item.get("selector") is not None:
-        options["extra_models"] = extra_models
-    if (item.get("backend") or "lvm") == "mdadm":
-        options["update_initramfs"] = update_initramfs
-    return options
-
-
-def stripe_list_errors(stripes, extra_models=None, update_initramfs=None, name="nvme_stripe_list"):
-    """Every error of a stripe list: each item as the module would get it, unique names, no disk claimed twice."""
-    errors = []
-    if stripes is None:
-        return errors
-    if not isinstance(stripes, list):
-        return [rules.message(name, "must be a list of stripes, got %r" % (stripes,), "list")]
-    seen = {}
-    claims = {}
-    for index, item in enumerate(stripes):
-        prefix = "%s[%d]" % (name, index)
-        if not isinstance(item, dict):
-            errors.append(rules.message(prefix, "must be a dict of nvme_stripe options, got %r" % (item,), "dict"))
-            continue
-        unknown = sorted(str(key) for key in item if key not in STRIPE_ITEM_OPTIONS)
-        if unknown:
-            errors.append(
-                rules.message(
-                    prefix,
-                    "has option(s) the role does not pass: %s (extra_models and "
-                    "update_initramfs are the role variables nvme_stripe_extra_models and "
-                    "nvme_stripe_update_initramfs)" % ", ".join(unknown),
-                    "choice",
-                )
-            )
-        errors.extend(stripe_option_errors(stripe_item_options(item, extra_models, update_initramfs), prefix + "."))
-        stripe = item.get("name")
-        if isinstance(stripe, str):
-            if stripe in seen:
-                errors.append(
-                    rules.message(
-                        prefix + ".name", "%r is listed twice (also %s[%d])" % (stripe, name, seen[stripe]), "unique"
-                    )
-                )
-            seen.setdefault(stripe, index)
-        if item.get("state", "present") == "absent" or not isinstance(item.get("devices"), list):
-            continue
-        for position, ref in enumerate(item["devices"]):
-            key = _device_key(ref)
-            if key in claims and claims[key][0] != stripe:
-                errors.append(
-                    rules.message(
-                        "%s.devices[%d]" % (prefix, position),
-                        "%s is already claimed by stripe %s" % (ref, claims[key][0]),
-                        "unique",
-                    )
-                )
-            claims.setdefault(key, (stripe, index))
-    return errors
 
 
 def _check_bool(errors, name, value):
@@ -206,24 +134,12 @@ def _fleet_volume_group(variables):
     return None if errors else value
 
 
-def _with_fleet_volume_group(stripes, volume_group):
-    """The stripes as the role passes them: a csi_vg item without volume_group gets the fleet-wide one."""
-    if volume_group is None or not isinstance(stripes, list):
-        return stripes
-    return [
-        dict(item, volume_group=volume_group)
-        if isinstance(item, dict) and item.get("mode") == "csi_vg" and "volume_group" not in item
-        else item
-        for item in stripes
-    ]
-
-
 def role_input_errors(role, variables):
     """Errors of one node role's variables (only those present in ``variables``), each naming the variable."""
     errors = []
     if role == "nvme_stripe" and "nvme_stripe_list" in variables:
         extra_models = variables.get("nvme_stripe_extra_models", _fleet_models(variables))
-        stripes = _with_fleet_volume_group(variables["nvme_stripe_list"], _fleet_volume_group(variables))
+        stripes = with_volume_group(variables["nvme_stripe_list"], _fleet_volume_group(variables))
         errors.extend(stripe_list_errors(stripes, extra_models, variables.get("nvme_stripe_update_initramfs")))
     if role == "preflight":
         options = dict(

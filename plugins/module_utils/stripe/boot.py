@@ -144,3 +144,34 @@ def diff_of(plan, current):
             }
         )
     return diffs
+
+
+def install_links(content):
+    """The links `systemctl enable` makes for a unit file: [Install] WantedBy=/RequiredBy= targets, as
+    (directory suffix, target) pairs. None when the file has anything else there (Alias=, Also=, ...)."""
+    links = []
+    section = ""
+    for line in (content or "").splitlines():
+        line = line.strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line
+        elif section == "[Install]" and "=" in line and not line.startswith(("#", ";")):
+            key, value = (part.strip() for part in line.split("=", 1))
+            if key not in ("WantedBy", "RequiredBy"):
+                return None
+            links += [(".wants" if key == "WantedBy" else ".requires", target) for target in value.split()]
+    return links
+
+
+def enablement_from_links(units, link_exists):
+    """{unit: "enabled" or "disabled"} for the units whose enablement is their links under UNIT_DIR (no systemctl),
+    and the names only `systemctl is-enabled` can answer (no [Install] links, or other [Install] keys)."""
+    states, ask = {}, []
+    for unit in units:
+        links = install_links(unit.get("content"))
+        if not links:
+            ask.append(unit["name"])
+            continue
+        paths = ["%s/%s%s/%s" % (UNIT_DIR, target, suffix, unit["name"]) for suffix, target in links]
+        states[unit["name"]] = "enabled" if all(link_exists(path) for path in paths) else "disabled"
+    return states, ask

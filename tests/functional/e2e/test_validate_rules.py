@@ -13,7 +13,7 @@ import subprocess
 import pytest
 import yaml
 
-from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import stripe_item_options
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_stripes import stripe_item_options
 
 from acstor_testlib import LOCAL_PLAY_ARGS, REPO_ROOT, ansible_environment
 

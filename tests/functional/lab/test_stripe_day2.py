@@ -50,7 +50,7 @@ PLAYBOOK = (
   post_tasks:
     - name: Hand the role's results to the test
       ansible.builtin.copy:
-        content: "{{ {'unlisted': nvme_stripe_unlisted, 'boot': __nvme_stripe_boot} | to_json }}"
+        content: "{{ {'unlisted': nvme_stripe_unlisted, 'boot': nvme_stripe_results.boot} | to_json }}"
         dest: "{{ result_file }}"
         mode: "0644"
       delegate_to: localhost
