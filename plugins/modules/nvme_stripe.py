@@ -22,16 +22,12 @@ description:
   - An existing stripe with other members, level or stripe size is an error (no reshape) unless O(force=true),
     which destroys and rebuilds it.
   - Loads the kernel modules it needs (C(dm_raid), C(raid0), C(md_mod)) when they are missing.
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
-  - acstor.edge.attributes
+  - acstor.edge.attributes.full
 attributes:
   check_mode:
-    support: full
     details: Returns the full action plan without changing anything.
   diff_mode:
-    support: full
     details: Members, geometry, filesystem and mount before and after, plus what would be destroyed.
 options:
   name:

@@ -33,16 +33,12 @@ description:
   - Unit names, O(script_path) and O(fact_file) are checked before anything is read (full systemd unit names,
     paths without white space, C(%), quotes or control characters, a fact file ending in C(.fact)); an error
     names the option and the rule it breaks, and nothing changes.
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
-  - acstor.edge.attributes
+  - acstor.edge.attributes.full
 attributes:
   check_mode:
-    support: full
     details: Returns the actions it would take.
   diff_mode:
-    support: full
     details: One diff per file written or removed (a removed file's after is empty).
 options:
   state:

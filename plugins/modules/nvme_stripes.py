@@ -31,16 +31,12 @@ description:
   - A no-op reads the node once (C(lsblk), one C(wipefs --no-act), C(pvs)/C(lvs) when LVM is in play) and the
     boot side's files and C(.wants) links; its only C(systemctl) call is C(is-active) of the units to keep started
     (whether a unit runs only systemd knows).
-author:
-  - acstor.edge developers (@acstor)
 extends_documentation_fragment:
-  - acstor.edge.attributes
+  - acstor.edge.attributes.full
 attributes:
   check_mode:
-    support: full
     details: Plans every stripe from the node as it is and the boot side from the list; changes nothing.
   diff_mode:
-    support: full
     details: One diff per stripe (headed C(stripe <name>)) and one per boot file written or removed.
 options:
   stripes:

@@ -13,7 +13,7 @@ import run_all  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 def run_lanes(queue, lanes=3, before=None):
     """Run `lanes` workers on the queue; before(queue) runs in its own thread first (to make needs ready)."""
-    threads = [threading.Thread(target=queue.work) for _ in range(lanes)]
+    threads = [threading.Thread(target=queue.work) for lane_number in range(lanes)]
     if before:
         threads.append(threading.Thread(target=before, args=(queue,)))
     for thread in threads:
@@ -93,7 +93,7 @@ def test_a_stage_that_makes_a_need_ready_does_so_even_when_it_fails():
         run_all.Item("molecule x@trixie", stage("molecule x@trixie"), needs=["image trixie"]),
     ]
     queue = run_all.StageQueue(items)
-    lanes = [threading.Thread(target=run_all._guarded(run_all.Tally(), queue.work)) for _ in range(2)]
+    lanes = [threading.Thread(target=run_all._guarded(run_all.Tally(), queue.work)) for lane_number in range(2)]
     for lane in lanes:
         lane.start()
     for lane in lanes:
