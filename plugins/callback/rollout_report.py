@@ -113,8 +113,9 @@ class CallbackModule(CallbackBase):
         phase[outcome] += 1
         if outcome == "ok" and result._result.get("changed"):
             phase["changed"] += 1
-            # A loop's own result only sums its items; each changed item is recorded by v2_runner_item_on_ok.
-            if "results" not in result._result:
+            # A loop's own result only sums its items; each changed item is recorded by v2_runner_item_on_ok. A module
+            # may return a `results` list of its own (acstor.edge.nvme_stripes: one per stripe): not a loop.
+            if not (task.loop or task.loop_with) or "results" not in result._result:
                 self._change(host, task, result._result)
         if outcome == "ok":
             facts = result._result.get("ansible_facts") or {}

@@ -223,6 +223,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+actions:
+  description:
+    - What the call did (in check mode, would do), in order, each line naming its stripe (C(stripe <name>: ...)) or
+      the boot side (C(boot side: ...)). Empty on a no-op.
+  returned: when every stripe succeeded
+  type: list
+  elements: str
+  sample: ["stripe modelcache: mount /dev/modelcache/modelcache at /var/lib/modelcache", "boot side: enable acstor-edge-stripes.service"]
 results:
   description:
     - One result per stripe, in list order, with the keys of M(acstor.edge.nvme_stripe)'s result (its diff is in

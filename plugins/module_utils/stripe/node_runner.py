@@ -101,9 +101,14 @@ def converge_node(module, params):
     stays = boot_stays(items, record_names())
     boot = apply_boot(module, boot_options(stays, handoff, dict((k, params[k]) for k in BOOT_KEYS)))
     boot["state"] = "present" if stays else "absent"
-    diffs = [r.pop("diff") for r in results if "diff" in r] + boot.pop("diff", [])
+    # A diff of each stripe that changes (an unchanged one is no change to show), then the boot side's files.
+    stripe_diffs = [(r.pop("diff", None), r["changed"]) for r in results]
+    diffs = [diff for diff, changed in stripe_diffs if diff and changed] + boot.pop("diff", [])
     result.update(
         changed=result["changed"] or boot["changed"] or any(r["changed"] for r in results),
+        # one list of what the call did (or would do), each line naming its stripe or the boot side
+        actions=["stripe %s: %s" % (r["name"], action) for r in results for action in r.get("actions", [])]
+        + ["boot side: %s" % action for action in boot.get("actions", [])],
         results=results,
         boot=boot,
         unlisted=report_unlisted(module, [item["name"] for item in items]),

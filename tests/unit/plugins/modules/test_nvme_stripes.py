@@ -78,4 +78,9 @@ def test_nvme_stripes(case, monkeypatch):
             assert subset(expected, actual), (expected, sorted(actual.items()))
     if "diff_headers" in case:
         assert [d["before_header"] for d in result["diff"]] == case["diff_headers"]
+    if not result.get("failed"):
+        # one list of what the call did: every stripe's actions, named, then the boot side's
+        expected = ["stripe %s: %s" % (r["name"], a) for r in result["results"] for a in r.get("actions", [])]
+        assert result["actions"] == expected + ["boot side: %s" % a for a in result["boot"].get("actions", [])]
+        assert bool(result["actions"]) == result["changed"] or result.get("removed_temp_files"), result["actions"]
     assert json.dumps(result)
