@@ -225,8 +225,8 @@ EXAMPLES = r"""
 RETURN = r"""
 actions:
   description:
-    - What the call did (in check mode, would do), in order, each line naming its stripe (C(stripe <name>: ...)) or
-      the boot side (C(boot side: ...)). Empty on a no-op.
+    - "What the call did (in check mode, would do), in order, each line naming its stripe (C(stripe <name>: ...)) or
+      the boot side (C(boot side: ...)). Empty on a no-op."
   returned: when every stripe succeeded
   type: list
   elements: str
