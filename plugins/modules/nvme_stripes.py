@@ -272,8 +272,7 @@ failed_stripe:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_side import BOOT_ARGUMENT_SPEC
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_runner import boot_errors, converge_node
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_stripes import stripe_list_errors
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_runner import converge_node, input_errors
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.runner import STRIPE_ARGUMENT_SPEC
 
 ARGUMENT_SPEC = dict(
@@ -295,8 +294,7 @@ def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     # every option of every stripe and of the boot side, before the node is read: nothing changes for bad input
-    errors = stripe_list_errors(params["stripes"], params["extra_models"], params["update_initramfs"], "stripes")
-    errors += boot_errors(params)
+    errors = input_errors(params)
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors, changed=False)
     module.exit_json(**converge_node(module, params))

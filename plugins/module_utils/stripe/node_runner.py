@@ -22,6 +22,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_stripes im
     boot_stays,
     csi_handoff,
     stripe_item_options,
+    stripe_list_errors,
     stripe_result_entry,
     with_volume_group,
 )
@@ -36,6 +37,17 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.runner import (
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import spec_from_options
 
 BOOT_KEYS = ("script", "script_path", "units", "fact_file", "health_fact_file", "metrics_dir")
+
+
+def input_errors(params):
+    """Every option of every stripe, as the stripes get them (the fleet volume group applied, when it is a valid LVM
+    name: else its own error names it once), and of the boot side; checked before the node is read."""
+    errors = []
+    if params["csi_volume_group"] is not None:
+        rules.check(errors, "csi_volume_group", params["csi_volume_group"], rules.lvm_name)
+    items = with_volume_group(params["stripes"], None if errors else params["csi_volume_group"])
+    errors += stripe_list_errors(items, params["extra_models"], params["update_initramfs"], "stripes")
+    return errors + boot_errors(params)
 
 
 def boot_errors(params):
@@ -59,10 +71,9 @@ def _fail(module, index, spec, msg, done, **result):
     )
 
 
-def converge_stripe(module, index, item, options, snapshot, done):
-    """Plan one stripe (list item, its nvme_stripe options) on the snapshot and, unless in check mode, apply it;
-    its entry of the results."""
-    spec = spec_from_options(options)
+def converge_stripe(module, index, item, spec, options, snapshot, done):
+    """Plan one stripe (list item, its spec and nvme_stripe options) on the snapshot and, unless in check mode, apply
+    it; its entry of the results."""
     plan = plan_stripe(spec, build_inventory(snapshot, spec.extra_models))
     if plan.errors:
         _fail(module, index, spec, "; ".join(plan.errors), done, errors=plan.errors)
@@ -80,11 +91,12 @@ def converge_stripe(module, index, item, options, snapshot, done):
 def converge_stripes(module, params, items):
     """Every stripe in list order, from one read of the node (read again only after a stripe changed it)."""
     options = [stripe_item_options(item, params["extra_models"], params["update_initramfs"]) for item in items]
+    specs = [spec_from_options(one) for one in options]
     snapshot, results = None, []
     for index, item in enumerate(items):
         if snapshot is None:
-            snapshot = read_node(module, [spec_from_options(o) for o in options[index:]], command_runner(module))
-        result = converge_stripe(module, index, item, options[index], snapshot, results)
+            snapshot = read_node(module, specs[index:], command_runner(module))
+        result = converge_stripe(module, index, item, specs[index], options[index], snapshot, results)
         results.append(result)
         if result["changed"] and not module.check_mode:
             snapshot = None
