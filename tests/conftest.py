@@ -8,6 +8,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# the shared test helpers (tests/unit/helpers), importable by plain name from the functional tests too
+sys.path.insert(1, str(Path(__file__).resolve().parent / "unit" / "helpers"))
 
 from acstor_testlib import (  # noqa: E402  pylint: disable=wrong-import-position
     SHARED_REFERENCE,

@@ -28,6 +28,7 @@ from ansible_collections.acstor.edge.plugins.modules import (
 from ansible_collections.acstor.edge.plugins.plugin_utils import arc_inventory, cluster_role_inputs
 
 from bad_input import refusal
+from cluster_examples import CLOUD_VOLUME, EXTENSION, INGEST, LOCAL_VOLUME
 
 SUB = "0b6f1b4c-2f6a-4c5e-9a53-5c1f0e8a7d21"
 GUID = "6e3c1f0e-7d7a-4b1c-8f56-2b7f0c9a1e42"
@@ -43,14 +44,7 @@ ROLE_RULE = {"arc_extension_storage_account_ids[0]": "storage-account-id"}
 
 BASE = {
     arc_extension: dict(
-        resource_group="rg-edge",
-        cluster_name="store-0001",
-        name="azure-arc-containerstorage",
-        extension_type="microsoft.arc.containerstorage",
-        version="2.12.0",
-        release_train="stable",
-        scope="cluster",
-        release_namespace="azure-arc-containerstorage",
+        EXTENSION,
         configuration_settings={"edgeStorageConfiguration.create": "true"},
     ),
     arc_extension_info: dict(resource_group="rg-edge", cluster_name="store-0001", name="azure-arc-containerstorage"),
@@ -64,29 +58,8 @@ BASE = {
     edge_storage_config: dict(
         name="edge-storage-configuration", default_disk_storage_classes=["default", "local-path"]
     ),
-    edge_subvolume: dict(
-        name="cam-ingest",
-        namespace="media",
-        type="ingest",
-        pvc="cam",
-        path="ingest",
-        endpoint=ENDPOINT,
-        container="frames",
-        wait=False,
-    ),
-    edge_volumes_plan: dict(
-        volumes=[
-            {"name": "scratch", "size": "2Gi"},
-            {
-                "name": "cam",
-                "kind": "cloud",
-                "size": "10Gi",
-                "subvolumes": [
-                    {"name": "cam-ingest", "type": "ingest", "path": "in", "endpoint": ENDPOINT, "container": "frames"}
-                ],
-            },
-        ]
-    ),
+    edge_subvolume: dict(INGEST, namespace="media", pvc="cam", endpoint=ENDPOINT, wait=False),
+    edge_volumes_plan: dict(volumes=[LOCAL_VOLUME, dict(CLOUD_VOLUME, subvolumes=[INGEST])]),
     local_csi_driver_preflight: dict(release_name="local-csi-driver", release_namespace="kube-system"),
 }
 ROLE_BASE = {
@@ -98,19 +71,15 @@ MIRROR = dict(type="mirror", name="models", path="models", container="models")
 
 
 def volume(**changes):
-    item = {"name": "scratch", "size": "2Gi"}
-    item.update(changes)
-    return [item]
+    return [dict(LOCAL_VOLUME, **changes)]
 
 
 def cloud(*subvolumes):
-    return [{"name": "cam", "kind": "cloud", "size": "10Gi", "subvolumes": list(subvolumes)}]
+    return [dict(CLOUD_VOLUME, subvolumes=list(subvolumes))]
 
 
 def sub(**changes):
-    item = {"name": "cam-ingest", "type": "ingest", "path": "in", "endpoint": ENDPOINT, "container": "frames"}
-    item.update(changes)
-    return item
+    return dict(INGEST, **changes)
 
 
 def cred(**changes):

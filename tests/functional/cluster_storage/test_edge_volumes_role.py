@@ -1,37 +1,25 @@
 """acstor.edge.edge_volumes through ansible-playbook and kubernetes.core against the Kubernetes API test double."""
 
 from acstor_testlib import running_pod
+from cluster_examples import CLOUD_VOLUME, ENDPOINT, INGEST, LOCAL_VOLUME, MIRROR
 
 API = "arccontainerstorage.azure.net/v1"
-ENDPOINT = "https://mediastore.blob.core.windows.net/"
+# the shared valid list, its ingest subvolume with the ingest and eviction settings a rerun must leave alone
 VOLUMES = [
-    {
-        "name": "camera",
-        "kind": "cloud",
-        "size": "10Gi",
-        "subvolumes": [
-            {
-                "name": "camera-ingest",
-                "type": "ingest",
-                "path": "ingest",
-                "endpoint": ENDPOINT,
-                "container": "frames",
-                "ingest_order": "oldest-first",
-                "ingest_min_delay_sec": 60,
-                "eviction_order": "unordered",
-                "eviction_min_delay_sec": 300,
-            },
-            {
-                "name": "models",
-                "type": "mirror",
-                "path": "models",
-                "endpoint": ENDPOINT,
-                "container": "models",
-                "schedule": "@hourly",
-            },
+    dict(
+        CLOUD_VOLUME,
+        subvolumes=[
+            dict(
+                INGEST,
+                ingest_order="oldest-first",
+                ingest_min_delay_sec=60,
+                eviction_order="unordered",
+                eviction_min_delay_sec=300,
+            ),
+            MIRROR,
         ],
-    },
-    {"name": "scratch", "kind": "local_shared", "size": "2Gi"},
+    ),
+    LOCAL_VOLUME,
 ]
 FAST = {"edge_volumes_wait_sleep": 1, "edge_volumes_wait_timeout": 30}
 

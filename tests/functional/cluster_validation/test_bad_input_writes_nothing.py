@@ -19,11 +19,10 @@ for extra in (REPO / "tests" / "servers", REPO / "tests"):
         sys.path.insert(0, str(extra))
 
 from arm_server import SUBSCRIPTION, ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
+from cluster_examples import CLOUD_VOLUME, INGEST, LOCAL_VOLUME, MIRROR  # noqa: E402  pylint: disable=wrong-import-position
 from kube_server import KubeTestServer  # noqa: E402  pylint: disable=wrong-import-position
 
 RG_ID = "/subscriptions/{0}/resourceGroups/rg-edge".format(SUBSCRIPTION)
-ENDPOINT = "https://edgeblobs01.blob.core.windows.net/"
-GOOD_VOLUME = {"name": "scratch", "size": "2Gi"}
 # (role, variables, [(variable reported, rule)]): the last volume is wrong, so a role that applied volumes one by one
 # would have written the first; the arc_extension phases after cert-manager are wrong, so installing cert-manager
 # first would have written to ARM.
@@ -32,29 +31,9 @@ CASES = [
         "edge_volumes",
         {
             "edge_volumes_list": [
-                GOOD_VOLUME,
-                {
-                    "name": "cam",
-                    "kind": "cloud",
-                    "size": "10Gi",
-                    "subvolumes": [
-                        {
-                            "name": "cam-ingest",
-                            "type": "ingest",
-                            "path": "in",
-                            "endpoint": ENDPOINT,
-                            "container": "frames",
-                        },
-                        {
-                            "name": "cam-ingest",
-                            "type": "mirror",
-                            "path": "m",
-                            "endpoint": ENDPOINT,
-                            "container": "models",
-                            "schedule": "0 25 * * *",
-                        },
-                    ],
-                },
+                LOCAL_VOLUME,
+                # the mirror takes the ingest subvolume's name, and a schedule with no 25th hour
+                dict(CLOUD_VOLUME, subvolumes=[INGEST, dict(MIRROR, name=INGEST["name"], schedule="0 25 * * *")]),
                 {"name": "zero", "size": "0"},
                 {"name": "labelled", "size": "1Gi", "labels": {"app": True}},
             ],
@@ -69,7 +48,7 @@ CASES = [
     (
         "edge_volumes",
         {
-            "edge_volumes_list": [GOOD_VOLUME, {"name": ["scratch2"], "size": "1Gi"}],
+            "edge_volumes_list": [LOCAL_VOLUME, {"name": ["scratch2"], "size": "1Gi"}],
             "edge_volumes_workload_identity": {"client_id": "not-a-guid", "tenant_id": SUBSCRIPTION},
         },
         [("edge_volumes_list[1].name", "string"), ("edge_volumes_workload_identity.client_id", "guid")],

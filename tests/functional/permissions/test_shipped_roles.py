@@ -20,6 +20,7 @@ for extra in (REPO / "tests" / "servers", REPO / "tests"):
         sys.path.insert(0, str(extra))
 
 from arm_server import SUBSCRIPTION, ArmTestServer  # noqa: E402  pylint: disable=wrong-import-position
+from cluster_examples import VOLUMES  # noqa: E402  pylint: disable=wrong-import-position
 from kube_server import KubeTestServer  # noqa: E402  pylint: disable=wrong-import-position
 from permissions_map import KubeGrants, arm_action, rbac_objects, uncovered_arm_requests, uncovered_kube_requests  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -32,26 +33,6 @@ ACCOUNTS = [
         SUBSCRIPTION, RG, name
     )
     for name in ("edgeingest", "edgemirror")
-]
-ENDPOINT = "https://mediastore.blob.core.windows.net/"
-VOLUMES = [
-    {
-        "name": "camera",
-        "kind": "cloud",
-        "size": "10Gi",
-        "subvolumes": [
-            {"name": "camera-ingest", "type": "ingest", "path": "ingest", "endpoint": ENDPOINT, "container": "frames"},
-            {
-                "name": "models",
-                "type": "mirror",
-                "path": "models",
-                "endpoint": ENDPOINT,
-                "container": "models",
-                "schedule": "@hourly",
-            },
-        ],
-    },
-    {"name": "scratch", "kind": "local_shared", "size": "2Gi"},
 ]
 LEGACY_VOLUMES = [dict(VOLUMES[0], subvolumes=[VOLUMES[0]["subvolumes"][0]])]
 PRUNED_VOLUMES = [dict(VOLUMES[0], subvolumes=[VOLUMES[0]["subvolumes"][0]])]

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from conftest import SUBSCRIPTION, case_block
 
+from cluster_examples import CLOUD_VOLUME, EXTENSION, INGEST, LOCAL_VOLUME
 from lablib import LabNode
 
 STRIPE = {"name": "data", "devices": ["/dev/nvme9n9"], "mount_path": "/srv/data"}
@@ -44,19 +45,8 @@ def arm(module, args=None, **more):
     return [{"name": module, "acstor.edge." + module: dict(args or {}, **more)}]
 
 
-SUBVOLUME = dict(
-    name="ingest1",
-    type="ingest",
-    pvc="camera",
-    endpoint="https://acct.blob.core.windows.net/",
-    container="frames",
-    wait=False,
-)
-EXTENSION = dict(
-    resource_group="rg-edge", cluster_name="store-1", name="acsa", extension_type="microsoft.arc.containerstorage"
-)
+SUBVOLUME = dict(INGEST, pvc=CLOUD_VOLUME["name"], wait=False)
 SCOPE = "/subscriptions/%s/resourceGroups/rg-edge" % SUBSCRIPTION
-GOOD_VOLUME = {"name": "scratch", "kind": "local_shared", "size": "2Gi"}
 
 # name: (tasks, check mode, every one of these strings must be in the message)
 CASES = {
@@ -204,12 +194,12 @@ CASES = {
     "subvolume unknown type": (k8s("edge_subvolume", dict(SUBVOLUME, type="archive")), False, ["type", "archive"]),
     "storage config unknown owner": (k8s("edge_storage_config", owner="someone"), False, ["owner", "someone"]),
     "edge volume size not a quantity": (
-        k8s_role("edge_volumes", edge_volumes_list=[dict(GOOD_VOLUME, size="ten")]),
+        k8s_role("edge_volumes", edge_volumes_list=[dict(LOCAL_VOLUME, size="ten")]),
         False,
         ["scratch", "size", "ten"],
     ),
     "edge volume unknown kind": (
-        k8s_role("edge_volumes", edge_volumes_list=[dict(GOOD_VOLUME, kind="nfs")]),
+        k8s_role("edge_volumes", edge_volumes_list=[dict(LOCAL_VOLUME, kind="nfs")]),
         False,
         ["scratch", "kind", "nfs"],
     ),

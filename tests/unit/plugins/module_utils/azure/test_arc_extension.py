@@ -14,17 +14,12 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import
     validate_spec,
 )
 
+from cluster_examples import EXTENSION
+
 
 def spec(**overrides):
     values = dict(
-        resource_group="rg",
-        cluster_name="c1",
-        name="azure-arc-containerstorage",
-        extension_type="microsoft.arc.containerstorage",
-        version="2.12.0",
-        release_train="stable",
-        scope="cluster",
-        release_namespace="azure-arc-containerstorage",
+        EXTENSION,
         identity="SystemAssigned",
         configuration_settings={"edgeStorageConfiguration.create": "true", "feature.diskStorageClass": "default"},
     )
@@ -167,7 +162,7 @@ def test_validation_names_the_input(overrides, fragment):
 def test_valid_spec_and_path():
     assert validate_spec(spec()) == []
     assert extension_path("sub", spec(cluster_type="provisionedClusters")) == (
-        "/subscriptions/sub/resourceGroups/rg/providers/Microsoft.HybridContainerService/provisionedClusters/c1/"
+        "/subscriptions/sub/resourceGroups/rg-edge/providers/Microsoft.HybridContainerService/provisionedClusters/store-0001/"
         "providers/Microsoft.KubernetesConfiguration/extensions/azure-arc-containerstorage"
     )
 
@@ -230,7 +225,7 @@ def test_managed_clusters_get_no_identity_and_report_the_aks_principal():
 
 
 def test_appliances_path_and_operation_in_progress():
-    assert "/providers/Microsoft.ResourceConnector/appliances/c1/" in extension_path(
+    assert "/providers/Microsoft.ResourceConnector/appliances/store-0001/" in extension_path(
         "sub", spec(cluster_type="appliances")
     )
     assert operation_in_progress(current(provisioningState="Updating")) == "Updating"

@@ -8,18 +8,12 @@ import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
 
+import cluster_examples as examples
+
 SCHEMA = json.loads((Path(__file__).resolve().parents[4] / "schemas" / "edge_volumes.schema.json").read_text())
 
-INGEST = dict(
-    name="cam-ingest",
-    namespace="media",
-    type="ingest",
-    pvc="cam",
-    path="ingest",
-    auth_type="MANAGED_IDENTITY",
-    endpoint="https://acct.blob.core.windows.net/",
-    container="frames",
-)
+# the shared valid subvolumes (cluster_examples) as edge_subvolume takes them: in a namespace, on a PVC
+INGEST = dict(examples.INGEST, namespace="media", pvc="cam", auth_type="MANAGED_IDENTITY")
 MIRROR = dict(INGEST, name="models", type="mirror", path="models", container="models")
 
 
@@ -241,27 +235,7 @@ def test_plan_object_compares_only_owned_fields():
 
 
 VOLUME_LIST_CASES = [
-    (
-        "valid",
-        [
-            {"name": "scratch", "size": "2Gi"},
-            {
-                "name": "cam",
-                "kind": "cloud",
-                "size": "10Gi",
-                "subvolumes": [
-                    {
-                        "name": "cam-ingest",
-                        "type": "ingest",
-                        "path": "in",
-                        "endpoint": "https://a.blob.core.windows.net/",
-                        "container": "frames",
-                    }
-                ],
-            },
-        ],
-        [],
-    ),
+    ("valid", examples.VOLUMES, []),
     ("bad size", [{"name": "scratch", "size": "2 GB"}], ["volumes[0].size: '2 GB' is not a Kubernetes quantity"]),
     (
         "bad kind",
@@ -316,7 +290,7 @@ def test_normalize_volume_list(case_id, volumes, expected):
         assert error.startswith(fragment), error
     if not expected:
         assert [p["spec"]["storageClassName"] for p in pvcs] == ["unbacked-sc", "cloud-backed-sc"]
-        assert subvolumes[0]["pvc"] == "cam" and subvolumes[0]["namespace"] == "default"
+        assert subvolumes[0]["pvc"] == examples.CLOUD_VOLUME["name"] and subvolumes[0]["namespace"] == "default"
 
 
 def test_local_shared_pvcs_come_first_whatever_the_list_order():
