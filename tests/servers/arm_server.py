@@ -26,8 +26,6 @@ Run standalone for manual poking: `python tests/servers/arm_server.py` prints th
 """
 
 import base64
-import datetime
-import ipaddress
 import json
 import re
 import ssl
@@ -43,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 import jsonschema
 
 from openapi_schema import SwaggerResolver, prune
+from tls_certs import make_ca_and_server_cert
 
 # Subscriptions the functional tests use.
 SUBSCRIPTION = "00000000-0000-0000-0000-000000000001"
@@ -418,40 +417,6 @@ def load_schemas(reference_dir):
 
 def _b64(data):
     return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
-
-
-def make_self_signed_cert(directory):
-    """Throwaway CA-less self-signed certificate for 127.0.0.1 (cert.pem doubles as the CA bundle for clients)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "acstor-edge-arm-test-server")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    directory = Path(directory)
-    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return cert_path, key_path
 
 
 EXT_RE = re.compile(
@@ -1100,7 +1065,9 @@ class ArmTestServer:
     def __init__(self, reference_dir=None, workdir=None):
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="arm-server-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.cert_path, self.key_path = make_self_signed_cert(self.workdir)
+        self.ca_path, self.cert_path, self.key_path = make_ca_and_server_cert(
+            self.workdir, "acstor-edge-arm-test-server"
+        )
         self.state = ArmState()
         self.state.schemas, self.state.responses, self.state.schema_source = load_schemas(reference_dir)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), ArmHandler)
@@ -1129,8 +1096,8 @@ class ArmTestServer:
             "AZURE_TENANT": self.state.tenant,
             "AZURE_SUBSCRIPTION_ID": subscription_id,
             "AZURE_CLOUD_ENVIRONMENT": self.url,
-            "REQUESTS_CA_BUNDLE": str(self.cert_path),
-            "SSL_CERT_FILE": str(self.cert_path),
+            "REQUESTS_CA_BUNDLE": str(self.ca_path),
+            "SSL_CERT_FILE": str(self.ca_path),
         }
 
 

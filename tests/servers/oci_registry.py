@@ -10,8 +10,6 @@ proxy a site's HTTPS_PROXY points at). Both packages come from tests/lab/host-pa
 Run standalone for manual poking: `python tests/servers/oci_registry.py` prints the URL, CA file and credentials.
 """
 
-import datetime
-import ipaddress
 import os
 import shutil
 import signal
@@ -24,73 +22,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tls_certs import make_ca_and_server_cert
+
 
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def make_ca_and_server_cert(directory, common_name):
-    """A CA certificate and a 127.0.0.1 server certificate it signed; returns (ca, cert, key) paths."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    validity = (now - datetime.timedelta(minutes=5), now + datetime.timedelta(days=1))
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name + " test CA")])
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(validity[0])
-        .not_valid_after(validity[1])
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                key_cert_sign=True,
-                crl_sign=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(validity[0])
-        .not_valid_after(validity[1])
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
-            critical=False,
-        )
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    directory = Path(directory)
-    paths = directory / "ca.pem", directory / "server.pem", directory / "server-key.pem"
-    paths[0].write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    paths[2].write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    return paths
 
 
 class ChildProcess:
@@ -124,8 +62,36 @@ class ChildProcess:
         return self.log_path.read_text(errors="replace")[-chars:]
 
 
-class OciRegistry:
+class ChildServer:
+    """A server run as a ChildProcess (`self.child`): waits until it serves, and stops it."""
+
+    name = "server"
+    child = None
+
+    def serves(self):
+        """True once the server answers (the subclass's probe)."""
+        raise NotImplementedError
+
+    def wait_until_serving(self, timeout, interval, waiting_for):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.child.alive():
+                raise RuntimeError("{0} exited: {1}".format(self.name, self.child.log_tail()))
+            if self.serves():
+                return self
+            time.sleep(interval)
+        self.stop()
+        raise RuntimeError("{0} did not {1} {2} within {3}s".format(self.name, waiting_for, self.url, timeout))
+
+    def stop(self):
+        if self.child:
+            self.child.stop()
+
+
+class OciRegistry(ChildServer):
     """docker-registry with TLS and htpasswd basic auth; `users` maps user name to password."""
+
+    name = "docker-registry"
 
     def __init__(self, workdir=None, users=None):
         self.binary = shutil.which("docker-registry") or "/usr/bin/docker-registry"
@@ -181,25 +147,17 @@ class OciRegistry:
     def start(self, timeout=30):
         config = self.write_config()
         self.child = ChildProcess([self.binary, "serve", str(config)], self.workdir / "registry.log")
-        context = ssl.create_default_context(cafile=str(self.ca_path))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.child.alive():
-                raise RuntimeError("docker-registry exited: " + self.child.log_tail())
-            try:
-                urllib.request.urlopen(self.url + "/v2/", context=context, timeout=2)  # pylint: disable=consider-using-with
-            except urllib.error.HTTPError as exc:
-                if exc.code == 401:  # up, and asking for credentials
-                    return self
-            except OSError:
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("docker-registry did not answer on {0} within {1}s".format(self.url, timeout))
+        return self.wait_until_serving(timeout, 0.2, "answer on")
 
-    def stop(self):
-        if self.child:
-            self.child.stop()
+    def serves(self):
+        context = ssl.create_default_context(cafile=str(self.ca_path))
+        try:
+            urllib.request.urlopen(self.url + "/v2/", context=context, timeout=2)  # pylint: disable=consider-using-with
+        except urllib.error.HTTPError as exc:
+            return exc.code == 401  # up, and asking for credentials
+        except OSError:
+            pass
+        return False
 
     def log_text(self):
         return self.child.log_path.read_text(errors="replace") if self.child else ""
@@ -235,8 +193,10 @@ class OciRegistry:
         return repository
 
 
-class HttpConnectProxy:
+class HttpConnectProxy(ChildServer):
     """tinyproxy on 127.0.0.1 that tunnels CONNECT to any port (no ConnectPort line means every port is allowed)."""
+
+    name = "tinyproxy"
 
     def __init__(self, workdir=None):
         self.binary = shutil.which("tinyproxy") or "/usr/bin/tinyproxy"
@@ -268,21 +228,14 @@ class HttpConnectProxy:
             )
         )
         self.child = ChildProcess([self.binary, "-d", "-c", str(config)], self.workdir / "stdout.log")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if not self.child.alive():
-                raise RuntimeError("tinyproxy exited: " + self.child.log_tail())
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                    return self
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError("tinyproxy did not listen on {0} within {1}s".format(self.url, timeout))
+        return self.wait_until_serving(timeout, 0.1, "listen on")
 
-    def stop(self):
-        if self.child:
-            self.child.stop()
+    def serves(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
 
     def connects(self):
         """Targets of the CONNECT requests tinyproxy logged ("host:port")."""
