@@ -156,6 +156,27 @@ def fleet_cpu_seconds(sshd_pids, settle_timeout=20.0):
     return sum(proc_cpu_seconds(pid) for pid in sshd_pids.values())
 
 
+class FleetBench:
+    """nodes.yml on fleet hosts `names` (stripe tag skipped: fleet hosts have no NVMe disks): their inventory with
+    the bench's fleet group variables, and the CPU their sshd process trees have spent."""
+
+    playbook = REPO / "playbooks" / "nodes.yml"
+    skip = ["--skip-tags", "stripe"]
+
+    def __init__(self, names):
+        import yaml  # pylint: disable=import-outside-toplevel
+
+        self.hostvars = lab_hostvars()
+        self.group_vars = yaml.safe_load((BENCH_DIR / "vars" / "fleet.yml").read_text())
+        self.sshd = fleet_sshd_pids(names)
+
+    def inventory(self, path, hosts):
+        return write_inventory(path, "edge_nodes", self.hostvars, hosts, self.group_vars)
+
+    def hosts_cpu_seconds(self, hosts):
+        return fleet_cpu_seconds({h: self.sshd[h] for h in hosts})
+
+
 def write_inventory(path, group, hostvars, names, group_vars=None):
     """A YAML (JSON is YAML) inventory of just these lab hosts, so other users' hosts stay out."""
     inventory = {

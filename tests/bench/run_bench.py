@@ -36,7 +36,6 @@ from pathlib import Path
 import benchcalc as bc
 import benchlib as bl
 import cluster_bench as cb
-import yaml
 
 DEFAULT_OUT = bl.REPO / "docs" / "bench"
 MARK_START = "<!-- bench-results:start (written by tests/bench/run_bench.py) -->"
@@ -112,23 +111,20 @@ def run_fleet(args, work, mitogen=False):
     names = bl.fleet_up(sizes[-1], args.fleet_start)
     records = []
     try:
-        hostvars = bl.lab_hostvars()
-        group_vars = yaml.safe_load((bl.BENCH_DIR / "vars" / "fleet.yml").read_text())
-        sshd = bl.fleet_sshd_pids(names)
-        playbook = bl.REPO / "playbooks" / "nodes.yml"
-        skip = ["--skip-tags", "stripe"]
+        fleet = bl.FleetBench(names)
+        playbook, skip = fleet.playbook, fleet.skip
         for size in sizes:
             hosts = names[:size]
-            inventory = bl.write_inventory(work / f"fleet-{size}.json", "edge_nodes", hostvars, hosts, group_vars)
+            inventory = fleet.inventory(work / f"fleet-{size}.json", hosts)
             tag = f"{'mitogen-' if mitogen else ''}fleet{size}"
             bl.check_run(bl.run_playbook(playbook, inventory, work / f"{tag}-converge.log", skip, mitogen), hosts)
             for rep in range(args.fleet_reps):
-                run = fleet_measured(playbook, inventory, work / f"{tag}-noop-{rep}.log", skip, mitogen, sshd, hosts)
+                run = fleet_measured(fleet, playbook, inventory, work / f"{tag}-noop-{rep}.log", skip, mitogen, hosts)
                 bl.check_run(run, hosts, changed=0)
                 # P3b: as many ping tasks per host as the no-op ran, on the same hosts, right after it
                 tasks = fleet_tasks_ran(run, hosts)
                 play = bl.ping_floor_playbook(work / f"fleet-ping-{tasks}.json", tasks, hosts="edge_nodes")
-                run["ping"] = fleet_measured(play, inventory, work / f"{tag}-ping-{rep}.log", [], mitogen, sshd, hosts)
+                run["ping"] = fleet_measured(fleet, play, inventory, work / f"{tag}-ping-{rep}.log", [], mitogen, hosts)
                 bl.check_run(run["ping"], hosts)
                 run["ping"]["ping_tasks"] = tasks
                 run.update(hosts=size, rep=rep, mitogen=mitogen)
@@ -143,11 +139,11 @@ def run_fleet(args, work, mitogen=False):
     return records
 
 
-def fleet_measured(playbook, inventory, log_path, extra_args, mitogen, sshd, hosts):  # pylint: disable=too-many-arguments
+def fleet_measured(fleet, playbook, inventory, log_path, extra_args, mitogen, hosts):  # pylint: disable=too-many-arguments
     """One measured play on fleet hosts: the run's figures plus the CPU the hosts' sshd trees spent."""
-    cpu_before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
+    cpu_before = fleet.hosts_cpu_seconds(hosts)
     run = bl.run_playbook(playbook, inventory, log_path, extra_args, mitogen)
-    run["hosts_cpu_s"] = round(bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - cpu_before, 3)
+    run["hosts_cpu_s"] = round(fleet.hosts_cpu_seconds(hosts) - cpu_before, 3)
     return run
 
 
@@ -397,6 +393,15 @@ def fleet_markdown(fleet):
     return lines
 
 
+def hosts_panel(ax, ylabel, title, **legend_options):
+    """A fleet chart's panel: hosts across, `ylabel` up from 0, its legend and title."""
+    ax.set_xlabel("hosts")
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
+    ax.legend(**legend_options)
+    ax.set_title(title)
+
+
 def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
     import matplotlib  # pylint: disable=import-outside-toplevel
 
@@ -462,11 +467,7 @@ def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
                 color="black",
                 label="controller, same-length ping play (P3b)",
             )
-        ax1.set_xlabel("hosts")
-        ax1.set_ylabel("CPU s per host")
-        ax1.set_ylim(bottom=0)
-        ax1.legend(loc="best", fontsize="small")
-        ax1.set_title("CPU per host")
+        hosts_panel(ax1, "CPU s per host", "CPU per host", loc="best", fontsize="small")
         ax2.plot(hosts, [r["wall_s"] for r in fleet], "o-", label="wall time")
         ax2.plot(hosts, [r["cpu_bound_wall_s"] for r in fleet], "s--", label="total CPU ÷ cores")
         if all(r.get("machine_busy_cpu_s") for r in fleet):
@@ -477,11 +478,7 @@ def plot(results, out):  # pylint: disable=too-many-locals,too-many-statements
                 color="tab:gray",
                 label="all CPU of the machine ÷ cores (shared)",
             )
-        ax2.set_xlabel("hosts")
-        ax2.set_ylabel("s")
-        ax2.set_ylim(bottom=0)
-        ax2.legend()
-        ax2.set_title("Wall time")
+        hosts_panel(ax2, "s", "Wall time")
         fig.suptitle(f"No-op rerun of nodes.yml on netns fleet hosts{' (mitogen)' if suffix else ''}")
         fig.tight_layout()
         path = out / f"fleet_scale{suffix}.png"

@@ -115,22 +115,17 @@ def test_noop_rerun_changes_nothing_and_stays_within_bound(node_runs):
 def fleet_runs(work):
     """First converge of nodes.yml (no disks) on 1 fresh fleet host, then on 4 others; on the 4, a no-op rerun
     and a ping play of as many tasks per host as the rerun ran."""
-    import yaml  # pylint: disable=import-outside-toplevel
-
     names = bl.fleet_up(5, FLEET_START)
     runs = {}
     try:
-        hostvars = bl.lab_hostvars()
-        group_vars = yaml.safe_load((bl.BENCH_DIR / "vars" / "fleet.yml").read_text())
-        sshd = bl.fleet_sshd_pids(names)
-        playbook = bl.REPO / "playbooks" / "nodes.yml"
-        skip = ["--skip-tags", "stripe"]
+        fleet = bl.FleetBench(names)
+        playbook, skip = fleet.playbook, fleet.skip
 
         def measured(label, play, hosts, extra_args, changed=None):
-            inventory = bl.write_inventory(work / f"{label}.json", "edge_nodes", hostvars, hosts, group_vars)
-            before = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts})
+            inventory = fleet.inventory(work / f"{label}.json", hosts)
+            before = fleet.hosts_cpu_seconds(hosts)
             run = bl.check_run(bl.run_playbook(play, inventory, work / f"{label}.log", extra_args), hosts, changed)
-            run["hosts_cpu_s"] = bl.fleet_cpu_seconds({h: sshd[h] for h in hosts}) - before
+            run["hosts_cpu_s"] = fleet.hosts_cpu_seconds(hosts) - before
             return run
 
         runs["converge1"] = measured("fleet1", playbook, names[:1], skip)
