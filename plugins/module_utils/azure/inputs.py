@@ -22,6 +22,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import (
     rule,
     single_line,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.common.rules import matching_rule
 
 # ResourceGroupNameParameter (common-types/resource-management/v2/types.json): ^[-\w\._\(\)]+$, 1-90; the naming
 # rules page adds "can't end with period".
@@ -158,18 +159,13 @@ def storage_account_id(value):
     return None
 
 
-@rule(
+role_definition_id = matching_rule(
+    rule,
     "role-definition-id",
     "a role definition id: [/subscriptions/<guid>]/providers/Microsoft.Authorization/roleDefinitions/<guid>",
+    ROLE_DEFINITION_ID,
+    "%r is not a role definition id: /subscriptions/<GUID>/providers/Microsoft.Authorization/roleDefinitions/<GUID>",
 )
-@one_line
-def role_definition_id(value):
-    if not ROLE_DEFINITION_ID.fullmatch(value):
-        return (
-            "%r is not a role definition id: /subscriptions/<GUID>/providers/Microsoft.Authorization/"
-            "roleDefinitions/<GUID>" % (value,)
-        )
-    return None
 
 
 @rule("role-name", "a role name such as Storage Blob Data Owner")

@@ -50,12 +50,13 @@ _HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
 _WHITESPACE = re.compile(r"\s")
 
 
-@rule("guid", "a GUID such as 00000000-0000-0000-0000-000000000000")
-@one_line
-def guid(value):
-    if not _GUID.fullmatch(value):
-        return "%r is not a GUID (8-4-4-4-12 hexadecimal digits)" % (value,)
-    return None
+guid = rules.matching_rule(
+    rule,
+    "guid",
+    "a GUID such as 00000000-0000-0000-0000-000000000000",
+    _GUID,
+    "%r is not a GUID (8-4-4-4-12 hexadecimal digits)",
+)
 
 
 def host_name_problem(host):
@@ -90,27 +91,21 @@ def https_url(value):
     return None
 
 
-@rule("semantic-version", "a semantic version such as 2.12.0 or 0.3.0-preview (semver.org 2.0.0)")
-@one_line
-def semantic_version(value):
-    if not _SEMVER.fullmatch(value):
-        return "%r is not a semantic version (MAJOR.MINOR.PATCH, such as 2.12.0 or 1.0.0-preview)" % (value,)
-    return None
+semantic_version = rules.matching_rule(
+    rule,
+    "semantic-version",
+    "a semantic version such as 2.12.0 or 0.3.0-preview (semver.org 2.0.0)",
+    _SEMVER,
+    "%r is not a semantic version (MAJOR.MINOR.PATCH, such as 2.12.0 or 1.0.0-preview)",
+)
 
 
 def pattern_rule(rule_id, meaning, pattern, max_length, shape):
-    """A registered rule for a single-line string that must fully match `pattern` and be at most `max_length` long."""
-    compiled = re.compile(pattern)
-
-    @rule(rule_id, meaning)
-    @one_line
-    def check_pattern(value):
-        if len(value) > max_length or not compiled.fullmatch(value):
-            return "%r is invalid: %s" % (value, shape)
-        return None
-
-    check_pattern.__name__ = rule_id.replace("-", "_")
-    return check_pattern
+    """A registered cluster rule for a single-line string that must fully match `pattern` and be at most
+    `max_length` long; its refusal says the value is invalid and what `shape` a valid one has."""
+    return rules.matching_rule(
+        rule, rule_id, meaning, pattern, "%r is invalid: " + shape.replace("%", "%%"), max_length
+    )
 
 
 def nested(errors, option, value, kind):

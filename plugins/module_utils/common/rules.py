@@ -66,11 +66,24 @@ def string(value):
     return None
 
 
+def after(base):
+    """For a rule body that narrows the rule `base`: base's refusal (with base's rule id) comes first, then
+    `check(value)`'s."""
+
+    def narrowing(check):
+        def checked(value):
+            return base(value) or check(value)
+
+        checked.__name__ = check.__name__
+        checked.__doc__ = check.__doc__
+        return checked
+
+    return narrowing
+
+
 @rule("single-line", "one line of text: no newline, tab or other control character")
+@after(string)
 def single_line(value):
-    reason = string(value)
-    if reason:
-        return reason
     if not value.strip():
         return "is empty or missing"
     if _CONTROL.search(value):
@@ -78,15 +91,24 @@ def single_line(value):
     return None
 
 
-def one_line(check):
-    """For a rule body that needs one line of text: single_line's refusal comes first, then `check(value)`."""
+# For a rule body that needs one line of text: single_line's refusal comes first.
+one_line = after(single_line)
 
-    def checked(value):
-        return single_line(value) or check(value)
 
-    checked.__name__ = check.__name__
-    checked.__doc__ = check.__doc__
-    return checked
+def matching_rule(register, rule_id, meaning, pattern, reason, max_length=None):
+    """A rule, registered through `register` (a registry's @rule), for one line of text that must match `pattern`
+    whole (and be at most `max_length` characters long); `reason % (value,)` says why a value does not."""
+    compiled = re.compile(pattern)
+
+    @register(rule_id, meaning)
+    @one_line
+    def check_pattern(value):
+        if (max_length is not None and len(value) > max_length) or not compiled.fullmatch(value):
+            return reason % (value,)
+        return None
+
+    check_pattern.__name__ = rule_id.replace("-", "_")
+    return check_pattern
 
 
 @rule("positive-integer", "an integer of at least 1")

@@ -125,10 +125,8 @@ def fstab_field(value):
 
 
 @_rule("mount-options", "comma-separated fstab options, each one non-empty word")
+@rules.after(fstab_field)
 def mount_options(value):
-    reason = fstab_field(value)
-    if reason:
-        return reason
     if any(not option for option in value.split(",")) or '"' in value or "'" in value:
         return "%r is not a list of comma-separated options (empty option or quote)" % (value,)
     return None
@@ -150,30 +148,24 @@ def absolute_path(value):
 
 
 @_rule("mount-path", "an absolute path that is not a system directory")
+@rules.after(absolute_path)
 def mount_path(value):
-    reason = absolute_path(value)
-    if reason:
-        return reason
     if value.rstrip("/") in SYSTEM_PATHS or value == "/":
         return "%r is a system directory" % (value,)
     return None
 
 
 @_rule("fact-file", "an absolute path ending in .fact (ansible_local reads only those)")
+@rules.after(absolute_path)
 def fact_file(value):
-    reason = absolute_path(value)
-    if reason:
-        return reason
     if not value.endswith(".fact") or value.endswith("/.fact"):
         return "%r does not end in .fact, so ansible_local would never read it" % (value,)
     return None
 
 
 @_rule("sysctl-file", "a *.conf file in a sysctl.d directory")
+@rules.after(absolute_path)
 def sysctl_file(value):
-    reason = absolute_path(value)
-    if reason:
-        return reason
     directory, _sep, base = value.rpartition("/")
     # not /etc/sysctl.conf: node_prep writes its drop-in whole, so the file must be one of its own
     if not (directory in SYSCTL_DIRS and base.endswith(".conf") and base != ".conf"):
@@ -184,15 +176,13 @@ def sysctl_file(value):
     return None
 
 
-@_rule("stripe-name", "lower-case letters, digits, '_' and '-', starting with a letter, at most 31 characters")
-@one_line
-def stripe_name(value):
-    if not _STRIPE_NAME.fullmatch(value):
-        return (
-            "%r is invalid: lower-case letters, digits, '_' and '-', starting with a letter, at most 31 "
-            "characters" % (value,)
-        )
-    return None
+stripe_name = rules.matching_rule(
+    _rule,
+    "stripe-name",
+    "lower-case letters, digits, '_' and '-', starting with a letter, at most 31 characters",
+    _STRIPE_NAME,
+    "%r is invalid: lower-case letters, digits, '_' and '-', starting with a letter, at most 31 characters",
+)
 
 
 @_rule("lvm-name", "an LVM volume group name (lvm(8) VALID NAMES)")
@@ -206,20 +196,20 @@ def lvm_name(value):
     return None
 
 
-@_rule("unit-name", "a systemd unit name with its type suffix, such as kubelet.service")
-@one_line
-def unit_name(value):
-    if not _UNIT_NAME.fullmatch(value):
-        return "%r is not a systemd unit name (letters, digits, : _ . @ - and a suffix such as .service)" % (value,)
-    return None
-
-
-@_rule("sysctl-name", "a sysctl key such as fs.file-max")
-@one_line
-def sysctl_name(value):
-    if not SYSCTL_NAME.fullmatch(value):
-        return "%r is not a sysctl key (dot-separated words, no '=', '/' or white space)" % (value,)
-    return None
+unit_name = rules.matching_rule(
+    _rule,
+    "unit-name",
+    "a systemd unit name with its type suffix, such as kubelet.service",
+    _UNIT_NAME,
+    "%r is not a systemd unit name (letters, digits, : _ . @ - and a suffix such as .service)",
+)
+sysctl_name = rules.matching_rule(
+    _rule,
+    "sysctl-name",
+    "a sysctl key such as fs.file-max",
+    SYSCTL_NAME,
+    "%r is not a sysctl key (dot-separated words, no '=', '/' or white space)",
+)
 
 
 @_rule("sysctl-value", "a non-negative integer")
@@ -231,20 +221,16 @@ def sysctl_value(value):
     return None
 
 
-@_rule("kernel-module", "a kernel module name")
-@one_line
-def kernel_module(value):
-    if not KERNEL_MODULE_NAME.fullmatch(value):
-        return "%r is not a kernel module name (letters, digits, '_' and '-')" % (value,)
-    return None
-
-
-@_rule("package-name", "a Debian or RPM package name")
-@one_line
-def package_name(value):
-    if not PACKAGE_NAME.fullmatch(value):
-        return "%r is not a package name" % (value,)
-    return None
+kernel_module = rules.matching_rule(
+    _rule,
+    "kernel-module",
+    "a kernel module name",
+    KERNEL_MODULE_NAME,
+    "%r is not a kernel module name (letters, digits, '_' and '-')",
+)
+package_name = rules.matching_rule(
+    _rule, "package-name", "a Debian or RPM package name", PACKAGE_NAME, "%r is not a package name"
+)
 
 
 @_rule("size", "a size such as 64k, 512KiB or 1T")
@@ -259,22 +245,21 @@ def size(value):
 
 
 @_rule("stripe-size", "a power of two of at least 4 KiB")
+@rules.after(size)
 def stripe_size(value):
-    reason = size(value)
-    if reason:
-        return reason
     number = parse_size(value)
     if number < 4096 or number & (number - 1):
         return "%r must be a power of two and at least 4 KiB" % (value,)
     return None
 
 
-@_rule("timespan", "a systemd time span such as 30s, 1min or 1h 30min")
-@one_line
-def timespan(value):
-    if not _TIMESPAN.fullmatch(value):
-        return "%r is not a systemd time span (examples: 30s, 1min, 1h 30min)" % (value,)
-    return None
+timespan = rules.matching_rule(
+    _rule,
+    "timespan",
+    "a systemd time span such as 30s, 1min or 1h 30min",
+    _TIMESPAN,
+    "%r is not a systemd time span (examples: 30s, 1min, 1h 30min)",
+)
 
 
 PREFLIGHT_PRODUCTS = ("edge_volumes", "local_csi")
