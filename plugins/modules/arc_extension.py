@@ -196,8 +196,9 @@ progress:
   elements: str
 """
 
+from ansible_collections.acstor.edge.plugins.module_utils.azure import extension
 from ansible_collections.acstor.edge.plugins.module_utils.azure import module as arm_module
-from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import ExtensionSpec, validate_spec
+from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import validate_spec
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension_runner import run_extension
 from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import message
 
@@ -224,11 +225,8 @@ SPEC = dict(
 
 
 def spec_from_params(params):
-    return ExtensionSpec(
-        resource_group=params["resource_group"],
-        cluster_name=params["cluster_name"],
-        name=params["name"],
-        cluster_type=params["cluster_type"],
+    return extension.spec_from_params(
+        params,
         extension_type=params["extension_type"] or "",
         version=params["version"],
         release_train=params["release_train"],

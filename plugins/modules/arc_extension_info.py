@@ -61,10 +61,10 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure import inputs as
 from ansible_collections.acstor.edge.plugins.module_utils.azure import module as arm_module
 from ansible_collections.acstor.edge.plugins.module_utils.azure.extension import (
     EXTENSIONS_API_VERSION,
-    ExtensionSpec,
     extension_path,
     extensions_path,
     principal_id,
+    spec_from_params,
     validate_spec,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.common.inputs import check
@@ -76,24 +76,15 @@ SPEC = dict(
 )
 
 
-def cluster_spec(params):
-    return ExtensionSpec(
-        resource_group=params["resource_group"],
-        cluster_name=params["cluster_name"],
-        name=params["name"],
-        cluster_type=params["cluster_type"],
-    )
-
-
 def validate(params):
-    errors = validate_spec(cluster_spec(params), state="info")
+    errors = validate_spec(spec_from_params(params), state="info")
     if params["extension_type"] is not None:
         check(errors, "extension_type", params["extension_type"], azure_inputs.extension_type)
     return errors
 
 
 def read_extensions(module, client, result):
-    params, spec = module.params, cluster_spec(module.params)
+    params, spec = module.params, spec_from_params(module.params)
     if params["name"]:
         found = client.get(extension_path(client.subscription_id, spec), EXTENSIONS_API_VERSION)
         extensions = [found] if found else []

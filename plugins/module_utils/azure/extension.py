@@ -70,6 +70,18 @@ class ExtensionSpec:
         return bool(self.identity) and self.cluster_type not in CLUSTER_TYPES_WITHOUT_IDENTITY
 
 
+def spec_from_params(params, **settings):
+    """The ExtensionSpec a module's options name: the extension and its cluster (azure.module.cluster_argument_spec
+    and `name`), with `settings` for the rest of the spec."""
+    return ExtensionSpec(
+        resource_group=params["resource_group"],
+        cluster_name=params["cluster_name"],
+        name=params["name"],
+        cluster_type=params["cluster_type"],
+        **settings,
+    )
+
+
 @dataclass
 class Change:
     field: str
