@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from acstor_testlib import helm_release
+from cluster_examples import local_csi_volume
 
 # n1 is this cluster's node: the role reads its stripe records on the node (here the controller, connection local).
 NODE = {
@@ -111,19 +112,7 @@ def test_install_rerun_change_and_uninstall(cluster, csi):
     ]
 
     # A PersistentVolume still uses the StorageClass: uninstall refuses and removes nothing.
-    c.server.add(
-        {
-            "apiVersion": "v1",
-            "kind": "PersistentVolume",
-            "metadata": {"name": "pvc-1"},
-            "spec": {
-                "storageClassName": "local",
-                "capacity": {"storage": "1Gi"},
-                "accessModes": ["ReadWriteOnce"],
-                "csi": {"driver": "localdisk.csi.acstor.io", "volumeHandle": "containerstorage#pvc-1"},
-            },
-        }
-    )
+    c.server.add(local_csi_volume("pvc-1"))
     before = len(c.server.writes())
     run = csi(c, csi_driver_state="absent")
     assert run.rc != 0 and "PersistentVolumes pvc-1 still use StorageClass local" in run.out, run

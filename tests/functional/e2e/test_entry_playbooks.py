@@ -6,6 +6,7 @@ local CSI driver, teardown, converge again. Each test says which step of the iss
 
 import json
 
+from cluster_examples import local_csi_volume
 from e2e_fleet import ACCOUNT, CLUSTERS, NODES, RG, SUBSCRIPTION
 
 IDENTITY = "acsa-store-0042"
@@ -253,18 +254,7 @@ def test_teardown_removes_what_we_created_and_only_that(fleet):
     assert fleet.node_state()["records"], "a check-mode teardown removed a stripe"
     # gpu-0007 still has a volume on the driver: its teardown fails, the other clusters are torn down anyway
     gpu = fleet.kube["gpu-0007"]
-    pv = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": "pvc-in-use"},
-        "spec": {
-            "storageClassName": "local",
-            "capacity": {"storage": "1Gi"},
-            "accessModes": ["ReadWriteOnce"],
-            "csi": {"driver": "localdisk.csi.acstor.io", "volumeHandle": "containerstorage#pvc-in-use"},
-        },
-    }
-    gpu.add(pv)
+    gpu.add(local_csi_volume("pvc-in-use"))
     run = fleet.play("teardown.yml", *everything)
     assert run.rc != 0, run
     assert "teardown failed on gpu-0007: gpu-0007 (csi_driver:" in " ".join(run.out.split()), run

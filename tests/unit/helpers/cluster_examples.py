@@ -32,3 +32,19 @@ MIRROR = {
 CLOUD_VOLUME = {"name": "camera", "kind": "cloud", "size": "10Gi", "subvolumes": [INGEST, MIRROR]}
 LOCAL_VOLUME = {"name": "scratch", "kind": "local_shared", "size": "2Gi"}
 VOLUMES = [CLOUD_VOLUME, LOCAL_VOLUME]
+
+
+def local_csi_volume(name, storage_class="local"):
+    """A PersistentVolume the local CSI driver provisioned from StorageClass `storage_class` (a volume still in use
+    keeps the driver from being uninstalled)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {
+            "storageClassName": storage_class,
+            "capacity": {"storage": "1Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "csi": {"driver": "localdisk.csi.acstor.io", "volumeHandle": "containerstorage#" + name},
+        },
+    }
