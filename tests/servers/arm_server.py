@@ -660,8 +660,10 @@ class ArmHandler(BaseHTTPRequestHandler):
             self.state.base_url, resource_path, op_id, API_VERSIONS["extensions"][0]
         )
 
-    def _start_operation(self, resource, resource_path, kind):
-        """Register the operation on the resource; it finishes after `lro_polls` reads (status monitor or resource)."""
+    def _start_operation(self, resource, resource_path, kind, state):
+        """Register the operation on the resource, which reports provisioningState `state` (Creating, Updating,
+        Deleting) until it finishes, after `lro_polls` reads (status monitor or resource)."""
+        resource["properties"]["provisioningState"] = state
         op_id = str(uuid.uuid4())
         op = {
             "id": op_id,
@@ -817,12 +819,10 @@ class ArmHandler(BaseHTTPRequestHandler):
                 resource["properties"].setdefault(field_name, value)
             self.state.extensions[key] = resource
             if existing:
-                resource["properties"]["provisioningState"] = "Updating"
-                headers = self._start_operation(resource, resource_path, "put")
+                headers = self._start_operation(resource, resource_path, "put", "Updating")
                 headers.pop("Azure-AsyncOperation")
                 return self._send_extension(200, resource, headers, "put")
-            resource["properties"]["provisioningState"] = "Creating"
-            headers = self._start_operation(resource, resource_path, "put")
+            headers = self._start_operation(resource, resource_path, "put", "Creating")
             return self._send_extension(201, resource, headers, "put")
         if self.command == "PATCH":
             if existing is None:
@@ -844,8 +844,7 @@ class ArmHandler(BaseHTTPRequestHandler):
                 )
             if json.dumps(existing["properties"], sort_keys=True) == before and not body.get("identity"):
                 return self._send_extension(200, existing, None, "patch")
-            existing["properties"]["provisioningState"] = "Updating"
-            headers = self._start_operation(existing, resource_path, "patch")
+            headers = self._start_operation(existing, resource_path, "patch", "Updating")
             return self._send_extension(202, existing, headers, "patch")
         if self.command == "DELETE":
             if existing is None:
@@ -853,8 +852,7 @@ class ArmHandler(BaseHTTPRequestHandler):
             if query.get("forceDelete") == "true":
                 self.state.extensions.pop(key)
                 return self._send(200)
-            existing["properties"]["provisioningState"] = "Deleting"
-            headers = self._start_operation(existing, resource_path, "delete")
+            headers = self._start_operation(existing, resource_path, "delete", "Deleting")
             headers.pop("Operation-Location")
             return self._send(202, None, headers)
         return self._error(405, "MethodNotAllowed", self.command)
