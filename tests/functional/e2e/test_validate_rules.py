@@ -17,95 +17,104 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_stripes im
 
 from acstor_testlib import LOCAL_PLAY_ARGS, REPO_ROOT, ansible_environment
 
-# one item per kind of stripe error; expected: (item index, option named, rule, module refuses it too)
-STRIPES = [
-    {"name": "Data.1", "devices": ["SER0"]},
-    {
-        "name": "fstab",
-        "selector": {"class": "local"},
-        "mount_path": "/srv/a",
-        "mount_before": ["kubelet.service\n/dev/sdb /etc ext4 defaults 0 0"],
-    },
-    {"name": "count", "selector": {"class": "local", "count": 0}},
-    {"name": "csi", "mode": "csi_vg", "filesystem": "xfs", "selector": {"class": "local"}},
-    {"name": "unused", "selector": {"class": "local"}, "mount_options": "noatime"},
-    {"name": "md", "backend": "mdadm", "devices": ["SER1", "SER2"], "volume_group": "vg0"},
-    {"name": "opts", "devices": ["SER3"], "mount_path": "/srv/b", "mount_options": "defaults noatime"},
-    {"name": "path", "devices": ["SER4"], "mount_path": "/srv/a b"},
-    {"name": "sysdir", "devices": ["SER5"], "mount_path": "/var"},
-    {"name": "size", "devices": ["SER6"], "stripe_size": "96k"},
-    {"name": "vg", "devices": ["SER7"], "volume_group": "-vg"},
-    {"name": "nodev"},
-    {"name": "fast", "devices": ["ser0"]},
-    {"name": "fast", "devices": ["SER8"]},
-    {"name": "typo", "devices": ["SER9"], "mountpath": "/srv/c"},
-    {"name": "fs", "devices": ["SER10"], "filesystem": "btrfs"},
-    {"name": "tol", "devices": ["SER11"], "size_tolerance": -1},
-    {"name": "bools", "devices": ["SER12"], "force": "maybe"},
-    {"name": "minsz", "selector": {"class": "local", "min_size": "1 TB please"}},
-    {"name": "cls", "selector": {"class": "nvme"}},
-]
+# one item per kind of stripe error, with the error it gets: (item, option named, rule, receiver)
 # receiver: "module" - nvme_stripe refuses it with the very same text; "argspec" - the module's argument spec
 # (Ansible's own type/choices check) refuses it first, naming the option and value; None - only the list shows it.
-STRIPE_ERRORS = [
-    (0, "name", "stripe-name", "module"),
-    (1, "mount_before[0]", "single-line", "module"),
-    (2, "selector.count", "positive-integer", "module"),
-    (3, "filesystem", "mode", "module"),
-    (4, "mount_options", "unused-option", "module"),
-    (5, "volume_group", "unused-option", "module"),
-    (6, "mount_options", "fstab-field", "module"),
-    (7, "mount_path", "absolute-path", "module"),
-    (8, "mount_path", "mount-path", "module"),
-    (9, "stripe_size", "stripe-size", "module"),
-    (10, "volume_group", "lvm-name", "module"),
-    (11, "devices", "one-of", "module"),
-    (12, "devices[0]", "unique", False),  # a disk two stripes claim: only the list shows it
-    (13, "name", "unique", False),  # a name listed twice: only the list shows it
-    (14, None, "choice", False),  # an option the role does not pass
-    (15, "filesystem", "choice", "argspec"),
-    (16, "size_tolerance", "non-negative-number", "module"),
-    (17, "force", "boolean", "argspec"),
-    (18, "selector.min_size", "size", "module"),
-    (19, "selector.class", "choice", "argspec"),
+STRIPE_CASES = [
+    ({"name": "Data.1", "devices": ["SER0"]}, "name", "stripe-name", "module"),
+    (
+        {
+            "name": "fstab",
+            "selector": {"class": "local"},
+            "mount_path": "/srv/a",
+            "mount_before": ["kubelet.service\n/dev/sdb /etc ext4 defaults 0 0"],
+        },
+        "mount_before[0]",
+        "single-line",
+        "module",
+    ),
+    ({"name": "count", "selector": {"class": "local", "count": 0}}, "selector.count", "positive-integer", "module"),
+    (
+        {"name": "csi", "mode": "csi_vg", "filesystem": "xfs", "selector": {"class": "local"}},
+        "filesystem",
+        "mode",
+        "module",
+    ),
+    (
+        {"name": "unused", "selector": {"class": "local"}, "mount_options": "noatime"},
+        "mount_options",
+        "unused-option",
+        "module",
+    ),
+    (
+        {"name": "md", "backend": "mdadm", "devices": ["SER1", "SER2"], "volume_group": "vg0"},
+        "volume_group",
+        "unused-option",
+        "module",
+    ),
+    (
+        {"name": "opts", "devices": ["SER3"], "mount_path": "/srv/b", "mount_options": "defaults noatime"},
+        "mount_options",
+        "fstab-field",
+        "module",
+    ),
+    ({"name": "path", "devices": ["SER4"], "mount_path": "/srv/a b"}, "mount_path", "absolute-path", "module"),
+    ({"name": "sysdir", "devices": ["SER5"], "mount_path": "/var"}, "mount_path", "mount-path", "module"),
+    ({"name": "size", "devices": ["SER6"], "stripe_size": "96k"}, "stripe_size", "stripe-size", "module"),
+    ({"name": "vg", "devices": ["SER7"], "volume_group": "-vg"}, "volume_group", "lvm-name", "module"),
+    ({"name": "nodev"}, "devices", "one-of", "module"),
+    # a disk two stripes claim, and a name listed twice: only the list shows them
+    ({"name": "fast", "devices": ["ser0"]}, "devices[0]", "unique", False),
+    ({"name": "fast", "devices": ["SER8"]}, "name", "unique", False),
+    # an option the role does not pass
+    ({"name": "typo", "devices": ["SER9"], "mountpath": "/srv/c"}, None, "choice", False),
+    ({"name": "fs", "devices": ["SER10"], "filesystem": "btrfs"}, "filesystem", "choice", "argspec"),
+    ({"name": "tol", "devices": ["SER11"], "size_tolerance": -1}, "size_tolerance", "non-negative-number", "module"),
+    ({"name": "bools", "devices": ["SER12"], "force": "maybe"}, "force", "boolean", "argspec"),
+    (
+        {"name": "minsz", "selector": {"class": "local", "min_size": "1 TB please"}},
+        "selector.min_size",
+        "size",
+        "module",
+    ),
+    ({"name": "cls", "selector": {"class": "nvme"}}, "selector.class", "choice", "argspec"),
 ]
-# the node roles' variables (one error each) -> (option named, rule)
-ROLE_VARS = {
-    "nvme_stripe_before_units": ["kubelet"],
-    "nvme_stripe_metrics_interval": "soon",
-    "nvme_stripe_fact_file": "/etc/ansible/facts.d/acstor_edge.json",
-    "nvme_stripe_boot_script": "/usr/local/sbin/boot %n",
-    "nvme_stripe_update_initramfs": "maybe",
-    "nvme_stripe_extra_models": "Dell NVMe",
-    "node_prep_products": ["blob"],
-    "node_prep_sysctls": {"vm.swappiness=0": 1, "fs.file-max": "lots"},
-    "node_prep_sysctl_file": "/etc/sysctl.d/acstor",
-    "node_prep_kernel_modules_extra": ["bad;name"],
-    "node_prep_packages_extra": ["-y"],
-    "node_prep_hugepages_2m": -1,
-    "preflight_local_path_dir": "/var/lib/local-path",
-    "preflight_local_csi_volume_group": "vg/x",
-    "preflight_free_space": [{"path": "relative", "min_free_gib": 1}],
+STRIPES = [case[0] for case in STRIPE_CASES]
+# (item index, option named, rule, receiver)
+STRIPE_ERRORS = [(index, *error) for index, (_item, *error) in enumerate(STRIPE_CASES)]
+# the node roles' variables, each with its wrong value and the errors it gets: {option named: rule}
+ROLE_CASES = {
+    "nvme_stripe_before_units": (["kubelet"], {"nvme_stripe_before_units[0]": "unit-name"}),
+    "nvme_stripe_metrics_interval": ("soon", {"nvme_stripe_metrics_interval": "timespan"}),
+    "nvme_stripe_fact_file": ("/etc/ansible/facts.d/acstor_edge.json", {"nvme_stripe_fact_file": "fact-file"}),
+    "nvme_stripe_boot_script": ("/usr/local/sbin/boot %n", {"nvme_stripe_boot_script": "absolute-path"}),
+    "nvme_stripe_update_initramfs": ("maybe", {"nvme_stripe_update_initramfs": "boolean"}),
+    "nvme_stripe_extra_models": ("Dell NVMe", {"nvme_stripe_extra_models": "list"}),
+    "node_prep_products": (["blob"], {"node_prep_products[0]": "choice"}),
+    "node_prep_sysctls": (
+        {"vm.swappiness=0": 1, "fs.file-max": "lots"},
+        {"node_prep_sysctls['vm.swappiness=0']": "sysctl-name", "node_prep_sysctls['fs.file-max']": "sysctl-value"},
+    ),
+    "node_prep_sysctl_file": ("/etc/sysctl.d/acstor", {"node_prep_sysctl_file": "sysctl-file"}),
+    "node_prep_kernel_modules_extra": (["bad;name"], {"node_prep_kernel_modules_extra[0]": "kernel-module"}),
+    "node_prep_packages_extra": (["-y"], {"node_prep_packages_extra[0]": "package-name"}),
+    "node_prep_hugepages_2m": (-1, {"node_prep_hugepages_2m": "sysctl-value"}),
+    "preflight_local_path_dir": ("/var/lib/local-path", {"preflight_local_path_dir": "unused-option"}),
+    "preflight_local_csi_volume_group": ("vg/x", {"preflight_local_csi_volume_group": "lvm-name"}),
+    "preflight_free_space": (
+        [{"path": "relative", "min_free_gib": 1}],
+        {"preflight_free_space[0].path": "absolute-path"},
+    ),
 }
-# (role, option, rule); the role's meta/argument_specs.yml refuses some types and choices before its tasks run
+NODE_ROLES = ("nvme_stripe", "node_prep", "preflight")
+ROLE_VARS = {variable: value for variable, (value, _errors) in ROLE_CASES.items()}
+# the role's meta/argument_specs.yml refuses some types and choices before its tasks run
 ARGSPEC_ROLE_VARS = {"nvme_stripe_update_initramfs": "nvme_stripe", "node_prep_products": "node_prep"}
+# (role, option named, rule): the role is the variable's prefix
 ROLE_ERRORS = [
-    ("nvme_stripe", "nvme_stripe_before_units[0]", "unit-name"),
-    ("nvme_stripe", "nvme_stripe_metrics_interval", "timespan"),
-    ("nvme_stripe", "nvme_stripe_fact_file", "fact-file"),
-    ("nvme_stripe", "nvme_stripe_boot_script", "absolute-path"),
-    ("nvme_stripe", "nvme_stripe_update_initramfs", "boolean"),
-    ("nvme_stripe", "nvme_stripe_extra_models", "list"),
-    ("node_prep", "node_prep_products[0]", "choice"),
-    ("node_prep", "node_prep_sysctls['vm.swappiness=0']", "sysctl-name"),
-    ("node_prep", "node_prep_sysctls['fs.file-max']", "sysctl-value"),
-    ("node_prep", "node_prep_sysctl_file", "sysctl-file"),
-    ("node_prep", "node_prep_kernel_modules_extra[0]", "kernel-module"),
-    ("node_prep", "node_prep_packages_extra[0]", "package-name"),
-    ("node_prep", "node_prep_hugepages_2m", "sysctl-value"),
-    ("preflight", "preflight_local_path_dir", "unused-option"),
-    ("preflight", "preflight_local_csi_volume_group", "lvm-name"),
-    ("preflight", "preflight_free_space[0].path", "absolute-path"),
+    (next(role for role in NODE_ROLES if variable.startswith(role + "_")), option, rule)
+    for variable, (_value, errors) in ROLE_CASES.items()
+    for option, rule in errors.items()
 ]
 # role variable option -> (module, its arguments, the option the module names)
 MODULE_EQUIVALENTS = {
@@ -312,7 +321,7 @@ def test_each_input_is_refused_by_its_receiver_with_the_same_rule(validate_error
             },
         )
     )
-    for role in ("nvme_stripe", "node_prep", "preflight"):
+    for role in NODE_ROLES:
         variables = {k: v for k, v in ROLE_VARS.items() if k.startswith(role + "_") and k not in ARGSPEC_ROLE_VARS}
         variables["acstor_edge_products"] = ["local_csi"]
         if role == "nvme_stripe":
