@@ -136,6 +136,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.azure.identity import 
     read_identity,
     validate_identity_request,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.common.argspec import list_of_dicts
 
 SPEC = dict(
     resource_group=dict(type="str", required=True),
@@ -143,16 +144,11 @@ SPEC = dict(
     location=dict(type="str"),
     tags=dict(type="dict"),
     ownership_tags=dict(type="dict", default={}),
-    federated_credentials=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(
-            name=dict(type="str", required=True),
-            issuer=dict(type="str"),
-            subject=dict(type="str"),
-            audiences=dict(type="list", elements="str", default=[WORKLOAD_IDENTITY_AUDIENCE]),
-        ),
+    federated_credentials=list_of_dicts(
+        name=dict(type="str", required=True),
+        issuer=dict(type="str"),
+        subject=dict(type="str"),
+        audiences=dict(type="list", elements="str", default=[WORKLOAD_IDENTITY_AUDIENCE]),
     ),
     state=dict(type="str", default="present", choices=["present", "absent"]),
 )

@@ -200,6 +200,7 @@ node:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.argspec import list_of_dicts
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.node.inputs import preflight_errors
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_checks import (
@@ -226,14 +227,9 @@ ARGUMENT_SPEC = dict(
     memory_min_gib=dict(type="float", default=16),
     local_path_dir=dict(type="path", default=""),
     local_path_min_free_gib=dict(type="float", default=10),
-    free_space=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(
-            path=dict(type="path", required=True),
-            min_free_gib=dict(type="float", required=True),
-        ),
+    free_space=list_of_dicts(
+        path=dict(type="path", required=True),
+        min_free_gib=dict(type="float", required=True),
     ),
     kubernetes_distribution=dict(type="str", default="auto", choices=["auto", "none"] + list(KUBERNETES_DISTRIBUTIONS)),
     kubernetes_required=dict(type="bool", default=False),

@@ -12,6 +12,7 @@ under /etc/systemd/system/<target>.wants (what `systemctl enable` makes), not as
 import json
 import os
 
+from ansible_collections.acstor.edge.plugins.module_utils.common.argspec import list_of_dicts
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import (
     NodeFiles,
     file_mode,
@@ -41,16 +42,11 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_removal im
 BOOT_ARGUMENT_SPEC = dict(
     script=dict(type="str"),
     script_path=dict(type="path", default="/usr/local/sbin/acstor-edge-stripe-boot"),
-    units=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(
-            name=dict(type="str", required=True),
-            content=dict(type="str"),
-            enabled=dict(type="bool", default=True),
-            started=dict(type="bool", default=False),
-        ),
+    units=list_of_dicts(
+        name=dict(type="str", required=True),
+        content=dict(type="str"),
+        enabled=dict(type="bool", default=True),
+        started=dict(type="bool", default=False),
     ),
     fact_file=dict(type="path", default="/etc/ansible/facts.d/acstor_edge.fact"),
     health_fact_file=dict(type="path"),
