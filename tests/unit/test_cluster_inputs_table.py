@@ -121,6 +121,19 @@ def subvolume_case(option, value, rule, **others):
     )
 
 
+def issuer_case(issuer, rule):
+    """A wrong OIDC issuer in a federated credential, and the same URL through arc_extension_oidc_issuer_url."""
+    return (
+        arm_user_assigned_identity,
+        dict(federated_credentials=[cred(issuer=issuer)]),
+        "federated_credentials[0].issuer",
+        rule,
+        "arc_extension",
+        dict(arc_extension_oidc_issuer_url=issuer),
+        "arc_extension_oidc_issuer_url",
+    )
+
+
 def role_case(role, variable, value, rule):
     """A wrong value for one role variable, reported under its own name."""
     return (role, {variable: value}, variable, rule)
@@ -254,29 +267,16 @@ TABLE = [
     ),
     through_role(arm_role_assignment, "principal_wait_timeout", -1, "positive-integer", "arc_extension"),
     # arm_user_assigned_identity: names per type, tags, federated credentials
-    through_role(
-        arm_user_assigned_identity,
-        "name",
-        "ab",
-        "managed-identity-name",
-        "arc_extension",
-        "arc_extension_workload_identity_name",
-    ),
-    through_role(
-        arm_user_assigned_identity,
-        "name",
-        "a" * 129,
-        "managed-identity-name",
-        "arc_extension",
-        "arc_extension_workload_identity_name",
-    ),
-    through_role(
-        arm_user_assigned_identity,
-        "name",
-        "acsa store",
-        "managed-identity-name",
-        "arc_extension",
-        "arc_extension_workload_identity_name",
+    *(
+        through_role(
+            arm_user_assigned_identity,
+            "name",
+            name,
+            "managed-identity-name",
+            "arc_extension",
+            "arc_extension_workload_identity_name",
+        )
+        for name in ("ab", "a" * 129, "acsa store")
     ),
     through_role(
         arm_user_assigned_identity,
@@ -312,48 +312,16 @@ TABLE = [
     module_only(
         arm_user_assigned_identity, "federated_credentials[1].name", [cred(), cred(name="ACSA-store-0001")], "unique"
     ),
-    (
-        arm_user_assigned_identity,
-        dict(federated_credentials=[cred(issuer="http://oidc.example/1")]),
-        "federated_credentials[0].issuer",
-        "https-url",
-        "arc_extension",
-        dict(arc_extension_oidc_issuer_url="http://oidc.example/1"),
-        "arc_extension_oidc_issuer_url",
-    ),
-    (
-        arm_user_assigned_identity,
-        dict(federated_credentials=[cred(issuer=ISSUER + "\n")]),
-        "federated_credentials[0].issuer",
-        "single-line",
-        "arc_extension",
-        dict(arc_extension_oidc_issuer_url=ISSUER + "\n"),
-        "arc_extension_oidc_issuer_url",
-    ),
-    (
-        arm_user_assigned_identity,
-        dict(federated_credentials=[cred(issuer=ISSUER + "?x=y")]),
-        "federated_credentials[0].issuer",
-        "https-url",
-        "arc_extension",
-        dict(arc_extension_oidc_issuer_url=ISSUER + "?x=y"),
-        "arc_extension_oidc_issuer_url",
-    ),
+    issuer_case("http://oidc.example/1", "https-url"),
+    issuer_case(ISSUER + "\n", "single-line"),
+    issuer_case(ISSUER + "?x=y", "https-url"),
     module_only(
         arm_user_assigned_identity,
         "federated_credentials[0].issuer",
         [cred(issuer="https://user@oidc.example/")],
         "https-url",
     ),
-    (
-        arm_user_assigned_identity,
-        dict(federated_credentials=[cred(issuer="https://oidc_example/")]),
-        "federated_credentials[0].issuer",
-        "https-url",
-        "arc_extension",
-        dict(arc_extension_oidc_issuer_url="https://oidc_example/"),
-        "arc_extension_oidc_issuer_url",
-    ),
+    issuer_case("https://oidc_example/", "https-url"),
     module_only(arm_user_assigned_identity, "federated_credentials[0].subject", [cred(subject="a\nb")], "single-line"),
     module_only(arm_user_assigned_identity, "federated_credentials", cred(), None),
     module_only(arm_user_assigned_identity, "tags", ["env=prod"], None),
@@ -411,11 +379,10 @@ TABLE = [
     subvolume_case("eviction_min_delay_sec", -1, "delay-seconds"),
     subvolume_case("schedule", "61 * * * *", "cron", **MIRROR),
     subvolume_case("schedule", "0 24 * * *", "cron", **MIRROR),
-    (edge_subvolume, dict(MIRROR, schedule="0 3 0 * *"), "schedule", "cron", None, None, None),
-    (edge_subvolume, dict(MIRROR, schedule="0 3 * 13 *"), "schedule", "cron", None, None, None),
-    (edge_subvolume, dict(MIRROR, schedule="*/0 * * * *"), "schedule", "cron", None, None, None),
-    (edge_subvolume, dict(MIRROR, schedule="30-10 * * * *"), "schedule", "cron", None, None, None),
-    (edge_subvolume, dict(MIRROR, schedule="0 3 * * MONDAY"), "schedule", "cron", None, None, None),
+    *(
+        (edge_subvolume, dict(MIRROR, schedule=schedule), "schedule", "cron", None, None, None)
+        for schedule in ("0 3 0 * *", "0 3 * 13 *", "*/0 * * * *", "30-10 * * * *", "0 3 * * MONDAY")
+    ),
     subvolume_case("schedule", "@every 5m", "mirror-schedule", **MIRROR),
     (edge_subvolume, dict(MIRROR, schedule="0 3 * *"), "schedule", "cron", None, None, None),
     (edge_subvolume, dict(MIRROR, schedule="0 3 * * *\n"), "schedule", "single-line", None, None, None),
