@@ -201,6 +201,7 @@ def test_bad_input_is_refused_before_any_write(arm_server, playbook):
     extension_type: microsoft.arc.containerstorage
 {extra}  ignore_errors: true
 {env}"""
+    no_service_principal = "  environment:\n    AZURE_CLIENT_ID: ''\n    AZURE_SECRET: ''\n    AZURE_TENANT: ''\n"
     cases = {
         "malformed resource group": dict(rg="rg/../other", expect="resource_group: 'rg/../other' is invalid"),
         "malformed cluster name": dict(cluster="'bad name?'", expect="cluster_name: 'bad name?' is invalid"),
@@ -219,7 +220,7 @@ def test_bad_input_is_refused_before_any_write(arm_server, playbook):
         ),
         "missing credentials": dict(
             extra="    auth_source: env\n",
-            env="  environment:\n    AZURE_CLIENT_ID: ''\n    AZURE_SECRET: ''\n    AZURE_TENANT: ''\n",
+            env=no_service_principal,
             expect="AZURE_CLIENT_ID, AZURE_SECRET (or AZURE_X509_CERTIFICATE_PATH) and AZURE_TENANT",
         ),
         "missing subscription": dict(
@@ -235,7 +236,7 @@ def test_bad_input_is_refused_before_any_write(arm_server, playbook):
     }
     if shutil.which("az") is None:
         cases["no credentials anywhere"] = dict(
-            env="  environment:\n    AZURE_CLIENT_ID: ''\n    AZURE_SECRET: ''\n    AZURE_TENANT: ''\n",
+            env=no_service_principal,
             expect="Looked at: module options client_id+secret+tenant",
         )
     arm_server.state.add_fault("PUT", "/extensions/acsa", 403, count=1, code="AuthorizationFailed")
