@@ -16,7 +16,7 @@ from ansible.template import Templar, trust_as_template
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "node_prep"
 TASKS = ROLE / "tasks"
 CHANGING_MODULES = ("ansible.builtin.package", "ansible.builtin.command", "acstor.edge.node_kernel_config")
-ALL_TAGS = ["all"]
+ALL_TAGS = ("all",)
 
 
 def _expanded(name, tags=()):
@@ -48,7 +48,7 @@ def _included(state, run_tags=ALL_TAGS, **node_state):
     variables = dict(
         (key, trust_as_template(value) if isinstance(value, str) else value) for key, value in variables.items()
     )
-    variables.update(node_prep_state=state, ansible_run_tags=run_tags, ansible_skip_tags=[])
+    variables.update(node_prep_state=state, ansible_run_tags=list(run_tags), ansible_skip_tags=[])
     if node_state:
         variables["__node_prep_state"] = dict(
             {"packages_missing": [], "kernel_config": {"changed": False}}, **node_state
