@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from ansible.utils.display import Display
 
-from ansible_collections.acstor.edge.plugins.plugin_utils.inventory_model import deprecated_variable_messages
+# The plugin_utils are imported inside each filter, when it is called: to find one filter name, ansible-core
+# imports every filter file of the collection, in every forked task worker that templates it.
 
 display = Display()
 
 
 def deprecated_variables(variables):
+    from ansible_collections.acstor.edge.plugins.plugin_utils.inventory_model import deprecated_variable_messages
+
     """Warn (Ansible deprecation warning) for each deprecated variable name set; return the messages."""
     messages = deprecated_variable_messages(variables or {})
     for message in messages:

@@ -9,22 +9,31 @@ it breaks, and the role variables a host sets, picked from hostvars[host] by nam
 
 from __future__ import annotations
 
-from ansible_collections.acstor.edge.plugins.plugin_utils import cluster_role_inputs, node_role_inputs
+# The plugin_utils are imported inside each filter, when it is called: to find one filter name, ansible-core
+# imports every filter file of the collection, in every forked task worker that templates it.
 
 
 def node_role_input_errors(variables, role):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import node_role_inputs
+
     return node_role_inputs.role_input_errors(role, dict(variables or {}))
 
 
 def node_role_variables(hostvars):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import node_role_inputs
+
     return node_role_inputs.pick_role_variables(hostvars)
 
 
 def cluster_role_input_errors(variables, role):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import cluster_role_inputs
+
     return cluster_role_inputs.role_input_errors(role, dict(variables or {}))
 
 
 def cluster_role_variables(hostvars):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import cluster_role_inputs
+
     return cluster_role_inputs.pick_role_variables(hostvars)
 
 

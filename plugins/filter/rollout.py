@@ -5,42 +5,61 @@ phases, the stripes' gate, the rollout summary and the drift report's lines."""
 
 from __future__ import annotations
 
-from ansible_collections.acstor.edge.plugins.plugin_utils import drift_report, rollout_model, rollout_summary
+# The plugin_utils are imported inside each filter, when it is called: to find one filter name, ansible-core
+# imports every filter file of the collection, in every forked task worker that templates it.
 
 
 def fleet_cluster_model(requested, members, hostvars):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model
+
     return rollout_model.cluster_model(requested or [], members or {}, hostvars)
 
 
 def fleet_node_outcomes(nodes, hostvars):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model
+
     return rollout_model.node_outcomes(nodes or [], hostvars)
 
 
 def fleet_teardown_failures(clusters, hostvars):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model
+
     return rollout_model.teardown_failures(clusters or [], hostvars)
 
 
 def fleet_cluster_phases(nodes, hostvars, phases=None):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model
+
     return rollout_model.cluster_phases(nodes or [], hostvars, phases)
 
 
 def fleet_present_stripes(stripes):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model
+
     return rollout_model.present_stripes(stripes)
 
 
 def fleet_stripe_problems(names, health):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_model
+
     return rollout_model.stripe_problems(names or [], health)
 
 
 def fleet_cluster_summary(plan, batch_results, hostvars):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_summary
+
     return rollout_summary.cluster_summary(plan or {}, batch_results or [], hostvars)
 
 
 def fleet_summary_lines(summary):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import rollout_summary
+
     return rollout_summary.summary_lines(summary)
 
 
 def fleet_drift_lines(drift):
+    from ansible_collections.acstor.edge.plugins.plugin_utils import drift_report
+
     return drift_report.drift_lines(drift)
 
 

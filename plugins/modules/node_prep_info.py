@@ -13,7 +13,9 @@ description:
     C(/proc/sys), the state of the given kernel modules (loaded in C(/proc/modules) or built in,
     known to the running kernel's C(modules.dep), C(modules.builtin) or C(modules.alias), listed for
     boot in C(/etc/modules-load.d)), which of the given packages are installed (one C(dpkg-query)
-    or C(rpm -q) call for all of them) and, when asked, the LVM autoactivation filter (C(lvmconfig)).
+    or C(rpm -q) call for all of them) and, when asked, the LVM autoactivation filter (C(lvmconfig), run only
+    when a file in C(/etc/lvm) names C(auto_activation_volume_list) outside a comment, or C(/etc/lvm/lvm.conf) is
+    missing, or C(LVM_SYSTEM_DIR) or C(LVM_COMMAND_PROFILE) is set; otherwise the setting is unset).
   - Returns what the R(acstor.edge.node_prep,ansible_collections.acstor.edge.node_prep_role) role
     must change - the sysctls below their minimum,
     the kernel modules not loaded or not listed for boot, the packages not installed - so that a
@@ -285,7 +287,10 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import 
     plan_sysctls,
     select_packages,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.node.prep_read import read_kernel_config
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_read import (
+    lvm_autoactivation_may_be_set,
+    read_kernel_config,
+)
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
     describe_os,
     parse_dpkg_query,
@@ -319,10 +324,13 @@ def query_packages(module, names, os_info):
     return "none", {}
 
 
-def read_lvm_autoactivation(module):
+def read_lvm_autoactivation(module, files):
     lvmconfig = module.get_bin_path("lvmconfig")
     if not lvmconfig:
         return False, None
+    if not lvm_autoactivation_may_be_set(files, os.environ):
+        # no configuration file sets it: every volume group autoactivates, as lvmconfig would say (rc 5)
+        return True, None
     rc, out, err = module.run_command([lvmconfig, "--typeconfig", "current", "activation/auto_activation_volume_list"])
     # rc 5: the setting is not present, so every volume group autoactivates.
     if rc not in (0, 5):
@@ -368,7 +376,9 @@ def main():
     live, modules = current["live"], current["modules"]
     packages_key, wanted_packages, invalid_packages = select_packages(params["packages"], os_info, release)
     packages_query, installed = query_packages(module, wanted_packages, os_info)
-    lvmconfig_found, volume_list = read_lvm_autoactivation(module) if params["lvm_autoactivation"] else (False, None)
+    lvmconfig_found, volume_list = (
+        read_lvm_autoactivation(module, files) if params["lvm_autoactivation"] else (False, None)
+    )
     unknown_modules = [name for name, state in modules.items() if state["valid"] and not state["known"]]
     decided_os = node_os(os_info, params["os_facts"])
     desired = dict(

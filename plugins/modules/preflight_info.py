@@ -193,7 +193,10 @@ kubernetes_distribution:
   type: str
   sample: k3s
 node:
-  description: The raw measurements the checks were evaluated on.
+  description:
+    - The raw measurements the checks were evaluated on.
+    - Its C(kernel_config) holds only the kernel options the checks read (C(CONFIG_NFS_V4_2)), not the whole kernel
+      configuration; C(kernel_config_source) names the file it was read from (empty when none was readable).
   returned: always
   type: dict
 """

@@ -35,6 +35,10 @@ KUBERNETES_MARKERS = (
 DEFAULT_KUBELET_ROOT = "/var/lib/kubelet"
 KUBERNETES_DISTRIBUTIONS = ("aks_edge_essentials",) + tuple(name for name, _markers, _root in KUBERNETES_MARKERS)
 
+# The kernel options preflight_checks reads. The node facts report only these: the whole .config (about 95 KB, some
+# 10,000 options) went to the controller and into the preflight_report fact of every host on every run.
+REPORTED_KERNEL_OPTIONS = ("CONFIG_NFS_V4_2",)
+
 _KERNEL_RELEASE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
 
 
@@ -68,7 +72,10 @@ class NodeFacts:
     nvme_errors: List[str] = field(default_factory=list)
 
     def as_dict(self):
-        result = asdict(replace(self, nvme=[]))
+        result = asdict(replace(self, nvme=[], kernel_config={}))
+        result["kernel_config"] = dict(
+            (name, value) for name, value in self.kernel_config.items() if name in REPORTED_KERNEL_OPTIONS
+        )
         result["nvme"] = [namespace_summary(namespace) for namespace in self.nvme]
         return result
 

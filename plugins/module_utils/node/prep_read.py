@@ -11,6 +11,7 @@ prep_state, deciding in prep_plan and kernel_config.
 from ansible_collections.acstor.edge.plugins.module_utils.node.kernel_config import PACKAGES_RECORD
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import describe_kernel_modules
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
+    lvm_config_may_set,
     normalize_module_name,
     parse_module_aliases,
     parse_module_index,
@@ -21,6 +22,10 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import
 )
 
 MODULES_LOAD_DIR = "/etc/modules-load.d"
+LVM_CONFIG = "/etc/lvm/lvm.conf"
+LVM_AUTOACTIVATION_SETTING = "auto_activation_volume_list"
+# Environment variables that make LVM read its configuration from elsewhere (lvm.conf(5)).
+LVM_CONFIG_ENVIRONMENT = ("LVM_SYSTEM_DIR", "LVM_COMMAND_PROFILE")
 
 
 def read_sysctls(files, names):
@@ -75,3 +80,12 @@ def read_kernel_config(files, sysctl_names, module_names, release, sysctl_file):
         "builtin": builtin,
         "record_text": files.read(PACKAGES_RECORD, None),
     }
+
+
+def lvm_autoactivation_may_be_set(files, environ):
+    """Whether lvmconfig must be asked for activation/auto_activation_volume_list: False only when lvm.conf and every
+    other /etc/lvm/*.conf (lvmlocal.conf, host tag files) leave it unset, read as text (no process started)."""
+    if any(environ.get(name) for name in LVM_CONFIG_ENVIRONMENT) or not files.exists(LVM_CONFIG):
+        return True
+    texts = [files.read(path) for path in files.glob("/etc/lvm/*.conf")]
+    return lvm_config_may_set(texts, LVM_AUTOACTIVATION_SETTING)

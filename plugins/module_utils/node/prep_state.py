@@ -165,6 +165,15 @@ def parse_rpm_query(stdout):
     return installed
 
 
+def lvm_config_may_set(texts, name):
+    """Whether LVM configuration texts may set ``name``: a line that mentions it and is not a whole-line comment.
+
+    Conservative on purpose: any such mention counts (lvmconfig then reads the real value); only files that never
+    name the setting outside comments prove it unset, as Debian's lvm.conf, which shows it commented out.
+    """
+    return any(name in line and not line.lstrip().startswith("#") for text in texts for line in text.splitlines())
+
+
 def parse_lvmconfig_setting(rc, stdout):
     """``lvmconfig --typeconfig current SECTION/KEY`` -> the ``key=value`` line, or None when unset (rc 5)."""
     if rc != 0:

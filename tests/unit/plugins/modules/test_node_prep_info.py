@@ -1,6 +1,7 @@
 """acstor.edge.node_prep_info on recorded node files, with run_command sequences from test_node_prep_info.yaml (in
 the format of tests/unit/helpers/module_harness.py)."""
 
+import fnmatch
 import json
 from pathlib import Path
 
@@ -36,6 +37,12 @@ class DictNodeFiles:
         self.opened.append(path)
         value = self.files.get(path)
         return default if value is None else value
+
+    def exists(self, path):
+        return path in self.files
+
+    def glob(self, pattern):
+        return sorted(path for path in self.files if fnmatch.fnmatch(path, pattern))
 
     def listdir(self, path):
         prefix = path.rstrip("/") + "/"

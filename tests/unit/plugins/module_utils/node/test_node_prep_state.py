@@ -11,6 +11,7 @@ import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
     describe_os,
+    lvm_config_may_set,
     parse_dpkg_query,
     parse_lvmconfig_setting,
     parse_module_aliases,
@@ -140,3 +141,24 @@ def test_lvmconfig_setting_recorded_on_the_lab_vm():
         parse_lvmconfig_setting(0, 'auto_activation_volume_list=["vg0","vg1"]\n')
         == 'auto_activation_volume_list=["vg0","vg1"]'
     )
+
+
+@pytest.mark.parametrize(
+    "texts, expected",
+    [
+        # Debian 12's lvm.conf names it only in comments (lines recorded from the lab VM)
+        (
+            [
+                '\t# Configuration option activation/auto_activation_volume_list.\n\t# auto_activation_volume_list = [ "vg1" ]\n'
+            ],
+            False,
+        ),
+        ([], False),
+        (['activation {\n\tauto_activation_volume_list = [ "vg0" ]\n}\n'], True),
+        (["# comment only\n", "activation { auto_activation_volume_list=[] }\n"], True),
+        # a mention after other text on the line counts: only whole-line comments prove it unset
+        (["activation { volume_list = [] } # auto_activation_volume_list\n"], True),
+    ],
+)
+def test_lvm_config_may_set(texts, expected):
+    assert lvm_config_may_set(texts, "auto_activation_volume_list") is expected

@@ -2,10 +2,15 @@
 
 import json
 import os
+import re
+from pathlib import Path
 
 import pytest
 
+from ansible_collections.acstor.edge.plugins.module_utils.node import preflight_checks
 from ansible_collections.acstor.edge.plugins.module_utils.node.preflight_facts import (
+    REPORTED_KERNEL_OPTIONS,
+    NodeFacts,
     gather_node_facts,
     parse_cpu_list,
     parse_kernel_config,
@@ -216,3 +221,18 @@ def test_gather_on_this_machine_is_read_only_and_complete():
     facts = gather_node_facts(nvme=False, modules=["loop"])
     assert facts.kernel_release == os.uname().release
     assert facts.cpu_count >= 1 and facts.mem_total_bytes > 0
+
+
+def test_node_facts_report_only_the_kernel_options_the_checks_read():
+    # a whole .config is some 10,000 options (about 95 KB per host in every preflight_report fact); the checks read one
+    config = {"CONFIG_NFS_V4_2": "m", "CONFIG_64BIT": "y", "CONFIG_DM_RAID": "m", "CONFIG_ACERHDF": "n"}
+    facts = NodeFacts(kernel_config=config, kernel_config_source="/proc/config.gz")
+    reported = facts.as_dict()
+    assert reported["kernel_config"] == {"CONFIG_NFS_V4_2": "m"}
+    assert reported["kernel_config_source"] == "/proc/config.gz"
+    assert facts.kernel_config == config, "the checks still see the whole configuration"
+
+
+def test_every_kernel_option_the_checks_read_is_reported():
+    read = set(re.findall(r"CONFIG_[A-Z0-9_]+", Path(preflight_checks.__file__).read_text()))
+    assert read and read <= set(REPORTED_KERNEL_OPTIONS)
