@@ -11,6 +11,8 @@ import pytest
 from kubernetes import config, dynamic
 from kubernetes.client import api_client
 
+from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes as ev
+from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import KubernetesObjects, holds
 from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import K8SClient
 
@@ -99,3 +101,15 @@ def test_a_claim_read_back_from_the_server_holds_what_was_created(server, tmp_pa
     assert holds(current, CLAIM)
     bigger = dict(CLAIM, spec=dict(CLAIM["spec"], resources={"requests": {"storage": "4Gi"}}))
     assert not holds(current, bigger)
+
+
+def test_an_unchanged_configuration_is_read_once(server, tmp_path):
+    objects = objects_for(server, tmp_path)
+    desired = ev.render_configuration("edge-storage-configuration", ["local"], None)
+    options = apply.WaitOptions(wait=False)
+    assert apply.ensure_configuration(objects, desired, "ansible", options)["changed"]
+    before = len(server.access_log)
+    result = apply.ensure_configuration(objects, desired, "ansible", options)
+    assert not result["changed"]
+    reads = [e["path"] for e in server.access_log[before:] if e["method"] == "GET" and not is_discovery(e["path"])]
+    assert reads == ["/apis/" + GROUP + "/edgestorageconfigurations/edge-storage-configuration"]
