@@ -280,7 +280,8 @@ def markdown(section):
         lines.append(
             f"| {row['clusters']} | {row['runs']} | {row['wall_s']:.1f} ({row['wall_min']:.1f}–{row['wall_max']:.1f}) "
             f"| {row['cpu_s']:.1f} | {row['cpu_per_cluster_s']:.2f} | {row['wall_vs_cpu_bound']:.2f} "
-            f"| {row['other_cpu_s']:.1f} ({row.get('servers_cpu_s', 0):.1f}) | {row['changed']} | {row['converge']['wall_s']:.1f} / {row['converge']['cpu_s']:.1f} |"
+            f"| {row['other_cpu_s']:.1f} ({row.get('servers_cpu_s', 0):.1f}) | {row['changed']} "
+            f"| {row['converge']['wall_s']:.1f} / {row['converge']['cpu_s']:.1f} |"
         )
     kinds = sorted({kind for row in table for kind in row["requests_per_cluster"]})
     lines += ["", "Requests per cluster on the no-op (Kubernetes test double; ARM test server and token endpoint):", ""]
