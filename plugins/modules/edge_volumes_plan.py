@@ -103,6 +103,20 @@ pvcs:
   returned: always
   type: list
   elements: dict
+pvcs_to_apply:
+  description:
+    - For O(state=present), the items of RV(pvcs) the cluster does not hold yet, or holds with a field of ours
+      different (read with one GET per claim). The others would not change if applied.
+  returned: always
+  type: list
+  elements: dict
+pvcs_to_wait:
+  description:
+    - For O(state=present), RV(pvcs_to_apply) and the claims that are not ready yet (a local shared claim not
+      C(Bound), a cloud claim whose EdgeVolume is not C(deployed)).
+  returned: always
+  type: list
+  elements: dict
 subvolumes:
   description: Parameters for M(acstor.edge.edge_subvolume), one item per subvolume, with C(pvc) and C(namespace) filled in.
   returned: always
@@ -140,6 +154,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volume
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_apply as apply
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import edge_volumes_prune as prune
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
+from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import holds
 
 SPEC = dict(
     volumes=dict(type="list", elements="dict", required=True),
@@ -238,6 +253,18 @@ def plan_prune(objects, params, pvcs, subvolumes, served):
     return dict(plan, actions=prune.prune_actions(plan)), errors
 
 
+def read_claims(objects, pvcs):
+    """(claims to apply, claims to wait for): one GET per claim, and for a cloud claim that needs no write one GET of
+    its EdgeVolume (a claim written now is waited for anyway)."""
+    claims, edge_volumes = {}, {}
+    for pvc in pvcs:
+        key, name, namespace = ev.claim_key(pvc), pvc["metadata"]["name"], pvc["metadata"]["namespace"]
+        claims[key] = objects.get("v1", "PersistentVolumeClaim", name, namespace)
+        if pvc["spec"]["storageClassName"] not in ev.LOCAL_SHARED_CLASSES and holds(claims[key], pvc):
+            edge_volumes[key] = objects.get(ev.API_VERSION, ev.KIND_EDGE_VOLUME, name, namespace)
+    return ev.claim_work(pvcs, claims, edge_volumes)
+
+
 def plan_volumes(module, objects, result):
     params = module.params
     pvcs, subvolumes, statics, errors = normalize(params)
@@ -251,11 +278,15 @@ def plan_volumes(module, objects, result):
         served_kinds=sorted(served),
         pods_using={},
         prune={"subvolumes": [], "pvcs": [], "actions": []},
+        pvcs_to_apply=[],
+        pvcs_to_wait=[],
     )
     if params["state"] == "present":
         if ev.KIND_EDGE_VOLUME not in served:
             raise ev.EdgeVolumesError(ev.missing_crd_message(ev.KIND_EDGE_VOLUME))
         errors.extend(missing_retain_classes(objects, claims) + static_binding_conflicts(objects, statics))
+        if not errors:
+            result["pvcs_to_apply"], result["pvcs_to_wait"] = read_claims(objects, pvcs)
         if params["prune"] and not errors:
             result["prune"], prune_errors = plan_prune(objects, params, pvcs, subvolumes, served)
             errors.extend(prune_errors)

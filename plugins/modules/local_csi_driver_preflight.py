@@ -157,6 +157,12 @@ csi_driver_registered:
   description: Whether the CSIDriver object localdisk.csi.acstor.io exists.
   returned: always
   type: bool
+storage_class_in_sync:
+  description:
+    - Whether the cluster's StorageClass O(storage_class_name) already has every field of RV(storage_class).
+    - When true, applying RV(storage_class) would change nothing (the csi_driver role then does not write it).
+  returned: always
+  type: bool
 """
 
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import module as k8s_module
@@ -229,6 +235,7 @@ def main():
         "conflicts": [],
         "persistent_volumes": [],
         "csi_driver_registered": False,
+        "storage_class_in_sync": False,
     }
     try:
         cluster = discover(k8s_module.objects_for(module))
@@ -236,6 +243,7 @@ def main():
         module.fail_json(msg=k8s_module.describe_error(error), **result)
     result["conflicts"] = lcd.find_conflicts(cluster, params["release_name"], params["release_namespace"])
     result["persistent_volumes"] = lcd.volumes_using(cluster["persistentvolumes"], params["storage_class_name"])
+    result["storage_class_in_sync"] = lcd.storage_class_in_sync(cluster["storageclasses"], storage_class)
     result["csi_driver_registered"] = any(
         (d.get("metadata") or {}).get("name") == lcd.PROVISIONER for d in cluster["csidrivers"]
     )

@@ -19,6 +19,7 @@ except ImportError:  # pragma: no cover - Python 2 is not supported, kept for th
 from ansible_collections.acstor.edge.plugins.module_utils.common import inputs as common
 from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
 from ansible_collections.acstor.edge.plugins.module_utils.k8s import inputs as k8s
+from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import holds
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 
 GROUP = "arccontainerstorage.azure.net"
@@ -807,3 +808,30 @@ def pods_mounting(pods, namespace, claim_names):
             if claim in claim_names:
                 users.setdefault(claim, []).append(metadata.get("name"))
     return users
+
+
+def claim_key(pvc):
+    return "{0}/{1}".format(pvc["metadata"]["namespace"], pvc["metadata"]["name"])
+
+
+def claim_ready(pvc, claim, edge_volume):
+    """A local shared volume is ready when its claim is Bound, a cloud volume when its EdgeVolume is deployed (what
+    the role waits for after applying the claim)."""
+    if pvc["spec"]["storageClassName"] in LOCAL_SHARED_CLASSES:
+        return ((claim or {}).get("status") or {}).get("phase") == "Bound"
+    return ((edge_volume or {}).get("status") or {}).get("state") == "deployed"
+
+
+def claim_work(pvcs, claims, edge_volumes):
+    """(claims to apply, claims to wait for) of the desired `pvcs`, given what the cluster holds: `claims` and
+    `edge_volumes` map claim_key() to the object read (None when absent). A claim that already has every field we set
+    is not written again, and one that is also ready is not waited for (issue 17: no PATCH, no polling on a no-op)."""
+    to_apply, to_wait = [], []
+    for pvc in pvcs:
+        key = claim_key(pvc)
+        if not holds(claims.get(key), pvc):
+            to_apply.append(pvc)
+            to_wait.append(pvc)
+        elif not claim_ready(pvc, claims.get(key), edge_volumes.get(key)):
+            to_wait.append(pvc)
+    return to_apply, to_wait

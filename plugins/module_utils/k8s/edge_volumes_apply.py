@@ -79,11 +79,20 @@ def wait_volume_ready(objects, spec, options, timings):
     )
 
 
-def _apply_object(objects, desired, check_mode):
-    """Create or merge-patch one object; retry on resourceVersion conflicts. Returns (action, before, after)."""
+_NOT_READ = object()
+
+
+def _apply_object(objects, desired, check_mode, read=_NOT_READ):
+    """Create or merge-patch one object; retry on resourceVersion conflicts. Returns (action, before, after).
+
+    `read` is the object as the caller has just read it (None: absent): the first attempt plans from it instead of
+    reading it again (issue 17, one read per object); a retry after a conflict reads it anew."""
     meta = desired["metadata"]
     for attempt in range(CONFLICT_RETRIES):
-        current = objects.get(desired["apiVersion"], desired["kind"], meta["name"], meta.get("namespace"))
+        if attempt == 0 and read is not _NOT_READ:
+            current = read
+        else:
+            current = objects.get(desired["apiVersion"], desired["kind"], meta["name"], meta.get("namespace"))
         action, body = ev.plan_object(desired, current)
         before = ev.owned_view(desired.get("spec", {}), (current or {}).get("spec")) if current else None
         if action == "none" or check_mode:
@@ -114,8 +123,10 @@ def ensure_subvolume(objects, spec, api, options, check_mode=False, resync=False
     wait_volume_ready(objects, spec, options, timings)
     desired_objects = ev.render_subvolume(spec, api, labels=labels)
     main = desired_objects[-1]
+    main_read = {}
     if main["kind"] == ev.KIND_MIRROR:
         current = objects.get(ev.API_VERSION, ev.KIND_MIRROR, spec.name, spec.namespace)
+        main_read["read"] = current
         current_oneshot = (((current or {}).get("spec") or {}).get("schedule") or {}).get("oneshot")
         # Keep the sync trigger we last set unless a resync is asked for: a new UUID means "sync now".
         oneshot = ev.new_oneshot() if resync else current_oneshot
@@ -127,7 +138,9 @@ def ensure_subvolume(objects, spec, api, options, check_mode=False, resync=False
     changed = False
     result_object = None
     for desired in desired_objects:
-        action, obj_before, obj_after = _apply_object(objects, desired, check_mode)
+        action, obj_before, obj_after = _apply_object(
+            objects, desired, check_mode, **(main_read if desired is main else {})
+        )
         key = "{0}/{1}".format(desired["kind"], desired["metadata"]["name"])
         if action != "none":
             changed = True
@@ -232,7 +245,7 @@ def ensure_configuration(objects, desired, owner, options, check_mode=False):
                 name, release[0]
             )
         )
-    action, before, after = _apply_object(objects, desired, check_mode)
+    action, before, after = _apply_object(objects, desired, check_mode, read=current)
     return {
         "changed": action != "none",
         "actions": [] if action == "none" else ["{0} EdgeStorageConfiguration {1}".format(action, name)],

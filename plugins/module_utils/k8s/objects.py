@@ -28,6 +28,15 @@ def _as_dict(instance):
     return instance.to_dict()
 
 
+def holds(current, desired):
+    """True when `current` (an object as the server returns it, or None) already has every field `desired` sets:
+    mappings compared key by key, anything else (lists included) by equality. A merge patch of `desired` would then
+    change nothing, so a converge reads the object and does not write it (issue 17: no PATCH on a no-op)."""
+    if isinstance(desired, dict):
+        return isinstance(current, dict) and all(holds(current.get(key), value) for key, value in desired.items())
+    return current == desired
+
+
 class KubernetesObjects(object):
     """Get/create/patch/delete/list objects as dicts through a kubernetes.core K8SClient."""
 

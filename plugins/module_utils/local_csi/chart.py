@@ -10,6 +10,7 @@ Pure functions: they take what the cluster and the nodes reported and return dat
 import copy
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.errors import AcstorError
+from ansible_collections.acstor.edge.plugins.module_utils.k8s.objects import holds
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import inputs as local_csi_inputs
 
@@ -276,6 +277,13 @@ def volumes_using(persistent_volumes, storage_class_name):
         if spec.get("storageClassName") == storage_class_name or (spec.get("csi") or {}).get("driver") == PROVISIONER:
             names.append((pv.get("metadata") or {}).get("name"))
     return sorted(names)
+
+
+def storage_class_in_sync(storage_classes, desired):
+    """True when the cluster's StorageClass of that name already has every field of `desired` (the role then does not
+    write it: one read, the preflight's list, and no PATCH on a no-op)."""
+    name = desired["metadata"]["name"]
+    return any((sc.get("metadata") or {}).get("name") == name and holds(sc, desired) for sc in storage_classes or [])
 
 
 def format_conflicts(conflicts):

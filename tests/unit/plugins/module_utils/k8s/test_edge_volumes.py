@@ -337,3 +337,32 @@ def test_pvcs_carry_the_ownership_label_beside_the_volume_labels():
         "volumes[0].labels: must not set acstor.edge/owned-by: the role sets it on what it owns (volume scratch) "
         "(rule choice)"
     ], errors
+
+
+def _claims(volumes):
+    return ev.normalize_volume_list(volumes, "apps")[0]
+
+
+def test_claim_work_writes_and_waits_only_for_what_is_missing_changed_or_not_ready():
+    local, cloud = _claims(
+        [
+            {"name": "cache", "kind": "local_shared", "size": "2Gi"},
+            {"name": "media", "kind": "cloud", "size": "10Gi"},
+        ]
+    )
+    bound = dict(local, status={"phase": "Bound"}, metadata=dict(local["metadata"], uid="u1"))
+    cloud_read = dict(cloud, status={"phase": "Bound"})
+    deployed = {"status": {"state": "deployed"}}
+    # nothing on the cluster: write and wait for both
+    assert ev.claim_work([local, cloud], {}, {}) == ([local, cloud], [local, cloud])
+    # both in place and ready: no write, no wait (the no-op)
+    assert ev.claim_work([local, cloud], {"apps/cache": bound, "apps/media": cloud_read}, {"apps/media": deployed}) == (
+        [],
+        [],
+    )
+    # in place but not ready yet: no write, still waited for
+    pending = dict(local, status={"phase": "Pending"})
+    assert ev.claim_work([local, cloud], {"apps/cache": pending, "apps/media": cloud_read}, {}) == ([], [local, cloud])
+    # a field of ours differs (a bigger size): written and waited for
+    smaller = dict(bound, spec=dict(bound["spec"], resources={"requests": {"storage": "1Gi"}}))
+    assert ev.claim_work([local], {"apps/cache": smaller}, {}) == ([local], [local])

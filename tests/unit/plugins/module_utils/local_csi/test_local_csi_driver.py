@@ -231,3 +231,15 @@ def test_volumes_using():
         {"metadata": {"name": "c"}, "spec": {"storageClassName": "other"}},
     ]
     assert lcd.volumes_using(pvs, "local") == ["a", "b"]
+
+
+def test_storage_class_in_sync_only_when_the_cluster_holds_every_field():
+    desired = lcd.storage_class("local", mount_options=["noatime"])
+    served = dict(desired, metadata={"name": "local", "uid": "u1", "resourceVersion": "7"})
+    assert lcd.storage_class_in_sync([served], desired)
+    assert not lcd.storage_class_in_sync([], desired)
+    assert not lcd.storage_class_in_sync([dict(served, metadata={"name": "other"})], desired)
+    assert not lcd.storage_class_in_sync([dict(served, reclaimPolicy="Retain")], desired)
+    assert not lcd.storage_class_in_sync([dict(served, mountOptions=["noatime", "discard"])], desired)
+    # is_default adds an annotation the cluster's StorageClass must have
+    assert not lcd.storage_class_in_sync([served], lcd.storage_class("local", is_default=True))
