@@ -62,10 +62,16 @@ def unit_states(module, verb, names):
     return parse_unit_states(names, out)
 
 
-def systemctl(module, argv, what):
+def systemctl(module, argv, what, reload=None):
+    """reload: the call's SystemdReload (stripe/executor), paid by a verb that reloads systemd; paid before a
+    failure stops the call."""
     rc, out, err = module.run_command(["systemctl"] + argv, environ_update={"LC_ALL": "C"})
     if rc != 0:
-        module.fail_json(msg="%s failed (rc %d): %s" % (what, rc, (err or out).strip()), changed=True)
+        failed = reload.pay() if reload else ""
+        msg = "%s failed (rc %d): %s" % (what, rc, (err or out).strip())
+        module.fail_json(msg="; ".join(m for m in (msg, failed) if m), changed=True)
+    if reload:
+        reload.paid_by(argv[0])
 
 
 def systemd_is_running(module):
@@ -107,8 +113,9 @@ def _enabled(module, units):
     return states
 
 
-def install(module, params):
-    """The boot side in place (state present): result; writes only when not in check mode and something differs."""
+def install(module, params, reload=None):
+    """The boot side in place (state present): result; writes only when not in check mode and something differs.
+    reload: the call's SystemdReload, paid by the reload or the enable made here."""
     units = params["units"]
     files = wanted_files(
         params["script"], params["script_path"], units, params["fact"], params["fact_file"], params["health_fact_file"]
@@ -134,16 +141,17 @@ def install(module, params):
     for wanted in plan.modes:
         os.chmod(wanted.path, wanted.mode)
     if plan.daemon_reload:
-        systemctl(module, ["daemon-reload"], "reloading systemd units")
+        systemctl(module, ["daemon-reload"], "reloading systemd units", reload)
     if plan.enable:
-        systemctl(module, ["enable"] + plan.enable, "enabling %s" % ", ".join(plan.enable))
+        systemctl(module, ["enable"] + plan.enable, "enabling %s" % ", ".join(plan.enable), reload)
     if plan.start:
-        systemctl(module, ["start"] + plan.start, "starting %s" % ", ".join(plan.start))
+        systemctl(module, ["start"] + plan.start, "starting %s" % ", ".join(plan.start), reload)
     return result
 
 
-def remove(module, params):
-    """No stripe record left (state absent): stop, disable and remove what we installed, only what carries our mark."""
+def remove(module, params, reload=None):
+    """No stripe record left (state absent): stop, disable and remove what we installed, only what carries our mark.
+    reload: the call's SystemdReload, paid by the disable or the reload made here."""
     candidates = removal_candidates(
         [u["name"] for u in params["units"]],
         params["script_path"],
@@ -172,16 +180,17 @@ def remove(module, params):
         return result
     remove_files(leftovers)
     if plan.stop:
-        systemctl(module, ["stop"] + plan.stop, "stopping %s" % ", ".join(plan.stop))
+        systemctl(module, ["stop"] + plan.stop, "stopping %s" % ", ".join(plan.stop), reload)
     if plan.disable:
-        systemctl(module, ["disable"] + plan.disable, "disabling %s" % ", ".join(plan.disable))
+        systemctl(module, ["disable"] + plan.disable, "disabling %s" % ", ".join(plan.disable), reload)
     remove_files([c.path for c in plan.remove])
     if plan.daemon_reload:
-        systemctl(module, ["daemon-reload"], "reloading systemd units")
+        systemctl(module, ["daemon-reload"], "reloading systemd units", reload)
     return result
 
 
-def apply_boot(module, params):
+def apply_boot(module, params, reload=None):
     """params: nvme_stripe_boot's options (state, script, script_path, units, fact, fact_file, health_fact_file,
-    metrics_dir). The result of installing or removing the boot side."""
-    return remove(module, params) if params["state"] == "absent" else install(module, params)
+    metrics_dir). The result of installing or removing the boot side. reload: the SystemdReload of a call that
+    changed /etc/fstab (nvme_stripes), paid by the boot side's own reload, enable or disable."""
+    return remove(module, params, reload) if params["state"] == "absent" else install(module, params, reload)

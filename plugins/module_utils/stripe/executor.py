@@ -18,6 +18,11 @@ from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
     parse_mdadm_detail_export,
     parse_superblock,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.mount_units import (
+    fstab_entry_path,
+    generated_mount_unit,
+    reload_before_mount,
+)
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import mkfs_argv
 
 
@@ -32,13 +37,7 @@ def replace_fstab_line(text, mount_path, line):
     kept = []
     placed = False
     for current in text.splitlines():
-        fields = current.split()
-        if (
-            fields
-            and not current.lstrip().startswith("#")
-            and len(fields) > 1
-            and os.path.normpath(fields[1]) == os.path.normpath(mount_path)
-        ):
+        if fstab_entry_path(current) == os.path.normpath(mount_path):
             if line and not placed:
                 kept.append(line)
                 placed = True
@@ -65,14 +64,55 @@ def replace_md_conf_line(text, name, uuid, line):
     return "\n".join(kept) + "\n"
 
 
+class SystemdReload:
+    """The `systemctl daemon-reload` a call owes systemd after changing /etc/fstab (systemd makes mount units from
+    fstab only on a reload): at most one per call, made early only when a mount needs it (stripe/mount_units).
+
+    The caller pays what is owed once at the end of the call (pay); a `systemctl enable`, `disable` or
+    `daemon-reload` the call makes anyway pays it (paid_by). Nothing is owed when systemd does not run (a chroot or
+    an image build has no manager to reload).
+    """
+
+    def __init__(self, run, systemd_running):
+        self.run = run
+        self.systemd_running = systemd_running
+        self.owed = False
+
+    def owe(self):
+        self.owed = self.systemd_running
+
+    def paid_by(self, systemctl_verb):
+        # systemctl enable and disable reload the manager when they change links (systemctl(1), --no-reload)
+        if systemctl_verb in ("daemon-reload", "enable", "disable"):
+            self.owed = False
+
+    def now(self):
+        """Reload now (when systemd runs); "" or what failed."""
+        self.owed = False
+        if not self.systemd_running:
+            return ""
+        rc, out, err = self.run(["systemctl", "daemon-reload"])
+        if rc != 0:
+            return "reload systemd units after an fstab change failed (rc %d): %s" % (rc, (err or out).strip())
+        return ""
+
+    def pay(self):
+        """The reload owed, if any; "" or what failed."""
+        return self.now() if self.owed else ""
+
+
 class StripeExecutor:
-    def __init__(self, run, bin_path, systemd_running=None, update_initramfs=True):
+    def __init__(self, run, bin_path, systemd_running=None, update_initramfs=True, reload=None):
         self.run = run
         self.update_initramfs = update_initramfs
         self.bin_path = bin_path
-        self.systemd_running = os.path.isdir("/run/systemd/system") if systemd_running is None else systemd_running
+        if systemd_running is None:
+            systemd_running = os.path.isdir("/run/systemd/system") and bool(bin_path("systemctl"))
+        # the reload this call owes after an fstab change: the caller's (shared by the stripes of one call) or own
+        self.reload = reload or SystemdReload(run, systemd_running)
         self.done = []
         self.md_uuid = ""
+        self.later = []
 
     def _command(self, argv, description, ok_rcs=(0,)):
         rc, out, err = self.run(argv)
@@ -90,7 +130,8 @@ class StripeExecutor:
         return self.md_uuid
 
     def apply(self, plan):
-        for action in plan.actions:
+        for index, action in enumerate(plan.actions):
+            self.later = plan.actions[index + 1 :]
             handler = getattr(self, "_do_" + action.kind)
             handler(action, plan)
             self.done.append(action.description)
@@ -125,16 +166,15 @@ class StripeExecutor:
         if os.path.exists(action.path):
             os.unlink(action.path)
 
-    def _daemon_reload(self):
-        # systemd turns fstab lines into mount units only on reload
-        if self.systemd_running and self.bin_path("systemctl"):
-            self._command(["systemctl", "daemon-reload"], "reload systemd units after an fstab change")
-
     def _do_fstab(self, action, plan):
         # action.path is the mount path whose fstab entry is set (content) or removed (empty)
         text = read_text("/etc/fstab") or ""
         write_file_atomic("/etc/fstab", replace_fstab_line(text, action.path, action.content))
-        self._daemon_reload()
+        self.reload.owe()
+        if self.reload.owed and reload_before_mount(action.path, text, self.later, generated_unit_exists(action.path)):
+            failed = self.reload.now()
+            if failed:
+                raise StripeApplyError(failed, self.done)
 
     def _do_md_conf(self, action, plan):
         conf = next((p for p in contract.MDADM_CONF_PATHS if os.path.exists(p)), None)
@@ -168,6 +208,11 @@ class StripeExecutor:
             record["md_uuid"] = self._md_uuid(plan.spec.device_path)
         write_file_atomic(action.path, json.dumps(record, indent=2, sort_keys=True) + "\n", 0o644)
         plan.record = record
+
+
+def generated_unit_exists(mount_path):
+    """Whether systemd holds a mount unit made from an fstab line for mount_path (at boot or the last reload)."""
+    return os.path.exists(generated_mount_unit(mount_path))
 
 
 def filesystem_facts(device):

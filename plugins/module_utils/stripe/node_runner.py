@@ -33,6 +33,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.runner import (
     planned_result,
     read_node,
     remove_leftovers,
+    systemd_reload,
 )
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import spec_from_options
 
@@ -60,10 +61,12 @@ def boot_errors(params):
     return errors
 
 
-def _fail(module, index, spec, msg, done, **result):
-    """Stop at this stripe: the error names it; done holds the results of the stripes before it (and this one)."""
+def _fail(module, index, spec, msg, done, reload, **result):
+    """Stop at this stripe: the error names it; done holds the results of the stripes before it (and this one).
+    The reload owed for the fstab changes made so far is paid first."""
+    failed = reload.pay()
     module.fail_json(
-        msg="stripe %s (stripes[%d]): %s" % (spec.name, index, msg),
+        msg="stripe %s (stripes[%d]): %s" % (spec.name, index, "; ".join(m for m in (msg, failed) if m)),
         failed_stripe=spec.name,
         results=done,
         changed=any(r["changed"] for r in done),
@@ -71,24 +74,25 @@ def _fail(module, index, spec, msg, done, **result):
     )
 
 
-def converge_stripe(module, index, item, spec, options, snapshot, done):
+def converge_stripe(module, index, item, spec, options, snapshot, done, reload):
     """Plan one stripe (list item, its spec and nvme_stripe options) on the snapshot and, unless in check mode, apply
-    it; its entry of the results."""
+    it; its entry of the results. reload: the call's SystemdReload."""
     plan = plan_stripe(spec, build_inventory(snapshot, spec.extra_models))
     if plan.errors:
-        _fail(module, index, spec, "; ".join(plan.errors), done, errors=plan.errors)
+        _fail(module, index, spec, "; ".join(plan.errors), done, reload, errors=plan.errors)
     result = planned_result(spec, plan, module._diff)
     for warning in plan.warnings:
         module.warn("stripe %s: %s" % (spec.name, warning))
     if not module.check_mode and plan.changed:
         try:
-            apply_plan(module, spec, plan, command_runner(module), result, options.get("update_initramfs") is not False)
+            run = command_runner(module)
+            apply_plan(module, spec, plan, run, result, options.get("update_initramfs") is not False, reload)
         except StripeApplyError as error:
-            _fail(module, index, spec, str(error), done + [stripe_result_entry(item, result)])
+            _fail(module, index, spec, str(error), done + [stripe_result_entry(item, result)], reload)
     return stripe_result_entry(item, result)
 
 
-def converge_stripes(module, params, items):
+def converge_stripes(module, params, items, reload):
     """Every stripe in list order, from one read of the node (read again only after a stripe changed it)."""
     options = [stripe_item_options(item, params["extra_models"], params["update_initramfs"]) for item in items]
     specs = [spec_from_options(one) for one in options]
@@ -96,7 +100,7 @@ def converge_stripes(module, params, items):
     for index, item in enumerate(items):
         if snapshot is None:
             snapshot = read_node(module, specs[index:], command_runner(module))
-        result = converge_stripe(module, index, item, specs[index], options[index], snapshot, results)
+        result = converge_stripe(module, index, item, specs[index], options[index], snapshot, results, reload)
         results.append(result)
         if result["changed"] and not module.check_mode:
             snapshot = None
@@ -104,15 +108,22 @@ def converge_stripes(module, params, items):
 
 
 def converge_node(module, params):
-    """The module's result: the stripes, then the boot side decided from the records left on the node."""
+    """The module's result: the stripes, then the boot side decided from the records left on the node.
+
+    One systemd reload for the call's fstab changes, at its end: the one the boot side makes when it enables or
+    disables a unit, else its own (earlier only when a mount needs it: stripe/mount_units)."""
     items = with_volume_group(params["stripes"], params["csi_volume_group"])
     result = dict(changed=False)
     remove_leftovers(module.check_mode, result)
-    results = converge_stripes(module, params, items)
+    reload = systemd_reload(module, command_runner(module))
+    results = converge_stripes(module, params, items, reload)
     handoff = csi_handoff(results)
     stays = boot_stays(items, record_names())
-    boot = apply_boot(module, boot_options(stays, handoff, dict((k, params[k]) for k in BOOT_KEYS)))
+    boot = apply_boot(module, boot_options(stays, handoff, dict((k, params[k]) for k in BOOT_KEYS)), reload)
     boot["state"] = "present" if stays else "absent"
+    failed = reload.pay()
+    if failed:
+        module.fail_json(msg=failed, results=results, boot=boot, changed=True)
     # A diff of each stripe that changes (an unchanged one is no change to show), then the boot side's files.
     stripe_diffs = [(r.pop("diff", None), r["changed"]) for r in results]
     diffs = [diff for diff, changed in stripe_diffs if diff and changed] + boot.pop("diff", [])

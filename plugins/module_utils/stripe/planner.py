@@ -25,6 +25,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.backends import
     device_label,
     dm_name,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.mount_units import fstab_entry_path
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import (
     RECORD_VERSION,
     Action,
@@ -777,7 +778,7 @@ def _plan_mount(plan, spec, inventory, mounted_at, released=()):
             % (path, ", ".join(state["entries"][:5]))
         )
         return False
-    current_lines = [ln for ln in inventory.fstab_text.splitlines() if _fstab_path(ln) == path]
+    current_lines = [ln for ln in inventory.fstab_text.splitlines() if fstab_entry_path(ln) == path]
     if current_lines != [line]:
         plan.actions.append(Action("fstab", "persist mount %s in /etc/fstab" % path, path=path, content=line))
     if path not in mounted_at:
@@ -785,13 +786,6 @@ def _plan_mount(plan, spec, inventory, mounted_at, released=()):
             plan.actions.append(Action("mkdir", "create directory %s" % path, path=path))
         plan.actions.append(Action("command", "mount %s at %s" % (spec.device_path, path), ["mount", path]))
     return True
-
-
-def _fstab_path(line):
-    fields = line.split()
-    if len(fields) < 2 or line.lstrip().startswith("#"):
-        return None
-    return os.path.normpath(fields[1])
 
 
 def _plan_absent(plan, spec, inventory, existing, record):
@@ -807,7 +801,9 @@ def _plan_absent(plan, spec, inventory, existing, record):
             )
             return plan
         _plan_destroy(plan, spec, inventory, existing)
-    if mount_path and any(_fstab_path(ln) == os.path.normpath(mount_path) for ln in inventory.fstab_text.splitlines()):
+    if mount_path and any(
+        fstab_entry_path(ln) == os.path.normpath(mount_path) for ln in inventory.fstab_text.splitlines()
+    ):
         plan.actions.append(
             Action(
                 "fstab", "remove mount %s from /etc/fstab" % mount_path, path=os.path.normpath(mount_path), content=""

@@ -12,9 +12,11 @@ import os
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import remove_files, stale_temp_files
 from ansible_collections.acstor.edge.plugins.module_utils.local_csi import contract
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.scan import collect_snapshot
+from ansible_collections.acstor.edge.plugins.module_utils.stripe import boot_side
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import (
     StripeApplyError,
     StripeExecutor,
+    SystemdReload,
     device_size,
     filesystem_facts,
 )
@@ -118,14 +120,30 @@ def remove_leftovers(check_mode, result):
             remove_files(leftovers)
 
 
-def apply_plan(module, spec, plan, run, result, update_initramfs):
-    """Apply a changed plan and complete result from the node; StripeApplyError (result holds what was done)."""
-    executor = StripeExecutor(run, module.get_bin_path, update_initramfs=update_initramfs)
+def systemd_reload(module, run):
+    """The reload a call owes systemd after changing /etc/fstab (stripe/executor.SystemdReload)."""
+    return SystemdReload(run, boot_side.systemd_is_running(module))
+
+
+def apply_plan(module, spec, plan, run, result, update_initramfs, reload=None):
+    """Apply a changed plan and complete result from the node; StripeApplyError (result holds what was done).
+
+    reload: the call's SystemdReload, which the caller pays at the end of the call; without it the reload an fstab
+    change owes is paid here, when the plan is applied or has failed.
+    """
+    own_reload = reload is None
+    reload = reload or systemd_reload(module, run)
+    executor = StripeExecutor(run, module.get_bin_path, update_initramfs=update_initramfs, reload=reload)
     try:
         executor.apply(plan)
     except StripeApplyError as error:
-        result.update(actions=error.done, failed_action=str(error))
+        failed = executor.reload.pay() if own_reload else ""
+        result.update(actions=error.done, failed_action="; ".join(m for m in (str(error), failed) if m))
         raise
+    failed = executor.reload.pay() if own_reload else ""
+    if failed:
+        result.update(actions=executor.done, failed_action=failed)
+        raise StripeApplyError(failed, executor.done)
     result["actions"] = executor.done
     device = spec.device_path
     if spec.state == "present":
