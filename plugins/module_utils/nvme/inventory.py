@@ -7,6 +7,7 @@ Pure functions: the snapshot is a dict of recorded tool output, sysfs attribute 
 symlink targets, so everything here runs on fixtures recorded from the lab VMs.
 """
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
@@ -17,6 +18,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.nvme.parsers import (
     normalize_md_uuid,
     parse_fstab,
     parse_lsblk,
+    parse_lvm_fullreport,
     parse_lvm_report,
     parse_mountinfo,
     parse_swaps,
@@ -307,10 +309,12 @@ def csi_verdict(disk, signature_rows):
 def build_inventory(snapshot, extra_models=()):
     """Snapshot dict -> NodeInventory with every NVMe namespace classified."""
     devices = parse_lsblk(snapshot.get("lsblk") or '{"blockdevices": []}')
-    pv_rows = parse_lvm_report(snapshot.get("pvs", ""), "pv")
+    pv_rows, lv_rows = _lvm_rows(snapshot)
     swaps = parse_swaps(snapshot.get("swaps", ""))
     by_id = {k: v for k, v in snapshot.get("links", {}).items() if k.startswith("/dev/disk/by-id/")}
     signatures = parse_wipefs_json(snapshot.get("wipefs", ""))
+    # members of a recorded stripe whose signature lsblk and the disk's first bytes gave (nvme/scan)
+    signatures.update(parse_wipefs_json(json.dumps(snapshot.get("signatures_from_lsblk") or {})))
     namespaces = [
         _namespace(snapshot, disk, signatures.get(disk.path, []), pv_rows, swaps, by_id, extra_models)
         for disk in devices
@@ -322,7 +326,7 @@ def build_inventory(snapshot, extra_models=()):
         namespaces=namespaces,
         md_arrays=_md_arrays(snapshot, by_id),
         pvs=pv_rows,
-        lvs=parse_lvm_report(snapshot.get("lvs", ""), "lv"),
+        lvs=lv_rows,
         mounts=parse_mountinfo(snapshot.get("mountinfo", "")),
         fstab=parse_fstab(snapshot.get("fstab", "")),
         fstab_text=snapshot.get("fstab", ""),
@@ -334,6 +338,14 @@ def build_inventory(snapshot, extra_models=()):
         heads=dict(snapshot.get("heads", {})),
         paths=dict(snapshot.get("paths", {})),
     )
+
+
+def _lvm_rows(snapshot):
+    """(PV rows, LV rows): from the one `lvm fullreport` of a snapshot, or the `pvs` and `lvs` reports that snapshots
+    recorded before it (tests/unit/fixtures/nvme)."""
+    if "lvm" in snapshot:
+        return parse_lvm_fullreport(snapshot["lvm"])
+    return parse_lvm_report(snapshot.get("pvs", ""), "pv"), parse_lvm_report(snapshot.get("lvs", ""), "lv")
 
 
 def _namespace_order(namespace):

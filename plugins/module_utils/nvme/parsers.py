@@ -157,6 +157,15 @@ def parse_lvm_report(text, section):
     return rows
 
 
+def parse_lvm_fullreport(text):
+    """`lvm fullreport --reportformat json` (nvme/scan.LVM_REPORT_ARGV) -> (PV rows, LV rows) as `pvs` and `lvs` print
+    them with the same fields: the rows of every VG's "pv" report (the orphan PVs' too) in pvs' order (pv_name), and
+    of its "seg" report in lvs' order (vg_name, lv_name; an LV's segments in their order)."""
+    pvs = sorted(parse_lvm_report(text, "pv"), key=lambda row: row.get("pv_name", ""))
+    lvs = sorted(parse_lvm_report(text, "seg"), key=lambda row: (row.get("vg_name", ""), row.get("lv_name", "")))
+    return pvs, lvs
+
+
 def _unescape_octal(value):
     # /proc/self/mountinfo and /etc/fstab escape space, tab, newline and backslash as \ooo
     if "\\" not in value:

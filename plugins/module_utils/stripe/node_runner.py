@@ -74,10 +74,22 @@ def _fail(module, index, spec, msg, done, reload, **result):
     )
 
 
-def converge_stripe(module, index, item, spec, options, snapshot, done, reload):
-    """Plan one stripe (list item, its spec and nvme_stripe options) on the snapshot and, unless in check mode, apply
-    it; its entry of the results. reload: the call's SystemdReload."""
-    plan = plan_stripe(spec, build_inventory(snapshot, spec.extra_models))
+def plan_on_node(module, specs, snapshot):
+    """The plan of specs[0] and the snapshot it was made on: read when none is given, and read again in full when
+    the plan changes anything or refuses and the read took member signatures from lsblk (stripe/member_signatures:
+    those only ever confirm a no-op)."""
+    run = command_runner(module)
+    snapshot = snapshot or read_node(module, specs, run, known_members=True)
+    plan = plan_stripe(specs[0], build_inventory(snapshot, specs[0].extra_models))
+    if snapshot.get("signatures_from_lsblk") and (plan.changed or plan.errors):
+        snapshot = read_node(module, specs, run)
+        plan = plan_stripe(specs[0], build_inventory(snapshot, specs[0].extra_models))
+    return plan, snapshot
+
+
+def converge_stripe(module, index, item, spec, options, plan, done, reload):
+    """One stripe's plan (list item, its spec and nvme_stripe options) applied unless in check mode; its entry of
+    the results. reload: the call's SystemdReload."""
     if plan.errors:
         _fail(module, index, spec, "; ".join(plan.errors), done, reload, errors=plan.errors)
     result = planned_result(spec, plan, module._diff)
@@ -98,9 +110,8 @@ def converge_stripes(module, params, items, reload):
     specs = [spec_from_options(one) for one in options]
     snapshot, results = None, []
     for index, item in enumerate(items):
-        if snapshot is None:
-            snapshot = read_node(module, specs[index:], command_runner(module))
-        result = converge_stripe(module, index, item, specs[index], options[index], snapshot, results, reload)
+        plan, snapshot = plan_on_node(module, specs[index:], snapshot)
+        result = converge_stripe(module, index, item, specs[index], options[index], plan, results, reload)
         results.append(result)
         if result["changed"] and not module.check_mode:
             snapshot = None

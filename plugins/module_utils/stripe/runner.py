@@ -20,6 +20,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.executor import
     device_size,
     filesystem_facts,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.member_signatures import recorded_member_signatures
 
 REQUIRED_TOOLS = {"lvm": ["lvm"], "mdadm": ["mdadm"]}
 
@@ -58,8 +59,11 @@ def command_runner(module):
     return run
 
 
-def read_node(module, specs, run):
-    """One read of the node for every spec (fails the module, changing nothing, when the node cannot be read)."""
+def read_node(module, specs, run, known_members=False):
+    """One read of the node for every spec (fails the module, changing nothing, when the node cannot be read).
+
+    known_members: the signatures of recorded stripes' members that lsblk and the disks' first bytes prove are
+    not read again by wipefs (stripe/member_signatures); a plan made on such a read may only confirm a no-op."""
     tools = ["lsblk", "wipefs"] + sorted({tool for spec in specs for tool in REQUIRED_TOOLS[spec.backend]})
     missing = [tool for tool in tools if not module.get_bin_path(tool)]
     if missing:
@@ -74,6 +78,7 @@ def read_node(module, specs, run):
         extra_probe=devices,
         read_heads=devices,
         paths=[spec.mount_path for spec in specs if spec.mount_path.startswith("/")],
+        known_signatures=recorded_member_signatures if known_members else None,
     )
     if snapshot["errors"]:
         module.fail_json(

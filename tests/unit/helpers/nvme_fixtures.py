@@ -95,5 +95,5 @@ class FixtureNodeFiles:
     def listdir(self, path):
         return list(self.snapshot.get("paths", {}).get(path, {}).get("entries", []))
 
-    def head(self, path):
-        return bytes.fromhex(self.snapshot.get("heads", {}).get(path, ""))
+    def head(self, path, size=4096):
+        return bytes.fromhex(self.snapshot.get("heads", {}).get(path, ""))[:size]

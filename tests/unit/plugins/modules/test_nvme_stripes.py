@@ -11,6 +11,7 @@ import pytest
 from ansible_collections.acstor.edge.plugins.module_utils.nvme import scan as node_scan
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
 from ansible_collections.acstor.edge.plugins.module_utils.stripe import boot_side
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.member_signatures import MEMBER_SIGNATURE
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import build_record, resolve_members
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import spec_from_options
 from ansible_collections.acstor.edge.plugins.modules import nvme_stripes
@@ -29,6 +30,7 @@ CASES = load_cases(
         "stripe_results",
         "diff_headers",
         "mdadm_conf",
+        "member_heads",
     ),
 )
 
@@ -44,6 +46,14 @@ def _snapshot_for(case):
         snapshot["records"][spec.name] = build_record(spec, members, uuid)
     if case.get("mdadm_conf"):
         snapshot["files"] = {"/etc/mdadm/mdadm.conf": case["mdadm_conf"]}
+    if case.get("member_heads"):
+        # the members' first bytes as the lab disks carry them: the signature's magic where wipefs found it
+        _kind, offset, magic = MEMBER_SIGNATURE[case["member_heads"]]
+        for row in json.loads(snapshot["wipefs"])["signatures"]:
+            head = bytearray(0x1200)
+            head[offset : offset + len(magic)] = magic
+            head[0x200:0x208] = b"LABELONE"
+            snapshot["heads"]["/dev/" + row["device"]] = bytes(head).hex()
     return snapshot
 
 
