@@ -9,7 +9,7 @@ module: nvme_info
 short_description: Inventory the node's NVMe namespaces, their use, and what the local CSI driver would take
 version_added: 0.1.0
 description:
-  - One read-only pass over the node (one C(lsblk), one C(wipefs --no-act), C(pvs)/C(lvs) only when LVM is
+  - One read-only pass over the node (one C(lsblk), one C(wipefs --no-act), one C(lvm fullreport) only when LVM is
     in use, plus sysfs and C(/dev/disk/by-id)) returning every NVMe namespace.
   - Classifies each namespace as V(local) (model is a known local NVMe model or in O(extra_models)),
     V(os) (holds C(/), C(/boot), swap or the EFI partition) or V(other) (for example Azure NVMe data disks).

@@ -28,9 +28,14 @@ description:
     RV(results)), nothing is done for the ones after it nor for the boot side.
   - Every option of every stripe is checked before the node is read; an error names the option as
     C(stripes[1].mount_path), and nothing changes.
-  - A no-op reads the node once (C(lsblk), one C(wipefs --no-act), C(pvs)/C(lvs) when LVM is in play) and the
-    boot side's files and C(.wants) links; its only C(systemctl) call is C(is-active) of the units to keep started
-    (whether a unit runs only systemd knows).
+  - A no-op reads the node once (C(lsblk), one C(lvm fullreport) when LVM is in play, and one C(wipefs --no-act)
+    over the disks that are not members of a recorded stripe whose signature lsblk and the disk's first bytes
+    prove) and the boot side's files and C(.wants) links; its only C(systemctl) call is C(is-active) of the units to
+    keep started (whether a unit runs only systemd knows). A plan that would change something is made again from
+    a full C(wipefs --no-act) read.
+  - The fstab changes of a call reload systemd once, at its end (by the boot side's C(systemctl enable) or
+    C(disable) when it makes one); before the mount only when systemd may hold a mount unit made from an old fstab
+    line for that path.
 extends_documentation_fragment:
   - acstor.edge.attributes.full
 attributes:
