@@ -94,6 +94,7 @@ options:
     type: bool
     default: false
 seealso:
+  - module: acstor.edge.node_prep
   - module: acstor.edge.node_prep_info
   - module: ansible.posix.sysctl
   - module: community.general.modprobe
@@ -182,32 +183,19 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import (
-    NodeFiles,
-    remove_files,
-    write_file_atomic,
-)
+from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import NodeFiles
 from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as rules
 from ansible_collections.acstor.edge.plugins.module_utils.node.kernel_config import (
     PARTS,
+    RESULT_KEYS,
     module_load_file_errors,
+    node_errors,
+    plan_diff,
     plan_kernel_config,
 )
+from ansible_collections.acstor.edge.plugins.module_utils.node.kernel_config_executor import apply_kernel_config
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import option_errors
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_read import read_kernel_config
-
-PLAN_KEYS = (
-    "actions",
-    "sysctls_to_raise",
-    "sysctls_removed",
-    "modules_to_load",
-    "modules_removed",
-    "modules_to_unload",
-    "modules_kept_loaded",
-    "legacy_module_files",
-    "unlisted_legacy_module_files",
-    "reload_sysctl",
-)
 
 
 def input_errors(params):
@@ -217,55 +205,6 @@ def input_errors(params):
     errors += module_load_file_errors(params["modules_load_file"])
     rules.check_list(errors, "record_packages", params["record_packages"], rules.package_name)
     return errors
-
-
-def node_errors(params, current):
-    """With state present: sysctls the kernel lacks, modules it does not know."""
-    if params["state"] != "present":
-        return []
-    errors = []
-    if "sysctl" in params["parts"]:
-        errors += [
-            "sysctl %s does not exist on this kernel" % name
-            for name in params["sysctls"]
-            if name not in current["live"]
-        ]
-    if "modules" in params["parts"]:
-        errors += [
-            "kernel module %s is unknown to kernel %s" % (name, os.uname()[2])
-            for name, state in current["modules"].items()
-            if not state["known"]
-        ]
-    return errors
-
-
-def apply_files(plan):
-    for change in plan["files"]:
-        if change["remove"]:
-            remove_files([change["path"]])
-        else:
-            write_file_atomic(change["path"], change["after"])
-
-
-def run(module, argv, what):
-    rc, _out, err = module.run_command(argv)
-    if rc != 0:
-        module.fail_json(msg="%s failed (rc %d): %s" % (what, rc, err.strip()), cmd=argv)
-
-
-def apply_plan(module, plan):
-    """Files first (a failure to load a module must not leave the boot configuration behind), then the live state."""
-    apply_files(plan)
-    if plan["sysctls_to_raise"]:
-        settings = ["%s=%s" % (item["key"], item["value"]) for item in plan["sysctls_to_raise"]]
-        run(module, [module.get_bin_path("sysctl", required=True), "-w"] + settings, "sysctl -w " + " ".join(settings))
-    if plan["reload_sysctl"]:
-        run(module, [module.get_bin_path("sysctl", required=True), "--system"], "sysctl --system")
-    if plan["modules_to_load"]:
-        names = plan["modules_to_load"]
-        run(module, [module.get_bin_path("modprobe", required=True), "-a"] + names, "modprobe " + " ".join(names))
-    for name in plan["modules_to_unload"]:
-        run(module, [module.get_bin_path("modprobe", required=True), "-r", name], "modprobe -r " + name)
 
 
 def main():
@@ -289,28 +228,21 @@ def main():
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors)
 
+    release = os.uname()[2]
     current = read_kernel_config(
-        NodeFiles(), list(params["sysctls"]), params["kernel_modules"], os.uname()[2], params["sysctl_file"]
+        NodeFiles(), list(params["sysctls"]), params["kernel_modules"], release, params["sysctl_file"]
     )
-    errors = node_errors(params, current)
+    errors = node_errors(params, current, release)
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors)
     plan = plan_kernel_config(params, current)
 
-    result = dict((key, plan[key]) for key in PLAN_KEYS)
+    result = dict((key, plan[key]) for key in RESULT_KEYS)
     result["changed"] = plan["changed"]
     if module._diff:
-        result["diff"] = [
-            dict(
-                before_header=change["path"],
-                after_header=change["path"],
-                before=change["before"],
-                after=change["after"],
-            )
-            for change in plan["files"]
-        ]
+        result["diff"] = plan_diff(plan)
     if not module.check_mode:
-        apply_plan(module, plan)
+        apply_kernel_config(module, plan)
     module.exit_json(**result)
 
 

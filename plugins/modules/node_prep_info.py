@@ -12,14 +12,15 @@ description:
   - Reads the operating system from C(/etc/os-release), the live values of the given sysctls from
     C(/proc/sys), the state of the given kernel modules (loaded in C(/proc/modules) or built in,
     known to the running kernel's C(modules.dep), C(modules.builtin) or C(modules.alias), listed for
-    boot in C(/etc/modules-load.d)), which of the given packages are installed (one C(dpkg-query)
-    or C(rpm -q) call for all of them) and, when asked, the LVM autoactivation filter (C(lvmconfig), run only
-    when a file in C(/etc/lvm) names C(auto_activation_volume_list) outside a comment, or C(/etc/lvm/lvm.conf) is
-    missing, or C(LVM_SYSTEM_DIR) or C(LVM_COMMAND_PROFILE) is set; otherwise the setting is unset).
+    boot in C(/etc/modules-load.d)), which of the given packages are installed (C(/var/lib/dpkg/status) read as a
+    file on the Debian family, else one C(rpm -q) call for all of them) and, when asked, the LVM autoactivation
+    filter (C(lvmconfig), run only when a file in C(/etc/lvm) names C(auto_activation_volume_list) outside a
+    comment, or C(/etc/lvm/lvm.conf) is missing, or C(LVM_SYSTEM_DIR) or C(LVM_COMMAND_PROFILE) is set; otherwise
+    the setting is unset).
   - Returns what the R(acstor.edge.node_prep,ansible_collections.acstor.edge.node_prep_role) role
     must change - the sysctls below their minimum,
-    the kernel modules not loaded or not listed for boot, the packages not installed - so that a
-    node already prepared costs this one module call and nothing else.
+    the kernel modules not loaded or not listed for boot, the packages not installed. M(acstor.edge.node_prep) makes
+    the same read and plan and then applies them in the same call (what the role runs with C(state=present)).
   - Checks the node_prep role's inputs against the node (supported OS, products, sysctls the kernel
     has, the Edge Volumes inotify floor, kernel modules the kernel knows) and returns every problem in
     RV(input_errors).
@@ -94,9 +95,11 @@ options:
 notes:
   - Every name and value is checked before the node is read (sysctl keys, kernel module and package names may not
     hold newlines, control characters, C(=) or white space); an error names the option and the rule it breaks.
-  - Installed packages are queried with C(dpkg-query) on the Debian family and C(rpm) elsewhere
-    (whichever exists when the family has neither).
+  - Installed packages are read from C(/var/lib/dpkg/status) on the Debian family (no command; C(dpkg-query) runs
+    instead while dpkg has journal entries not yet folded into it, or with C(DPKG_ADMINDIR) set) and queried with
+    C(rpm) elsewhere (whichever exists when the family has neither).
 seealso:
+  - module: acstor.edge.node_prep
   - module: acstor.edge.node_kernel_config
 """
 
@@ -217,7 +220,9 @@ packages_key:
   type: str
   sample: Debian
 packages_query:
-  description: How installed packages were read - V(dpkg), V(rpm), or V(none) when nothing was asked or no tool exists.
+  description:
+    - How installed packages were read - V(dpkg) (the status file, or C(dpkg-query)), V(rpm), or V(none) when nothing
+      was asked or no tool exists.
   returned: always
   type: str
   sample: dpkg
@@ -272,141 +277,22 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.acstor.edge.plugins.module_utils.common.node_io import NodeFiles
-from ansible_collections.acstor.edge.plugins.module_utils.node.kernel_config import (
-    PARTS,
-    module_load_file_errors,
-    plan_kernel_config,
+from ansible_collections.acstor.edge.plugins.module_utils.node.prep_runner import (
+    PREP_ARGUMENT_SPEC,
+    prep_option_errors,
+    read_node_prep,
 )
-from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import (
-    input_errors,
-    node_os,
-    option_errors,
-    os_support,
-    plan_kernel_modules,
-    plan_packages,
-    plan_sysctls,
-    select_packages,
-)
-from ansible_collections.acstor.edge.plugins.module_utils.node.prep_read import (
-    lvm_autoactivation_may_be_set,
-    read_kernel_config,
-)
-from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
-    describe_os,
-    parse_dpkg_query,
-    parse_lvmconfig_setting,
-    parse_os_release,
-    parse_packages_record,
-    parse_rpm_query,
-)
-
-
-def query_packages(module, names, os_info):
-    """(query tool name, {installed name: version}) with one command for all names."""
-    if not names:
-        return "none", {}
-    dpkg_query = module.get_bin_path("dpkg-query")
-    rpm = module.get_bin_path("rpm")
-    if dpkg_query and (os_info["os_family"] == "Debian" or not rpm):
-        # rc 1 only says some names are unknown to dpkg; those are simply not installed.
-        rc, out, err = module.run_command(
-            [dpkg_query, "-W", "-f=${Package}\t${db:Status-Abbrev}\t${Version}\n"] + names
-        )
-        if rc not in (0, 1):
-            module.fail_json(msg="dpkg-query failed (rc %d): %s" % (rc, err.strip()))
-        return "dpkg", parse_dpkg_query(out)
-    if rpm:
-        # rc is the number of names not installed.
-        rc, out, err = module.run_command([rpm, "-q", "--qf", "%{NAME}\t%{VERSION}-%{RELEASE}\n"] + names)
-        if err.strip() and not out.strip():
-            module.fail_json(msg="rpm -q failed (rc %d): %s" % (rc, err.strip()))
-        return "rpm", parse_rpm_query(out)
-    return "none", {}
-
-
-def read_lvm_autoactivation(module, files):
-    lvmconfig = module.get_bin_path("lvmconfig")
-    if not lvmconfig:
-        return False, None
-    if not lvm_autoactivation_may_be_set(files, os.environ):
-        # no configuration file sets it: every volume group autoactivates, as lvmconfig would say (rc 5)
-        return True, None
-    rc, out, err = module.run_command([lvmconfig, "--typeconfig", "current", "activation/auto_activation_volume_list"])
-    # rc 5: the setting is not present, so every volume group autoactivates.
-    if rc not in (0, 5):
-        module.fail_json(msg="lvmconfig failed (rc %d): %s" % (rc, err.strip()))
-    return True, parse_lvmconfig_setting(rc, out)
-
-
-def kernel_config_summary(plan):
-    """What node_kernel_config would do, without the file texts (the role decides on ``changed``)."""
-    summary = dict((key, value) for key, value in plan.items() if key != "files")
-    summary["files"] = [dict(path=change["path"], remove=change["remove"]) for change in plan["files"]]
-    return summary
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            sysctls=dict(type="dict", default={}),
-            kernel_modules=dict(type="list", elements="str", default=[]),
-            packages=dict(type="dict", default={}),
-            lvm_autoactivation=dict(type="bool", default=False),
-            products=dict(type="list", elements="str"),
-            os_facts=dict(type="dict", default={}),
-            state=dict(type="str", default="present", choices=["present", "absent"]),
-            sysctl_file=dict(type="path", default="/etc/sysctl.d/99-zz-acstor-edge.conf"),
-            modules_load_file=dict(type="path", default="/etc/modules-load.d/acstor-edge.conf"),
-            parts=dict(type="list", elements="str", choices=list(PARTS), default=list(PARTS)),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=PREP_ARGUMENT_SPEC, supports_check_mode=True)
     params = module.params
     # names and values that reach sysctl.d, modules-load.d or a package manager: checked before any read
-    errors = option_errors(params["sysctls"], params["kernel_modules"], params["packages"])
-    errors += module_load_file_errors(params["modules_load_file"])
+    errors = prep_option_errors(params)
     if errors:
         module.fail_json(msg="; ".join(errors), errors=errors)
-    files = NodeFiles()
-    os_info = describe_os(parse_os_release(files.read("/etc/os-release") or files.read("/usr/lib/os-release")))
-    release = os.uname()[2]
-
-    names = list(params["sysctls"])
-    current = read_kernel_config(files, names, params["kernel_modules"], release, params["sysctl_file"])
-    live, modules = current["live"], current["modules"]
-    packages_key, wanted_packages, invalid_packages = select_packages(params["packages"], os_info, release)
-    packages_query, installed = query_packages(module, wanted_packages, os_info)
-    lvmconfig_found, volume_list = (
-        read_lvm_autoactivation(module, files) if params["lvm_autoactivation"] else (False, None)
-    )
-    unknown_modules = [name for name, state in modules.items() if state["valid"] and not state["known"]]
-    decided_os = node_os(os_info, params["os_facts"])
-    desired = dict(
-        (key, params[key])
-        for key in ("state", "sysctls", "kernel_modules", "sysctl_file", "modules_load_file", "parts")
-    )
-
-    module.exit_json(
-        changed=False,
-        os=os_info,
-        kernel_release=release,
-        sysctls=live,
-        sysctls_to_raise=plan_sysctls(params["sysctls"], live),
-        kernel_modules=modules,
-        kernel_modules_to_load=plan_kernel_modules(modules),
-        kernel_modules_unknown=unknown_modules,
-        kernel_config=kernel_config_summary(plan_kernel_config(desired, current)),
-        packages_key=packages_key,
-        packages_query=packages_query,
-        packages_installed=dict((name, installed[name]) for name in wanted_packages if name in installed),
-        packages_missing=plan_packages(wanted_packages, installed),
-        packages_invalid=invalid_packages,
-        packages_recorded=parse_packages_record(current["record_text"]),
-        lvm_auto_activation_volume_list=volume_list,
-        lvmconfig_found=lvmconfig_found,
-        package_manager=(os_support(decided_os) or {}).get("package_manager", ""),
-        input_errors=input_errors(decided_os, params["products"], params["sysctls"], live, unknown_modules, release),
-    )
+    facts, _plan, _current = read_node_prep(module, params, NodeFiles(), os.uname()[2])
+    module.exit_json(changed=False, **facts)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,19 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import
 SYSCTL_HEADER = "# Kernel settings raised by acstor.edge.node_prep; rewritten on every change, edits are lost.\n"
 MODULES_HEADER = "# Kernel modules loaded at boot for acstor.edge.node_prep; rewritten on every change.\n"
 PARTS = ("sysctl", "modules")
+# What acstor.edge.node_kernel_config returns of its plan (and acstor.edge.node_prep under kernel_config).
+RESULT_KEYS = (
+    "actions",
+    "sysctls_to_raise",
+    "sysctls_removed",
+    "modules_to_load",
+    "modules_removed",
+    "modules_to_unload",
+    "modules_kept_loaded",
+    "legacy_module_files",
+    "unlisted_legacy_module_files",
+    "reload_sysctl",
+)
 # What node_prep installed, so that state absent removes only those packages (never the OS's or the user's).
 PACKAGES_RECORD = "/etc/acstor-edge/node_prep.json"
 
@@ -277,6 +290,43 @@ def finish(plan):
     plan["actions"] = actions
     plan["changed"] = bool(actions)
     return plan
+
+
+def node_errors(desired, current, release):
+    """With state present, what the plan cannot be applied with: sysctls the kernel lacks, modules it does not know
+    (of the parts managed)."""
+    if desired.get("state", "present") != "present":
+        return []
+    parts = desired.get("parts", PARTS)
+    errors = []
+    if "sysctl" in parts:
+        errors += [
+            "sysctl %s does not exist on this kernel" % name
+            for name in desired.get("sysctls", {})
+            if name not in current["live"]
+        ]
+    if "modules" in parts:
+        errors += [
+            "kernel module %s is unknown to kernel %s" % (name, release)
+            for name, state in current["modules"].items()
+            if not state["known"]
+        ]
+    return errors
+
+
+def plan_summary(plan):
+    """The plan without the file texts: what node_prep_info and node_prep return under ``kernel_config``."""
+    summary = dict((key, value) for key, value in plan.items() if key != "files")
+    summary["files"] = [dict(path=change["path"], remove=change["remove"]) for change in plan["files"]]
+    return summary
+
+
+def plan_diff(plan):
+    """One --diff entry per file written or removed."""
+    return [
+        dict(before_header=change["path"], after_header=change["path"], before=change["before"], after=change["after"])
+        for change in plan["files"]
+    ]
 
 
 def module_load_file_errors(path):

@@ -239,3 +239,33 @@ def select_packages(packages_by_os, os_info, kernel_release):
 def plan_packages(wanted, installed):
     """Wanted packages that are not installed, in the order given."""
     return [name for name in wanted if name not in installed]
+
+
+def converge_errors(input_errors, kernel_config_errors, packages_missing):
+    """What stops acstor.edge.node_prep (state present) before it changes anything: every input error, and, once no
+    package is missing, what node_kernel_config would refuse (a module the kernel does not know may come with a
+    package, such as Ubuntu's linux-modules-extra: the role installs it and node_kernel_config checks again)."""
+    errors = list(input_errors)
+    if not packages_missing:
+        errors += [error for error in kernel_config_errors if error not in errors]
+    return errors
+
+
+def may_apply_kernel_config(state, errors, packages_missing):
+    """acstor.edge.node_prep writes the kernel configuration itself only with state present, no error and every
+    package installed; else it changes nothing, and the role installs the packages and then calls
+    node_kernel_config (which also records the packages installed now)."""
+    return state == "present" and not errors and not packages_missing
+
+
+def lvm_autoactivation_holds(asked, lvmconfig_found, volume_list):
+    """Whether the node_prep role's LVM check (tasks/lvm.yml) passes on this read: not asked, or lvmconfig found and
+    no auto_activation_volume_list."""
+    return not asked or (lvmconfig_found and volume_list is None)
+
+
+def may_read_ahead(options, applied, kernel_config_changed, lvm_holds):
+    """Whether acstor.edge.node_prep also reads the stripes ahead for the nvme_stripe role: asked for (options not
+    None), on a node node_prep leaves as it is (applied: state present, no error, no package missing; nothing to
+    change in the kernel configuration; the LVM check passes). After a change the stripe role reads for itself."""
+    return options is not None and applied and not kernel_config_changed and lvm_holds

@@ -39,6 +39,8 @@ KERNEL_RELEASE_PLACEHOLDER = "{kernel_release}"
 # dpkg status letters (second column of db:Status-Abbrev) of a package whose files are on disk
 # and configured: installed, triggers-awaited, triggers-pending.
 DPKG_INSTALLED_STATES = ("i", "W", "t")
+# The same states as the words of the Status: field of /var/lib/dpkg/status (its third word; dpkg(1)).
+DPKG_INSTALLED_STATUSES = ("installed", "triggers-awaited", "triggers-pending")
 
 
 def parse_os_release(text):
@@ -150,6 +152,53 @@ def parse_dpkg_query(stdout):
         if len(parts) >= 3 and len(parts[1]) >= 2 and parts[1][1] in DPKG_INSTALLED_STATES:
             installed[parts[0]] = parts[2]
     return installed
+
+
+def parse_dpkg_status(text, names):
+    """/var/lib/dpkg/status -> {name: version} of the ``names`` installed; the answer parse_dpkg_query gives for
+    ``dpkg-query -W`` of the same names on the same database.
+
+    One stanza per package and architecture, separated by blank lines, ``Package:`` first (dpkg writes the file
+    itself, sorted by name then architecture, as dpkg-query lists them). A package is installed when the third
+    word of ``Status:`` is an installed state (``deinstall ok config-files``, ``install reinstreq half-installed``
+    or ``install ok unpacked`` are not). A Multi-Arch: same package has a stanza per architecture, all of one
+    version; it is installed when one of them is, and as in parse_dpkg_query the last installed stanza wins.
+    Only the stanzas of the wanted names are parsed: the file holds every package of the node.
+    """
+    wanted = set(name for name in names if isinstance(name, str) and PACKAGE_NAME.fullmatch(name))
+    if not wanted:
+        return {}
+    # dpkg writes "Package: NAME" exactly; a literal line start lets re skip to each "Package: " fast (a status
+    # file is 1-3 MB: a line-by-line parse would cost more than the dpkg-query it replaces).
+    stanza_start = re.compile(r"\nPackage: (%s)\n" % "|".join(re.escape(name) for name in sorted(wanted)))
+    text = "\n" + text
+    installed = {}
+    for match in stanza_start.finditer(text):
+        end = text.find("\n\n", match.end() - 1)
+        fields = _deb822_fields(text[match.end() : len(text) if end < 0 else end], ("status", "version"))
+        status = fields.get("status", "").split()
+        if len(status) == 3 and status[2] in DPKG_INSTALLED_STATUSES:
+            installed[match.group(1)] = fields.get("version", "")
+    return installed
+
+
+def _deb822_fields(text, keys):
+    """{lower-case field name: value} of the single-line fields ``keys`` in one deb822 stanza's text."""
+    fields = {}
+    for line in text.splitlines():
+        if not line or line[0] in " \t#" or ":" not in line:
+            continue  # continuation lines (Description, Conffiles) start with white space
+        name, value = line.split(":", 1)
+        name = name.strip().lower()
+        if name in keys:
+            fields[name] = value.strip()
+    return fields
+
+
+def dpkg_journal_pending(update_entries):
+    """Whether /var/lib/dpkg/updates holds journal entries (names of digits) that dpkg has not folded into the
+    status file yet: dpkg is running or was interrupted, and only dpkg-query applies them on top of the file."""
+    return any(entry.isdigit() for entry in update_entries)
 
 
 def parse_rpm_query(stdout):

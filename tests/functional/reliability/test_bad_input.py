@@ -358,6 +358,10 @@ def node_cases(serials):
             module("node_prep_info", sysctls={"vm.swappiness": "10\nkernel.panic=1"}),
             ["sysctls['vm.swappiness']", "rule sysctl-value"],
         ),
+        "module: node_prep's drop-in outside sysctl.d": (
+            module("node_prep", sysctls={"vm.swappiness": 10}, sysctl_file="/etc/sysctl.conf"),
+            ["sysctl_file", "rule sysctl-file"],
+        ),
         "role: preflight volume group with a newline": (
             role("preflight", preflight_local_csi_volume_group="vg\nx"),
             ["preflight_local_csi_volume_group", "rule single-line"],

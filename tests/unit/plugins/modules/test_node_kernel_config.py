@@ -3,57 +3,29 @@ a rerun that does nothing, state absent, and bad input that writes nothing."""
 
 import pytest
 
-from ansible_collections.acstor.edge.plugins.module_utils.common import node_io
 from ansible_collections.acstor.edge.plugins.module_utils.node.kernel_config import MODULES_HEADER, SYSCTL_HEADER
 from ansible_collections.acstor.edge.plugins.modules import node_kernel_config
 
 from module_harness import CommandSequence, run_module
-
-RELEASE = "6.1.0-50-cloud-amd64"
-DROP_IN = "/etc/sysctl.d/99-zz-acstor-edge.conf"
-OURS = "/etc/modules-load.d/acstor-edge.conf"
-SYSCTLS = {"fs.inotify.max_user_instances": 8192, "fs.inotify.max_user_watches": 524288, "fs.file-max": 100000}
-MODULES = ["dm_mod", "dm_raid", "raid0", "md_mod"]
-DEP = "".join(
-    "kernel/drivers/md/%s.ko.xz:\n" % name.replace("_", "-") for name in ["dm-mod", "dm-raid", "raid0", "md-mod"]
+from node_tree import (
+    DROP_IN,
+    FRESH_NODE,
+    LOAD,
+    MODULES,
+    OURS,
+    RAISE,
+    SYSCTLS,
+    WRITTEN_DROP_IN,
+    converged,
+    node_tree,
+    read,
+    write,
 )
 
 
 @pytest.fixture
 def node(tmp_path, monkeypatch):
-    """A fresh node: inotify at the kernel's defaults, only dm_mod loaded, one legacy per-module file."""
-    files = {
-        "/proc/sys/fs/inotify/max_user_instances": "128\n",
-        "/proc/sys/fs/inotify/max_user_watches": "8192\n",
-        "/proc/sys/fs/file-max": "9223372036854775807\n",
-        "/proc/modules": "dm_mod 184320 3 - Live 0x0000000000000000\n",
-        "/lib/modules/%s/modules.dep" % RELEASE: DEP,
-        "/lib/modules/%s/modules.builtin" % RELEASE: "",
-        "/etc/modules-load.d/md_mod.conf": "md_mod\n",
-    }
-    for path, text in files.items():
-        write(tmp_path, path, text)
-    root = str(tmp_path)
-    monkeypatch.setattr(node_kernel_config, "NodeFiles", lambda: node_io.NodeFiles(root))
-    monkeypatch.setattr(
-        node_kernel_config, "write_file_atomic", lambda path, text: node_io.write_file_atomic(root + path, text)
-    )
-    monkeypatch.setattr(
-        node_kernel_config, "remove_files", lambda paths: node_io.remove_files([root + p for p in paths])
-    )
-    monkeypatch.setattr(node_kernel_config.os, "uname", lambda: ("Linux", "node", RELEASE, "#1", "x86_64"))
-    return tmp_path
-
-
-def write(root, path, text):
-    target = root / path.lstrip("/")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(text)
-
-
-def read(root, path):
-    target = root / path.lstrip("/")
-    return target.read_text() if target.exists() else None
+    return node_tree(tmp_path, monkeypatch, node_kernel_config, FRESH_NODE)
 
 
 def run(args, calls=(), check_mode=False):
@@ -64,14 +36,6 @@ def run(args, calls=(), check_mode=False):
 
 
 PRESENT = {"sysctls": SYSCTLS, "kernel_modules": MODULES}
-RAISE = [
-    ["/usr/bin/sysctl", "-w", "fs.inotify.max_user_instances=8192", "fs.inotify.max_user_watches=524288"],
-    0,
-    "",
-    "",
-]
-LOAD = [["/usr/bin/modprobe", "-a", "dm_raid", "raid0", "md_mod"], 0, "", ""]
-WRITTEN_DROP_IN = SYSCTL_HEADER + "fs.inotify.max_user_instances=8192\nfs.inotify.max_user_watches=524288\n"
 
 
 def test_check_mode_shows_each_file_and_changes_nothing(node):
@@ -94,10 +58,7 @@ def test_one_call_writes_both_files_raises_and_loads_then_a_rerun_does_nothing(n
     assert result["changed"] and result["legacy_module_files"] == ["/etc/modules-load.d/md_mod.conf"]
     assert read(node, DROP_IN) == WRITTEN_DROP_IN
     assert read(node, OURS) == MODULES_HEADER + "dm_mod\ndm_raid\nraid0\n"  # md_mod.conf already lists md_mod
-    # what sysctl -w and modprobe did on a real node
-    write(node, "/proc/sys/fs/inotify/max_user_instances", "8192\n")
-    write(node, "/proc/sys/fs/inotify/max_user_watches", "524288\n")
-    write(node, "/proc/modules", "".join("%s 1 0 - Live 0x0\n" % name for name in MODULES))
+    converged(node)
     rerun = run(PRESENT)
     assert rerun["changed"] is False and rerun["actions"] == [] and rerun["diff"] == []
 

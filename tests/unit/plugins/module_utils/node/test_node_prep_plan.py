@@ -3,8 +3,12 @@
 import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import (
+    converge_errors,
     describe_kernel_modules,
     input_errors,
+    lvm_autoactivation_holds,
+    may_apply_kernel_config,
+    may_read_ahead,
     node_os,
     os_support,
     plan_kernel_modules,
@@ -269,3 +273,72 @@ def test_facts_the_play_gathered_win_over_the_os_release_read():
     assert node_os(DEBIAN12, dict(GENTOO, kernel="6.1.0-fake")) == GENTOO
     assert node_os(DEBIAN12, {}) == DEBIAN12
     assert node_os(DEBIAN12, {"distribution": "Gentoo"}) == DEBIAN12  # without a major version they do not count
+
+
+# acstor.edge.node_prep: when its one call applies the kernel configuration, and when it reads the stripes ahead.
+UNKNOWN_NVME_TCP = "kernel module nvme_tcp is unknown to kernel 6.8.0-1015-azure"
+
+
+@pytest.mark.parametrize(
+    "inputs, kernel_config, missing, expected",
+    [
+        ([], [], [], []),
+        (["unsupported OS Gentoo 2.15"], [], ["lvm2"], ["unsupported OS Gentoo 2.15"]),
+        # a module a package brings (Ubuntu's nvme_tcp): not an error while the package is missing ...
+        ([], [UNKNOWN_NVME_TCP], ["linux-modules-extra-6.8.0-1015-azure"], []),
+        # ... but one once every package is there, as node_kernel_config would refuse it
+        ([], [UNKNOWN_NVME_TCP], [], [UNKNOWN_NVME_TCP]),
+        # the same problem found by both checks is named once
+        (
+            ["sysctl fs.nope does not exist on this kernel"],
+            ["sysctl fs.nope does not exist on this kernel"],
+            [],
+            ["sysctl fs.nope does not exist on this kernel"],
+        ),
+    ],
+)
+def test_converge_errors(inputs, kernel_config, missing, expected):
+    assert converge_errors(inputs, kernel_config, missing) == expected
+
+
+@pytest.mark.parametrize(
+    "state, errors, missing, expected",
+    [
+        ("present", [], [], True),
+        ("present", ["unsupported OS Gentoo 2.15"], [], False),
+        ("present", [], ["nfs-common"], False),  # the role installs it, then node_kernel_config writes
+        ("absent", [], [], False),  # removal is node_kernel_config's
+    ],
+)
+def test_the_kernel_configuration_is_applied_only_with_no_error_and_no_missing_package(
+    state, errors, missing, expected
+):
+    assert may_apply_kernel_config(state, errors, missing) is expected
+
+
+@pytest.mark.parametrize(
+    "asked, found, volume_list, expected",
+    [
+        (False, False, None, True),
+        (True, True, None, True),
+        (True, False, None, False),  # no lvmconfig: lvm2 missing, the role's check would stop
+        (True, True, 'auto_activation_volume_list=["vg0"]', False),
+    ],
+)
+def test_lvm_autoactivation_holds(asked, found, volume_list, expected):
+    assert lvm_autoactivation_holds(asked, found, volume_list) is expected
+
+
+@pytest.mark.parametrize(
+    "options, applied, changed, lvm_holds, expected",
+    [
+        ({"stripes": []}, True, False, True, True),
+        ({}, True, False, True, True),  # given, even empty: the stripe role decides what it means
+        (None, True, False, True, False),  # not given
+        ({"stripes": []}, False, False, True, False),  # state absent, an error or a missing package
+        ({"stripes": []}, True, True, True, False),  # this call changed (or in check mode would change) the node
+        ({"stripes": []}, True, False, False, False),  # the role's LVM check would stop the play
+    ],
+)
+def test_stripes_are_read_ahead_only_on_a_node_left_as_it_is(options, applied, changed, lvm_holds, expected):
+    assert may_read_ahead(options, applied, changed, lvm_holds) is expected

@@ -11,8 +11,10 @@ import pytest
 
 from ansible_collections.acstor.edge.plugins.module_utils.node.prep_state import (
     describe_os,
+    dpkg_journal_pending,
     lvm_config_may_set,
     parse_dpkg_query,
+    parse_dpkg_status,
     parse_lvmconfig_setting,
     parse_module_aliases,
     parse_module_index,
@@ -126,6 +128,84 @@ def test_dpkg_query_of_the_lab_vm(debian, nfs_common):
 def test_dpkg_query_removed_package_with_config_left_is_not_installed():
     stdout = "lvm2\tii \t2.03.16-2\nnfs-common\trc \t1:2.6.2-4+deb12u1\nmdadm\tiF \t4.2-5\n"
     assert parse_dpkg_query(stdout) == {"lvm2": "2.03.16-2"}
+
+
+# dpkg-states-status: the status file of a throw-away dpkg database in which real dpkg (1.21.22, Debian 12) put
+# stand-in packages in the states to tell apart (make-dpkg-states.sh beside it builds it again): installed, on hold,
+# triggers-pending and -awaited, unpacked, "install reinstreq half-installed" (preinst and postrm failed),
+# "deinstall ok config-files" (removed, conffile kept), and Multi-Arch: same packages for amd64 and i386, one of
+# them removed on i386 only; dpkg-states-dpkg-query.stdout is what dpkg-query -W said about the same names.
+# debian12-dpkg-status-excerpt: stanzas of a Debian 12 machine's real status file, with its dpkg-query output.
+DPKG_STATES_NAMES = [
+    "lvm2",
+    "xfsprogs",
+    "nfs-common",
+    "mdadm",
+    "nvme-cli",
+    "libdevmapper1.02.1",
+    "libaio1",
+    "e2fsprogs",
+    "nvme-stas",
+    "nfs-utils",
+]
+EXCERPT_NAMES = [
+    "e2fsprogs",
+    "libc6",
+    "libgcc-s1",
+    "xfsprogs",
+    "lvm2",
+    "nfs-common",
+    "bash",
+    "dpkg",
+    "libdevmapper1.02.1",
+    "openssh-server",
+]
+
+
+@pytest.mark.parametrize(
+    "status, query, names",
+    [
+        ("dpkg-states-status", "dpkg-states-dpkg-query.stdout", DPKG_STATES_NAMES),
+        ("debian12-dpkg-status-excerpt", "debian12-dpkg-status-excerpt.dpkg-query.stdout", EXCERPT_NAMES),
+    ],
+)
+def test_dpkg_status_file_gives_dpkg_querys_answer(status, query, names):
+    assert parse_dpkg_status(fixture(status), names) == parse_dpkg_query(fixture(query))
+
+
+def test_dpkg_status_states():
+    installed = parse_dpkg_status(fixture("dpkg-states-status"), DPKG_STATES_NAMES)
+    assert installed == {
+        "lvm2": "2.03.16-2",
+        "xfsprogs": "6.1.0-1",  # hold ok installed
+        "e2fsprogs": "1.47.0-2",  # triggers-pending
+        "nvme-stas": "2.2.1-1",  # triggers-awaited
+        "libdevmapper1.02.1": "2:1.02.185-2",  # amd64 and i386
+        "libaio1": "0.3.113-4",  # installed on amd64, config-files on i386
+    }
+    # deinstall ok config-files, install reinstreq half-installed, install ok unpacked, unknown to dpkg
+    assert not set(installed) & {"nfs-common", "mdadm", "nvme-cli", "nfs-utils"}
+
+
+def test_dpkg_status_reads_only_the_wanted_names():
+    text = fixture("dpkg-states-status")
+    assert parse_dpkg_status(text, ["lvm2"]) == {"lvm2": "2.03.16-2"}
+    assert parse_dpkg_status(text, ["lvm"]) == {}  # a prefix of a name is not the name
+    assert parse_dpkg_status(text, []) == {}
+    # not package names (a regex or a newline must not reach the search): never installed
+    assert parse_dpkg_status(text, ["lvm.*", "lvm2\nStatus: x", None]) == {}
+
+
+def test_dpkg_status_edge_stanzas():
+    text = "Package: first\nStatus: install ok installed\nVersion: 1\n\nPackage: bare\n\nPackage: next\nStatus: install ok installed\nVersion: 2\n"
+    # the first stanza of the file, one without fields (never attributed the next one's), the last without "\n\n"
+    assert parse_dpkg_status(text, ["first", "bare", "next"]) == {"first": "1", "next": "2"}
+
+
+def test_dpkg_journal_pending():
+    assert dpkg_journal_pending(["0000", "0001"])
+    assert not dpkg_journal_pending([])
+    assert not dpkg_journal_pending(["tmp.i"])  # dpkg's temporary import file is not a journal entry
 
 
 def test_rpm_query():
