@@ -184,7 +184,10 @@ def test_the_published_results_come_from_the_read_ahead_when_the_call_was_skippe
     assert render(outcome[3:-3], node_prep_stripes_ahead=read, nvme_stripe_results=skipped) == read["result"]
     assert render(outcome[3:-3], node_prep_stripes_ahead=read, nvme_stripe_results=registered) == registered
     # the read-ahead is marked used by every run of the role (the set_fact the role already had: no task more)
-    assert (
-        publish["ansible.builtin.set_fact"]["__nvme_stripe_ahead_used"] == "{{ __nvme_stripe_ahead.id | default('') }}"
-    )
+    used = publish["ansible.builtin.set_fact"]["__nvme_stripe_ahead_used"][3:-3]
+    assert render(used, node_prep_stripes_ahead=read) == read["id"]
+    assert render(used, node_prep_stripes_ahead=read, __nvme_stripe_ahead_used="0" * 32) == read["id"]
+    # a play without a read-ahead keeps the one used last: it may be visible again in a later play
+    assert render(used, __nvme_stripe_ahead_used="0" * 32) == "0" * 32
+    assert render(used) == ""
     assert len(TASKS) == 4

@@ -148,7 +148,7 @@ def test_warnings_reach_the_caller_only_when_in_sync(monkeypatch):
 def test_each_read_has_its_own_id(monkeypatch):
     monkeypatch.setattr(read_ahead, "converge_node", lambda _m, _p: {"changed": False})
     args = {"stripes": [{"name": "fast", "devices": ["/dev/nvme0n1"]}]}
-    ids = {read_ahead.read_ahead(CallerModule(), args)["id"] for _ in range(3)}
+    ids = {read_ahead.read_ahead(CallerModule(), args)["id"] for _read in range(3)}
     assert len(ids) == 3 and all(len(one) == 32 and uuid.UUID(one).hex == one for one in ids)
 
 
