@@ -7,8 +7,8 @@ and acstor.edge.nvme_stripes not at all; 0 changed, and the role's published res
 that drifted (the stripe unmounted) or a changed list makes the role call again; a second run of the role in the same
 play and a later play never reuse a read-ahead.
 
-The stand-in goes when node_prep's module exists: tests/functional/lab/test_node_noop_calls.py (the lead's merge)
-runs acstor.edge.node_prep + acstor.edge.nvme_stripe the same way.
+With node_prep's module merged, the same test runs acstor.edge.node_prep in place of the stand-in role (its read task
+then reads the node for node_prep as well).
 """
 
 import json
@@ -24,6 +24,7 @@ from acstor_testlib import COLLECTIONS_DIR, REPO_ROOT, ansible_environment, mito
 if str(REPO_ROOT / "tests" / "reliability") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "tests" / "reliability"))
 from lablib import LabNode  # noqa: E402  pylint: disable=wrong-import-position
+from read_ahead_standin import CALL, HANDOFF, PUBLISH, READ, Run, write_standin  # noqa: E402
 
 NODE = "lab-stripeahead"
 VOLUME = {
@@ -34,31 +35,6 @@ VOLUME = {
 }
 CSI = {"name": "csi", "mode": "csi_vg", "selector": {"class": "local", "models": ["Amazon EC2 NVMe Instance Storage"]}}
 
-# node_prep's module, as far as the read-ahead goes: when given the stripes' arguments, stripe/read_ahead's answer
-STANDIN_MODULE = """#!/usr/bin/python
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.read_ahead import read_ahead
-
-
-def main():
-    module = AnsibleModule(argument_spec=dict(stripes_args=dict(type="raw")), supports_check_mode=True)
-    stripes_args = module.params["stripes_args"]
-    module.exit_json(changed=False, stripes_ahead=read_ahead(module, stripes_args) if stripes_args else {})
-
-
-if __name__ == "__main__":
-    main()
-"""
-STANDIN_TASKS = """---
-- name: Read the node and the stripes ahead (stand-in for node_prep's module)
-  stripes_read_ahead_standin:
-    stripes_args: "{{ __nvme_stripe_read_ahead_args | default(none) }}"
-  register: __node_prep_state
-"""
-STANDIN_VARS = """---
-node_prep_stripes_ahead: "{{ (__node_prep_state | default({})).stripes_ahead | default({}) }}"
-"""
 NODE_PLAY = """
 - name: Node roles
   hosts: %s
@@ -69,10 +45,14 @@ NODE_PLAY = """
 """
 PLAYBOOKS = {
     "node": NODE_PLAY % NODE,
-    # the role twice in one play (a role parameter: Ansible runs a role listed twice with the same ones only once),
-    # then in a play of its own: the second and third runs call
+    # the role again in the same play (include_role: a role listed twice in roles runs once), then in a play of its
+    # own: the second and third runs call
     "reuse": (NODE_PLAY % NODE)
-    + "    - {role: acstor.edge.nvme_stripe, nvme_stripe_read_ahead: true}\n"
+    + """  tasks:
+    - name: The stripes again
+      ansible.builtin.include_role:
+        name: acstor.edge.nvme_stripe
+"""
     + """
 - name: The stripes again, in a later play
   hosts: %s
@@ -82,14 +62,6 @@ PLAYBOOKS = {
 """
     % NODE,
 }
-CALL = "Ensure the NVMe stripes and their boot unit, hand-off fact, health fact and metrics"
-READ = "Read the node and the stripes ahead (stand-in for node_prep's module)"
-PUBLISH = (
-    "Publish the stripes' results and the stripes on the node that the list no longer names (kept, never destroyed)"
-)
-# tasks that run on the controller only: no module process on the node
-CONTROLLER_ACTIONS = {"ansible.builtin.assert", "ansible.builtin.set_fact", "assert", "set_fact"}
-
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root (QEMU monitor, netns)")
 
 edgelab = LabNode.edgelab
@@ -119,58 +91,16 @@ def node(tmp_path_factory):
     inventory = workdir / "hosts.yml"
     edgelab("inventory", "-o", str(inventory))
     inventory.write_text(inventory.read_text().replace("ConnectTimeout=3", "ConnectTimeout=30"))
-    (workdir / "library").mkdir()
-    (workdir / "library" / "stripes_read_ahead_standin.py").write_text(STANDIN_MODULE)
-    standin = workdir / "roles" / "prep_standin"
-    (standin / "tasks").mkdir(parents=True)
-    (standin / "vars").mkdir()
-    (standin / "tasks" / "main.yml").write_text(STANDIN_TASKS)
-    (standin / "vars" / "main.yml").write_text(STANDIN_VARS)
-    # a sibling named nvme_stripe, as in the collection: the role's files are found from the stand-in's role_path
-    (workdir / "roles" / "nvme_stripe").symlink_to(
-        COLLECTIONS_DIR / "ansible_collections/acstor/edge/roles/nvme_stripe"
-    )
+    write_standin(workdir, COLLECTIONS_DIR / "ansible_collections/acstor/edge/roles/nvme_stripe")
     for name, text in PLAYBOOKS.items():
         (workdir / (name + ".yml")).write_text(text)
     yield dict(info, workdir=workdir, inventory=inventory)
     edgelab("down", NODE, check=False)
 
 
-class Run:
-    """One ansible-playbook run, read from the ansible.posix.json callback: each task's result on the node."""
-
-    def __init__(self, report, seconds):
-        self.report = report
-        self.seconds = seconds
-        self.tasks = [
-            (task["task"]["name"], host_result)
-            for play in report["plays"]
-            for task in play["tasks"]
-            for host, host_result in task["hosts"].items()
-            if host == NODE
-        ]
-
-    def results(self, name):
-        return [result for task, result in self.tasks if task == name]
-
-    def ran(self, name):
-        return [result for result in self.results(name) if not result.get("skipped")]
-
-    def module_calls(self):
-        """The tasks that ran a module on the node (not skipped, not a controller-side action)."""
-        return [
-            task
-            for task, result in self.tasks
-            if not result.get("skipped") and result["action"] not in CONTROLLER_ACTIONS
-        ]
-
-    @property
-    def changed(self):
-        return self.report["stats"][NODE]["changed"]
-
-    def published(self):
-        """The facts the role's publishing set_fact set, in the last run of the role."""
-        return self.ran(PUBLISH)[-1]["ansible_facts"]
+def published(run):
+    """The facts the role's publishing set_fact set, in the last run of the role."""
+    return run.ran(PUBLISH)[-1]["ansible_facts"]
 
 
 def play(node, stripes, playbook="node", **extra):
@@ -195,7 +125,7 @@ def play(node, stripes, playbook="node", **extra):
     )
     seconds = round(time.monotonic() - started, 1)
     assert completed.returncode == 0, completed.stdout[-6000:] + completed.stderr[-2000:]
-    return Run(json.loads(completed.stdout), seconds)
+    return Run(completed.stdout, NODE, seconds)
 
 
 def test_a_no_op_rerun_is_one_module_call_on_the_node(node):
@@ -208,12 +138,11 @@ def test_a_no_op_rerun_is_one_module_call_on_the_node(node):
     assert rerun.ran(CALL) == [] and rerun.changed == 0
     ahead = rerun.ran(READ)[0]["stripes_ahead"]
     assert ahead["in_sync"] is True and ahead["reason"] == "", ahead
-    published = rerun.published()
-    results = published["nvme_stripe_results"]
+    facts = published(rerun)
+    results = facts["nvme_stripe_results"]
     assert [r["name"] for r in results["results"]] == ["a", "csi"] and results["boot"]["state"] == "present"
-    assert results == ahead["result"] and published["nvme_stripe_unlisted"] == []
-    handoff = [r for task, r in rerun.tasks if task == "Publish the local CSI driver hand-off" and not r.get("skipped")]
-    assert handoff[0]["ansible_facts"]["acstor_edge_csi_handoff"]["volume_group"] == "containerstorage"
+    assert results == ahead["result"] and facts["nvme_stripe_unlisted"] == []
+    assert rerun.ran(HANDOFF)[0]["ansible_facts"]["acstor_edge_csi_handoff"]["volume_group"] == "containerstorage"
 
     # the same shape as the call's own result: the first run's, without what only a change has
     called = first.ran(CALL)[0]
