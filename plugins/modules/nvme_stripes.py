@@ -276,22 +276,10 @@ failed_stripe:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_side import BOOT_ARGUMENT_SPEC
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_runner import converge_node, input_errors
-from ansible_collections.acstor.edge.plugins.module_utils.stripe.runner import STRIPE_ARGUMENT_SPEC
-
-ARGUMENT_SPEC = dict(
-    BOOT_ARGUMENT_SPEC,
-    stripes=dict(
-        type="list",
-        elements="dict",
-        required=True,
-        options=STRIPE_ARGUMENT_SPEC,
-        mutually_exclusive=[("devices", "selector")],
-    ),
-    extra_models=dict(type="list", elements="str"),
-    update_initramfs=dict(type="bool", default=True),
-    csi_volume_group=dict(type="str"),
+from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_runner import (
+    ARGUMENT_SPEC,
+    converge_node,
+    input_errors,
 )
 
 

@@ -12,6 +12,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.node import inputs as 
 from ansible_collections.acstor.edge.plugins.module_utils.nvme.inventory import build_inventory
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot import validate
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.boot_side import (
+    BOOT_ARGUMENT_SPEC,
     apply_boot,
     record_names,
     report_unlisted,
@@ -28,6 +29,7 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.node_stripes im
 )
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.planner import plan_stripe
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.runner import (
+    STRIPE_ARGUMENT_SPEC,
     apply_plan,
     command_runner,
     planned_result,
@@ -38,6 +40,22 @@ from ansible_collections.acstor.edge.plugins.module_utils.stripe.runner import (
 from ansible_collections.acstor.edge.plugins.module_utils.stripe.spec import spec_from_options
 
 BOOT_KEYS = ("script", "script_path", "units", "fact_file", "health_fact_file", "metrics_dir")
+
+# acstor.edge.nvme_stripes' options; one copy for the module and for the stripes' read-ahead (stripe/read_ahead),
+# which validates the role's arguments as the module would.
+ARGUMENT_SPEC = dict(
+    BOOT_ARGUMENT_SPEC,
+    stripes=dict(
+        type="list",
+        elements="dict",
+        required=True,
+        options=STRIPE_ARGUMENT_SPEC,
+        mutually_exclusive=[("devices", "selector")],
+    ),
+    extra_models=dict(type="list", elements="str"),
+    update_initramfs=dict(type="bool", default=True),
+    csi_volume_group=dict(type="str"),
+)
 
 
 def input_errors(params):

@@ -22,6 +22,8 @@ from ansible_collections.acstor.edge.plugins.module_utils.node.prep_plan import 
 )
 from ansible_collections.acstor.edge.plugins.plugin_utils.node_role_inputs import ROLE_VARIABLES, role_input_errors
 
+from role_templating import trusted
+
 ROLE = Path(__file__).resolve().parents[3] / "roles" / "node_prep"
 STORAGE = ["lvm2", "mdadm", "nvme-cli", "xfsprogs", "e2fsprogs"]
 LIVE_SYSCTLS = {
@@ -77,18 +79,8 @@ OSES = {
 }
 
 
-def _trust(value):
-    if isinstance(value, str):
-        return trust_as_template(value)
-    if isinstance(value, dict):
-        return dict((key, _trust(item)) for key, item in value.items())
-    if isinstance(value, list):
-        return [_trust(item) for item in value]
-    return value
-
-
 def _load(name):
-    return _trust(yaml.safe_load((ROLE / name).read_text()))
+    return trusted(yaml.safe_load((ROLE / name).read_text()))
 
 
 def node_state(os_info, live=None, unknown=(), invalid_modules=(), packages_invalid=(), modules=()):
@@ -107,7 +99,7 @@ def variables(os_info, facts=None, state=None, **overrides):
     result = dict(_load("defaults/main.yml"))
     result.update(_load("vars/main.yml"))
     result.update(ansible_facts=facts or {})
-    result.update(_trust(overrides))
+    result.update(trusted(overrides))
     try:
         modules = Templar(loader=DataLoader(), variables=result).template(
             trust_as_template("{{ __node_prep_kernel_modules }}")
