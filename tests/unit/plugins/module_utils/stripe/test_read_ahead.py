@@ -28,6 +28,7 @@ READS = (
     ("wipefs", "--no-act"),
     ("pvs",),
     ("lvs",),
+    ("lvm", "fullreport"),
     ("systemctl", "is-active"),
     ("systemctl", "is-enabled"),
 )
