@@ -38,7 +38,8 @@ def variables(role="nvme_stripe", **overrides):
     """The play's variables as a task of `role` sees them with nvme_stripe in the play's roles."""
     result = _role_file("defaults/main.yml")
     result.update(_role_file("vars/main.yml"))
-    result.update(role_path=str(ROLES / role), nvme_stripe_list=STRIPES)
+    # a run without --tags/--skip-tags, as ansible-playbook sets them
+    result.update(role_path=str(ROLES / role), nvme_stripe_list=STRIPES, ansible_run_tags=["all"], ansible_skip_tags=[])
     result.update(overrides)
     return result
 
@@ -117,6 +118,22 @@ def test_no_read_ahead_without_stripes_or_when_off():
     assert render("__nvme_stripe_read_ahead_args", nvme_stripe_list=[]) in (None, "")
     assert render("__nvme_stripe_read_ahead_args", nvme_stripe_read_ahead=False) in (None, "")
     assert render("__nvme_stripe_read_ahead_args", role="node_prep") == render("__nvme_stripe_module_args")
+
+
+@pytest.mark.parametrize(
+    "run_tags, skip_tags, reads_ahead",
+    [
+        (["all"], [], True),
+        (["prep", "stripe"], [], True),
+        (["prep"], [], False),
+        (["all"], ["stripe"], False),
+        (["stripe"], ["stripe"], False),
+    ],
+)
+def test_no_read_ahead_when_the_tags_leave_the_role_out(run_tags, skip_tags, reads_ahead):
+    # playbooks/nodes.yml tags the role `stripe`: a read-ahead the skipped role would not use is not made
+    args = render("__nvme_stripe_read_ahead_args", ansible_run_tags=run_tags, ansible_skip_tags=skip_tags)
+    assert (args not in (None, "")) is reads_ahead
 
 
 def ahead(**changes):
