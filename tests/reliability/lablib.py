@@ -96,6 +96,28 @@ class LabNode:
             raise AssertionError("edgelab %s failed: %s" % (" ".join(args), proc.stderr[-2000:]))
         return proc
 
+    @staticmethod
+    def guest(name, command, attempts=5):
+        """The output of command on lab node name through `edgelab ssh`; ssh's own failures (rc 255: a banner timeout
+        on a loaded host) are retried."""
+        for _attempt in range(attempts - 1):
+            proc = LabNode.edgelab("ssh", name, "--", command, check=False)
+            if proc.returncode != 255:
+                break
+            time.sleep(10)
+        else:
+            proc = LabNode.edgelab("ssh", name, "--", command, check=False)
+        assert proc.returncode == 0, f"{command!r} failed on the node (rc {proc.returncode}): {proc.stderr}"
+        return proc.stdout
+
+    @staticmethod
+    def write_inventory(path):
+        """edgelab's inventory of the nodes up, at path, with a connect timeout a loaded 2-core host can meet (edgelab's
+        3 s can be missed, as tests/functional/e2e/e2e_fleet.py says)."""
+        LabNode.edgelab("inventory", "-o", str(path))
+        path.write_text(path.read_text().replace("ConnectTimeout=3", "ConnectTimeout=30"))
+        return path
+
     def down(self):
         self.edgelab("down", self.name, check=False)
 

@@ -45,9 +45,7 @@ edgelab = LabNode.edgelab
 def node(tmp_path_factory):
     edgelab("up", NODE, "--nvme", "4", "--size", "1", "--model", "local")
     workdir = tmp_path_factory.mktemp("onecall")
-    inventory = workdir / "hosts.yml"
-    edgelab("inventory", "-o", str(inventory))
-    inventory.write_text(inventory.read_text().replace("ConnectTimeout=3", "ConnectTimeout=30"))
+    inventory = LabNode.write_inventory(workdir / "hosts.yml")
     (workdir / "site.yml").write_text(PLAYBOOK)
     # the lab image carries the packages, as a golden image does (no mirror to reach)
     (workdir / "vars.json").write_text(json.dumps({"nvme_stripe_list": STRIPES}))

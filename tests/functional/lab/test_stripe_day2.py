@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -66,17 +65,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root (Q
 edgelab = LabNode.edgelab  # the lab suites' runner (also through the 2.21 broker)
 
 
-def guest(command, attempts=5):
-    """The command's output; ssh's own failures (rc 255: a banner timeout on a loaded host) are retried."""
-    for _attempt in range(attempts - 1):
-        proc = edgelab("ssh", NODE, "--", command, check=False)
-        if proc.returncode != 255:
-            break
-        time.sleep(10)
-    else:
-        proc = edgelab("ssh", NODE, "--", command, check=False)
-    assert proc.returncode == 0, f"{command!r} failed on the node (rc {proc.returncode}): {proc.stderr}"
-    return proc.stdout
+def guest(command):
+    return LabNode.guest(NODE, command)
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +77,7 @@ def node(tmp_path_factory):
         ).stdout.splitlines()[-1]
     )
     workdir = tmp_path_factory.mktemp("stripeday2")
-    inventory = workdir / "hosts.yml"
-    edgelab("inventory", "-o", str(inventory))
-    # a loaded 2-core host can miss edgelab's 3 s connect timeout (as tests/functional/e2e/e2e_fleet.py says)
-    inventory.write_text(inventory.read_text().replace("ConnectTimeout=3", "ConnectTimeout=30"))
+    inventory = LabNode.write_inventory(workdir / "hosts.yml")
     (workdir / "play.yml").write_text(PLAYBOOK)
     yield dict(info, workdir=workdir, inventory=inventory)
     edgelab("down", NODE, check=False)

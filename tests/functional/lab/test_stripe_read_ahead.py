@@ -67,17 +67,8 @@ pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the lab needs root (Q
 edgelab = LabNode.edgelab
 
 
-def guest(command, attempts=5):
-    """The command's output; ssh's own failures (rc 255: a banner timeout on a loaded host) are retried."""
-    for _attempt in range(attempts - 1):
-        proc = edgelab("ssh", NODE, "--", command, check=False)
-        if proc.returncode != 255:
-            break
-        time.sleep(10)
-    else:
-        proc = edgelab("ssh", NODE, "--", command, check=False)
-    assert proc.returncode == 0, f"{command!r} failed on the node (rc {proc.returncode}): {proc.stderr}"
-    return proc.stdout
+def guest(command):
+    return LabNode.guest(NODE, command)
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +79,7 @@ def node(tmp_path_factory):
         ).stdout.splitlines()[-1]
     )
     workdir = tmp_path_factory.mktemp("stripeahead")
-    inventory = workdir / "hosts.yml"
-    edgelab("inventory", "-o", str(inventory))
-    inventory.write_text(inventory.read_text().replace("ConnectTimeout=3", "ConnectTimeout=30"))
+    inventory = LabNode.write_inventory(workdir / "hosts.yml")
     write_standin(workdir, COLLECTIONS_DIR / "ansible_collections/acstor/edge/roles/nvme_stripe")
     for name, text in PLAYBOOKS.items():
         (workdir / (name + ".yml")).write_text(text)
